@@ -1,0 +1,36 @@
+/**
+ * The only interface through which chalkfs reaches its object store. Implementations:
+ * S3ObjectStore (any S3-compatible endpoint), MemoryObjectStore (unit tests) and
+ * FaultyObjectStore (wraps another to inject failures). Every method rejects with a
+ * ChalkError: not-found, precondition, access-denied, timeout or io.
+ */
+export interface ObjectInfo {
+  key: string;
+  sizeBytes: number;
+  lastModified: Date;
+}
+
+export interface StoredObject {
+  body: Buffer;
+  etag: string;
+}
+
+export interface PutCondition {
+  /** Only create: fails with `precondition` when the key exists. */
+  ifNoneMatch?: '*';
+  /** Only replace this exact version: fails with `precondition` otherwise. */
+  ifMatch?: string;
+}
+
+export interface ObjectStore {
+  /** A short description for logs and errors (endpoint and bucket; never credentials). */
+  readonly description: string;
+  get(key: string): Promise<StoredObject>;
+  put(key: string, body: Buffer, condition?: PutCondition): Promise<{ etag: string }>;
+  delete(key: string): Promise<void>;
+  /** Keys under `prefix` in lexicographic order, those after `startAfter` only. */
+  list(prefix: string, options?: { startAfter?: string; limit?: number }): Promise<ObjectInfo[]>;
+}
+
+/** Operation labels used by metrics and fault injection. */
+export type StoreOperation = 'get' | 'put' | 'delete' | 'list';

@@ -1,0 +1,166 @@
+import {
+  S3Client,
+  GetObjectCommand,
+  PutObjectCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  CreateBucketCommand,
+  HeadBucketCommand,
+} from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { ChalkError } from '../util/chalk-error.js';
+import type { ObjectInfo, ObjectStore, PutCondition, StoredObject } from './object-store.js';
+
+export interface S3StoreConfig {
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** Bound on one whole call, retries included. */
+  operationTimeoutMs: number;
+  /** Bound on one HTTP attempt. */
+  attemptTimeoutMs: number;
+  maxAttempts: number;
+  maxSockets: number;
+}
+
+export const defaultS3Timeouts = { operationTimeoutMs: 8_000, attemptTimeoutMs: 3_000, maxAttempts: 3, maxSockets: 32 };
+
+/** The S3 adapter: the only module that imports the AWS SDK and sees its errors. */
+export class S3ObjectStore implements ObjectStore {
+  readonly description: string;
+  private readonly client: S3Client;
+
+  constructor(private readonly config: S3StoreConfig) {
+    this.description = `${config.endpoint ?? 'aws'}/${config.bucket}`;
+    const agentOptions = { keepAlive: true, maxSockets: config.maxSockets };
+    this.client = new S3Client({
+      region: config.region,
+      endpoint: config.endpoint,
+      forcePathStyle: Boolean(config.endpoint),
+      credentials:
+        config.accessKeyId && config.secretAccessKey
+          ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
+          : undefined,
+      maxAttempts: config.maxAttempts,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: Math.min(config.attemptTimeoutMs, 2_000),
+        requestTimeout: config.attemptTimeoutMs,
+        httpAgent: new Agent(agentOptions),
+        httpsAgent: new HttpsAgent(agentOptions),
+      }),
+    });
+  }
+
+  async get(key: string): Promise<StoredObject> {
+    return this.call('get', key, async (abortSignal) => {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal });
+      const bytes = await res.Body!.transformToByteArray();
+      return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), etag: res.ETag ?? '' };
+    });
+  }
+
+  async put(key: string, body: Buffer, condition: PutCondition = {}): Promise<{ etag: string }> {
+    return this.call('put', key, async (abortSignal) => {
+      const res = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.config.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          IfNoneMatch: condition.ifNoneMatch,
+          IfMatch: condition.ifMatch,
+        }),
+        { abortSignal },
+      );
+      return { etag: res.ETag ?? '' };
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.call('delete', key, async (abortSignal) => {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal });
+    });
+  }
+
+  async list(prefix: string, options: { startAfter?: string; limit?: number } = {}): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.call('list', prefix, async (abortSignal) =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.config.bucket,
+            Prefix: prefix,
+            StartAfter: continuationToken ? undefined : options.startAfter,
+            ContinuationToken: continuationToken,
+            MaxKeys: options.limit ? Math.min(1000, options.limit - out.length) : 1000,
+          }),
+          { abortSignal },
+        ),
+      );
+      for (const obj of page.Contents ?? []) {
+        out.push({ key: obj.Key!, sizeBytes: obj.Size ?? 0, lastModified: obj.LastModified ?? new Date(0) });
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken && (!options.limit || out.length < options.limit));
+    return out;
+  }
+
+  /** Creates the bucket unless it exists (embedded MinIO and tests start empty). */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.call('list', '', (abortSignal) => this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
+      return;
+    } catch (err) {
+      if (!(err instanceof ChalkError) || err.kind !== 'not-found') throw err;
+    }
+    try {
+      await this.call('put', '', (abortSignal) => this.client.send(new CreateBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
+    } catch (err) {
+      if (err instanceof ChalkError && err.kind === 'exists') return;
+      throw err;
+    }
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  private async call<T>(op: string, key: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(this.config.operationTimeoutMs);
+    try {
+      return await fn(signal);
+    } catch (err) {
+      throw this.translate(err, op, key, signal.aborted);
+    }
+  }
+
+  /** S3 errors become ChalkErrors here and nowhere else. Messages never carry credentials. */
+  private translate(err: unknown, op: string, key: string, timedOut: boolean): ChalkError {
+    const e = err as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const status = e.$metadata?.httpStatusCode;
+    const code = e.Code ?? e.name ?? '';
+    const where = `${op} ${this.description}/${key}`;
+    if (timedOut || code === 'AbortError' || code === 'TimeoutError' || code === 'RequestTimeout') {
+      return new ChalkError('timeout', `store ${where} timed out after ${this.config.operationTimeoutMs} ms`, { cause: err });
+    }
+    if (status === 404 || code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchBucket') {
+      return new ChalkError('not-found', `store ${where}: not found${code === 'NoSuchBucket' ? ' (no such bucket)' : ''}`, { cause: err });
+    }
+    if (status === 412 || status === 409 || code === 'PreconditionFailed' || code === 'ConditionalRequestConflict') {
+      if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return new ChalkError('exists', `store ${where}: bucket exists`, { cause: err });
+      return new ChalkError('precondition', `store ${where}: precondition failed (${code || status})`, { cause: err });
+    }
+    if (status === 403 || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'AccessDenied') {
+      return new ChalkError('access-denied', `store ${where}: access denied (${code || status}); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`, { cause: err });
+    }
+    const reason = code || (e.message ?? 'unknown error');
+    return new ChalkError('io', `store ${where} failed: ${reason}${status ? ` (HTTP ${status})` : ''}`, { cause: err });
+  }
+}

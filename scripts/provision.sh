@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs, idempotently, everything chalkfs needs on a fresh Debian machine:
+# FUSE (fuse3 + libfuse2), the Docker engine, debootstrap, the benchmark peers
+# (s3fs, rclone), node modules, and a MinIO server built from a pinned revision.
+# Each step prints what it does and is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/versions.sh
+source scripts/versions.sh
+
+log() { printf '[provision] %s\n' "$*"; }
+
+need_pkgs=()
+for pkg in fuse3 libfuse2 libfuse-dev docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing Debian packages: ${need_pkgs[*]}; run this script as root"; exit 1
+  fi
+  log "installing Debian packages: ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+[ -e /dev/fuse ] || { log "/dev/fuse is missing: this machine cannot mount FUSE filesystems"; exit 1; }
+
+# MinIO is not packaged by Debian or npm: build it once from a pinned revision with
+# MinIO's documented `go install`, and cache the binary outside the work tree.
+minio_bin="$CHALKFS_CACHE_DIR/bin/minio-$MINIO_VERSION"
+if [ ! -x "$minio_bin" ]; then
+  command -v go >/dev/null || { log "Go is needed to build MinIO (go install github.com/minio/minio@$MINIO_VERSION)"; exit 1; }
+  log "building MinIO $MINIO_VERSION with go install (a few minutes, once per machine)"
+  gobin=$(mktemp -d)
+  GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$MINIO_VERSION"
+  mkdir -p "$(dirname "$minio_bin")"
+  mv "$gobin/minio" "$minio_bin"
+  rm -rf "$gobin"
+fi
+
+if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing node modules"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+fi
+node scripts/build-fuse-native.mjs
+log "ready (minio: $minio_bin)"

@@ -1,0 +1,7 @@
+# Pinned versions of what scripts/provision.sh builds, read from package.json so the
+# TypeScript code (chalkfs/minio) and this script agree. The Go module proxy serves no
+# RELEASE.* tag of MinIO here, so the pin is the pseudo-version of one MinIO commit
+# (2026-02-12), which `go install` resolves exactly and reproducibly.
+MINIO_VERSION="$(node -p 'require("./package.json").config.minioVersion')"
+CHALKFS_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/chalkfs"
+export MINIO_VERSION CHALKFS_CACHE_DIR
