@@ -48,8 +48,8 @@ export interface VolumeSummary {
   name: string;
   driver: string;
   mountpoint: string;
-  /** What the driver reports about the volume (Docker's `Status`), strings only. */
-  status: Record<string, string>;
+  /** What the driver reports about the volume (Docker's `Status`): sizes, versions. */
+  status: Record<string, unknown>;
 }
 
 export interface ImageImportOptions {
