@@ -26,6 +26,11 @@ export interface ContainerOptions {
   progress?: BuildProgress;
   /** Seconds between SIGTERM and SIGKILL when stopping. */
   stopGraceSeconds?: number;
+  /**
+   * The container's main process. By default an idle process that keeps the container
+   * up for exec(); a command given here runs instead, and logs() shows its output.
+   */
+  command?: string[];
 }
 
 export interface MountOptions {
@@ -94,7 +99,7 @@ export class Container {
     const id = await engine.createContainer({
       name: this.options.name,
       image: reference,
-      cmd: IDLE_COMMAND,
+      cmd: this.options.command ?? IDLE_COMMAND,
       env: this.options.env,
       labels: {
         [ORCHESTRATOR_LABEL]: '1',

@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+import { servePlugin, type PluginServer } from '../../chalkfs/plugin/plugin-server.js';
+import { silentLogger } from '../../chalkfs/util/logger.js';
+import { cliEntry } from '../../chalkfs/util/paths.js';
+import { ensureDockerEngine } from '../../orchestrator/docker-provisioning.js';
+import { DockerEngine } from '../../orchestrator/docker-engine.js';
+import { ORCHESTRATOR_LABEL } from '../../orchestrator/container.js';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Shared pieces of the Docker integration tests: a running engine (started with
+ * scripts/provision-docker.sh if none runs; a failure there fails the test loudly), a
+ * chalkfs volume plugin per test under a unique driver name, a unique bucket in the
+ * test MinIO, and checks that nothing was left behind.
+ */
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Starts dockerd if needed; throws (never skips) if no engine can be had. */
+export async function requireDockerEngine(): Promise<DockerEngine> {
+  if (!existsSync(cliEntry())) throw new Error(`${cliEntry()} is missing: run \`npm run build\` before the integration tests`);
+  await ensureDockerEngine();
+  const engine = DockerEngine.default();
+  await engine.ping();
+  return engine;
+}
+
+/** Environment for chalkfs CLI processes: the test MinIO, a fresh bucket and home. */
+export function chalkfsTestEnv(home: string, bucket: string): NodeJS.ProcessEnv {
+  const minio = inject('minio');
+  return {
+    ...process.env,
+    CHALKFS_S3_ENDPOINT: minio.endpoint,
+    AWS_ACCESS_KEY_ID: minio.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    CHALKFS_BUCKET: bucket,
+    CHALKFS_HOME: home,
+  };
+}
+
+export interface TestPluginHost {
+  /** Docker volume driver name (the socket's file name). */
+  driver: string;
+  socketPath: string;
+  home: string;
+  stateDir: string;
+  cacheDir: string;
+  env: NodeJS.ProcessEnv;
+  /** The current server (a new one after restart()). */
+  readonly server: PluginServer;
+  /** Runs the chalkfs CLI as this host would. */
+  chalkfs(...args: string[]): Promise<{ stdout: string; stderr: string }>;
+  /** Stops the server; mounts in use stay, as when a real plugin process exits. */
+  stop(): Promise<void>;
+  /** A plugin restart: stop, then serve again from the same state dir. */
+  restart(): Promise<void>;
+  /** Stops the server, clears any mount left under its state dir, removes its files. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A chalkfs plugin "host": own CHALKFS_HOME, plugin state and block cache; the bucket
+ * is shared by the hosts of one test. Passing the `driver` of a stopped host makes a
+ * second host serve the same driver name (the second host of the seed scenario).
+ */
+export async function startPluginHost(options: { bucket: string; driver?: string; label?: string }): Promise<TestPluginHost> {
+  const driver = options.driver ?? uniqueName('chalkfs-t');
+  const root = await mkdtemp(join(tmpdir(), `chalkfs-${options.label ?? 'host'}-`));
+  const home = join(root, 'home');
+  const stateDir = join(root, 'plugin');
+  const cacheDir = join(root, 'cache');
+  const env = chalkfsTestEnv(home, options.bucket);
+  const socketPath = `/run/docker/plugins/${driver}.sock`;
+  const serve = () => servePlugin({ socketPath, stateDir, cacheDir, env, logger: silentLogger() });
+  let server: PluginServer | undefined;
+  try {
+    server = await serve();
+  } catch (err) {
+    await rm(root, { recursive: true, force: true });
+    throw err;
+  }
+  const chalkfs = (...args: string[]) => execFileAsync(process.execPath, [cliEntry(), ...args], { env, encoding: 'utf8' });
+  const stop = async (): Promise<void> => {
+    const current = server;
+    server = undefined;
+    await current?.close();
+  };
+  return {
+    driver,
+    socketPath,
+    home,
+    stateDir,
+    cacheDir,
+    env,
+    get server(): PluginServer {
+      if (!server) throw new Error(`plugin ${driver} is stopped`);
+      return server;
+    },
+    chalkfs,
+    stop,
+    async restart() {
+      await stop();
+      server = await serve();
+    },
+    async dispose() {
+      if (server) {
+        // Docker keeps a record of every volume a driver served; drop this driver's
+        // (which also deletes their data from the test bucket) while it still answers.
+        const engine = DockerEngine.default();
+        for (const v of await engine.listVolumes({ driver }).catch(() => [])) await engine.removeVolume(v.name).catch(() => undefined);
+      }
+      await stop();
+      for (const mountpoint of await mountsUnder(join(stateDir, 'mounts'))) {
+        await chalkfs('unmount', mountpoint).catch(() => execFileAsync('umount', ['-l', mountpoint]).catch(() => undefined));
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** FUSE mounts whose mount point is `dir` or below it, from /proc/self/mountinfo. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return info
+    .split('\n')
+    .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)));
+}
+
+/** Containers the orchestrator created that still exist (should be none after a test). */
+export async function orchestratorContainers(engine: DockerEngine): Promise<string[]> {
+  return (await engine.listContainers({ labels: { [ORCHESTRATOR_LABEL]: '1' } })).map((c) => c.name);
+}
