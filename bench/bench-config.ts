@@ -1,0 +1,46 @@
+/** Sizes and iteration counts of one run; `quick` keeps a whole run under 3 minutes. */
+export interface BenchConfig {
+  mode: 'quick' | 'full';
+  rows: number;
+  seed: number;
+  pointReads: { iterations: number; maxDurationMs: number };
+  openQueryClose: { iterations: number; maxDurationMs: number };
+  coldQuerySamples: number;
+  rangeScans: { iterations: number; maxDurationMs: number; rowsPerScan: number };
+  concurrency: { levels: number[]; durationMs: number };
+  writer: { commits: number; maxDurationMs: number; bulkRows: number };
+  raw: { chunkSizeBytes: number; parallelism: number; smallOps: number };
+  /** Longest any one child process may run before it is killed and reported n/a. */
+  childTimeoutMs: number;
+}
+
+export function benchConfig(mode: 'quick' | 'full'): BenchConfig {
+  if (mode === 'quick') {
+    return {
+      mode,
+      rows: 100_000,
+      seed: 6,
+      pointReads: { iterations: 20_000, maxDurationMs: 1_500 },
+      openQueryClose: { iterations: 1_000, maxDurationMs: 1_500 },
+      coldQuerySamples: 1,
+      rangeScans: { iterations: 500, maxDurationMs: 1_500, rowsPerScan: 1_000 },
+      concurrency: { levels: [1, 2, 4, 8], durationMs: 1_000 },
+      writer: { commits: 100, maxDurationMs: 3_000, bulkRows: 20_000 },
+      raw: { chunkSizeBytes: 1 << 20, parallelism: 8, smallOps: 20 },
+      childTimeoutMs: 60_000,
+    };
+  }
+  return {
+    mode,
+    rows: 1_000_000,
+    seed: 6,
+    pointReads: { iterations: 100_000, maxDurationMs: 10_000 },
+    openQueryClose: { iterations: 5_000, maxDurationMs: 10_000 },
+    coldQuerySamples: 3,
+    rangeScans: { iterations: 2_000, maxDurationMs: 10_000, rowsPerScan: 1_000 },
+    concurrency: { levels: [1, 2, 4, 8], durationMs: 5_000 },
+    writer: { commits: 500, maxDurationMs: 15_000, bulkRows: 100_000 },
+    raw: { chunkSizeBytes: 1 << 20, parallelism: 8, smallOps: 50 },
+    childTimeoutMs: 300_000,
+  };
+}

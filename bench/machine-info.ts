@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, release, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  memoryBytes: number;
+  kernel: string;
+  os: string;
+  node: string;
+  sqlite: string;
+  versions: Record<string, string>;
+}
+
+export interface GitInfo {
+  revision: string;
+  dirty: boolean;
+}
+
+function firstLine(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).split('\n')[0]!.trim();
+  } catch (err) {
+    return `unavailable (${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+export function describeMachine(sqliteVersion: string, minioBinary: string): MachineInfo {
+  const osRelease = readFileSync('/etc/os-release', 'utf8');
+  const rcloneEnv = { ...process.env };
+  delete rcloneEnv.AWS_CA_BUNDLE;
+  return {
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+    kernel: release(),
+    os: /PRETTY_NAME="([^"]+)"/.exec(osRelease)?.[1] ?? 'unknown',
+    node: process.version,
+    sqlite: sqliteVersion,
+    versions: {
+      s3fs: firstLine('s3fs', ['--version']),
+      rclone: firstLine('rclone', ['version'], rcloneEnv),
+      minio: firstLine(minioBinary, ['--version']),
+      fuse: firstLine('fusermount', ['-V']),
+    },
+  };
+}
+
+export function gitInfo(cwd: string): GitInfo {
+  const revision = firstLine('git', ['-C', cwd, 'rev-parse', 'HEAD']);
+  let dirty = false;
+  try {
+    dirty = execFileSync('git', ['-C', cwd, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim().length > 0;
+  } catch {
+    dirty = false;
+  }
+  return { revision, dirty };
+}

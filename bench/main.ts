@@ -1,0 +1,253 @@
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findMinioBinary, startMinio, type RunningMinio } from '../chalkfs/minio/minio-server.js';
+import { S3ObjectStore, defaultS3Timeouts } from '../chalkfs/store/s3-object-store.js';
+import { cliEntry, projectRoot } from '../chalkfs/util/paths.js';
+import { benchConfig } from './bench-config.js';
+import { metricDefs, type TargetResult } from './bench-metrics.js';
+import { describeMachine, gitInfo } from './machine-info.js';
+import { MinioRequestCounter } from './minio-request-counter.js';
+import { measureRawStore, type RawStoreResult } from './raw-store-ceiling.js';
+import { buildTable, renderTable } from './results-table.js';
+import { runTargetWorkloads, targetSteps } from './run-target-workloads.js';
+import { runWorkloadChild } from './run-workload-child.js';
+import { renderChart } from './svg-chart.js';
+import { checkTargets } from './target-checks.js';
+import type { BenchTarget, TargetName } from './targets/bench-target.js';
+import { ChalkfsTarget } from './targets/chalkfs-target.js';
+import { LocalDiskTarget } from './targets/local-disk-target.js';
+import type { PeerStore } from './targets/peer-store.js';
+import { RcloneTarget } from './targets/rclone-target.js';
+import { S3fsTarget } from './targets/s3fs-target.js';
+import { runCommand } from './system-commands.js';
+
+// The AWS SDK warns about Node 20 on every start; it says nothing about this run.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name !== 'NodeVersionSupportWarning') console.error(`warning: ${w.message}`);
+});
+
+const allTargets: TargetName[] = ['local', 'chalkfs', 's3fs', 'rclone'];
+
+const program = new Command()
+  .name('chalkfs-bench')
+  .description('SQLite over chalkfs vs local disk, s3fs and rclone on one MinIO (issue 6)')
+  .option('--quick', 'small database and short loops (under 3 minutes)', false)
+  .option('--targets <list>', 'comma-separated subset of local,chalkfs,s3fs,rclone', allTargets.join(','))
+  .option('--rows <n>', 'rows in the users table (overrides the mode default)', (v) => Number.parseInt(v, 10))
+  .option('--block-size <size>', 'chalkfs volume block size (volume create --block-size)')
+  .option('--out <dir>', 'where results are written', join(projectRoot, 'bench', 'results'))
+  .option('--work-dir <dir>', 'parent of the temporary work directory (must be a real disk, not tmpfs)', '/var/tmp')
+  .addOption(new Option('--keep', 'keep the work directory (databases, MinIO data) for inspection').default(false))
+  .parse();
+
+const opts = program.opts<{ quick: boolean; targets: string; rows?: number; blockSize?: string; out: string; workDir: string; keep: boolean }>();
+
+/** Cleanup steps, run last-in first-out on success, error and SIGINT alike. */
+const cleanups: Array<() => Promise<void>> = [];
+let cleaning: Promise<void> | undefined;
+function cleanupAll(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length) await cleanups.pop()!().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: unmounting and stopping MinIO`);
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig(opts.quick ? 'quick' : 'full');
+  if (opts.rows) config.rows = opts.rows;
+  const targets = opts.targets.split(',').map((t) => t.trim()) as TargetName[];
+  for (const t of targets) if (!allTargets.includes(t)) throw new Error(`unknown target ${t}`);
+  if (!targets.includes('local')) targets.unshift('local'); // ratios need the baseline
+  const startedAt = new Date();
+  const workDir = mkdtempSync(join(opts.workDir, 'chalkfs-bench-'));
+  if (!opts.keep) cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
+
+  const progress = createProgress(3 + targets.length * targetSteps.length);
+  cleanups.push(async () => progress.stop());
+
+  progress.step('setup', 'starting MinIO');
+  const credentials = { accessKeyId: 'bench', secretAccessKey: randomBytes(18).toString('base64url') };
+  const minio: RunningMinio = await startMinio({ dataDir: join(workDir, 'minio'), credentials, logFile: join(workDir, 'minio.log') });
+  cleanups.push(() => minio.stop());
+  const counter = new MinioRequestCounter(minio.endpoint, credentials.accessKeyId, credentials.secretAccessKey);
+  const storeFor = async (bucket: string): Promise<S3ObjectStore> => {
+    const s = new S3ObjectStore({ endpoint: minio.endpoint, region: 'us-east-1', bucket, ...credentials, ...defaultS3Timeouts, operationTimeoutMs: 120_000, attemptTimeoutMs: 60_000 });
+    cleanups.push(async () => s.destroy());
+    await s.ensureBucket();
+    return s;
+  };
+  const peerStore = async (bucket: string): Promise<PeerStore> => {
+    const s = await storeFor(bucket);
+    return {
+      endpoint: minio.endpoint,
+      region: 'us-east-1',
+      bucket,
+      ...credentials,
+      objectSize: async (key) => (await s.list(key)).find((o) => o.key === key)?.sizeBytes,
+    };
+  };
+
+  progress.step('setup', `seeding ${config.rows} rows`);
+  const seedDir = join(workDir, 'seed');
+  mkdirSync(seedDir);
+  const seedDbPath = join(seedDir, 'app.db');
+  const seed = await runWorkloadChild({ kind: 'seed', dbPath: seedDbPath, rows: config.rows, seed: config.seed }, 'seed', 600_000);
+  const depth = await runWorkloadChild({ kind: 'btree-depth', dbPath: seedDbPath }, 'btree-depth', 120_000);
+
+  progress.step('setup', 'raw MinIO GET ceiling');
+  let raw: RawStoreResult | undefined;
+  let rawError: string | undefined;
+  try {
+    raw = await measureRawStore(await storeFor('bench-raw'), seedDbPath, config.raw);
+  } catch (err) {
+    rawError = (err as Error).message;
+  }
+
+  const results: TargetResult[] = [];
+  for (const name of targets) {
+    const target = await makeTarget(name, join(workDir, name), peerStore, opts.blockSize);
+    if ('unavailable' in target) {
+      results.push(unavailableResult(name, target.unavailable));
+      for (const _ of targetSteps) progress.step(name, 'skipped');
+      continue;
+    }
+    cleanups.push(() => target.close());
+    const result = await runTargetWorkloads(target, {
+      config,
+      counter,
+      seedDbPath,
+      seedSizeBytes: seed.sizeBytes,
+      step: (s) => progress.step(name, s),
+    });
+    await target.close();
+    results.push(result);
+  }
+  progress.stop();
+
+  const checks = checkTargets(results, raw, depth.depth);
+  const table = buildTable(results);
+  const git = gitInfo(projectRoot);
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
+  const base = join(opts.out, `${stamp}-${config.mode}`);
+  mkdirSync(opts.out, { recursive: true });
+  const sqliteVersion = (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  const report = {
+    startedAt: startedAt.toISOString(),
+    elapsedS: (Date.now() - startedAt.getTime()) / 1000,
+    git,
+    machine: describeMachine(sqliteVersion, findMinioBinary()),
+    config,
+    database: { rows: seed.rows, sizeBytes: seed.sizeBytes, pageSizeBytes: depth.pageSizeBytes, btreeDepth: depth.depth, tablePages: depth.tablePages, seedMs: seed.elapsedMs },
+    rawStore: raw ?? { error: rawError },
+    metrics: metricDefs,
+    targets: results,
+    checks,
+  };
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(
+    `${base}.svg`,
+    renderChart(results, `chalkfs bench ${config.mode}: ${seed.rows} rows, ${(seed.sizeBytes / 1e6).toFixed(0)} MB, ${git.revision.slice(0, 10)}${git.dirty ? '+dirty' : ''}`),
+  );
+  writeFileSync(`${base}.md`, `${renderTable(table, { markdown: true })}\n`);
+
+  console.log(`\nchalkfs bench (${config.mode}): ${seed.rows} rows, ${(seed.sizeBytes / 1e6).toFixed(1)} MB, B-tree depth ${depth.depth}, page ${depth.pageSizeBytes} B`);
+  console.log(`${report.machine.cores} cores, kernel ${report.machine.kernel}, node ${report.machine.node}, SQLite ${sqliteVersion}, git ${git.revision.slice(0, 10)}${git.dirty ? ' (dirty)' : ''}`);
+  if (raw) {
+    console.log(
+      `raw MinIO GET: cold ${raw.singleStreamColdMBps.toFixed(0)} MB/s one stream, ${raw.parallelColdMBps.toFixed(0)} MB/s ${raw.parallelism}×${raw.chunkSizeBytes >> 20} MiB; ` +
+        `warm ${raw.singleStreamWarmMBps.toFixed(0)} / ${raw.parallelWarmMBps.toFixed(0)} MB/s; 4 KiB GET p50 ${raw.smallGet.p50Us.toFixed(0)} µs, PUT p50 ${raw.smallPut.p50Us.toFixed(0)} µs`,
+    );
+  } else console.log(`raw MinIO GET: n/a: ${rawError}`);
+  console.log('\n(×local: time ÷ local time, or local rate ÷ rate; 1.00× = as fast as local disk, higher = slower)');
+  console.log(renderTable(table, { markdown: false }));
+  console.log('\nissue-6 targets (chalkfs):');
+  for (const c of checks) console.log(`  [${c.status}] ${c.target}: ${c.detail}`);
+  console.log(`\nwrote ${base}.json, .svg, .md`);
+}
+
+async function makeTarget(
+  name: TargetName,
+  dir: string,
+  peerStore: (bucket: string) => Promise<PeerStore>,
+  blockSize: string | undefined,
+): Promise<BenchTarget | { unavailable: string }> {
+  mkdirSync(dir, { recursive: true });
+  switch (name) {
+    case 'local':
+      return new LocalDiskTarget(dir);
+    case 's3fs': {
+      const version = await runCommand('s3fs', ['--version']).then((o) => o.stdout.split('\n')[0]!, () => undefined);
+      if (!version) return { unavailable: 's3fs is not installed (apt-get install s3fs)' };
+      return new S3fsTarget(dir, await peerStore('bench-s3fs'), version);
+    }
+    case 'rclone': {
+      const env = { ...process.env };
+      delete env.AWS_CA_BUNDLE;
+      const version = await runCommand('rclone', ['version'], { env }).then((o) => o.stdout.split('\n')[0]!, () => undefined);
+      if (!version) return { unavailable: 'rclone is not installed (apt-get install rclone)' };
+      return new RcloneTarget(dir, await peerStore('bench-rclone'), version);
+    }
+    case 'chalkfs': {
+      const entry = cliEntry();
+      const help = await runCommand(process.execPath, [entry, '--help'], { timeoutMs: 30_000 }).then(
+        (o) => o.stdout,
+        (err: Error) => `error: ${err.message}`,
+      );
+      if (!/mount/.test(help)) return { unavailable: `chalkfs CLI not usable (${entry}): ${help.slice(0, 200) || 'no mount command'}` };
+      return new ChalkfsTarget(dir, await peerStore('bench-chalkfs'), { cliEntry: entry, volume: 'bench', blockSize });
+    }
+  }
+}
+
+function unavailableResult(name: TargetName, reason: string): TargetResult {
+  return { name, setup: {}, cells: Object.fromEntries(metricDefs.map((d) => [d.id, { na: `n/a: ${reason}` }])), details: {} };
+}
+
+/** A progress bar on a terminal; one line per step otherwise (CI logs, pipes). */
+function createProgress(total: number): { step(target: string, what: string): void; stop(): void } {
+  const started = Date.now();
+  if (!process.stderr.isTTY) {
+    let done = 0;
+    return {
+      step: (target, what) => console.error(`[bench ${++done}/${total} ${((Date.now() - started) / 1000).toFixed(0)}s] ${target}: ${what}`),
+      stop: () => undefined,
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: ' {bar} {value}/{total} | {elapsed}s | {target}: {what}', hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { target: '', what: '', elapsed: 0 });
+  let stopped = false;
+  let value = 0;
+  return {
+    step: (target, what) => {
+      if (stopped) return;
+      // The first step of each phase starts it; count completed steps.
+      bar.update(Math.min(total, value++), { target, what, elapsed: ((Date.now() - started) / 1000).toFixed(0) });
+    },
+    stop: () => {
+      if (!stopped) bar.stop();
+      stopped = true;
+    },
+  };
+}
+
+main()
+  .then(() => cleanupAll())
+  .catch(async (err) => {
+    console.error(`\nbench failed: ${(err as Error).stack ?? err}`);
+    await cleanupAll();
+    process.exitCode = 1;
+  });

@@ -1,0 +1,26 @@
+import type { RequestCounts } from '../minio-request-counter.js';
+
+export type TargetName = 'local' | 'chalkfs' | 's3fs' | 'rclone';
+
+/**
+ * One place the database can live. The read workloads find it at `dbPath`; the writer
+ * creates its own database in `writeDir`. Lifecycle: install -> (resetCold | workloads)*
+ * -> prepareWrites -> writer -> close. close() must always be safe to call, also after a
+ * failure halfway through install.
+ */
+export interface BenchTarget {
+  readonly name: TargetName;
+  /** How it was set up (mount options, versions), for the JSON. */
+  readonly setup: Record<string, string>;
+  readonly dbPath: string;
+  readonly writeDir: string;
+  /** Puts the seeded database at dbPath, durably (in the store for FUSE targets). */
+  install(seedDbPath: string): Promise<void>;
+  /** Empties every cache between SQLite and the store: the daemon's and the kernel's. */
+  resetCold(): Promise<void>;
+  /** Makes writeDir writable (chalkfs reads through a read-only mount, writes through a writer mount). */
+  prepareWrites(): Promise<void>;
+  /** Store requests as the target's own daemon counts them, when it exports counts. */
+  daemonCounts?(): Promise<{ storeRequests?: RequestCounts; fuseOps?: RequestCounts } | undefined>;
+  close(): Promise<void>;
+}
