@@ -151,6 +151,7 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
     details.writer = { ...r, storeRequests: requests };
   });
 
+  if (target.warnings?.length) details.warnings = target.warnings;
   return { name: target.name, setup: target.setup, cells, details };
 }
 

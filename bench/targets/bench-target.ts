@@ -23,4 +23,6 @@ export interface BenchTarget {
   /** Store requests as the target's own daemon counts them, when it exports counts. */
   daemonCounts?(): Promise<{ storeRequests?: RequestCounts; fuseOps?: RequestCounts } | undefined>;
   close(): Promise<void>;
+  /** Problems that did not stop the run (reported in the JSON). */
+  readonly warnings?: string[];
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestCounts } from '../minio-request-counter.js';
 import { countsByLabel, parsePrometheusText } from '../prometheus-text.js';
-import { runCommand, waitForMount } from '../system-commands.js';
+import { isMounted, runCommand, sleep, waitForMount } from '../system-commands.js';
 import { FuseTarget } from './fuse-target.js';
 import type { PeerStore } from './peer-store.js';
 
@@ -69,8 +69,22 @@ export class ChalkfsTarget extends FuseTarget {
     await waitForMount(this.mountDir, 15_000, 'chalkfs');
   }
 
+  /** Problems seen on the way that did not stop the run; they go into the JSON and the report. */
+  readonly warnings: string[] = [];
+
   protected override async unmount(): Promise<void> {
-    await this.cli(['unmount', this.mountDir], 180_000);
+    try {
+      await this.cli(['unmount', this.mountDir], 180_000);
+    } catch (err) {
+      // Seen with the first CLI: the daemon commits, unmounts and exits before it answers
+      // the control socket, so the CLI reports "socket hang up". When the mount is gone
+      // the unmount did happen; note it and go on. Anything else is a failure.
+      await sleep(300);
+      if (isMounted(this.mountDir)) throw err;
+      const message = (err as Error).message.split(': ').slice(-1)[0] ?? '';
+      const warning = `chalkfs unmount failed (${message}) although the mount was released`;
+      if (!this.warnings.includes(warning)) this.warnings.push(warning);
+    }
   }
 
   /** The daemon's own counters (prom-client) for this mount, if status reports a metrics URL. */
