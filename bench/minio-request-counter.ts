@@ -38,7 +38,10 @@ export function parseRequestCounts(text: string): RequestCounts {
   const out: RequestCounts = {};
   for (const line of text.split('\n')) {
     // v3 counters are live; the v2 node endpoint is served from a cache and lags.
-    const m = /^minio_api_requests_total\{[^}]*name="([^"]+)"[^}]*\}\s+([0-9.e+]+)/.exec(line);
+    // MinIO counts a request when it completes, so a GET a peer keeps streaming (rclone
+    // reads ahead on one open GET) is only in the in-flight gauge: completed + in flight
+    // counts the requests started, and its difference over a window is what was started.
+    const m = /^minio_api_requests_(?:inflight_)?total\{[^}]*name="([^"]+)"[^}]*\}\s+([0-9.e+]+)/.exec(line);
     if (m) {
       const api = m[1]!.toLowerCase();
       out[api] = (out[api] ?? 0) + Number(m[2]);
