@@ -1,5 +1,6 @@
 import { DEFAULT_VOLUME_DRIVER } from './container.js';
 import { DockerEngine, type VolumeSummary } from './docker-engine.js';
+import { OrchestratorError } from './orchestrator-error.js';
 import { assertVolumeName } from './volume-name.js';
 
 export interface VolumeOptions {
@@ -34,12 +35,30 @@ export class Volume {
   }
 
   async inspect(): Promise<VolumeInfo> {
+    await this.register();
     return this.engine.inspectVolume(this.name);
   }
 
   /** Deletes the volume and its data. Fails with volume-in-use while a container uses it. */
   async delete(): Promise<void> {
+    await this.register();
     await this.engine.removeVolume(this.name);
+  }
+
+  /**
+   * Makes sure Docker knows the volume belongs to our driver before inspect or remove.
+   * For a name Docker has no record of (a volume created with the chalkfs CLI, or on
+   * another host), those calls probe every volume driver dockerd has ever loaded, and
+   * dockerd keeps socket plugins that have since stopped in that list, retrying each for
+   * about 15 s. So: ask our driver alone (a driver-filtered list) whether the volume
+   * exists, then record it under our driver (Create is idempotent in the plugin).
+   */
+  private async register(): Promise<void> {
+    const volumes = await this.engine.listVolumes({ driver: this.driver });
+    if (!volumes.some((v) => v.name === this.name)) {
+      throw new OrchestratorError('volume-unknown', `volume ${this.name}: no such volume (driver ${this.driver})`);
+    }
+    await this.engine.createVolume(this.name, this.driver);
   }
 
   static async list(options: { engine?: DockerEngine; driver?: string } = {}): Promise<VolumeInfo[]> {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
+import { ChalkfsCli } from '../../chalkfs/plugin/chalkfs-cli.js';
 import { DEFAULT_PLUGIN_SOCKET, servePlugin, type PluginServer } from '../../chalkfs/plugin/plugin-server.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 import { createLogger } from '../../chalkfs/util/logger.js';
@@ -85,10 +86,12 @@ async function main(options: DemoOptions): Promise<void> {
     steps.onCleanup('volume plugin', async () => plugin?.close());
 
     const volume = new Volume({ name: options.volume, driver });
-    const existed = await volume.inspect().then(
+    // Asked of the store (chalkfs CLI), not of Docker, which may never have seen it.
+    const cli = new ChalkfsCli({ ...process.env, ...store.env, CHALKFS_HOME: home });
+    const existed = await cli.run(['volume', 'info', options.volume]).then(
       () => true,
-      (err: unknown) => {
-        if (isOrchestratorError(err, 'volume-unknown')) return false;
+      (err: Error) => {
+        if (/does not exist/.test(err.message)) return false;
         throw err;
       },
     );

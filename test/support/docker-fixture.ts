@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { servePlugin, type PluginServer } from '../../chalkfs/plugin/plugin-server.js';
+import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { cliEntry } from '../../chalkfs/util/paths.js';
 import { ensureDockerEngine } from '../../orchestrator/docker-provisioning.js';
 import { DockerEngine } from '../../orchestrator/docker-engine.js';
 import { ORCHESTRATOR_LABEL } from '../../orchestrator/container.js';
+import { Volume } from '../../orchestrator/volume.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,9 +28,14 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
+/** The plugin runs the compiled chalkfs CLI; without a build every test would fail obscurely. */
+export function requireChalkfsBuild(): void {
+  if (!existsSync(cliEntry())) throw new Error(`${cliEntry()} is missing: run \`npm run build\` before the integration tests`);
+}
+
 /** Starts dockerd if needed; throws (never skips) if no engine can be had. */
 export async function requireDockerEngine(): Promise<DockerEngine> {
-  if (!existsSync(cliEntry())) throw new Error(`${cliEntry()} is missing: run \`npm run build\` before the integration tests`);
+  requireChalkfsBuild();
   await ensureDockerEngine();
   const engine = DockerEngine.default();
   await engine.ping();
@@ -70,12 +77,31 @@ export interface TestPluginHost {
 }
 
 /**
- * A chalkfs plugin "host": own CHALKFS_HOME, plugin state and block cache; the bucket
- * is shared by the hosts of one test. Passing the `driver` of a stopped host makes a
- * second host serve the same driver name (the second host of the seed scenario).
+ * The volume driver name every test host serves, one host at a time. A fixed name, not
+ * one per test: dockerd remembers every socket plugin it has talked to until it
+ * restarts, and probes each of them (retrying a stopped one for about 15 s) whenever it
+ * looks for a volume it has no record of. Two test runs at once take turns.
  */
-export async function startPluginHost(options: { bucket: string; driver?: string; label?: string }): Promise<TestPluginHost> {
-  const driver = options.driver ?? uniqueName('chalkfs-t');
+export const TEST_DRIVER = 'chalkfs-test';
+
+async function serveWhenFree(serve: () => Promise<PluginServer>): Promise<PluginServer> {
+  for (;;) {
+    try {
+      return await serve();
+    } catch (err) {
+      if (!isChalkError(err, 'exists')) throw err;
+      await new Promise((r) => setTimeout(r, 200)); // another test run holds the socket
+    }
+  }
+}
+
+/**
+ * A chalkfs plugin "host": own CHALKFS_HOME, plugin state and block cache; the bucket
+ * is shared by the hosts of one test. A second host started after the first one stopped
+ * serves the same driver (the second host of the seed scenario).
+ */
+export async function startPluginHost(options: { bucket: string; label?: string }): Promise<TestPluginHost> {
+  const driver = TEST_DRIVER;
   const root = await mkdtemp(join(tmpdir(), `chalkfs-${options.label ?? 'host'}-`));
   const home = join(root, 'home');
   const stateDir = join(root, 'plugin');
@@ -85,7 +111,7 @@ export async function startPluginHost(options: { bucket: string; driver?: string
   const serve = () => servePlugin({ socketPath, stateDir, cacheDir, env, logger: silentLogger() });
   let server: PluginServer | undefined;
   try {
-    server = await serve();
+    server = await serveWhenFree(serve);
   } catch (err) {
     await rm(root, { recursive: true, force: true });
     throw err;
@@ -111,14 +137,16 @@ export async function startPluginHost(options: { bucket: string; driver?: string
     stop,
     async restart() {
       await stop();
-      server = await serve();
+      server = await serveWhenFree(serve);
     },
     async dispose() {
       if (server) {
         // Docker keeps a record of every volume a driver served; drop this driver's
         // (which also deletes their data from the test bucket) while it still answers.
         const engine = DockerEngine.default();
-        for (const v of await engine.listVolumes({ driver }).catch(() => [])) await engine.removeVolume(v.name).catch(() => undefined);
+        for (const v of await engine.listVolumes({ driver }).catch(() => [])) {
+          await new Volume({ name: v.name, driver, engine }).delete().catch(() => undefined);
+        }
       }
       await stop();
       for (const mountpoint of await mountsUnder(join(stateDir, 'mounts'))) {
