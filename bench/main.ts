@@ -1,3 +1,4 @@
+import './quiet-sdk-warning.js';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import Database from 'better-sqlite3';
@@ -24,12 +25,6 @@ import type { PeerStore } from './targets/peer-store.js';
 import { RcloneTarget } from './targets/rclone-target.js';
 import { S3fsTarget } from './targets/s3fs-target.js';
 import { runCommand } from './system-commands.js';
-
-// The AWS SDK warns about Node 20 on every start; it says nothing about this run.
-process.removeAllListeners('warning');
-process.on('warning', (w) => {
-  if (w.name !== 'NodeVersionSupportWarning') console.error(`warning: ${w.message}`);
-});
 
 const allTargets: TargetName[] = ['local', 'chalkfs', 's3fs', 'rclone'];
 
