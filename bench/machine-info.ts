@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 
 export interface MachineInfo {
@@ -11,6 +11,8 @@ export interface MachineInfo {
   node: string;
   sqlite: string;
   versions: Record<string, string>;
+  /** 1/5/15-minute load averages at the start and the end of the run: other work on the machine shows up here. */
+  loadAverage: { start: number[]; end: number[] };
 }
 
 export interface GitInfo {
@@ -26,7 +28,7 @@ function firstLine(cmd: string, args: string[], env: NodeJS.ProcessEnv = process
   }
 }
 
-export function describeMachine(sqliteVersion: string, minioBinary: string): MachineInfo {
+export function describeMachine(sqliteVersion: string, minioBinary: string, loadAtStart: number[]): MachineInfo {
   const osRelease = readFileSync('/etc/os-release', 'utf8');
   const rcloneEnv = { ...process.env };
   delete rcloneEnv.AWS_CA_BUNDLE;
@@ -37,6 +39,7 @@ export function describeMachine(sqliteVersion: string, minioBinary: string): Mac
     kernel: release(),
     os: /PRETTY_NAME="([^"]+)"/.exec(osRelease)?.[1] ?? 'unknown',
     node: process.version,
+    loadAverage: { start: loadAtStart, end: loadavg() },
     sqlite: sqliteVersion,
     versions: {
       s3fs: firstLine('s3fs', ['--version']),

@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { findMinioBinary, startMinio, type RunningMinio } from '../chalkfs/minio/minio-server.js';
 import { S3ObjectStore, defaultS3Timeouts } from '../chalkfs/store/s3-object-store.js';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   for (const t of targets) if (!allTargets.includes(t)) throw new Error(`unknown target ${t}`);
   if (!targets.includes('local')) targets.unshift('local'); // ratios need the baseline
   const startedAt = new Date();
+  const loadAtStart = loadavg();
   const workDir = mkdtempSync(join(opts.workDir, 'chalkfs-bench-'));
   if (!opts.keep) cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
 
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     elapsedS: (Date.now() - startedAt.getTime()) / 1000,
     git,
-    machine: describeMachine(sqliteVersion, findMinioBinary()),
+    machine: describeMachine(sqliteVersion, findMinioBinary(), loadAtStart),
     config,
     database: { rows: seed.rows, sizeBytes: seed.sizeBytes, pageSizeBytes: depth.pageSizeBytes, btreeDepth: depth.depth, tablePages: depth.tablePages, seedMs: seed.elapsedMs },
     rawStore: raw ?? { error: rawError },
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.md`, `${renderTable(table, { markdown: true })}\n`);
 
   console.log(`\nchalkfs bench (${config.mode}): ${seed.rows} rows, ${(seed.sizeBytes / 1e6).toFixed(1)} MB, B-tree depth ${depth.depth}, page ${depth.pageSizeBytes} B`);
-  console.log(`${report.machine.cores} cores, kernel ${report.machine.kernel}, node ${report.machine.node}, SQLite ${sqliteVersion}, git ${git.revision.slice(0, 10)}${git.dirty ? ' (dirty)' : ''}`);
+  console.log(`${report.machine.cores} cores, kernel ${report.machine.kernel}, load ${fmtLoad(report.machine.loadAverage.start)} → ${fmtLoad(report.machine.loadAverage.end)}, node ${report.machine.node}, SQLite ${sqliteVersion}, git ${git.revision.slice(0, 10)}${git.dirty ? ' (dirty)' : ''}`);
   if (raw) {
     console.log(
       `raw MinIO GET: cold ${raw.singleStreamColdMBps.toFixed(0)} MB/s one stream, ${raw.parallelColdMBps.toFixed(0)} MB/s ${raw.parallelism}×${raw.chunkSizeBytes >> 20} MiB; ` +
@@ -203,6 +205,10 @@ async function makeTarget(
       return new ChalkfsTarget(dir, await peerStore('bench-chalkfs'), { cliEntry: entry, volume: 'bench', blockSize });
     }
   }
+}
+
+function fmtLoad(load: number[]): string {
+  return load.map((l) => l.toFixed(1)).join('/');
 }
 
 function unavailableResult(name: TargetName, reason: string): TargetResult {
