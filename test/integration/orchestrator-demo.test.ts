@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliEntry, projectRoot } from '../../chalkfs/util/paths.js';
-import { DockerEngine, Image } from '../../orchestrator/index.js';
+import { DockerEngine, Image, Volume } from '../../orchestrator/index.js';
 import { DB_PATH, expectedReaderOutput, expectedWriterOutput } from '../../orchestrator/demo/seed-scripts.js';
-import { chalkfsTestEnv, mountsUnder, orchestratorContainers, requireDockerEngine, TEST_DRIVER, uniqueName } from '../support/docker-fixture.js';
+import { chalkfsTestEnv, mountsUnder, orchestratorContainers, requireDockerEngine, startPluginHost, TEST_DRIVER, uniqueName } from '../support/docker-fixture.js';
 
 // `npm run demo` as a user runs it: the compiled program in a child process, against the
 // test MinIO (a fresh bucket), a fresh CHALKFS_HOME and the test driver's socket.
@@ -36,10 +36,11 @@ interface DemoRun {
   stderr: string;
 }
 
-async function setup(): Promise<{ env: NodeJS.ProcessEnv; volume: string }> {
+async function setup(): Promise<{ env: NodeJS.ProcessEnv; volume: string; bucket: string }> {
   const home = await mkdtemp(join(tmpdir(), 'orch-test-demo-'));
   homes.push(home);
-  return { env: chalkfsTestEnv(home, uniqueName('chalkfs-demo-t')), volume: uniqueName('sqlite-persistence') };
+  const bucket = uniqueName('chalkfs-demo-t');
+  return { env: chalkfsTestEnv(home, bucket), volume: uniqueName('sqlite-persistence'), bucket };
 }
 
 function demo(env: NodeJS.ProcessEnv, args: string[]): Promise<DemoRun> {
@@ -95,7 +96,7 @@ describe('npm run demo', () => {
   });
 
   it('--keep-volume keeps the data, and a later run uses the existing volume and keeps it', async () => {
-    const { env, volume } = await setup();
+    const { env, volume, bucket } = await setup();
     try {
       const first = await demo(env, ['--volume', volume, '--keep-volume']);
       expect(first.code).toBe(0);
@@ -107,7 +108,13 @@ describe('npm run demo', () => {
       expect(await volumesInStore(env)).toContain(volume);
       await expectNothingLeft();
     } finally {
-      await new Promise((resolve) => execFile(process.execPath, [cliEntry(), 'volume', 'rm', volume], { env }, resolve));
+      // Through Docker, so that dockerd forgets the volume too.
+      const host = await startPluginHost({ bucket, label: 'demo-cleanup' });
+      try {
+        await new Volume({ name: volume, driver: host.driver }).delete();
+      } finally {
+        await host.dispose();
+      }
     }
   });
 
