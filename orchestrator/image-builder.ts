@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Transform } from 'node:stream';
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { debianMirror } from './apt-sources.js';
 import type { BuildProgress } from './build-progress.js';

@@ -145,7 +145,7 @@ describe('typed errors', () => {
   });
 
   it('invalid-volume-name before anything is created', async () => {
-    for (const bad of ['Upper', '-dash', '.dot', 'a/b', '', 'x'.repeat(64), 'sp ace']) {
+    for (const bad of ['Upper', '-dash', '.dot', '_under', 'a/b', '', 'x'.repeat(64), 'sp ace']) {
       expect(() => new Container({ image, name: uniqueName('orch-test-badvol') }).mountVolume(bad, '/data')).toThrow(
         expect.objectContaining({ kind: 'invalid-volume-name' }),
       );
