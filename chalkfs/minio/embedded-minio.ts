@@ -99,6 +99,3 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-export function assertEmbeddedAllowed(endpoint: string | undefined): void {
-  if (endpoint) throw new ChalkError('config', `an S3 endpoint is configured (${endpoint}); the embedded MinIO is not used`);
-}

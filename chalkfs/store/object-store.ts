@@ -30,6 +30,8 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Keys under `prefix` in lexicographic order, those after `startAfter` only. */
   list(prefix: string, options?: { startAfter?: string; limit?: number }): Promise<ObjectInfo[]>;
+  /** The distinct next path segments under `prefix` ("a/", "b/"), like directories. */
+  listPrefixes(prefix: string): Promise<string[]>;
 }
 
 /** Operation labels used by metrics and fault injection. */

@@ -112,6 +112,22 @@ export class S3ObjectStore implements ObjectStore {
     return out;
   }
 
+  async listPrefixes(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.call('list', prefix, async (abortSignal) =>
+        this.client.send(
+          new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: continuationToken }),
+          { abortSignal },
+        ),
+      );
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix.slice(prefix.length));
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken);
+    return out;
+  }
+
   /** Creates the bucket unless it exists (embedded MinIO and tests start empty). */
   async ensureBucket(): Promise<void> {
     try {

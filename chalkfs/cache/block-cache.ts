@@ -1,0 +1,93 @@
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { ChalkError } from '../util/chalk-error.js';
+import { blockHash } from '../meta/format.js';
+import type { Metrics } from '../util/metrics.js';
+import type { DiskBlockCache } from './disk-block-cache.js';
+
+/** Fetches a block's bytes from the store (the caller knows the volume and key). */
+export type BlockFetcher = (hash: string) => Promise<Buffer>;
+
+/**
+ * Content-addressed block cache: a byte-bounded LRU in memory (lru-cache) in front of
+ * an optional disk tier, in front of the store. Concurrent misses of one block share
+ * one fetch (lru-cache's fetchMethod). Every block coming from disk or store is
+ * verified against its hash; a block that fails is never returned.
+ */
+export class BlockCache {
+  private readonly memory: LRUCache<string, Buffer, BlockFetcher>;
+
+  constructor(
+    memoryBytes: number,
+    private readonly disk: DiskBlockCache | undefined,
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {
+    this.memory = new LRUCache<string, Buffer, BlockFetcher>({
+      maxSize: Math.max(1, memoryBytes),
+      sizeCalculation: (value) => Math.max(1, value.length),
+      fetchMethod: (hash, _stale, { context }) => this.load(hash, context),
+      dispose: (_value, _key, reason) => {
+        if (reason === 'evict') this.metrics?.cacheEvictions.inc({ tier: 'memory' });
+      },
+    });
+  }
+
+  /** The block if it is in memory, without I/O. */
+  peek(hash: string): Buffer | undefined {
+    return this.memory.get(hash);
+  }
+
+  async get(hash: string, fetcher: BlockFetcher): Promise<Buffer> {
+    const inMemory = this.memory.get(hash);
+    if (inMemory) {
+      this.metrics?.cacheLookups.inc({ tier: 'memory', result: 'hit' });
+      return inMemory;
+    }
+    this.metrics?.cacheLookups.inc({ tier: 'memory', result: 'miss' });
+    const value = await this.memory.fetch(hash, { context: fetcher });
+    if (!value) throw new ChalkError('io', `block ${hash} could not be loaded`);
+    return value;
+  }
+
+  /** Adds a block this mount just wrote (already hashed by the caller). */
+  async add(hash: string, data: Buffer): Promise<void> {
+    this.memory.set(hash, data);
+    await this.disk?.put(hash, data);
+    this.updateGauges();
+  }
+
+  stats(): { memoryBytes: number; memoryBlocks: number; diskBytes: number; diskBlocks: number } {
+    return {
+      memoryBytes: this.memory.calculatedSize ?? 0,
+      memoryBlocks: this.memory.size,
+      diskBytes: this.disk?.sizeBytes ?? 0,
+      diskBlocks: this.disk?.blockCount ?? 0,
+    };
+  }
+
+  private async load(hash: string, fetcher: BlockFetcher): Promise<Buffer> {
+    const fromDisk = await this.disk?.get(hash);
+    if (fromDisk) {
+      this.metrics?.cacheLookups.inc({ tier: 'disk', result: 'hit' });
+      return fromDisk;
+    }
+    if (this.disk) this.metrics?.cacheLookups.inc({ tier: 'disk', result: 'miss' });
+    let data = await fetcher(hash);
+    if (blockHash(data) !== hash) {
+      this.metrics?.corruptBlocks.inc({ source: 'store' });
+      this.logger.error({ hash }, 'block from the store failed verification; fetching it once more');
+      data = await fetcher(hash);
+      if (blockHash(data) !== hash) throw new ChalkError('corrupt', `block ${hash} in the store is corrupt (content does not match its hash)`);
+    }
+    await this.disk?.put(hash, data);
+    this.updateGauges();
+    return data;
+  }
+
+  private updateGauges(): void {
+    if (!this.metrics) return;
+    this.metrics.cacheBytes.set({ tier: 'memory' }, this.memory.calculatedSize ?? 0);
+    this.metrics.cacheBytes.set({ tier: 'disk' }, this.disk?.sizeBytes ?? 0);
+  }
+}

@@ -1,0 +1,136 @@
+import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { blockHash } from '../meta/format.js';
+
+export interface DiskCacheEvents {
+  onEvict?: () => void;
+  onCorrupt?: (hash: string) => void;
+}
+
+/**
+ * The disk tier: one file per block, named by its content hash, under `dir/blocks/xx/`.
+ * Any number of volumes and daemons on a host may share the directory: names are
+ * content hashes, so a file is never stale, only present or not. Files are written to a
+ * temporary name and renamed, and verified against their name when read; a mismatch is
+ * deleted and reported as a miss. Eviction is LRU by this daemon's own use, bounded by
+ * `capacityBytes`; a block another daemon evicted is simply a miss.
+ */
+export class DiskBlockCache {
+  private readonly index = new Map<string, number>(); // hash -> size, in LRU order (oldest first)
+  private totalBytes = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly capacityBytes: number,
+    private readonly logger: Logger,
+    private readonly events: DiskCacheEvents,
+  ) {}
+
+  static async open(dir: string, capacityBytes: number, logger: Logger, events: DiskCacheEvents = {}): Promise<DiskBlockCache> {
+    const cache = new DiskBlockCache(dir, capacityBytes, logger, events);
+    await mkdir(join(dir, 'blocks'), { recursive: true });
+    await cache.loadIndex();
+    await cache.evict();
+    return cache;
+  }
+
+  get sizeBytes(): number {
+    return this.totalBytes;
+  }
+
+  get blockCount(): number {
+    return this.index.size;
+  }
+
+  async get(hash: string): Promise<Buffer | undefined> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.pathOf(hash));
+    } catch {
+      this.forget(hash);
+      return undefined;
+    }
+    if (blockHash(data) !== hash) {
+      this.logger.error({ hash, file: this.pathOf(hash) }, 'disk cache block failed verification; deleting it and refetching');
+      this.events.onCorrupt?.(hash);
+      this.forget(hash);
+      await unlink(this.pathOf(hash)).catch(() => undefined);
+      return undefined;
+    }
+    this.touch(hash, data.length);
+    return data;
+  }
+
+  async put(hash: string, data: Buffer): Promise<void> {
+    if (this.index.has(hash) || data.length > this.capacityBytes) return;
+    const path = this.pathOf(hash);
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await mkdir(join(this.dir, 'blocks', hash.slice(0, 2)), { recursive: true });
+      await writeFile(tmp, data);
+      await rename(tmp, path);
+    } catch (err) {
+      // A full or failing cache disk degrades to a smaller cache, never to an error.
+      this.logger.warn({ err, hash }, 'could not write block to the disk cache');
+      await unlink(tmp).catch(() => undefined);
+      return;
+    }
+    this.touch(hash, data.length);
+    await this.evict();
+  }
+
+  pathOf(hash: string): string {
+    return join(this.dir, 'blocks', hash.slice(0, 2), hash);
+  }
+
+  private touch(hash: string, size: number): void {
+    this.forget(hash);
+    this.index.set(hash, size);
+    this.totalBytes += size;
+  }
+
+  private forget(hash: string): void {
+    const size = this.index.get(hash);
+    if (size === undefined) return;
+    this.index.delete(hash);
+    this.totalBytes -= size;
+  }
+
+  private async evict(): Promise<void> {
+    while (this.totalBytes > this.capacityBytes) {
+      const oldest = this.index.keys().next().value as string | undefined;
+      if (oldest === undefined) break;
+      this.forget(oldest);
+      this.events.onEvict?.();
+      await unlink(this.pathOf(oldest)).catch(() => undefined);
+    }
+  }
+
+  /** Rebuilds the index from the directory, oldest access time first. */
+  private async loadIndex(): Promise<void> {
+    const entries: { hash: string; size: number; atimeMs: number }[] = [];
+    const root = join(this.dir, 'blocks');
+    for (const sub of await readdir(root)) {
+      let names: string[];
+      try {
+        names = await readdir(join(root, sub));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const path = join(root, sub, name);
+        if (name.endsWith('.tmp')) {
+          await unlink(path).catch(() => undefined);
+          continue;
+        }
+        if (!/^[0-9a-f]{64}$/.test(name)) continue;
+        const st = await stat(path).catch(() => undefined);
+        if (st) entries.push({ hash: name, size: st.size, atimeMs: Math.max(st.atimeMs, st.mtimeMs) });
+      }
+    }
+    entries.sort((a, b) => a.atimeMs - b.atimeMs);
+    for (const e of entries) this.touch(e.hash, e.size);
+  }
+}

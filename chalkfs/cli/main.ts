@@ -1,0 +1,350 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { ChalkError } from '../util/chalk-error.js';
+import { createLogger } from '../util/logger.js';
+import { chalkfsHome, cliEntry, packageJson } from '../util/paths.js';
+import { formatSize, parseSize } from '../util/size.js';
+import { validateVolumeName, parseVolumeRef } from '../meta/volume-name.js';
+import { VolumeRepository } from '../meta/volume-repository.js';
+import { WriterLease } from '../lease/writer-lease.js';
+import { safeUntil } from '../lease/lease-rules.js';
+import { EmbeddedMinio, processAlive } from '../minio/embedded-minio.js';
+import { openStore, resolveStoreSettings, storeEnv, configuredEndpoint } from '../store/store-config.js';
+import { forceUnmount } from '../fuse/fuse-mount.js';
+import { isMounted, runMountDaemon } from './mount-daemon.js';
+import { servePlugin, DEFAULT_PLUGIN_SOCKET } from '../plugin/plugin-server.js';
+import { controlRequest, liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from './mount-records.js';
+
+const home = chalkfsHome();
+const program = new Command();
+program
+  .name('chalkfs')
+  .description('S3-backed volumes mounted with FUSE, made for SQLite databases shared between containers and hosts.\n\n' +
+    'Store: AWS_ENDPOINT_URL_S3 or CHALKFS_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, CHALKFS_BUCKET;\n' +
+    'with no endpoint set, chalkfs runs its own MinIO under CHALKFS_HOME (now ' + home + ').')
+  .version(packageJson().version)
+  .showHelpAfterError();
+
+async function repository(): Promise<VolumeRepository> {
+  return new VolumeRepository(await openStore(await resolveStoreSettings()));
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+// ---- volume ----------------------------------------------------------------------------
+
+const volume = program.command('volume').description('create, list, inspect and remove volumes');
+
+volume
+  .command('create')
+  .description('create a new, empty volume')
+  .argument('<name>', 'volume name: lowercase letters, digits, ".", "_", "-"; at most 63 characters')
+  .option('--block-size <size>', 'size of the blocks files are cut into (power of two, 4KiB..64MiB)', '256KiB')
+  .option('--json', 'print the result as JSON')
+  .action(async (name: string, opts: { blockSize: string; json?: boolean }) => {
+    validateVolumeName(name);
+    const blockSizeBytes = parseSize(opts.blockSize, 'block size');
+    const repo = await repository();
+    const config = await repo.create(name, blockSizeBytes, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, { host: hostname(), pid: process.pid, mountId: randomUUID() });
+    if (opts.json) printJson(config);
+    else process.stdout.write(`created volume ${name} (block size ${formatSize(config.blockSizeBytes)}) in ${repo.store.description}\n`);
+  });
+
+volume
+  .command('ls')
+  .description('list volumes: name, size, files, versions, created')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const repo = await repository();
+    const summaries = [];
+    for (const name of await repo.list()) summaries.push(await repo.summary(name));
+    if (opts.json) return printJson(summaries);
+    const rows = [['NAME', 'SIZE', 'FILES', 'VERSIONS', 'CREATED']];
+    for (const s of summaries) rows.push([s.name, formatSize(s.sizeBytes), String(s.files), String(s.versions), s.createdAt]);
+    process.stdout.write(table(rows));
+  });
+
+volume
+  .command('info')
+  .description('show one volume: configuration, latest version, size, lease holder, local mounts')
+  .argument('<name>')
+  .option('--json', 'print JSON')
+  .action(async (name: string, opts: { json?: boolean }) => {
+    validateVolumeName(name);
+    const repo = await repository();
+    const summary = await repo.summary(name);
+    const lease = await WriterLease.read(repo.store, name);
+    const mounts = liveMountRecords(home).filter((m) => m.volume === name);
+    const info = { ...summary, writer: lease && Date.now() < lease.record.expiresAt ? lease.record.holder : null, localMounts: mounts.map((m) => ({ mountpoint: m.mountpoint, mode: m.mode, pid: m.pid })) };
+    if (opts.json) return printJson(info);
+    process.stdout.write(
+      table([
+        ['name', info.name],
+        ['block size', formatSize(info.blockSizeBytes)],
+        ['size', `${formatSize(info.sizeBytes)} in ${info.files} files, ${info.directories} directories`],
+        ['versions', `${info.versions} (latest ${info.latestSeq})`],
+        ['created', info.createdAt],
+        ['writer', info.writer ? `${info.writer.host} pid ${info.writer.pid}` : 'none'],
+        ['local mounts', info.localMounts.map((m) => `${m.mountpoint} (${m.mode})`).join(', ') || 'none'],
+      ]),
+    );
+  });
+
+volume
+  .command('rm')
+  .description('delete a volume and all its data (refuses while it is mounted)')
+  .argument('<name>')
+  .option('--force', 'delete even while mounted somewhere')
+  .action(async (name: string, opts: { force?: boolean }) => {
+    validateVolumeName(name);
+    const repo = await repository();
+    await repo.config(name);
+    if (!opts.force) {
+      const local = liveMountRecords(home).filter((m) => m.volume === name);
+      if (local.length > 0) throw new ChalkError('config', `volume ${name} is mounted at ${local.map((m) => m.mountpoint).join(', ')}; unmount it first or use --force`);
+      const lease = await WriterLease.read(repo.store, name);
+      if (lease && Date.now() < safeUntil(lease.record)) {
+        const h = lease.record.holder;
+        throw new ChalkError('config', `volume ${name} is mounted read-write by host ${h.host} pid ${h.pid}; unmount it first or use --force`);
+      }
+    }
+    const objects = await repo.destroy(name);
+    process.stdout.write(`deleted volume ${name} (${objects} objects)\n`);
+  });
+
+// ---- mount -----------------------------------------------------------------------------
+
+interface MountOptions {
+  readOnly?: boolean;
+  fallbackReadOnly?: boolean;
+  cacheDir?: string;
+  cacheSize: string;
+  memoryCacheSize: string;
+  foreground?: boolean;
+  notifyParent?: boolean;
+  logLevel?: string;
+  refreshMs: string;
+  commitMs: string;
+  leaseTtlMs: string;
+}
+
+program
+  .command('mount')
+  .description('mount a volume (NAME, or NAME@VERSION for a read-only view of an old version); returns once the mount is ready')
+  .argument('<volume>', 'volume name, optionally @VERSION')
+  .argument('<dir>', 'an existing, empty directory')
+  .option('--read-only', 'mount read-only: follows the writer, refuses writes with EROFS')
+  .option('--fallback-read-only', 'if another mount holds the writer lease, mount read-only instead of failing')
+  .option('--cache-dir <dir>', 'block cache directory, shared by all volumes of this host (default CHALKFS_HOME/cache)')
+  .option('--cache-size <size>', 'disk cache capacity', '2GiB')
+  .option('--memory-cache-size <size>', 'memory cache capacity', '256MiB')
+  .option('--foreground', 'stay in the foreground (logs to stderr)')
+  .addOption(new Option('--notify-parent').hideHelp())
+  .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.CHALKFS_LOG_LEVEL ?? 'info')
+  .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions', '250')
+  .option('--commit-ms <ms>', 'read-write mounts: commit changes no fsync or close committed after this long', '500')
+  .option('--lease-ttl-ms <ms>', 'read-write mounts: writer lease time-to-live', '10000')
+  .action(async (volumeRef: string, dir: string, opts: MountOptions) => {
+    const ref = parseVolumeRef(volumeRef);
+    const mountpoint = resolve(dir);
+    const cacheSizeBytes = parseSize(opts.cacheSize, 'cache size');
+    const memoryCacheBytes = parseSize(opts.memoryCacheSize, 'memory cache size');
+    const ms = (text: string, what: string) => {
+      const n = Number(text);
+      if (!Number.isInteger(n) || n <= 0) throw new ChalkError('config', `invalid ${what} "${text}": expected a positive whole number of milliseconds`);
+      return n;
+    };
+    const refreshIntervalMs = ms(opts.refreshMs, '--refresh-ms');
+    const autoCommitMs = ms(opts.commitMs, '--commit-ms');
+    const leaseTtlMs = ms(opts.leaseTtlMs, '--lease-ttl-ms');
+    const settings = await resolveStoreSettings();
+    const logDir = join(home, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const logFile = join(logDir, `${ref.name}-${createHash('sha1').update(mountpoint).digest('hex').slice(0, 8)}.log`);
+
+    if (!opts.foreground) return mountInBackground(volumeRef, mountpoint, opts, settings, logFile);
+
+    const logger = createLogger({ level: opts.logLevel, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}` });
+    const notify = (message: object) => process.send?.(message);
+    let running;
+    try {
+      running = await runMountDaemon({
+        volumeRef,
+        mountpoint,
+        readOnly: Boolean(opts.readOnly),
+        fallbackReadOnly: Boolean(opts.fallbackReadOnly),
+        cacheDir: resolve(opts.cacheDir ?? join(home, 'cache')),
+        cacheSizeBytes,
+        memoryCacheBytes,
+        home,
+        logFile: opts.notifyParent ? logFile : '(stderr)',
+        settings,
+        logger,
+        refreshIntervalMs,
+        autoCommitMs,
+        leaseTtlMs,
+      });
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'mount failed');
+      logger.flush();
+      if (opts.notifyParent) {
+        notify({ type: 'error', message: (err as Error).message });
+        process.disconnect?.();
+        process.exitCode = 1;
+        return;
+      }
+      throw err;
+    }
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.on(signal, () => void running.shutdown(signal).catch(() => undefined));
+    }
+    if (opts.notifyParent) {
+      notify({ type: 'ready', record: running.record });
+      process.disconnect?.();
+    } else {
+      process.stderr.write(`mounted ${volumeRef} at ${mountpoint} (${running.record.mode}); Ctrl-C to unmount\n`);
+    }
+    await running.done;
+    logger.flush();
+    process.exit(0);
+  });
+
+async function mountInBackground(volumeRef: string, mountpoint: string, opts: MountOptions, settings: Awaited<ReturnType<typeof resolveStoreSettings>>, logFile: string): Promise<void> {
+  const args = [cliEntry(), 'mount', volumeRef, mountpoint, '--foreground', '--notify-parent', '--cache-size', opts.cacheSize, '--memory-cache-size', opts.memoryCacheSize, '--log-level', opts.logLevel ?? 'info', '--refresh-ms', opts.refreshMs, '--commit-ms', opts.commitMs, '--lease-ttl-ms', opts.leaseTtlMs];
+  if (opts.readOnly) args.push('--read-only');
+  if (opts.fallbackReadOnly) args.push('--fallback-read-only');
+  if (opts.cacheDir) args.push('--cache-dir', resolve(opts.cacheDir));
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ['ignore', out, out, 'ipc'],
+    env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
+  });
+  closeSync(out);
+  const outcome = await new Promise<{ type: string; message?: string; record?: MountRecord }>((resolvePromise) => {
+    const timer = setTimeout(() => resolvePromise({ type: 'error', message: `the mount daemon did not become ready within 60 s (log: ${logFile})` }), 60_000);
+    child.on('message', (m: { type: string; message?: string }) => {
+      clearTimeout(timer);
+      resolvePromise(m);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ type: 'error', message: `the mount daemon exited (code ${code}) before it was ready; see ${logFile}` });
+    });
+  });
+  child.unref();
+  child.disconnect?.();
+  if (outcome.type !== 'ready') {
+    if (child.exitCode === null && outcome.message?.includes('did not become ready')) child.kill('SIGKILL');
+    throw new ChalkError('config', outcome.message ?? 'mount failed');
+  }
+  const r = outcome.record!;
+  process.stdout.write(`mounted ${volumeRef} at ${mountpoint} (${r.mode}, pid ${r.pid}, log ${logFile})\n`);
+}
+
+program
+  .command('unmount')
+  .alias('umount')
+  .description('commit what is pending, then unmount; also clears a mount whose daemon died')
+  .argument('<dir>')
+  .action(async (dir: string) => {
+    const mountpoint = resolve(dir);
+    const record = readMountRecord(home, mountpoint);
+    if (record && processAlive(record.pid)) {
+      await controlRequest(record.controlSocket, 'POST', '/unmount');
+      const deadline = Date.now() + 15_000;
+      while (processAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (processAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+      process.stdout.write(`unmounted ${mountpoint}\n`);
+      return;
+    }
+    removeMountRecord(home, mountpoint);
+    if (isMounted(mountpoint)) {
+      await forceUnmount(mountpoint);
+      process.stdout.write(`cleared stale mount ${mountpoint}\n`);
+      return;
+    }
+    throw new ChalkError('config', `${mountpoint} is not a chalkfs mount`);
+  });
+
+program
+  .command('status')
+  .description('active mounts on this host, with version, mode, cache and dirty figures')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const mounts = [];
+    for (const record of liveMountRecords(home)) {
+      const live = await controlRequest<Record<string, unknown>>(record.controlSocket, 'GET', '/status', 5_000).catch((err: Error) => ({ error: err.message }));
+      mounts.push({ ...record, ...live });
+    }
+    if (opts.json) return printJson(mounts);
+    if (mounts.length === 0) return void process.stdout.write('no chalkfs mounts on this host\n');
+    const rows = [['VOLUME', 'MOUNTPOINT', 'MODE', 'VERSION', 'PID', 'DIRTY', 'CACHE (MEM/DISK)', 'METRICS']];
+    for (const m of mounts as (MountRecord & { seq?: number; dirtyBytes?: number; cache?: { memoryBytes: number; diskBytes: number } })[]) {
+      rows.push([m.volume, m.mountpoint, m.mode, String(m.seq ?? '?'), String(m.pid), formatSize(m.dirtyBytes ?? 0), m.cache ? `${formatSize(m.cache.memoryBytes)}/${formatSize(m.cache.diskBytes)}` : '?', m.metricsUrl]);
+    }
+    process.stdout.write(table(rows));
+  });
+
+// ---- plugin ----------------------------------------------------------------------------
+
+program
+  .command('plugin')
+  .description('serve the Docker volume plugin protocol, so `docker run --volume-driver chalkfs -v NAME:/data ...` works')
+  .option('--socket <path>', 'unix socket dockerd discovers the plugin by', DEFAULT_PLUGIN_SOCKET)
+  .option('--cache-dir <dir>', 'block cache directory for the mounts it makes (default CHALKFS_HOME/cache)')
+  .action(async (opts: { socket: string; cacheDir?: string }) => {
+    // Resolve the store once, so every mount this plugin makes uses the same one.
+    const settings = await resolveStoreSettings();
+    const server = await servePlugin({
+      socketPath: opts.socket,
+      stateDir: join(home, 'plugin'),
+      cacheDir: opts.cacheDir ? resolve(opts.cacheDir) : undefined,
+      env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
+    });
+    process.stderr.write(`chalkfs volume plugin serving on ${server.socketPath}\n`);
+    await new Promise<void>((done) => {
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => done());
+    });
+    await server.close();
+  });
+
+// ---- minio -----------------------------------------------------------------------------
+
+const minio = program.command('minio').description('the embedded MinIO server chalkfs uses when no S3 endpoint is configured');
+const embedded = () => {
+  const endpoint = configuredEndpoint(process.env);
+  if (endpoint) throw new ChalkError('config', `an S3 endpoint is configured (${endpoint}), so the embedded MinIO is not used`);
+  return new EmbeddedMinio(home);
+};
+minio.command('start').description('start it (no-op when running)').action(async () => {
+  const state = await embedded().ensureRunning();
+  process.stdout.write(`minio running at ${state.endpoint} (pid ${state.pid})\n`);
+});
+minio.command('stop').description('stop it').action(async () => {
+  const wasRunning = await embedded().stop();
+  process.stdout.write(wasRunning ? 'minio stopped\n' : 'minio was not running\n');
+});
+minio.command('status').description('is it running, and where').option('--json', 'print JSON').action((opts: { json?: boolean }) => {
+  const status = embedded().status();
+  if (opts.json) return printJson(status);
+  process.stdout.write(status.running && status.state ? `minio running at ${status.state.endpoint} (pid ${status.state.pid}), data in ${status.dataDir}\n` : `minio not running (data in ${status.dataDir})\n`);
+});
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`chalkfs: ${message.split('\n')[0]}\n`);
+  process.exit(err instanceof ChalkError && err.kind === 'config' ? 2 : 1);
+});

@@ -1,0 +1,260 @@
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ChalkError, isChalkError } from '../util/chalk-error.js';
+import { Metrics } from '../util/metrics.js';
+import { parseVolumeRef } from '../meta/volume-name.js';
+import { VolumeRepository } from '../meta/volume-repository.js';
+import { InstrumentedObjectStore } from '../store/instrumented-object-store.js';
+import { openStore, type StoreSettings } from '../store/store-config.js';
+import { BlockCache } from '../cache/block-cache.js';
+import { DiskBlockCache } from '../cache/disk-block-cache.js';
+import { WriterLease } from '../lease/writer-lease.js';
+import { processAlive } from '../minio/embedded-minio.js';
+import { MountedVolume, type MountMode } from '../vfs/mounted-volume.js';
+import { FuseMount, forceUnmount } from '../fuse/fuse-mount.js';
+import { controlSocketPath, removeMountRecord, writeMountRecord, type MountRecord } from './mount-records.js';
+
+export interface MountDaemonOptions {
+  volumeRef: string;
+  mountpoint: string;
+  readOnly: boolean;
+  /** With a read-write mount refused because another mount holds the lease: mount read-only instead. */
+  fallbackReadOnly: boolean;
+  cacheDir: string;
+  cacheSizeBytes: number;
+  memoryCacheBytes: number;
+  home: string;
+  logFile: string;
+  settings: StoreSettings;
+  logger: Logger;
+  refreshIntervalMs: number;
+  autoCommitMs: number;
+  leaseTtlMs: number;
+}
+
+export interface RunningMount {
+  record: MountRecord;
+  /** Resolves when the daemon has unmounted and answered whoever asked: it may exit. */
+  done: Promise<void>;
+  /** Commits, unmounts, releases the lease; then `done` resolves. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Checks the mount point before anything is started: it must be an empty directory. */
+export async function checkMountpoint(mountpoint: string): Promise<void> {
+  let st;
+  try {
+    st = statSync(mountpoint);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTCONN') {
+      // A chalkfs daemon died here (kill -9) and left its mount behind: clear it.
+      await forceUnmount(mountpoint).catch(() => undefined);
+      return checkMountpoint(mountpoint);
+    }
+    if (code === 'ENOENT') throw new ChalkError('config', `mount point ${mountpoint} does not exist`);
+    throw new ChalkError('config', `mount point ${mountpoint} is not usable: ${(err as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new ChalkError('config', `mount point ${mountpoint} is not a directory`);
+  if (isMounted(mountpoint)) throw new ChalkError('config', `mount point ${mountpoint} is already a mount point (unmount it first)`);
+  if (readdirSync(mountpoint).length > 0) throw new ChalkError('config', `mount point ${mountpoint} is not empty`);
+}
+
+export function isMounted(mountpoint: string): boolean {
+  const target = resolve(mountpoint);
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1]?.replace(/\\040/g, ' ') === target);
+}
+
+/**
+ * Serves one volume at one mount point until told to stop: store, cache, lease, vfs,
+ * FUSE, plus a control socket (status, unmount) and a Prometheus endpoint.
+ */
+export async function runMountDaemon(options: MountDaemonOptions): Promise<RunningMount> {
+  const { logger } = options;
+  const mountpoint = resolve(options.mountpoint);
+  const ref = parseVolumeRef(options.volumeRef);
+  await checkMountpoint(mountpoint);
+
+  const metrics = new Metrics();
+  const rawStore = await openStore(options.settings);
+  const store = new InstrumentedObjectStore(rawStore, metrics);
+  const repo = new VolumeRepository(store);
+  const config = await repo.config(ref.name);
+
+  mkdirSync(options.cacheDir, { recursive: true });
+  const disk = await DiskBlockCache.open(options.cacheDir, options.cacheSizeBytes, logger, {
+    onEvict: () => metrics.cacheEvictions.inc({ tier: 'disk' }),
+    onCorrupt: () => metrics.corruptBlocks.inc({ source: 'disk' }),
+  });
+  const cache = new BlockCache(options.memoryCacheBytes, disk, logger, metrics);
+
+  const writer = { host: hostname(), pid: process.pid, mountId: randomUUID() };
+  let mode: MountMode = ref.version !== undefined ? 'pinned' : options.readOnly ? 'read-only' : 'read-write';
+  let lease: WriterLease | undefined;
+  if (mode === 'read-write') {
+    try {
+      lease = await WriterLease.acquire({
+        store,
+        volume: ref.name,
+        holder: writer,
+        ttlMs: options.leaseTtlMs,
+        logger,
+        isLocalProcessAlive: processAlive,
+      });
+    } catch (err) {
+      if (!isChalkError(err, 'lease-held') || !options.fallbackReadOnly) throw err;
+      logger.warn({ err: (err as Error).message }, 'falling back to a read-only mount');
+      mode = 'read-only';
+    }
+  }
+
+  let volume: MountedVolume;
+  try {
+    volume = await MountedVolume.open({
+      repo,
+      config,
+      cache,
+      mode,
+      pinnedSeq: ref.version,
+      writer,
+      owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+      logger,
+      metrics,
+      refreshIntervalMs: options.refreshIntervalMs,
+      autoCommitMs: options.autoCommitMs,
+      dirtyLimitBytes: 64 * 1024 * 1024,
+      readaheadBlocks: Math.max(1, Math.floor((8 * 1024 * 1024) / config.blockSizeBytes)),
+      uploadConcurrency: 8,
+      lease,
+    });
+  } catch (err) {
+    await lease?.release();
+    throw err;
+  }
+
+  // Read-only mounts may adopt a new version of a file at any time, so the kernel must
+  // ask for attributes again (size!) and drop cached pages when mtime/size changed.
+  // A writer's and a pinned mount's files change only through this kernel: cache freely.
+  const follows = mode === 'read-only';
+  const fuse = new FuseMount({
+    mountpoint,
+    volume,
+    volumeName: ref.name,
+    logger,
+    metrics,
+    attrTimeoutS: follows ? 0 : 30,
+    entryTimeoutS: follows ? 1 : 30,
+    negativeTimeoutS: follows ? 1 : 30,
+    pageCache: follows ? 'auto' : 'keep',
+    opTimeoutMs: 30_000,
+  });
+  try {
+    await fuse.mount();
+  } catch (err) {
+    await volume.close().catch(() => undefined);
+    await lease?.release();
+    throw err;
+  }
+
+  const metricsServer = await listen(createServer(async (req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(await metrics.registry.metrics());
+  }), { port: 0, host: '127.0.0.1' });
+  const metricsAddress = metricsServer.address();
+  const metricsUrl = `http://127.0.0.1:${typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : 0}/metrics`;
+
+  const record: MountRecord = {
+    volume: ref.name,
+    mountpoint,
+    pid: process.pid,
+    mode,
+    pinnedSeq: ref.version,
+    controlSocket: controlSocketPath(options.home, mountpoint),
+    metricsUrl,
+    logFile: options.logFile,
+    cacheDir: options.cacheDir,
+    host: writer.host,
+    startedAt: new Date().toISOString(),
+  };
+
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason, mountpoint }, 'unmounting');
+      let failure: unknown;
+      try {
+        await volume.close();
+      } catch (err) {
+        failure = err;
+        logger.error({ err: (err as Error).message }, 'final commit failed; unmounting anyway');
+      }
+      await fuse.unmount().catch(async () => {
+        await forceUnmount(mountpoint).catch((err) => logger.error({ err: (err as Error).message }, 'unmount failed'));
+      });
+      await lease?.release();
+      controlServer.close();
+      metricsServer.close();
+      rawStore.destroy();
+      removeMountRecord(options.home, mountpoint);
+      if (failure) throw failure;
+    })();
+    return stopping;
+  };
+  const shutdownAndFinish = (reason: string, answer?: (err?: unknown) => Promise<void>) =>
+    shutdown(reason).then(
+      async () => {
+        await answer?.();
+        finish();
+      },
+      async (err) => {
+        await answer?.(err);
+        finish();
+      },
+    );
+
+  mkdirSync(join(options.home, 'run'), { recursive: true });
+  rmSync(record.controlSocket, { force: true });
+  const controlServer = await listen(createServer((req, res) => {
+    const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.method === 'GET' && req.url === '/status') {
+      reply(200, { ...record, ...volume.status(), cache: cache.stats() });
+    } else if (req.method === 'POST' && req.url === '/unmount') {
+      // Answer before the daemon exits, so `chalkfs unmount` sees the outcome.
+      void shutdownAndFinish('unmount requested', (err) =>
+        new Promise<void>((done) => {
+          res.once('finish', () => done());
+          if (err) reply(500, { error: (err as Error).message });
+          else reply(200, { ok: true });
+        }),
+      );
+    } else if (req.method === 'POST' && req.url === '/commit') {
+      volume.commit('requested').then(
+        (seq) => reply(200, { seq }),
+        (err) => reply(500, { error: (err as Error).message }),
+      );
+    } else reply(404, { error: 'unknown request' });
+  }), { path: record.controlSocket });
+
+  writeMountRecord(options.home, record);
+  logger.info({ volume: ref.name, mountpoint, mode, seq: volume.versionSeq, metricsUrl }, 'mounted');
+  return { record, done, shutdown: (reason) => shutdownAndFinish(reason) };
+}
+
+function listen(server: Server, where: { port: number; host: string } | { path: string }): Promise<Server> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(where, () => resolvePromise(server));
+  });
+}

@@ -1,0 +1,155 @@
+import Fuse from 'fuse-native';
+import type { Logger } from 'pino';
+import type { Metrics } from '../util/metrics.js';
+import { ChalkError } from '../util/chalk-error.js';
+import type { MountedVolume } from '../vfs/mounted-volume.js';
+import type { Attributes } from '../vfs/attributes.js';
+import { fuseErrno } from './errno.js';
+
+export interface FuseMountOptions {
+  mountpoint: string;
+  volume: MountedVolume;
+  volumeName: string;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Kernel caching of attributes and names, in seconds (see docs/ARCHITECTURE.md). */
+  attrTimeoutS: number;
+  entryTimeoutS: number;
+  negativeTimeoutS: number;
+  /** auto_cache (drop the page cache at open when mtime/size changed) or kernel_cache (keep it). */
+  pageCache: 'auto' | 'keep';
+  /** Bound for operations that only read; writes and syncs wait for their commit. */
+  opTimeoutMs: number;
+}
+
+type Callback = (err: number, ...result: unknown[]) => void;
+
+function toStat(a: Attributes): Record<string, number> {
+  return {
+    mode: a.mode,
+    uid: a.uid,
+    gid: a.gid,
+    size: a.size,
+    nlink: a.nlink,
+    ino: a.ino,
+    blksize: a.blksize,
+    blocks: a.blocks,
+    atime: a.atimeMs,
+    mtime: a.mtimeMs,
+    ctime: a.ctimeMs,
+  };
+}
+
+/**
+ * The FUSE boundary: fuse-native callbacks in, MountedVolume calls out. Thin on purpose:
+ * every op is a one-line call wrapped by `run`, which times it and turns errors into
+ * errnos (errno.ts). Ops chalkfs does not serve stay unregistered, so libfuse answers
+ * them (ENOSYS) without a trip into JavaScript.
+ */
+export class FuseMount {
+  private readonly fuse: InstanceType<typeof Fuse>;
+
+  constructor(private readonly options: FuseMountOptions) {
+    const v = options.volume;
+    const run = this.run.bind(this);
+    const ops = {
+      getattr: (path: string, cb: Callback) => run('getattr', path, cb, () => toStat(v.getattr(path))),
+      readdir: (path: string, cb: Callback) => run('readdir', path, cb, () => v.readdir(path)),
+      readlink: (path: string, cb: Callback) => run('readlink', path, cb, () => v.readlink(path)),
+      statfs: (path: string, cb: Callback) => run('statfs', path, cb, () => v.statfs()),
+      open: (path: string, flags: number, cb: Callback) => run('open', path, cb, () => v.open(path, flags)),
+      create: (path: string, mode: number, cb: Callback) => run('create', path, cb, () => v.create(path, mode)),
+      read: (path: string, fh: number, buf: Buffer, len: number, offset: number, cb: Callback) =>
+        this.runCount('read', path, cb, () => v.read(fh, buf, len, offset)),
+      // FUSE reuses `buf` once the callback runs or the op yields: copy it first.
+      write: (path: string, fh: number, buf: Buffer, len: number, offset: number, cb: Callback) => {
+        const data = Buffer.from(buf.subarray(0, len));
+        this.runCount('write', path, cb, () => v.write(fh, data, offset));
+      },
+      flush: (path: string, fh: number, cb: Callback) => run('flush', path, cb, () => v.flush(fh)),
+      release: (path: string, fh: number, cb: Callback) => run('release', path, cb, () => v.release(fh)),
+      fsync: (path: string, _datasync: boolean, _fh: number, cb: Callback) => run('fsync', path, cb, () => v.fsync()),
+      fsyncdir: (path: string, _datasync: boolean, _fh: number, cb: Callback) => run('fsyncdir', path, cb, () => v.fsync()),
+      truncate: (path: string, size: number, cb: Callback) => run('truncate', path, cb, () => v.truncate(path, size)),
+      ftruncate: (path: string, fh: number, size: number, cb: Callback) => run('ftruncate', path, cb, () => v.ftruncate(fh, size)),
+      unlink: (path: string, cb: Callback) => run('unlink', path, cb, () => v.unlink(path)),
+      rename: (from: string, to: string, cb: Callback) => run('rename', from, cb, () => v.rename(from, to)),
+      mkdir: (path: string, mode: number, cb: Callback) => run('mkdir', path, cb, () => v.mkdir(path, mode)),
+      rmdir: (path: string, cb: Callback) => run('rmdir', path, cb, () => v.rmdir(path)),
+      symlink: (target: string, path: string, cb: Callback) => run('symlink', path, cb, () => v.symlink(target, path)),
+      chmod: (path: string, mode: number, cb: Callback) => run('chmod', path, cb, () => v.chmod(path, mode)),
+      chown: (path: string, uid: number, gid: number, cb: Callback) => run('chown', path, cb, () => v.chown(path, uid, gid)),
+      utimens: (path: string, atime: number, mtime: number, cb: Callback) => run('utimens', path, cb, () => v.utimens(path, atime, mtime)),
+    };
+    const noTimeout = false as const;
+    this.fuse = new Fuse(options.mountpoint, ops, {
+      force: true,
+      mkdir: false,
+      autoUnmount: true,
+      allowOther: true,
+      fsname: `chalkfs:${options.volumeName}`,
+      subtype: 'chalkfs',
+      autoCache: options.pageCache === 'auto',
+      kernelCache: options.pageCache === 'keep',
+      attrTimeout: options.attrTimeoutS,
+      entryTimeout: options.entryTimeoutS,
+      // Options fuse-native does not name, passed through by patches/fuse-native+2.2.6.patch.
+      extraOptions: [`negative_timeout=${options.negativeTimeoutS}`, 'big_writes', 'max_write=131072', 'max_readahead=1048576'],
+      timeout: { default: options.opTimeoutMs, write: noTimeout, flush: noTimeout, fsync: noTimeout, fsyncdir: noTimeout, release: noTimeout, ftruncate: noTimeout, truncate: noTimeout },
+    });
+  }
+
+  mount(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.fuse.mount((err: Error | null) => (err ? reject(new ChalkError('io', `could not mount at ${this.options.mountpoint}: ${err.message}`, { cause: err })) : resolve()));
+    });
+  }
+
+  unmount(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.fuse.unmount((err: Error | null) => (err ? reject(new ChalkError('io', `could not unmount ${this.options.mountpoint}: ${err.message}`, { cause: err })) : resolve()));
+    });
+  }
+
+  private run(op: string, path: string, cb: Callback, fn: () => unknown): void {
+    const end = this.options.metrics?.fuseOps.startTimer({ op });
+    let result: unknown;
+    try {
+      result = fn();
+    } catch (err) {
+      end?.({ result: 'error' });
+      cb(fuseErrno(err, op, path, this.options.logger));
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => {
+          end?.({ result: 'ok' });
+          this.reply(cb, value);
+        },
+        (err) => {
+          end?.({ result: 'error' });
+          cb(fuseErrno(err, op, path, this.options.logger));
+        },
+      );
+      return;
+    }
+    end?.({ result: 'ok' });
+    this.reply(cb, result);
+  }
+
+  /** read and write answer with a byte count in the errno position. */
+  private runCount(op: string, path: string, cb: Callback, fn: () => Promise<number>): void {
+    this.run(op, path, (err, count) => cb(err < 0 ? err : (count as number)), fn);
+  }
+
+  private reply(cb: Callback, value: unknown): void {
+    if (value === undefined) cb(0);
+    else cb(0, value);
+  }
+}
+
+/** Unmounts a mount point whose daemon is gone (ENOTCONN), lazily. */
+export function forceUnmount(mountpoint: string): Promise<void> {
+  return new Promise((resolve, reject) => Fuse.unmount(mountpoint, (err: Error | null) => (err ? reject(err) : resolve())));
+}

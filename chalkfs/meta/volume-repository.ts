@@ -1,0 +1,187 @@
+import { ChalkError, isChalkError } from '../util/chalk-error.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { storeKeys, seqFromKey } from './store-keys.js';
+import { Namespace, type Owner } from './namespace.js';
+import {
+  decodeMeta,
+  decodeVersion,
+  encodeMeta,
+  versionFormat,
+  volumeFormat,
+  type HeadHint,
+  type VersionRecord,
+  type VolumeConfig,
+  type WriterInfo,
+} from './format.js';
+import { validateVolumeName } from './volume-name.js';
+
+const headFormat = 'chalkfs-head/1';
+export const minBlockSizeBytes = 4096;
+export const maxBlockSizeBytes = 64 * 1024 * 1024;
+
+export interface VolumeSummary {
+  name: string;
+  blockSizeBytes: number;
+  createdAt: string;
+  versions: number;
+  latestSeq: number;
+  files: number;
+  directories: number;
+  sizeBytes: number;
+}
+
+/**
+ * Volume-level metadata in the store: the volume config, its versions and the head hint.
+ * A version is written with If-None-Match, so for any sequence number at most one
+ * writer ever succeeds: that is what makes a commit atomic and un-forkable.
+ */
+export class VolumeRepository {
+  constructor(readonly store: ObjectStore) {}
+
+  async create(name: string, blockSizeBytes: number, owner: Owner, writer: WriterInfo, nowMs = Date.now()): Promise<VolumeConfig> {
+    validateVolumeName(name);
+    if (!Number.isInteger(blockSizeBytes) || blockSizeBytes < minBlockSizeBytes || blockSizeBytes > maxBlockSizeBytes || (blockSizeBytes & (blockSizeBytes - 1)) !== 0) {
+      throw new ChalkError('config', `invalid block size ${blockSizeBytes}: use a power of two from 4KiB to 64MiB`);
+    }
+    const config: VolumeConfig = { format: volumeFormat, name, blockSizeBytes, createdAt: new Date(nowMs).toISOString() };
+    try {
+      await this.store.put(storeKeys.volumeConfig(name), encodeMeta(volumeFormat, config), { ifNoneMatch: '*' });
+    } catch (err) {
+      if (isChalkError(err, 'precondition')) throw new ChalkError('exists', `volume ${name} already exists`, { cause: err });
+      throw err;
+    }
+    const ns = Namespace.empty(owner, nowMs);
+    const first: VersionRecord = {
+      format: versionFormat,
+      volume: name,
+      seq: 1,
+      parentSeq: 0,
+      createdAt: config.createdAt,
+      writer,
+      consistent: true,
+      nextIno: ns.nextIno,
+      inodes: ns.toRecordInodes(),
+    };
+    await this.writeVersion(first);
+    await this.writeHead(name, { seq: 1, consistentSeq: 1, updatedAt: config.createdAt });
+    return config;
+  }
+
+  async config(name: string): Promise<VolumeConfig> {
+    validateVolumeName(name);
+    try {
+      const { body } = await this.store.get(storeKeys.volumeConfig(name));
+      return decodeMeta<VolumeConfig>(volumeFormat, body, storeKeys.volumeConfig(name));
+    } catch (err) {
+      if (isChalkError(err, 'not-found')) throw new ChalkError('not-found', `volume ${name} does not exist`, { cause: err });
+      throw err;
+    }
+  }
+
+  async list(): Promise<string[]> {
+    const prefixes = await this.store.listPrefixes(storeKeys.volumesPrefix);
+    return prefixes.map((p) => p.replace(/\/$/, ''));
+  }
+
+  /** Writes a version; `precondition` means another commit took this sequence number. */
+  async writeVersion(record: VersionRecord): Promise<void> {
+    await this.store.put(storeKeys.version(record.volume, record.seq), encodeMeta(versionFormat, record), { ifNoneMatch: '*' });
+  }
+
+  /** Encodes once, so the caller can build the body synchronously and write it later. */
+  static encodeVersion(record: VersionRecord): Buffer {
+    return encodeMeta(versionFormat, record);
+  }
+
+  async writeEncodedVersion(volume: string, seq: number, body: Buffer): Promise<void> {
+    await this.store.put(storeKeys.version(volume, seq), body, { ifNoneMatch: '*' });
+  }
+
+  async readVersion(volume: string, seq: number): Promise<VersionRecord> {
+    const key = storeKeys.version(volume, seq);
+    const { body } = await this.store.get(key);
+    const record = decodeVersion(body, key);
+    if (record.seq !== seq || record.volume !== volume) throw new ChalkError('corrupt', `metadata object ${key} is corrupt: it names ${record.volume}@${record.seq}`);
+    return record;
+  }
+
+  /** Sequence numbers of versions newer than `afterSeq`, ascending. */
+  async versionsAfter(volume: string, afterSeq: number): Promise<number[]> {
+    const objects = await this.store.list(storeKeys.versionsPrefix(volume), { startAfter: afterSeq > 0 ? storeKeys.version(volume, afterSeq) : undefined });
+    return objects.map((o) => seqFromKey(o.key)).filter((s): s is number => s !== undefined);
+  }
+
+  async readHead(volume: string): Promise<HeadHint | undefined> {
+    try {
+      const { body } = await this.store.get(storeKeys.head(volume));
+      return decodeMeta<HeadHint>(headFormat, body, storeKeys.head(volume));
+    } catch (err) {
+      // The head is only a hint: a missing or damaged one costs a longer listing.
+      if (isChalkError(err, 'not-found') || isChalkError(err, 'corrupt')) return undefined;
+      throw err;
+    }
+  }
+
+  async writeHead(volume: string, head: HeadHint): Promise<void> {
+    await this.store.put(storeKeys.head(volume), encodeMeta(headFormat, head));
+  }
+
+  /** The newest version's sequence number, starting from the head hint. */
+  async latestSeq(volume: string): Promise<number> {
+    const head = await this.readHead(volume);
+    const after = await this.versionsAfter(volume, head?.seq ? head.seq - 1 : 0);
+    const latest = after.at(-1);
+    if (latest === undefined) throw new ChalkError('corrupt', `volume ${volume} has no versions`);
+    return latest;
+  }
+
+  /**
+   * The newest version a reader may adopt: consistent, and newer than `afterSeq` when
+   * given (undefined when nothing newer is consistent). Walks back from the newest.
+   */
+  async latestConsistent(volume: string, afterSeq = 0): Promise<VersionRecord | undefined> {
+    if (afterSeq === 0) {
+      // The head hint saves listing every version; it is only a hint, so a miss falls through.
+      const head = await this.readHead(volume);
+      const hinted = head ? await this.newestConsistentAfter(volume, head.consistentSeq - 1) : undefined;
+      if (hinted) return hinted;
+    }
+    return this.newestConsistentAfter(volume, afterSeq);
+  }
+
+  private async newestConsistentAfter(volume: string, afterSeq: number): Promise<VersionRecord | undefined> {
+    const seqs = await this.versionsAfter(volume, afterSeq);
+    for (let i = seqs.length - 1; i >= 0; i--) {
+      const record = await this.readVersion(volume, seqs[i]!);
+      if (record.consistent) return record;
+    }
+    return undefined;
+  }
+
+  async summary(name: string): Promise<VolumeSummary> {
+    const config = await this.config(name);
+    const seqs = await this.versionsAfter(name, 0);
+    const latestSeq = seqs.at(-1) ?? 0;
+    const latest = latestSeq ? Namespace.fromRecord(await this.readVersion(name, latestSeq)) : undefined;
+    const stats = latest?.stats() ?? { files: 0, directories: 0, sizeBytes: 0 };
+    return { name, blockSizeBytes: config.blockSizeBytes, createdAt: config.createdAt, versions: seqs.length, latestSeq, ...stats };
+  }
+
+  /** Deletes every object of the volume, config last so a half-deleted volume is still seen. */
+  async destroy(name: string): Promise<number> {
+    await this.config(name);
+    const objects = await this.store.list(storeKeys.volumePrefix(name));
+    const configKey = storeKeys.volumeConfig(name);
+    let deleted = 0;
+    const queue = objects.map((o) => o.key).filter((k) => k !== configKey);
+    const workers = Array.from({ length: 16 }, async () => {
+      for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+        await this.store.delete(key);
+        deleted++;
+      }
+    });
+    await Promise.all(workers);
+    await this.store.delete(configKey);
+    return deleted + 1;
+  }
+}

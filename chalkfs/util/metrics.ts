@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The daemon's Prometheus metrics (prom-client). One instance per daemon, passed down to
+ * the layers that count things; a fresh registry each, so tests do not share counters.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly fuseOps = new Histogram({
+    name: 'chalkfs_fuse_op_seconds',
+    help: 'FUSE operations served by the daemon, by operation and result',
+    labelNames: ['op', 'result'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly storeRequests = new Histogram({
+    name: 'chalkfs_store_request_seconds',
+    help: 'Object store requests, by operation and result',
+    labelNames: ['op', 'result'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly cacheLookups = new Counter({
+    name: 'chalkfs_cache_lookups_total',
+    help: 'Block cache lookups by tier and result (hit, miss)',
+    labelNames: ['tier', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheEvictions = new Counter({
+    name: 'chalkfs_cache_evictions_total',
+    help: 'Blocks evicted from a cache tier',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheBytes = new Gauge({
+    name: 'chalkfs_cache_bytes',
+    help: 'Bytes held by a cache tier',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+  readonly corruptBlocks = new Counter({
+    name: 'chalkfs_corrupt_blocks_total',
+    help: 'Blocks that failed hash verification, by where they were read',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly commits = new Histogram({
+    name: 'chalkfs_commit_seconds',
+    help: 'Version commits (fsync, close, periodic), by result',
+    labelNames: ['result'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly publishLag = new Histogram({
+    name: 'chalkfs_publish_lag_seconds',
+    help: 'On a reader: time from a version being written to it being adopted',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  readonly versionSeq = new Gauge({
+    name: 'chalkfs_version_seq',
+    help: 'The volume version this mount serves',
+    registers: [this.registry],
+  });
+}

@@ -1,0 +1,543 @@
+import type { Logger } from 'pino';
+import { ChalkError, isChalkError } from '../util/chalk-error.js';
+import type { Metrics } from '../util/metrics.js';
+import type { BlockCache } from '../cache/block-cache.js';
+import { storeKeys } from '../meta/store-keys.js';
+import { Namespace, type Owner } from '../meta/namespace.js';
+import { VolumeRepository } from '../meta/volume-repository.js';
+import { versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
+import type { WriterLease } from '../lease/writer-lease.js';
+import { FileData, type PendingBlock } from './file-data.js';
+import { attributesOf, type Attributes } from './attributes.js';
+import { isTransactionConsistent } from './sqlite-consistency.js';
+
+export type MountMode = 'read-write' | 'read-only' | 'pinned';
+
+export interface MountedVolumeOptions {
+  repo: VolumeRepository;
+  config: VolumeConfig;
+  cache: BlockCache;
+  mode: MountMode;
+  /** For mode 'pinned': the version to serve. */
+  pinnedSeq?: number;
+  writer: WriterInfo;
+  owner: Owner;
+  logger: Logger;
+  metrics?: Metrics;
+  clock?: () => number;
+  /** Read-only mounts look for newer versions this often. */
+  refreshIntervalMs: number;
+  /** Read-write mounts commit changes no fsync or close committed after this long. */
+  autoCommitMs: number;
+  /** Dirty bytes in memory before writes wait for a commit to upload them. */
+  dirtyLimitBytes: number;
+  readaheadBlocks: number;
+  uploadConcurrency: number;
+  lease?: WriterLease;
+}
+
+interface Handle {
+  ino: number;
+  inode: FileInode;
+  writable: boolean;
+  nextOffset: number;
+  sequentialReads: number;
+}
+
+const O_ACCMODE = 3;
+const O_RDONLY = 0;
+const UTIME_OMIT_MS = 2 ** 52;
+const NO_CHANGE_ID = 0xffffffff;
+
+/**
+ * One mounted volume: the namespace of the version it serves, open handles, dirty data,
+ * and the rules for when a new version is written (fsync, close, periodically) or, on a
+ * read-only mount, adopted. The FUSE layer calls these methods with paths and handles;
+ * every failure is a ChalkError.
+ */
+export class MountedVolume {
+  private ns: Namespace;
+  private seq: number;
+  private readonly data: FileData;
+  private readonly handles = new Map<number, Handle>();
+  private readonly openCounts = new Map<number, number>();
+  /** Read-only mounts: inodes kept at their old version while open (see CONSISTENCY.md). */
+  private readonly pins = new Map<number, FileInode>();
+  private readonly knownBlocks = new Set<string>();
+  private nextFh = 1;
+  private changed = false;
+  private fenced: string | undefined;
+  private commitChain: Promise<unknown> = Promise.resolve();
+  private queuedCommit: Promise<number> | undefined;
+  private headWrite: Promise<void> | undefined;
+  private headDirty = false;
+  private lastConsistentSeq: number;
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+  private closed = false;
+  private readonly clock: () => number;
+
+  private constructor(
+    private readonly options: MountedVolumeOptions,
+    record: VersionRecord,
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.ns = Namespace.fromRecord(record);
+    this.seq = record.seq;
+    this.lastConsistentSeq = record.consistent ? record.seq : 0;
+    const { repo, config } = options;
+    this.data = new FileData(config.blockSizeBytes, options.cache, async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body);
+    this.rememberBlocks(record);
+    options.metrics?.versionSeq.set(record.seq);
+  }
+
+  static async open(options: MountedVolumeOptions): Promise<MountedVolume> {
+    const { repo, config, mode } = options;
+    let record: VersionRecord | undefined;
+    if (mode === 'pinned') {
+      if (options.pinnedSeq === undefined) throw new ChalkError('config', 'a pinned mount needs a version');
+      try {
+        record = await repo.readVersion(config.name, options.pinnedSeq);
+      } catch (err) {
+        if (isChalkError(err, 'not-found')) throw new ChalkError('not-found', `volume ${config.name} has no version ${options.pinnedSeq}`, { cause: err });
+        throw err;
+      }
+    } else if (mode === 'read-write') {
+      // The writer continues from the newest durable version, consistent or not: a hot
+      // journal in it is rolled back by SQLite itself, as after a power cut.
+      record = await repo.readVersion(config.name, await repo.latestSeq(config.name));
+    } else {
+      record = await repo.latestConsistent(config.name);
+      if (!record) throw new ChalkError('corrupt', `volume ${config.name} has no consistent version to serve`);
+    }
+    const volume = new MountedVolume(options, record);
+    volume.startTimer();
+    return volume;
+  }
+
+  get versionSeq(): number {
+    return this.seq;
+  }
+
+  get mode(): MountMode {
+    return this.options.mode;
+  }
+
+  get blockSizeBytes(): number {
+    return this.options.config.blockSizeBytes;
+  }
+
+  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean } {
+    return {
+      seq: this.seq,
+      mode: this.options.mode,
+      openHandles: this.handles.size,
+      dirtyBytes: this.data.dirtyBytes,
+      fenced: this.fenced,
+      leaseHeld: this.options.lease?.held(),
+    };
+  }
+
+  // ---- namespace -------------------------------------------------------------------
+
+  getattr(path: string): Attributes {
+    const { ino, inode } = this.resolve(path);
+    return attributesOf(ino, inode, this.ns.nlink(inode), this.blockSizeBytes);
+  }
+
+  readdir(path: string): string[] {
+    const { inode } = this.resolve(path);
+    if (inode.type !== 'dir') throw new ChalkError('not-a-directory', `${path}: not a directory`);
+    return ['.', '..', ...Object.keys(inode.entries)];
+  }
+
+  readlink(path: string): string {
+    const { inode } = this.resolve(path);
+    if (inode.type !== 'symlink') throw new ChalkError('invalid', `${path}: not a symbolic link`);
+    return inode.target;
+  }
+
+  mkdir(path: string, mode: number): void {
+    this.assertWritable();
+    this.ns.mkdir(path, mode, this.options.owner, this.clock());
+    this.changed = true;
+  }
+
+  rmdir(path: string): void {
+    this.assertWritable();
+    this.ns.rmdir(path, this.clock());
+    this.changed = true;
+  }
+
+  symlink(target: string, path: string): void {
+    this.assertWritable();
+    this.ns.symlink(target, path, this.options.owner, this.clock());
+    this.changed = true;
+  }
+
+  unlink(path: string): void {
+    this.assertWritable();
+    const ino = this.ns.unlink(path, this.clock());
+    if (!this.openCounts.has(ino)) this.data.discard(ino);
+    this.changed = true;
+  }
+
+  rename(from: string, to: string): void {
+    this.assertWritable();
+    const replaced = this.ns.rename(from, to, this.clock());
+    if (replaced !== undefined && !this.openCounts.has(replaced)) this.data.discard(replaced);
+    this.changed = true;
+  }
+
+  chmod(path: string, mode: number): void {
+    this.assertWritable();
+    const { inode } = this.resolve(path);
+    inode.mode = mode & 0o7777;
+    inode.ctimeMs = this.clock();
+    this.changed = true;
+  }
+
+  chown(path: string, uid: number, gid: number): void {
+    this.assertWritable();
+    const { inode } = this.resolve(path);
+    if (uid !== NO_CHANGE_ID) inode.uid = uid;
+    if (gid !== NO_CHANGE_ID) inode.gid = gid;
+    inode.ctimeMs = this.clock();
+    this.changed = true;
+  }
+
+  utimens(path: string, atimeMs: number, mtimeMs: number): void {
+    this.assertWritable();
+    const { inode } = this.resolve(path);
+    if (atimeMs !== UTIME_OMIT_MS) inode.atimeMs = atimeMs;
+    if (mtimeMs !== UTIME_OMIT_MS) inode.mtimeMs = mtimeMs;
+    inode.ctimeMs = this.clock();
+    this.changed = true;
+  }
+
+  async truncate(path: string, sizeBytes: number): Promise<void> {
+    const { ino, inode } = this.resolve(path);
+    await this.truncateInode(ino, inode, sizeBytes, path);
+  }
+
+  async ftruncate(fh: number, sizeBytes: number): Promise<void> {
+    const handle = this.handle(fh);
+    await this.truncateInode(handle.ino, handle.inode, sizeBytes, `handle ${fh}`);
+  }
+
+  statfs(): { bsize: number; frsize: number; blocks: number; bfree: number; bavail: number; files: number; ffree: number; favail: number; namemax: number } {
+    // An object store has no fixed capacity: report a large, constant one.
+    const blocks = 0xffffffff;
+    const used = Math.ceil(this.ns.stats().sizeBytes / 4096);
+    return { bsize: 4096, frsize: 4096, blocks, bfree: blocks - used, bavail: blocks - used, files: 1e9, ffree: 1e9 - this.ns.inodes.size, favail: 1e9 - this.ns.inodes.size, namemax: 255 };
+  }
+
+  // ---- files -----------------------------------------------------------------------
+
+  open(path: string, flags: number): number {
+    const { ino, inode } = this.resolve(path);
+    if (inode.type === 'dir') throw new ChalkError('is-a-directory', `${path}: is a directory`);
+    if (inode.type !== 'file') throw new ChalkError('invalid', `${path}: not a regular file`);
+    const writable = (flags & O_ACCMODE) !== O_RDONLY;
+    if (writable) this.assertWritable();
+    return this.addHandle(ino, inode, writable);
+  }
+
+  create(path: string, mode: number): number {
+    this.assertWritable();
+    const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
+    this.changed = true;
+    return this.addHandle(ino, inode, true);
+  }
+
+  async read(fh: number, target: Buffer, length: number, offset: number): Promise<number> {
+    const handle = this.handle(fh);
+    const count = await this.data.read(handle.ino, handle.inode, target, length, offset);
+    if (offset === handle.nextOffset) handle.sequentialReads++;
+    else handle.sequentialReads = 0;
+    handle.nextOffset = offset + count;
+    if (handle.sequentialReads >= 2 && this.options.readaheadBlocks > 0 && count > 0) {
+      const nextBlock = Math.floor((offset + count) / this.blockSizeBytes) + 1;
+      this.data.prefetch(handle.inode, nextBlock, this.options.readaheadBlocks);
+    }
+    return count;
+  }
+
+  /** `data` must already be a private copy: FUSE reuses its buffers. */
+  async write(fh: number, data: Buffer, offset: number): Promise<number> {
+    const handle = this.handle(fh);
+    if (!handle.writable) throw new ChalkError('bad-handle', `handle ${fh} is not open for writing`);
+    this.assertWritable();
+    if (this.data.dirtyBytes > this.options.dirtyLimitBytes) await this.commit('dirty-limit');
+    await this.data.write(handle.ino, handle.inode, data, offset);
+    const now = this.clock();
+    handle.inode.mtimeMs = now;
+    handle.inode.ctimeMs = now;
+    this.changed = true;
+    return data.length;
+  }
+
+  /** close(2): publishes what this handle wrote. */
+  async flush(fh: number): Promise<void> {
+    const handle = this.handle(fh);
+    if (handle.writable && this.changed) await this.commit('close');
+  }
+
+  release(fh: number): void {
+    const handle = this.handles.get(fh);
+    if (!handle) return;
+    this.handles.delete(fh);
+    const left = (this.openCounts.get(handle.ino) ?? 1) - 1;
+    if (left > 0) {
+      this.openCounts.set(handle.ino, left);
+      return;
+    }
+    this.openCounts.delete(handle.ino);
+    this.pins.delete(handle.ino);
+    if (!this.ns.inodes.has(handle.ino)) this.data.discard(handle.ino);
+  }
+
+  async fsync(): Promise<void> {
+    if (this.options.mode !== 'read-write') return;
+    await this.commit('fsync');
+  }
+
+  // ---- commits (read-write) ----------------------------------------------------------
+
+  /**
+   * Writes a new version holding everything changed so far. Callers that arrive while
+   * a commit runs share the next one (group commit); the promise resolves with the
+   * version number once it is durable in the store.
+   */
+  commit(reason: string): Promise<number> {
+    if (this.options.mode !== 'read-write') return Promise.resolve(this.seq);
+    if (this.queuedCommit) return this.queuedCommit;
+    const run = this.commitChain.then(() => {
+      this.queuedCommit = undefined;
+      return this.commitNow(reason);
+    });
+    this.queuedCommit = run;
+    this.commitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitNow(reason: string): Promise<number> {
+    if (!this.changed && this.data.pendingBlocks().length === 0) return this.seq;
+    this.assertCanCommit();
+    const end = this.options.metrics?.commits.startTimer();
+    const { repo, config } = this.options;
+    await this.loadJournalHeaders();
+
+    // Synchronous from here to the encoding: the version must be one instant's state.
+    for (const ino of this.data.dirtyInodes()) {
+      const inode = this.ns.inodes.get(ino);
+      if (inode?.type === 'file') this.data.seal(ino, inode);
+    }
+    const consistent = isTransactionConsistent(this.ns, (ino, inode) => this.data.peekBlock(ino, inode, 0));
+    const seq = this.seq + 1;
+    const record: VersionRecord = {
+      format: versionFormat,
+      volume: config.name,
+      seq,
+      parentSeq: this.seq,
+      createdAt: new Date(this.clock()).toISOString(),
+      writer: this.options.writer,
+      consistent,
+      nextIno: this.ns.nextIno,
+      inodes: this.ns.toRecordInodes(),
+    };
+    const body = VolumeRepository.encodeVersion(record);
+    const uploads = this.data.pendingBlocks().filter((b) => !this.knownBlocks.has(b.hash));
+    this.changed = false;
+
+    try {
+      await this.uploadBlocks(uploads);
+      await this.writeVersion(seq, body);
+    } catch (err) {
+      this.changed = true;
+      end?.({ result: 'error' });
+      this.options.logger.error({ seq, reason, err: (err as Error).message }, 'commit failed');
+      if (err instanceof ChalkError && (err.kind === 'read-only' || err.kind === 'lease-held')) throw err;
+      throw new ChalkError('io', `commit of ${config.name} version ${seq} failed: ${(err as Error).message}`, { cause: err });
+    }
+    this.seq = seq;
+    if (consistent) this.lastConsistentSeq = seq;
+    for (const block of this.data.pendingBlocks()) {
+      this.knownBlocks.add(block.hash);
+      await this.data.confirmUploaded(block.hash);
+    }
+    end?.({ result: 'ok' });
+    this.options.metrics?.versionSeq.set(seq);
+    this.options.logger.debug({ seq, reason, consistent, blocks: uploads.length }, 'committed');
+    this.updateHead();
+    return seq;
+  }
+
+  private async writeVersion(seq: number, body: Buffer): Promise<void> {
+    const { repo, config } = this.options;
+    try {
+      await repo.writeEncodedVersion(config.name, seq, body);
+    } catch (err) {
+      if (!isChalkError(err, 'precondition')) throw err;
+      // Either our own earlier attempt landed after a timeout, or another writer took
+      // this sequence number: then this mount's history has forked and must stop.
+      const existing = await repo.readVersion(config.name, seq).catch(() => undefined);
+      if (existing?.writer.mountId === this.options.writer.mountId) return;
+      this.fenced = `version ${seq} was written by ${existing ? `${existing.writer.host} pid ${existing.writer.pid}` : 'another writer'}`;
+      throw new ChalkError('read-only', `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: err });
+    }
+  }
+
+  private async uploadBlocks(blocks: PendingBlock[]): Promise<void> {
+    const { repo, config } = this.options;
+    const queue = [...blocks];
+    const worker = async () => {
+      for (let block = queue.pop(); block; block = queue.pop()) {
+        await repo.store.put(storeKeys.block(config.name, block.hash), block.data);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.uploadConcurrency, queue.length) }, worker));
+  }
+
+  /** The consistency check reads journal headers synchronously: bring them into memory first. */
+  private async loadJournalHeaders(): Promise<void> {
+    const loads: Promise<unknown>[] = [];
+    for (const { ino, path, inode } of this.ns.walk()) {
+      if (inode.type === 'file' && path.endsWith('-journal') && inode.sizeBytes > 0 && this.data.peekBlock(ino, inode, 0) === undefined) {
+        loads.push(this.data.blockContent(ino, inode, 0));
+      }
+    }
+    await Promise.all(loads);
+  }
+
+  /** The head object is a hint for mounts; it is written after commits, off their path. */
+  private updateHead(): void {
+    this.headDirty = true;
+    if (this.headWrite) return;
+    this.headWrite = (async () => {
+      while (this.headDirty) {
+        this.headDirty = false;
+        try {
+          await this.options.repo.writeHead(this.options.config.name, { seq: this.seq, consistentSeq: this.lastConsistentSeq, updatedAt: new Date(this.clock()).toISOString() });
+        } catch (err) {
+          this.options.logger.warn({ err: (err as Error).message }, 'could not update the head hint');
+        }
+      }
+      this.headWrite = undefined;
+    })();
+  }
+
+  // ---- following a writer (read-only) -------------------------------------------------
+
+  /** Adopts the newest consistent version, if newer. Returns whether it changed. */
+  async refresh(): Promise<boolean> {
+    if (this.options.mode !== 'read-only' || this.refreshing) return false;
+    this.refreshing = true;
+    try {
+      const record = await this.options.repo.latestConsistent(this.options.config.name, this.seq);
+      if (!record || record.seq <= this.seq) return false;
+      this.adopt(record);
+      return true;
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private adopt(record: VersionRecord): void {
+    for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);
+    this.ns = Namespace.fromRecord(record);
+    this.seq = record.seq;
+    this.rememberBlocks(record);
+    this.options.metrics?.versionSeq.set(record.seq);
+    this.options.metrics?.publishLag.observe(Math.max(0, this.clock() - Date.parse(record.createdAt)) / 1000);
+    this.options.logger.debug({ seq: record.seq }, 'adopted a new version');
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Commits what is left (read-write) and stops background work. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.options.mode === 'read-write' && !this.fenced && (this.options.lease?.held() ?? true)) {
+      await this.commit('unmount');
+      await this.headWrite;
+    }
+  }
+
+  private startTimer(): void {
+    const { mode, refreshIntervalMs, autoCommitMs } = this.options;
+    if (mode === 'pinned') return;
+    const interval = mode === 'read-write' ? autoCommitMs : refreshIntervalMs;
+    const tick = async () => {
+      try {
+        if (mode === 'read-write') {
+          if (this.changed && !this.fenced && (this.options.lease?.held() ?? true)) await this.commit('periodic');
+        } else {
+          await this.refresh();
+        }
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error).message }, mode === 'read-write' ? 'periodic commit failed' : 'refresh failed');
+      }
+      if (!this.closed) {
+        this.timer = setTimeout(tick, interval);
+        this.timer.unref();
+      }
+    };
+    this.timer = setTimeout(tick, interval);
+    this.timer.unref();
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private resolve(path: string): { ino: number; inode: Inode } {
+    const found = this.ns.resolve(path);
+    const pinned = this.pins.get(found.ino);
+    return pinned ? { ino: found.ino, inode: pinned } : found;
+  }
+
+  private handle(fh: number): Handle {
+    const handle = this.handles.get(fh);
+    if (!handle) throw new ChalkError('bad-handle', `no open file handle ${fh}`);
+    return handle;
+  }
+
+  private addHandle(ino: number, inode: FileInode, writable: boolean): number {
+    const fh = this.nextFh++;
+    if (this.nextFh > 0xfffffff0) this.nextFh = 1;
+    this.handles.set(fh, { ino, inode, writable, nextOffset: -1, sequentialReads: 0 });
+    this.openCounts.set(ino, (this.openCounts.get(ino) ?? 0) + 1);
+    return fh;
+  }
+
+  private async truncateInode(ino: number, inode: Inode, sizeBytes: number, what: string): Promise<void> {
+    this.assertWritable();
+    if (inode.type === 'dir') throw new ChalkError('is-a-directory', `${what}: is a directory`);
+    if (inode.type !== 'file') throw new ChalkError('invalid', `${what}: not a regular file`);
+    if (sizeBytes < 0 || !Number.isSafeInteger(sizeBytes)) throw new ChalkError('invalid', `${what}: invalid size ${sizeBytes}`);
+    await this.data.truncate(ino, inode, sizeBytes);
+    const now = this.clock();
+    inode.mtimeMs = now;
+    inode.ctimeMs = now;
+    this.changed = true;
+  }
+
+  private assertWritable(): void {
+    if (this.options.mode !== 'read-write') throw new ChalkError('read-only', `volume ${this.options.config.name} is mounted read-only`);
+    this.assertCanCommit();
+  }
+
+  private assertCanCommit(): void {
+    if (this.fenced) throw new ChalkError('read-only', `volume ${this.options.config.name}: ${this.fenced}; this mount no longer accepts writes`);
+    if (this.options.lease && !this.options.lease.held()) {
+      throw new ChalkError('read-only', `volume ${this.options.config.name}: the writer lease was lost; this mount no longer accepts writes`);
+    }
+  }
+
+  private rememberBlocks(record: VersionRecord): void {
+    for (const inode of Object.values(record.inodes)) {
+      if (inode.type === 'file') for (const hash of inode.blocks) if (hash) this.knownBlocks.add(hash);
+    }
+  }
+}
