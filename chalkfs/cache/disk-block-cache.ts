@@ -20,6 +20,7 @@ export interface DiskCacheEvents {
 export class DiskBlockCache {
   private readonly index = new Map<string, number>(); // hash -> size, in LRU order (oldest first)
   private totalBytes = 0;
+  private readonly madeDirs = new Set<string>();
 
   private constructor(
     readonly dir: string,
@@ -68,7 +69,11 @@ export class DiskBlockCache {
     const path = this.pathOf(hash);
     const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await mkdir(join(this.dir, 'blocks', hash.slice(0, 2)), { recursive: true });
+      const sub = hash.slice(0, 2);
+      if (!this.madeDirs.has(sub)) {
+        await mkdir(join(this.dir, 'blocks', sub), { recursive: true });
+        this.madeDirs.add(sub);
+      }
       await writeFile(tmp, data);
       await rename(tmp, path);
     } catch (err) {

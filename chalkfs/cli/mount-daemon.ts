@@ -152,6 +152,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     entryTimeoutS: follows ? 1 : 30,
     negativeTimeoutS: follows ? 1 : 30,
     pageCache: follows ? 'auto' : 'keep',
+    writable: mode === 'read-write',
     opTimeoutMs: 30_000,
   });
   try {

@@ -18,6 +18,7 @@ export interface FuseMountOptions {
   negativeTimeoutS: number;
   /** auto_cache (drop the page cache at open when mtime/size changed) or kernel_cache (keep it). */
   pageCache: 'auto' | 'keep';
+  writable: boolean;
   /** Bound for operations that only read; writes and syncs wait for their commit. */
   opTimeoutMs: number;
 }
@@ -66,10 +67,10 @@ export class FuseMount {
         const data = Buffer.from(buf.subarray(0, len));
         this.runCount('write', path, cb, () => v.write(fh, data, offset));
       },
-      flush: (path: string, fh: number, cb: Callback) => run('flush', path, cb, () => v.flush(fh)),
+      flush: (path: string, fh: number, cb: Callback) => run('flush', path, cb, () => v.flush(fh, path)),
       release: (path: string, fh: number, cb: Callback) => run('release', path, cb, () => v.release(fh)),
-      fsync: (path: string, _datasync: boolean, _fh: number, cb: Callback) => run('fsync', path, cb, () => v.fsync()),
-      fsyncdir: (path: string, _datasync: boolean, _fh: number, cb: Callback) => run('fsyncdir', path, cb, () => v.fsync()),
+      fsync: (path: string, _datasync: boolean, _fh: number, cb: Callback) => run('fsync', path, cb, () => v.fsync(path)),
+      fsyncdir: (path: string, _datasync: boolean, _fh: number, cb: Callback) => run('fsyncdir', path, cb, () => v.fsync(path)),
       truncate: (path: string, size: number, cb: Callback) => run('truncate', path, cb, () => v.truncate(path, size)),
       ftruncate: (path: string, fh: number, size: number, cb: Callback) => run('ftruncate', path, cb, () => v.ftruncate(fh, size)),
       unlink: (path: string, cb: Callback) => run('unlink', path, cb, () => v.unlink(path)),
@@ -81,6 +82,9 @@ export class FuseMount {
       chown: (path: string, uid: number, gid: number, cb: Callback) => run('chown', path, cb, () => v.chown(path, uid, gid)),
       utimens: (path: string, atime: number, mtime: number, cb: Callback) => run('utimens', path, cb, () => v.utimens(path, atime, mtime)),
     };
+    // flush commits only on read-write mounts; elsewhere leaving it unregistered saves a
+    // trip into JavaScript on every close(2) (about 50 us, see docs/BENCHMARKS.md).
+    if (!options.writable) delete (ops as Partial<typeof ops>).flush;
     const noTimeout = false as const;
     this.fuse = new Fuse(options.mountpoint, ops, {
       force: true,

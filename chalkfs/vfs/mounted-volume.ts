@@ -71,6 +71,7 @@ export class MountedVolume {
   private queuedCommit: Promise<number> | undefined;
   private headWrite: Promise<void> | undefined;
   private headDirty = false;
+  private lastHeadWriteMs = 0;
   private lastConsistentSeq: number;
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
@@ -277,10 +278,10 @@ export class MountedVolume {
     return data.length;
   }
 
-  /** close(2): publishes what this handle wrote. */
-  async flush(fh: number): Promise<void> {
+  /** close(2): publishes what this handle wrote (see syncDeferred for SQLite files). */
+  async flush(fh: number, path: string): Promise<void> {
     const handle = this.handle(fh);
-    if (handle.writable && this.changed) await this.commit('close');
+    if (handle.writable && this.changed && !this.syncDeferred(path)) await this.commit('close');
   }
 
   release(fh: number): void {
@@ -297,9 +298,38 @@ export class MountedVolume {
     if (!this.ns.inodes.has(handle.ino)) this.data.discard(handle.ino);
   }
 
-  async fsync(): Promise<void> {
-    if (this.options.mode !== 'read-write') return;
+  /** fsync(2), fdatasync(2) and fsync of a directory: returns once a version holding everything is durable. */
+  async fsync(path: string): Promise<void> {
+    if (this.options.mode !== 'read-write' || this.syncDeferred(path)) return;
     await this.commit('fsync');
+  }
+
+  /**
+   * SQLite-aware durability (docs/CONSISTENCY.md): while a rollback journal is hot, a
+   * sync of that journal or of its database is deferred to the commit that ends the
+   * transaction (journal deleted, truncated or zeroed, each followed by a sync). A
+   * version is an atomic snapshot of every file, so the store holds either the state
+   * before the transaction or after it; SQLite's COMMIT returns only after that final
+   * sync, so nothing it acknowledged is lost, and one store commit serves the whole
+   * transaction instead of three. The periodic commit still bounds what a crash loses
+   * of an unfinished transaction (which SQLite would roll back anyway).
+   */
+  private syncDeferred(path: string): boolean {
+    const target = this.ns.tryResolve(path);
+    if (target?.inode.type === 'dir') {
+      // SQLite syncs the directory right after creating a journal: part of the same transaction.
+      const base = path === '/' ? '' : path;
+      return Object.keys(target.inode.entries).some((name) => name.endsWith('-journal') && this.journalHot(`${base}/${name}`));
+    }
+    return this.journalHot(path.endsWith('-journal') ? path : `${path}-journal`);
+  }
+
+  private journalHot(journalPath: string): boolean {
+    const journal = this.ns.tryResolve(journalPath);
+    if (!journal || journal.inode.type !== 'file' || journal.inode.sizeBytes === 0) return false;
+    const header = this.data.peekBlock(journal.ino, journal.inode, 0);
+    if (!header) return false;
+    return header.subarray(0, Math.min(8, journal.inode.sizeBytes)).some((byte) => byte !== 0);
   }
 
   // ---- commits (read-write) ----------------------------------------------------------
@@ -416,7 +446,11 @@ export class MountedVolume {
     if (this.headWrite) return;
     this.headWrite = (async () => {
       while (this.headDirty) {
+        // A hint needs no more than one write a second, whatever the commit rate.
+        const waitMs = this.lastHeadWriteMs + 1000 - this.clock();
+        if (waitMs > 0 && !this.closed) await new Promise((r) => setTimeout(r, waitMs).unref());
         this.headDirty = false;
+        this.lastHeadWriteMs = this.clock();
         try {
           await this.options.repo.writeHead(this.options.config.name, { seq: this.seq, consistentSeq: this.lastConsistentSeq, updatedAt: new Date(this.clock()).toISOString() });
         } catch (err) {
