@@ -38,6 +38,9 @@ if [ ! -x "$minio_bin" ]; then
   rm -rf "$gobin"
 fi
 
+# Native modules (better-sqlite3, fuse-native) build against the installed Node headers:
+# no header download is possible here.
+[ -d /usr/include/node ] && export npm_config_nodedir=/usr
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing node modules"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
