@@ -63,7 +63,12 @@ export class MountedVolume {
   private readonly openCounts = new Map<number, number>();
   /** Read-only mounts: inodes kept at their old version while open (see CONSISTENCY.md). */
   private readonly pins = new Map<number, FileInode>();
-  private readonly knownBlocks = new Set<string>();
+  /**
+   * Blocks the last committed version names: a commit need not upload these. Only that
+   * version's, not every block ever seen: gc may delete blocks no retained version names,
+   * and the latest version is always retained (docs/FORMAT.md, "Garbage").
+   */
+  private knownBlocks = new Set<string>();
   private nextFh = 1;
   private changed = false;
   private fenced: string | undefined;
@@ -392,10 +397,8 @@ export class MountedVolume {
     }
     this.seq = seq;
     if (consistent) this.lastConsistentSeq = seq;
-    for (const block of this.data.pendingBlocks()) {
-      this.knownBlocks.add(block.hash);
-      await this.data.confirmUploaded(block.hash);
-    }
+    this.rememberBlocks(record);
+    for (const block of this.data.pendingBlocks()) await this.data.confirmUploaded(block.hash);
     end?.({ result: 'ok' });
     this.options.metrics?.versionSeq.set(seq);
     this.options.logger.debug({ seq, reason, consistent, blocks: uploads.length }, 'committed');
@@ -570,6 +573,7 @@ export class MountedVolume {
   }
 
   private rememberBlocks(record: VersionRecord): void {
+    this.knownBlocks = new Set();
     for (const inode of Object.values(record.inodes)) {
       if (inode.type === 'file') for (const hash of inode.blocks) if (hash) this.knownBlocks.add(hash);
     }
