@@ -129,7 +129,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       refreshIntervalMs: options.refreshIntervalMs,
       autoCommitMs: options.autoCommitMs,
       dirtyLimitBytes: 64 * 1024 * 1024,
-      readaheadBlocks: Math.max(1, Math.floor((8 * 1024 * 1024) / config.blockSizeBytes)),
+      readaheadBlocks: Math.max(1, Math.floor((32 * 1024 * 1024) / config.blockSizeBytes)),
       uploadConcurrency: 8,
       lease,
     });

@@ -259,7 +259,11 @@ export class MountedVolume {
   async read(fh: number, target: Buffer, length: number, offset: number): Promise<number> {
     const handle = this.handle(fh);
     const count = await this.data.read(handle.ino, handle.inode, target, length, offset);
-    if (offset === handle.nextOffset) handle.sequentialReads++;
+    // Sequential by block, not by byte: the kernel's readahead reads arrive concurrently
+    // and slightly out of order, so exact offsets would rarely line up.
+    const block = Math.floor(offset / this.blockSizeBytes);
+    const lastBlock = Math.floor(handle.nextOffset / this.blockSizeBytes);
+    if (handle.nextOffset >= 0 && block >= lastBlock - 1 && block <= lastBlock + 1) handle.sequentialReads++;
     else handle.sequentialReads = 0;
     handle.nextOffset = offset + count;
     if (handle.sequentialReads >= 2 && this.options.readaheadBlocks > 0 && count > 0) {
