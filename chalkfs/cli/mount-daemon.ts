@@ -138,9 +138,13 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     throw err;
   }
 
-  // Read-only mounts may adopt a new version of a file at any time, so the kernel must
-  // ask for attributes again (size!) and drop cached pages when mtime/size changed.
-  // A writer's and a pinned mount's files change only through this kernel: cache freely.
+  // Read-only mounts adopt new versions while running, and fuse-native cannot tell the
+  // kernel to drop its caches. So names are never cached (every open(2) looks the file
+  // up and so refreshes the kernel's size and mtime), attributes live 1 s (enough for the
+  // fstat right after an open), missing names 1 s (SQLite's hot-journal probes), and
+  // auto_cache drops cached pages at open when mtime or size changed. MountedVolume.open
+  // serves the version that lookup reported. A writer's and a pinned mount's files change
+  // only through this kernel: cache freely. docs/CONSISTENCY.md has the argument.
   const follows = mode === 'read-only';
   const fuse = new FuseMount({
     mountpoint,
@@ -148,8 +152,8 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     volumeName: ref.name,
     logger,
     metrics,
-    attrTimeoutS: follows ? 0 : 30,
-    entryTimeoutS: follows ? 1 : 30,
+    attrTimeoutS: follows ? 1 : 30,
+    entryTimeoutS: follows ? 0 : 30,
     negativeTimeoutS: follows ? 1 : 30,
     pageCache: follows ? 'auto' : 'keep',
     writable: mode === 'read-write',

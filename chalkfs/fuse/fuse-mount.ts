@@ -95,10 +95,19 @@ export class FuseMount {
       subtype: 'chalkfs',
       autoCache: options.pageCache === 'auto',
       kernelCache: options.pageCache === 'keep',
-      attrTimeout: options.attrTimeoutS,
-      entryTimeout: options.entryTimeoutS,
-      // Options fuse-native does not name, passed through by patches/fuse-native+2.2.6.patch.
-      extraOptions: [`negative_timeout=${options.negativeTimeoutS}`, 'big_writes', 'max_write=131072', 'max_readahead=1048576'],
+      // Timeouts go through extraOptions: fuse-native drops a 0 (falsy) and libfuse then
+      // uses its 1 s default, which is not what a read-only mount needs. auto_cache
+      // compares attributes at every open when ac_attr_timeout equals attr_timeout.
+      // Options fuse-native does not name are passed by patches/fuse-native+2.2.6.patch.
+      extraOptions: [
+        `attr_timeout=${options.attrTimeoutS}`,
+        `ac_attr_timeout=${options.attrTimeoutS}`,
+        `entry_timeout=${options.entryTimeoutS}`,
+        `negative_timeout=${options.negativeTimeoutS}`,
+        'big_writes',
+        'max_write=131072',
+        'max_readahead=1048576',
+      ],
       timeout: { default: options.opTimeoutMs, write: noTimeout, flush: noTimeout, fsync: noTimeout, fsyncdir: noTimeout, release: noTimeout, ftruncate: noTimeout, truncate: noTimeout },
     });
   }

@@ -63,6 +63,8 @@ export class MountedVolume {
   private readonly openCounts = new Map<number, number>();
   /** Read-only mounts: inodes kept at their old version while open (see CONSISTENCY.md). */
   private readonly pins = new Map<number, FileInode>();
+  /** Read-only mounts: the inode each file's last getattr reported, i.e. what the kernel caches. */
+  private readonly reported = new Map<number, FileInode>();
   /**
    * Blocks the last committed version names: a commit need not upload these. Only that
    * version's, not every block ever seen: gc may delete blocks no retained version names,
@@ -90,6 +92,7 @@ export class MountedVolume {
     this.clock = options.clock ?? Date.now;
     this.ns = Namespace.fromRecord(record);
     this.seq = record.seq;
+    for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     this.lastConsistentSeq = record.consistent ? record.seq : 0;
     const { repo, config } = options;
     this.data = new FileData(config.blockSizeBytes, options.cache, async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body);
@@ -148,6 +151,7 @@ export class MountedVolume {
 
   getattr(path: string): Attributes {
     const { ino, inode } = this.resolve(path);
+    if (this.options.mode === 'read-only' && inode.type === 'file') this.reported.set(ino, inode);
     return attributesOf(ino, inode, this.ns.nlink(inode), this.blockSizeBytes);
   }
 
@@ -246,6 +250,13 @@ export class MountedVolume {
     if (inode.type !== 'file') throw new ChalkError('invalid', `${path}: not a regular file`);
     const writable = (flags & O_ACCMODE) !== O_RDONLY;
     if (writable) this.assertWritable();
+    // The kernel sized this file from the lookup just before open(2). If a new version
+    // was adopted in between, serve the version the kernel saw until the file is closed.
+    const seen = this.reported.get(ino);
+    if (seen && seen !== inode && !this.pins.has(ino)) {
+      this.pins.set(ino, seen);
+      return this.addHandle(ino, seen, false);
+    }
     return this.addHandle(ino, inode, writable);
   }
 
@@ -488,6 +499,7 @@ export class MountedVolume {
     for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);
     this.ns = Namespace.fromRecord(record);
     this.seq = record.seq;
+    for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     this.rememberBlocks(record);
     this.options.metrics?.versionSeq.set(record.seq);
     this.options.metrics?.publishLag.observe(Math.max(0, this.clock() - Date.parse(record.createdAt)) / 1000);
