@@ -1,0 +1,442 @@
+import { describe, expect, test } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rmdir,
+  stat,
+  statfs,
+  symlink,
+  truncate,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
+import { snapshotTree } from '../support/fs-tree.js';
+
+/**
+ * Every filesystem operation chalkfs serves, through a real FUSE mount, driven with
+ * node:fs/promises from the test process (the daemon is a separate process). Each test
+ * ends by remounting with an empty cache where durability matters.
+ */
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ code });
+}
+
+async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, offset);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function writeAt(path: string, offset: number, data: Buffer, flags = 'r+'): Promise<void> {
+  const fh = await open(path, flags);
+  try {
+    await fh.write(data, 0, data.length, offset);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function volumeInfo(fx: ChalkfsFixture, name: string): Promise<{ sizeBytes: number; files: number; latestSeq: number; versions: number }> {
+  return JSON.parse((await fx.cliOk(['volume', 'info', name, '--json'])).stdout);
+}
+
+describe('filesystem operations through a chalkfs mount', () => {
+  test('create, write at offsets, read, sparse holes, truncate and ftruncate; all of it survives a remount with an empty cache', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('ops', ['--block-size', '64KiB']);
+    let m: Mount = await fx.mount('ops');
+    const f = join(m.dir, 'data.bin');
+
+    // Create and write a few blocks, then overwrite ranges crossing block edges.
+    const model = Buffer.alloc(300 * 1024);
+    randomBytes(model.length).copy(model);
+    await writeFile(f, model);
+    for (const [offset, length] of [[0, 10], [65_530, 20], [131_072, 65_536], [299 * 1024, 1024], [1000, 200_000]] as const) {
+      const patch = randomBytes(length);
+      await writeAt(f, offset, patch);
+      patch.copy(model, offset);
+    }
+    expect((await stat(f)).size).toBe(model.length);
+    expect((await readFile(f)).equals(model)).toBe(true);
+    expect((await readAt(f, 65_000, 2_000)).equals(model.subarray(65_000, 67_000))).toBe(true);
+    // Reads past the end are short, then empty.
+    expect((await readAt(f, model.length - 10, 100)).equals(model.subarray(model.length - 10))).toBe(true);
+    expect((await readAt(f, model.length + 5, 100)).length).toBe(0);
+
+    // Sparse: a write far past the end leaves a hole of zeros.
+    const sparse = join(m.dir, 'sparse.bin');
+    await writeFile(sparse, 'head');
+    await writeAt(sparse, 5 * MiB + 7, Buffer.from('tail'));
+    expect((await stat(sparse)).size).toBe(5 * MiB + 11);
+    const hole = await readAt(sparse, 4, 5 * MiB + 3);
+    expect(hole.length).toBe(5 * MiB + 3);
+    expect(hole.every((b) => b === 0)).toBe(true);
+    expect((await readAt(sparse, 5 * MiB + 7, 4)).toString()).toBe('tail');
+
+    // truncate(2): shrink to mid-block, grow again: the cut part reads as zeros.
+    await truncate(f, 100_000);
+    expect((await stat(f)).size).toBe(100_000);
+    await truncate(f, 200_000);
+    const grown = await readFile(f);
+    expect(grown.length).toBe(200_000);
+    expect(grown.subarray(0, 100_000).equals(model.subarray(0, 100_000))).toBe(true);
+    expect(grown.subarray(100_000).every((b) => b === 0)).toBe(true);
+
+    // ftruncate(2) on an open handle, then write through the same handle.
+    const g = join(m.dir, 'ftrunc.bin');
+    const fh = await open(g, 'w+');
+    await fh.write(Buffer.alloc(70_000, 0x61), 0, 70_000, 0);
+    await fh.truncate(10);
+    expect((await fh.stat()).size).toBe(10);
+    await fh.write(Buffer.from('XYZ'), 0, 3, 20);
+    await fh.truncate(0);
+    await fh.write(Buffer.from('abc'), 0, 3, 0);
+    await fh.close();
+    expect(await readFile(g, 'utf8')).toBe('abc');
+
+    // O_TRUNC and append.
+    await writeFile(g, 'new content');
+    await writeFile(g, '+more', { flag: 'a' });
+    expect(await readFile(g, 'utf8')).toBe('new content+more');
+
+    const before = await snapshotTree(m.dir);
+    await m.unmount();
+    m = await fx.mount('ops');
+    expect(await snapshotTree(m.dir)).toEqual(before);
+    expect((await readFile(join(m.dir, 'data.bin'))).subarray(0, 100_000).equals(model.subarray(0, 100_000))).toBe(true);
+    expect((await readAt(join(m.dir, 'sparse.bin'), 5 * MiB + 7, 4)).toString()).toBe('tail');
+  });
+
+  test('mkdir, rmdir, readdir, unlink and rename of files and directories, replacing targets as POSIX says', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('names');
+    let m = await fx.mount('names');
+    const p = (rel: string) => join(m.dir, rel);
+
+    await mkdir(p('a/b/c'), { recursive: true });
+    await writeFile(p('a/b/c/f1'), 'one');
+    await writeFile(p('a/f2'), 'two');
+    expect((await readdir(p('a'))).sort()).toEqual(['b', 'f2']);
+    expect((await stat(p('a/b'))).isDirectory()).toBe(true);
+
+    // Rename a file onto an existing file: the target is replaced atomically.
+    await writeFile(p('x'), 'old x');
+    await writeFile(p('y'), 'new y');
+    await rename(p('y'), p('x'));
+    expect(await readFile(p('x'), 'utf8')).toBe('new y');
+    await expectCode(stat(p('y')), 'ENOENT');
+
+    // Rename within and across directories; a renamed directory keeps its children.
+    await rename(p('a/f2'), p('a/b/f2-moved'));
+    expect(await readFile(p('a/b/f2-moved'), 'utf8')).toBe('two');
+    await rename(p('a/b'), p('top'));
+    expect(await readFile(p('top/c/f1'), 'utf8')).toBe('one');
+    expect(await readdir(p('a'))).toEqual([]);
+    await expectCode(stat(p('a/b')), 'ENOENT');
+
+    // A directory replaces an empty directory; a non-empty target is refused.
+    await mkdir(p('empty'));
+    await rename(p('top/c'), p('empty'));
+    expect(await readFile(p('empty/f1'), 'utf8')).toBe('one');
+    await mkdir(p('d1'));
+    await writeFile(p('d1/keep'), 'k');
+    await mkdir(p('d2'));
+    await expectCode(rename(p('d2'), p('empty')), 'ENOTEMPTY');
+    // A file cannot replace a directory, nor a directory a file.
+    await expectCode(rename(p('x'), p('d2')), 'EISDIR');
+    await expectCode(rename(p('d2'), p('x')), 'ENOTDIR');
+    // A directory cannot move into itself.
+    await expectCode(rename(p('d1'), p('d1/sub')), 'EINVAL');
+    // Renaming onto itself changes nothing.
+    await rename(p('x'), p('x'));
+    expect(await readFile(p('x'), 'utf8')).toBe('new y');
+
+    // rmdir and unlink.
+    await expectCode(rmdir(p('d1')), 'ENOTEMPTY');
+    await unlink(p('d1/keep'));
+    await rmdir(p('d1'));
+    await rmdir(p('d2'));
+    await expectCode(stat(p('d1')), 'ENOENT');
+
+    // An unlinked file stays readable through a handle opened before the unlink.
+    await writeFile(p('doomed'), 'still here');
+    const fh = await open(p('doomed'), 'r');
+    await unlink(p('doomed'));
+    await expectCode(stat(p('doomed')), 'ENOENT');
+    expect((await fh.readFile('utf8'))).toBe('still here');
+    await fh.close();
+
+    // Many entries in one directory.
+    await mkdir(p('many'));
+    const names = Array.from({ length: 300 }, (_, i) => `entry-${String(i).padStart(3, '0')}`);
+    for (const name of names) await writeFile(p(`many/${name}`), name);
+    expect((await readdir(p('many'))).sort()).toEqual(names);
+
+    const before = await snapshotTree(m.dir);
+    expect(Object.keys(before).filter((k) => !k.startsWith('many/')).sort()).toEqual(['a', 'empty', 'empty/f1', 'many', 'top', 'top/f2-moved', 'x']);
+    await m.unmount();
+    m = await fx.mount('names');
+    expect(await snapshotTree(m.dir)).toEqual(before);
+  });
+
+  test('stat, chmod, chown, utimens, symlink and readlink, statfs; attributes survive a remount', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('attrs');
+    let m = await fx.mount('attrs');
+    const p = (rel: string) => join(m.dir, rel);
+
+    await writeFile(p('f'), 'hello', { mode: 0o640 });
+    let st = await stat(p('f'));
+    expect(st.isFile()).toBe(true);
+    expect(st.size).toBe(5);
+    expect(st.nlink).toBe(1);
+    expect(st.uid).toBe(process.getuid!());
+    await mkdir(p('d'), { mode: 0o750 });
+    expect((await stat(p('d'))).mode & 0o7777).toBe(0o750 & ~process.umask());
+
+    await chmod(p('f'), 0o604);
+    expect((await stat(p('f'))).mode & 0o7777).toBe(0o604);
+    await chmod(p('d'), 0o1777);
+    expect((await stat(p('d'))).mode & 0o7777).toBe(0o1777);
+
+    // chown needs root for other ids; otherwise only a no-op chown to ourselves is allowed.
+    const root = process.getuid!() === 0;
+    const [uid, gid] = root ? [1234, 5678] : [process.getuid!(), process.getgid!()];
+    await chown(p('f'), uid, gid);
+    st = await stat(p('f'));
+    expect([st.uid, st.gid]).toEqual([uid, gid]);
+    if (root) {
+      // -1 leaves an id unchanged.
+      await chown(p('f'), -1, 4321);
+      st = await stat(p('f'));
+      expect([st.uid, st.gid]).toEqual([1234, 4321]);
+    }
+
+    // utimens: atime and mtime set to distinct, exact values (fuse-native once swapped them).
+    const atime = new Date('2001-02-03T04:05:06.000Z');
+    const mtime = new Date('2011-12-13T14:15:16.000Z');
+    await utimes(p('f'), atime, mtime);
+    st = await stat(p('f'));
+    expect(st.mtime.toISOString()).toBe(mtime.toISOString());
+    expect(st.atime.toISOString()).toBe(atime.toISOString());
+    await utimes(p('d'), atime, mtime);
+    expect((await stat(p('d'))).mtime.toISOString()).toBe(mtime.toISOString());
+
+    // A write moves mtime forward from the set value.
+    await writeFile(p('g'), 'x');
+    await utimes(p('g'), atime, mtime);
+    await writeFile(p('g'), 'xy', { flag: 'a' });
+    expect((await stat(p('g'))).mtimeMs).toBeGreaterThan(mtime.getTime());
+
+    // Symlinks: relative, absolute, dangling; readlink; following them.
+    await symlink('f', p('link-rel'));
+    await symlink('/nowhere/at/all', p('link-dangling'));
+    await symlink('../f', p('d/link-up'));
+    expect(await readlink(p('link-rel'))).toBe('f');
+    expect(await readlink(p('link-dangling'))).toBe('/nowhere/at/all');
+    expect((await lstat(p('link-rel'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(p('link-rel'), 'utf8')).toBe('hello');
+    expect(await readFile(p('d/link-up'), 'utf8')).toBe('hello');
+    await expectCode(readFile(p('link-dangling')), 'ENOENT');
+    await expectCode(readlink(p('f')), 'EINVAL');
+    await expectCode(symlink('f', p('link-rel')), 'EEXIST');
+    await rename(p('link-rel'), p('d/link-moved'));
+    expect(await readlink(p('d/link-moved'))).toBe('f');
+    await unlink(p('link-dangling'));
+
+    // statfs: sane numbers that reflect what is stored.
+    const sfBefore = await statfs(m.dir);
+    expect(sfBefore.bsize).toBeGreaterThan(0);
+    expect(sfBefore.blocks).toBeGreaterThan(0);
+    expect(sfBefore.bavail).toBeLessThanOrEqual(sfBefore.blocks);
+    await writeFile(p('big'), Buffer.alloc(4 * MiB, 1));
+    const sfAfter = await statfs(m.dir);
+    expect(sfAfter.bfree).toBeLessThan(sfBefore.bfree);
+    expect(sfAfter.ffree).toBeLessThan(sfBefore.ffree);
+
+    const before = await snapshotTree(m.dir, { mtimes: true });
+    const atimeBefore = (await stat(p('f'))).atime.toISOString();
+    await m.unmount();
+    m = await fx.mount('attrs');
+    expect(await snapshotTree(m.dir, { mtimes: true })).toEqual(before);
+    expect((await stat(p('f'))).atime.toISOString()).toBe(atimeBefore);
+    expect((await stat(p('f'))).mtime.toISOString()).toBe(mtime.toISOString());
+  });
+
+  test('fsync and fdatasync return only once the data is in the store', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('sync');
+    // No periodic commits: only fsync, fdatasync and close publish.
+    const m = await fx.mount('sync', { extraArgs: ['--commit-ms', '3600000'] });
+    const infoBefore = await volumeInfo(fx, 'sync');
+
+    const fh = await open(join(m.dir, 'journal.bin'), 'w');
+    await fh.write(Buffer.alloc(3 * MiB + 5, 7), 0, 3 * MiB + 5, 0);
+    await fh.sync();
+    let info = await volumeInfo(fx, 'sync');
+    expect(info.latestSeq).toBeGreaterThan(infoBefore.latestSeq);
+    expect(info.sizeBytes).toBe(3 * MiB + 5);
+
+    await fh.write(Buffer.from('more'), 0, 4, 3 * MiB + 5);
+    await fh.datasync();
+    info = await volumeInfo(fx, 'sync');
+    expect(info.sizeBytes).toBe(3 * MiB + 9);
+
+    // Directory fsync publishes a new name.
+    await mkdir(join(m.dir, 'dir'));
+    const child = await open(join(m.dir, 'dir', 'child'), 'w');
+    const dh = await open(join(m.dir, 'dir'), 'r');
+    await dh.sync();
+    await dh.close();
+    info = await volumeInfo(fx, 'sync');
+    expect(info.files).toBe(2);
+    await child.close();
+    await fh.close();
+  });
+
+  test('error cases: ENOENT, EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, ENAMETOOLONG', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('errs');
+    const m = await fx.mount('errs');
+    const p = (rel: string) => join(m.dir, rel);
+    await writeFile(p('file'), 'x');
+    await mkdir(p('dir'));
+    await writeFile(p('dir/inner'), 'y');
+
+    // ENOENT
+    await expectCode(readFile(p('missing')), 'ENOENT');
+    await expectCode(stat(p('missing/deeper')), 'ENOENT');
+    await expectCode(unlink(p('missing')), 'ENOENT');
+    await expectCode(rmdir(p('missing')), 'ENOENT');
+    await expectCode(rename(p('missing'), p('other')), 'ENOENT');
+    await expectCode(writeFile(p('missing-dir/f'), 'z'), 'ENOENT');
+    await expectCode(readdir(p('missing')), 'ENOENT');
+    await expectCode(truncate(p('missing'), 0), 'ENOENT');
+    await expectCode(chmod(p('missing'), 0o600), 'ENOENT');
+
+    // EEXIST
+    await expectCode(mkdir(p('dir')), 'EEXIST');
+    await expectCode(mkdir(p('file')), 'EEXIST');
+    await expectCode(writeFile(p('file'), 'z', { flag: 'wx' }), 'EEXIST');
+    await expectCode(symlink('t', p('dir')), 'EEXIST');
+
+    // ENOTEMPTY
+    await expectCode(rmdir(p('dir')), 'ENOTEMPTY');
+    await mkdir(p('other'));
+    await expectCode(rename(p('other'), p('dir')), 'ENOTEMPTY');
+
+    // ENOTDIR
+    await expectCode(stat(p('file/x')), 'ENOTDIR');
+    await expectCode(readdir(p('file')), 'ENOTDIR');
+    await expectCode(mkdir(p('file/sub')), 'ENOTDIR');
+    await expectCode(writeFile(p('file/sub'), 'z'), 'ENOTDIR');
+    await expectCode(rmdir(p('file')), 'ENOTDIR');
+    await expectCode(rename(p('other'), p('file')), 'ENOTDIR');
+
+    // EISDIR
+    await expectCode(writeFile(p('dir'), 'z'), 'EISDIR');
+    await expectCode(readFile(p('dir')), 'EISDIR');
+    await expectCode(unlink(p('dir')), 'EISDIR');
+    await expectCode(rename(p('file'), p('other')), 'EISDIR');
+    await expectCode(truncate(p('dir'), 0), 'EISDIR');
+
+    // ENAMETOOLONG: 255 bytes is allowed, 256 is not.
+    const ok = 'n'.repeat(255);
+    await writeFile(p(ok), 'fits');
+    expect(await readFile(p(ok), 'utf8')).toBe('fits');
+    const long = 'n'.repeat(256);
+    await expectCode(writeFile(p(long), 'z'), 'ENAMETOOLONG');
+    await expectCode(mkdir(p(long)), 'ENAMETOOLONG');
+    await expectCode(symlink('t', p(long)), 'ENAMETOOLONG');
+    await expectCode(rename(p('file'), p(long)), 'ENAMETOOLONG');
+
+    // Nothing above changed the tree.
+    expect((await readdir(m.dir)).sort()).toEqual(['dir', 'file', ok, 'other'].sort());
+    expect(await readFile(p('file'), 'utf8')).toBe('x');
+    expect(await readdir(p('dir'))).toEqual(['inner']);
+  });
+
+  test('a read-only mount serves reads and refuses every write with EROFS', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('ro');
+    const rw = await fx.mount('ro');
+    await writeFile(join(rw.dir, 'f'), 'content');
+    await mkdir(join(rw.dir, 'd'));
+    await symlink('f', join(rw.dir, 'l'));
+    await rw.unmount();
+
+    const m = await fx.mount('ro', { readOnly: true });
+    const p = (rel: string) => join(m.dir, rel);
+    expect(await readFile(p('f'), 'utf8')).toBe('content');
+    expect(await readlink(p('l'))).toBe('f');
+
+    await expectCode(writeFile(p('new'), 'z'), 'EROFS');
+    await expectCode(writeFile(p('f'), 'z'), 'EROFS');
+    await expectCode(open(p('f'), 'r+'), 'EROFS');
+    await expectCode(mkdir(p('d2')), 'EROFS');
+    await expectCode(rmdir(p('d')), 'EROFS');
+    await expectCode(unlink(p('f')), 'EROFS');
+    await expectCode(rename(p('f'), p('g')), 'EROFS');
+    await expectCode(truncate(p('f'), 0), 'EROFS');
+    await expectCode(chmod(p('f'), 0o600), 'EROFS');
+    await expectCode(chown(p('f'), process.getuid!(), process.getgid!()), 'EROFS');
+    await expectCode(utimes(p('f'), new Date(), new Date()), 'EROFS');
+    await expectCode(symlink('f', p('l2')), 'EROFS');
+
+    expect(await readFile(p('f'), 'utf8')).toBe('content');
+    expect((await readdir(m.dir)).sort()).toEqual(['d', 'f', 'l']);
+  });
+
+  test('a sparse file over 10 GiB: data beyond 4 GiB and 10 GiB reads back, also after a remount with an empty cache', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('huge');
+    let m = await fx.mount('huge');
+    const f = join(m.dir, 'huge.bin');
+    const pieces = [
+      { offset: 0, data: randomBytes(1 * MiB) },
+      { offset: 4 * GiB + 12_345, data: randomBytes(3 * MiB) },
+      { offset: 10 * GiB + 777, data: randomBytes(2 * MiB + 3) },
+    ];
+    const fh = await open(f, 'w+');
+    for (const { offset, data } of pieces) await fh.write(data, 0, data.length, offset);
+    await fh.close();
+    const size = 10 * GiB + 777 + 2 * MiB + 3;
+
+    const check = async (path: string) => {
+      expect((await stat(path)).size).toBe(size);
+      for (const { offset, data } of pieces) expect((await readAt(path, offset, data.length)).equals(data)).toBe(true);
+      // Holes read as zeros, including right before the data beyond 4 GiB.
+      expect((await readAt(path, 4 * GiB - 100, 100 + 12_345)).every((b) => b === 0)).toBe(true);
+      expect((await readAt(path, 7 * GiB, 64 * 1024)).every((b) => b === 0)).toBe(true);
+      // The tail: a short read at the end.
+      const tail = await readAt(path, size - 10, 100);
+      expect(tail.equals(pieces[2]!.data.subarray(pieces[2]!.data.length - 10))).toBe(true);
+    };
+    await check(f);
+    await m.unmount();
+    m = await fx.mount('huge');
+    await check(join(m.dir, 'huge.bin'));
+    const info = await volumeInfo(fx, 'huge');
+    expect(info.sizeBytes).toBe(size);
+  });
+});
