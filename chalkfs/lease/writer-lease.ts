@@ -62,8 +62,10 @@ export class WriterLease {
         current = await WriterLease.read(options.store, options.volume);
       } catch (err) {
         if (!isChalkError(err, 'corrupt')) throw err;
-        options.logger.error({ key, err: (err as Error).message }, 'lease object is corrupt; treating it as expired');
-        current = { record: { ...fresh(options.volume, { host: '?', pid: 0, mountId: '?' }, 0, 0) }, etag: '' };
+        // A damaged lease protects nothing: remove it and decide again.
+        options.logger.error({ key, err: (err as Error).message }, 'lease object is corrupt; deleting it');
+        await options.store.delete(key);
+        continue;
       }
       const now = clock();
       const decision = decideAcquire(current?.record, options.holder, now, options.isLocalProcessAlive);
@@ -77,8 +79,7 @@ export class WriterLease {
       }
       const record = fresh(options.volume, options.holder, now, options.ttlMs);
       try {
-        const condition = decision.action === 'create' || !current?.etag ? { ifNoneMatch: '*' as const } : { ifMatch: current.etag };
-        if (decision.action === 'take-over' && !current?.etag) await options.store.delete(key);
+        const condition = decision.action === 'create' || !current ? { ifNoneMatch: '*' as const } : { ifMatch: current.etag };
         const { etag } = await options.store.put(key, encodeMeta(leaseFormat, record), condition);
         if (decision.action === 'take-over') options.logger.warn({ volume: options.volume, previous: current?.record.holder, reason: decision.reason }, 'took over the writer lease');
         const lease = new WriterLease(options, record, etag);
