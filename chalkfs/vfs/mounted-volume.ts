@@ -79,6 +79,7 @@ export class MountedVolume {
   private headWrite: Promise<void> | undefined;
   private headDirty = false;
   private lastHeadWriteMs = 0;
+  private wakeHeadWriter: (() => void) | undefined;
   private lastConsistentSeq: number;
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
@@ -466,7 +467,17 @@ export class MountedVolume {
       while (this.headDirty) {
         // A hint needs no more than one write a second, whatever the commit rate.
         const waitMs = this.lastHeadWriteMs + 1000 - this.clock();
-        if (waitMs > 0 && !this.closed) await new Promise((r) => setTimeout(r, waitMs).unref());
+        if (waitMs > 0 && !this.closed) {
+          await new Promise<void>((wake) => {
+            const timer = setTimeout(wake, waitMs);
+            timer.unref();
+            this.wakeHeadWriter = () => {
+              clearTimeout(timer);
+              wake();
+            };
+          });
+          this.wakeHeadWriter = undefined;
+        }
         this.headDirty = false;
         this.lastHeadWriteMs = this.clock();
         try {
@@ -515,6 +526,7 @@ export class MountedVolume {
     if (this.timer) clearTimeout(this.timer);
     if (this.options.mode === 'read-write' && !this.fenced && (this.options.lease?.held() ?? true)) {
       await this.commit('unmount');
+      this.wakeHeadWriter?.();
       await this.headWrite;
     }
   }
