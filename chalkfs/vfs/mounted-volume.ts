@@ -186,11 +186,18 @@ export class MountedVolume {
     this.changed = true;
   }
 
-  unlink(path: string): void {
+  /**
+   * In DELETE journal mode, deleting the journal is what commits a SQLite transaction,
+   * and SQLite syncs nothing after it (the syncs before it were deferred while the
+   * journal was hot): so deleting a journal commits before it returns, or a crash would
+   * lose a transaction whose COMMIT had returned.
+   */
+  unlink(path: string): Promise<void> | void {
     this.assertWritable();
     const ino = this.ns.unlink(path, this.clock());
     if (!this.openCounts.has(ino)) this.data.discard(ino);
     this.changed = true;
+    if (path.endsWith('-journal')) return this.commit('journal-deleted').then(() => undefined);
   }
 
   rename(from: string, to: string): void {
