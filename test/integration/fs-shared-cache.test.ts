@@ -1,0 +1,205 @@
+import { describe, expect, test } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Polls `probe` until it returns true; throws with `what` after `limitMs` (a bound, not a timing claim). */
+async function eventually(what: string, probe: () => Promise<boolean>, limitMs = 30_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not happen within ${limitMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, offset);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads a file with read(2) calls until one returns 0 (end of file) or fails. */
+async function readToEnd(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (let offset = 0; ; ) {
+      const buf = Buffer.alloc(256 * KiB);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      if (bytesRead === 0) return Buffer.concat(chunks);
+      chunks.push(buf.subarray(0, bytesRead));
+      offset += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Block files in a disk cache directory (<cacheDir>/blocks/xx/<hash>). */
+function cachedBlocks(cacheDir: string): { hash: string; path: string; sizeBytes: number }[] {
+  const root = join(cacheDir, 'blocks');
+  if (!existsSync(root)) return [];
+  return readdirSync(root).flatMap((sub) =>
+    readdirSync(join(root, sub))
+      .filter((n) => /^[0-9a-f]{64}$/.test(n))
+      .map((hash) => ({ hash, path: join(root, sub, hash), sizeBytes: statSync(join(root, sub, hash)).size })),
+  );
+}
+
+describe('two mounts of one volume', () => {
+  test('a write fsynced on the read-write mount is seen by a read-only mount of another host when it opens the file', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('shared');
+    // Only fsync and close publish on the writer: visibility comes from the fsync.
+    const writer = await fx.mount('shared', { extraArgs: ['--commit-ms', '3600000'] });
+    const otherHost = fx.addHost('host-b');
+    const reader = await otherHost.mount('shared', { readOnly: true });
+    expect(readdirSync(reader.dir)).toEqual([]);
+
+    const first = randomBytes(3 * MiB + 123);
+    const fh = await open(join(writer.dir, 'data.bin'), 'w');
+    await fh.write(first, 0, first.length, 0);
+    await fh.sync();
+    await eventually('the reader seeing data.bin (first content)', async () => sha(await readFile(join(reader.dir, 'data.bin'))) === sha(first));
+
+    // Overwrite part of it, fsync again (the handle is still open): the reader's next open sees it.
+    const patch = randomBytes(100 * KiB);
+    await fh.write(patch, 0, patch.length, 2 * MiB - 50);
+    await fh.datasync();
+    const second = Buffer.from(first);
+    patch.copy(second, 2 * MiB - 50);
+    await eventually('the reader seeing the patched data.bin', async () => sha(await readFile(join(reader.dir, 'data.bin'))) === sha(second));
+    await fh.close();
+
+    // A new file published by close, and a delete.
+    await writeFile(join(writer.dir, 'note.txt'), 'hello from a');
+    await eventually('the reader seeing note.txt', async () => (await readFile(join(reader.dir, 'note.txt'), 'utf8').catch(() => '')) === 'hello from a');
+    await unlink(join(writer.dir, 'note.txt'));
+    const dh = await open(writer.dir, 'r');
+    await dh.sync();
+    await dh.close();
+    await eventually('the reader no longer seeing note.txt', async () => !readdirSync(reader.dir).includes('note.txt'));
+    expect(sha(await readFile(join(reader.dir, 'data.bin')))).toBe(sha(second));
+  });
+});
+
+describe('block cache', () => {
+  test('caches capped far below the data size still return correct data', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('small-cache', ['--block-size', '256KiB']);
+    const writer = await fx.mount('small-cache');
+    const files = [randomBytes(12 * MiB), randomBytes(8 * MiB + 4321)];
+    for (const [i, data] of files.entries()) await writeFile(join(writer.dir, `f${i}`), data);
+    await writer.unmount();
+
+    const cacheDir = await fx.tempDir('tiny-cache');
+    const m = await fx.mount('small-cache', { cacheDir, extraArgs: ['--cache-size', '1MiB', '--memory-cache-size', '1MiB'] });
+    for (let round = 0; round < 2; round++) {
+      for (const [i, data] of files.entries()) expect(sha(await readFile(join(m.dir, `f${i}`)))).toBe(sha(data));
+    }
+    // Random ranges, interleaved between the files, so blocks are evicted and fetched again.
+    let state = 12345;
+    const next = (n: number) => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state % n;
+    };
+    for (let k = 0; k < 60; k++) {
+      const i = next(files.length);
+      const data = files[i]!;
+      const offset = next(data.length);
+      const length = 1 + next(700 * KiB);
+      expect((await readAt(join(m.dir, `f${i}`), offset, length)).equals(data.subarray(offset, offset + length))).toBe(true);
+    }
+    const onDisk = cachedBlocks(cacheDir).reduce((sum, b) => sum + b.sizeBytes, 0);
+    expect(onDisk).toBeLessThanOrEqual(1 * MiB);
+  });
+
+  test('a corrupted block in the disk cache is detected, deleted and refetched: reads stay correct', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('disk-corrupt', ['--block-size', '64KiB']);
+    const data = randomBytes(640 * KiB);
+    const cacheDir = await fx.tempDir('cache');
+    let m = await fx.mount('disk-corrupt', { cacheDir });
+    await writeFile(join(m.dir, 'f'), data);
+    await m.unmount();
+    // Fill the disk cache by reading through a fresh mount, then unmount (memory tier gone).
+    m = await fx.mount('disk-corrupt', { cacheDir });
+    expect(sha(await readFile(join(m.dir, 'f')))).toBe(sha(data));
+    await m.unmount();
+
+    const blocks = cachedBlocks(cacheDir);
+    expect(blocks.length).toBe(10);
+    const victims = [blocks[0]!, blocks[5]!];
+    for (const v of victims) await writeFile(v.path, Buffer.alloc(v.sizeBytes, 0x5a));
+
+    m = await fx.mount('disk-corrupt', { cacheDir });
+    expect(sha(await readFile(join(m.dir, 'f')))).toBe(sha(data));
+    const log = await m.log();
+    for (const v of victims) expect(log).toContain(v.hash);
+    expect(log).toMatch(/disk cache block failed verification/);
+    // The corrupt files were replaced by good copies.
+    for (const v of victims) expect(sha(await readFile(v.path))).toBe(v.hash);
+  });
+
+  test('a corrupted block object in the bucket gives EIO on read and a log line, never wrong data', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('store-corrupt', ['--block-size', '64KiB']);
+    const bad = randomBytes(200 * KiB);
+    const good = randomBytes(100 * KiB);
+    let m = await fx.mount('store-corrupt');
+    await writeFile(join(m.dir, 'bad'), bad);
+    await m.unmount();
+    const badBlocks = (await fx.listKeys('volumes/store-corrupt/blocks/')).sort();
+    expect(badBlocks.length).toBe(4);
+    m = await fx.mount('store-corrupt');
+    await writeFile(join(m.dir, 'good'), good);
+    await m.unmount();
+
+    // Overwrite the object holding the second block of "bad" (offset 64 KiB).
+    const secondHash = createHash('sha256').update(bad.subarray(64 * KiB, 128 * KiB)).digest('hex');
+    const key = `volumes/store-corrupt/blocks/${secondHash}`;
+    expect(badBlocks).toContain(key);
+    const original = (await fx.bucketStore().get(key)).body;
+    const corrupted = Buffer.from(original);
+    corrupted[1000] = corrupted[1000]! ^ 0xff;
+    await fx.bucketStore().put(key, corrupted);
+
+    m = await fx.mount('store-corrupt'); // fresh, empty cache
+    // Read to the end, as `cat` does: a short read is followed by one that fails. (Node's
+    // readFile stops at the first short read of a file of known size: it would return
+    // 64 KiB without an error, so it cannot be used to see this.)
+    await expect(readToEnd(join(m.dir, 'bad'))).rejects.toMatchObject({ code: 'EIO' });
+    await expect(readAt(join(m.dir, 'bad'), 64 * KiB + 10, 100)).rejects.toMatchObject({ code: 'EIO' });
+    // Blocks that are intact still read, in the same file and in others.
+    expect((await readAt(join(m.dir, 'bad'), 0, 64 * KiB)).equals(bad.subarray(0, 64 * KiB))).toBe(true);
+    expect((await readAt(join(m.dir, 'bad'), 128 * KiB, 72 * KiB)).equals(bad.subarray(128 * KiB))).toBe(true);
+    expect(sha(await readFile(join(m.dir, 'good')))).toBe(sha(good));
+    const log = await m.log();
+    expect(log).toContain(secondHash);
+    expect(log).toMatch(/corrupt|failed verification/);
+    // The corrupt block never reached the disk cache.
+    expect(cachedBlocks(m.cacheDir).map((b) => b.hash)).not.toContain(secondHash);
+
+    // Repairing the object in the bucket makes the file readable again.
+    await fx.bucketStore().put(key, original);
+    expect(sha(await readToEnd(join(m.dir, 'bad')))).toBe(sha(bad));
+  });
+});
