@@ -48,6 +48,12 @@ const O_ACCMODE = 3;
 const O_RDONLY = 0;
 const UTIME_OMIT_MS = 2 ** 52;
 const NO_CHANGE_ID = 0xffffffff;
+/**
+ * A file's block list is dense (holes are nulls), so its length bounds the file size:
+ * without a bound, one write at a huge offset made a list of billions of entries and
+ * the daemon died (ENOTCONN). 2^22 blocks: 16 GiB with 4 KiB blocks, 4 TiB with 1 MiB.
+ */
+export const maxBlocksPerFile = 2 ** 22;
 
 /**
  * One mounted volume: the namespace of the version it serves, open handles, dirty data,
@@ -297,6 +303,7 @@ export class MountedVolume {
     const handle = this.handle(fh);
     if (!handle.writable) throw new ChalkError('bad-handle', `handle ${fh} is not open for writing`);
     this.assertWritable();
+    this.assertFileSize(offset + data.length, `handle ${fh}`);
     if (this.data.dirtyBytes > this.options.dirtyLimitBytes) await this.commit('dirty-limit');
     await this.data.write(handle.ino, handle.inode, data, offset);
     const now = this.clock();
@@ -588,11 +595,17 @@ export class MountedVolume {
     if (inode.type === 'dir') throw new ChalkError('is-a-directory', `${what}: is a directory`);
     if (inode.type !== 'file') throw new ChalkError('invalid', `${what}: not a regular file`);
     if (sizeBytes < 0 || !Number.isSafeInteger(sizeBytes)) throw new ChalkError('invalid', `${what}: invalid size ${sizeBytes}`);
+    this.assertFileSize(sizeBytes, what);
     await this.data.truncate(ino, inode, sizeBytes);
     const now = this.clock();
     inode.mtimeMs = now;
     inode.ctimeMs = now;
     this.changed = true;
+  }
+
+  private assertFileSize(sizeBytes: number, what: string): void {
+    const maxBytes = maxBlocksPerFile * this.blockSizeBytes;
+    if (sizeBytes > maxBytes) throw new ChalkError('too-big', `${what}: ${sizeBytes} bytes is over the largest file this volume holds (${maxBytes} bytes)`);
   }
 
   private assertWritable(): void {
