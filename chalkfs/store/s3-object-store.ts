@@ -176,7 +176,8 @@ export class S3ObjectStore implements ObjectStore {
     if (status === 403 || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'AccessDenied') {
       return new ChalkError('access-denied', `store ${where}: access denied (${code || status}); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`, { cause: err });
     }
-    const reason = code || (e.message ?? 'unknown error');
+    // Network errors (connection refused, unknown host) are plain Errors: their message says what happened.
+    const reason = (code && code !== 'Error' ? code : e.message) || 'unknown error';
     return new ChalkError('io', `store ${where} failed: ${reason}${status ? ` (HTTP ${status})` : ''}`, { cause: err });
   }
 }
