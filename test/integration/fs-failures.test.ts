@@ -5,7 +5,7 @@ import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
-import { startMinio, type RunningMinio } from '../../chalkfs/minio/minio-server.js';
+import { freeLoopbackPort, startMinio, type RunningMinio } from '../../chalkfs/minio/minio-server.js';
 import { ChalkfsFixture, isMountpoint, type CliResult } from '../support/chalkfs-fixture.js';
 
 const KiB = 1024;
@@ -181,6 +181,15 @@ describe('bad input', () => {
     const probe = new S3ObjectStore({ ...fx.store, region: 'us-east-1', bucket: otherBucket, ...defaultS3Timeouts });
     await expect(probe.list('')).rejects.toMatchObject({ kind: 'not-found' });
     probe.destroy();
+
+    // An endpoint nothing listens on, and a host that does not exist: the error says so.
+    const closedPort = `http://127.0.0.1:${await freeLoopbackPort()}`;
+    for (const [endpoint, pattern] of [[closedPort, /ECONNREFUSED/], ['http://no-such-host.invalid:9000', /ENOTFOUND|no-such-host/]] as const) {
+      expectOneLineError(await fx.cli(['volume', 'ls'], { env: { CHALKFS_S3_ENDPOINT: endpoint } }), pattern);
+      const dir = await fx.tempDir('mnt');
+      expectOneLineError(await fx.cli(['mount', 'keep', dir], { env: { CHALKFS_S3_ENDPOINT: endpoint } }), pattern);
+      expect(isMountpoint(dir)).toBe(false);
+    }
 
     // Nothing was created, nothing lost.
     expect((await fx.listKeys()).sort()).toEqual(keysBefore);
