@@ -101,6 +101,39 @@ describe('two mounts of one volume', () => {
   });
 });
 
+describe('two mounts of one volume: close-to-open', () => {
+  test('a file held open on the reader keeps its version while newer ones are adopted; the next open sees the newest', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('pinned', ['--block-size', '64KiB']);
+    const writer = await fx.mount('pinned', { extraArgs: ['--commit-ms', '3600000'] });
+    const reader = await fx.addHost('host-b').mount('pinned', { readOnly: true });
+    const v1 = randomBytes(2 * MiB);
+    const v2 = randomBytes(2 * MiB);
+    await writeFile(join(writer.dir, 'data.bin'), v1);
+    await eventually('the reader seeing v1', async () => sha(await readFile(join(reader.dir, 'data.bin'))) === sha(v1));
+
+    const held = await open(join(reader.dir, 'data.bin'), 'r');
+    try {
+      const head = Buffer.alloc(4 * KiB);
+      await held.read(head, 0, head.length, 0);
+      expect(head.equals(v1.subarray(0, 4 * KiB))).toBe(true);
+
+      await writeFile(join(writer.dir, 'data.bin'), v2);
+      await writeFile(join(writer.dir, 'marker'), 'v2 is out');
+      await eventually('the reader adopting the version with the marker', async () => readdirSync(reader.dir).includes('marker'));
+
+      // Every byte read through the held handle, including blocks never read before, is v1.
+      const all = Buffer.alloc(v1.length);
+      const { bytesRead } = await held.read(all, 0, all.length, 0);
+      expect(bytesRead).toBe(v1.length);
+      expect(sha(all)).toBe(sha(v1));
+    } finally {
+      await held.close();
+    }
+    await eventually('a new open seeing v2', async () => sha(await readFile(join(reader.dir, 'data.bin'))) === sha(v2));
+  });
+});
+
 describe('block cache', () => {
   test('caches capped far below the data size still return correct data', async () => {
     await using fx = await ChalkfsFixture.create();
