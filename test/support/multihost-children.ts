@@ -214,3 +214,47 @@ export interface DbState {
 }
 
 export const stateKey = (s: DbState): string => `${s.txn}:${s.n}:${s.s}:${s.b}`;
+
+/**
+ * A writer that keeps going through store faults: after a failed transaction it logs the
+ * error, reopens the database and continues from the state it finds there, until the
+ * stop file exists. Acknowledged states are the `commit` lines.
+ */
+export const sqliteResilientWriterCode = String.raw`
+const Database = require('better-sqlite3');
+const fs = require('node:fs');
+const crypto = require('node:crypto');
+const o = JSON.parse(process.argv[1]);
+const out = (line) => process.stdout.write(JSON.stringify(line) + '\n');
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const Q = 'SELECT (SELECT txn FROM meta WHERE k = 1) AS txn, count(*) AS n, coalesce(sum(v), 0) AS s, coalesce(sum(length(data)), 0) AS b FROM t';
+let db;
+const open = () => {
+  db = new Database(o.db, { timeout: 10000 });
+  db.pragma('journal_mode=' + o.journalMode);
+  db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL, data BLOB NOT NULL);' +
+    'CREATE TABLE IF NOT EXISTS meta (k INTEGER PRIMARY KEY, txn INTEGER NOT NULL); INSERT OR IGNORE INTO meta VALUES (1, 0);');
+};
+let opened = false;
+while (!fs.existsSync(o.stopFile)) {
+  try {
+    if (!opened) { open(); opened = true; out({ type: 'opened', ...db.prepare(Q).get() }); }
+    const next = db.prepare('SELECT txn FROM meta WHERE k = 1').get().txn + 1;
+    out({ type: 'begin', txn: next, at: Date.now() });
+    db.transaction(() => {
+      db.prepare('INSERT INTO t (v, data) VALUES (?, ?)').run(next, crypto.randomBytes(100 + (next % 7) * 500));
+      db.prepare('UPDATE t SET v = v + 1 WHERE id = ?').run(1 + (next % 13));
+      db.prepare('UPDATE meta SET txn = ? WHERE k = 1').run(next);
+    })();
+    out({ type: 'commit', at: Date.now(), ...db.prepare(Q).get() });
+  } catch (err) {
+    out({ type: 'error', at: Date.now(), message: String(err && err.message), code: err && err.code });
+    try { db && db.close(); } catch {}
+    opened = false;
+    sleep(200);
+  }
+  sleep(o.pauseMs ?? 20);
+}
+try { db && db.close(); } catch {}
+out({ type: 'stopped' });
+`;
