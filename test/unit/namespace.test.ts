@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { Namespace, maxNameBytes } from '../../chalkfs/meta/namespace.js';
+import type { ErrorKind } from '../../chalkfs/util/chalk-error.js';
+import { isChalkError } from '../../chalkfs/util/chalk-error.js';
+
+const owner = { uid: 1000, gid: 1000 };
+
+function kindOf(fn: () => unknown): ErrorKind | 'none' {
+  try {
+    fn();
+    return 'none';
+  } catch (err) {
+    if (isChalkError(err)) return err.kind;
+    throw err;
+  }
+}
+
+function tree(ns: Namespace): string[] {
+  return [...ns.walk()].map((e) => `${e.path}:${e.inode.type}`).sort();
+}
+
+function sample(): Namespace {
+  const ns = Namespace.empty(owner, 1);
+  ns.mkdir('/a', 0o755, owner, 2);
+  ns.mkdir('/a/b', 0o755, owner, 2);
+  ns.createFile('/a/f', 0o644, owner, 2);
+  ns.symlink('/a/f', '/link', owner, 2);
+  ns.mkdir('/empty', 0o700, owner, 2);
+  return ns;
+}
+
+describe('Namespace creation', () => {
+  it('creates files, directories and symlinks that resolve and walk', () => {
+    const ns = sample();
+    expect(tree(ns)).toEqual(['/a/b:dir', '/a/f:file', '/a:dir', '/empty:dir', '/link:symlink']);
+    const f = ns.resolve('/a/f');
+    expect(f.inode).toMatchObject({ type: 'file', sizeBytes: 0, blocks: [], mode: 0o644, uid: 1000 });
+    expect(ns.resolve('/link').inode).toMatchObject({ type: 'symlink', target: '/a/f' });
+    expect(ns.resolve('/').ino).toBe(1);
+    expect(ns.resolve('//a///f').ino).toBe(f.ino);
+  });
+
+  it('keeps only permission bits of the mode and touches the parent', () => {
+    const ns = Namespace.empty(owner, 1);
+    ns.mkdir('/d', 0o40755, owner, 5);
+    expect(ns.resolve('/d').inode.mode).toBe(0o755);
+    expect(ns.resolve('/').inode).toMatchObject({ mtimeMs: 5, ctimeMs: 5 });
+  });
+
+  it('gives every new inode a fresh number', () => {
+    const ns = Namespace.empty(owner, 1);
+    const a = ns.createFile('/x', 0o644, owner, 1).ino;
+    ns.unlink('/x', 2);
+    const b = ns.createFile('/x', 0o644, owner, 3).ino;
+    expect(b).not.toBe(a);
+  });
+
+  it('reports POSIX error kinds for creation', () => {
+    const ns = sample();
+    expect(kindOf(() => ns.createFile('/a/f', 0o644, owner, 3))).toBe('exists');
+    expect(kindOf(() => ns.mkdir('/a', 0o755, owner, 3))).toBe('exists');
+    expect(kindOf(() => ns.symlink('x', '/empty', owner, 3))).toBe('exists');
+    expect(kindOf(() => ns.createFile('/missing/f', 0o644, owner, 3))).toBe('not-found');
+    expect(kindOf(() => ns.createFile('/a/f/g', 0o644, owner, 3))).toBe('not-a-directory');
+    expect(kindOf(() => ns.mkdir('/link/x', 0o755, owner, 3))).toBe('not-a-directory');
+    expect(kindOf(() => ns.createFile('/' + 'n'.repeat(maxNameBytes + 1), 0o644, owner, 3))).toBe('name-too-long');
+    // 128 two-byte characters: 256 bytes, though only 128 characters.
+    expect(kindOf(() => ns.createFile('/' + 'é'.repeat(128), 0o644, owner, 3))).toBe('name-too-long');
+    expect(kindOf(() => ns.createFile('/' + 'n'.repeat(maxNameBytes), 0o644, owner, 3))).toBe('none');
+    expect(kindOf(() => ns.mkdir('/', 0o755, owner, 3))).toBe('invalid');
+  });
+
+  it('reports not-found and not-a-directory on lookups', () => {
+    const ns = sample();
+    expect(kindOf(() => ns.resolve('/nope'))).toBe('not-found');
+    expect(kindOf(() => ns.resolve('/a/f/x'))).toBe('not-a-directory');
+    expect(ns.tryResolve('/nope')).toBeUndefined();
+    expect(ns.tryResolve('/a/f/x')).toBeUndefined();
+    expect(kindOf(() => ns.get(9999))).toBe('not-found');
+  });
+});
+
+describe('Namespace removal', () => {
+  it('unlinks files and symlinks, returning the inode number', () => {
+    const ns = sample();
+    const ino = ns.resolve('/a/f').ino;
+    expect(ns.unlink('/a/f', 9)).toBe(ino);
+    expect(ns.inodes.has(ino)).toBe(false);
+    expect(ns.tryResolve('/a/f')).toBeUndefined();
+    expect(ns.resolve('/a').inode).toMatchObject({ mtimeMs: 9 });
+    ns.unlink('/link', 9);
+    expect(tree(ns)).toEqual(['/a/b:dir', '/a:dir', '/empty:dir']);
+  });
+
+  it('reports POSIX error kinds for unlink and rmdir', () => {
+    const ns = sample();
+    expect(kindOf(() => ns.unlink('/a', 3))).toBe('is-a-directory');
+    expect(kindOf(() => ns.unlink('/nope', 3))).toBe('not-found');
+    expect(kindOf(() => ns.unlink('/a/f/x', 3))).toBe('not-a-directory');
+    expect(kindOf(() => ns.rmdir('/a', 3))).toBe('not-empty');
+    expect(kindOf(() => ns.rmdir('/a/f', 3))).toBe('not-a-directory');
+    expect(kindOf(() => ns.rmdir('/nope', 3))).toBe('not-found');
+    expect(kindOf(() => ns.rmdir('/', 3))).toBe('invalid');
+    expect(tree(ns)).toEqual(tree(sample()));
+  });
+
+  it('rmdir removes an empty directory', () => {
+    const ns = sample();
+    ns.rmdir('/empty', 3);
+    ns.rmdir('/a/b', 3);
+    expect(tree(ns)).toEqual(['/a/f:file', '/a:dir', '/link:symlink']);
+  });
+});
+
+describe('Namespace rename', () => {
+  it('moves a file between directories and keeps its inode', () => {
+    const ns = sample();
+    const ino = ns.resolve('/a/f').ino;
+    expect(ns.rename('/a/f', '/empty/g', 7)).toBeUndefined();
+    expect(ns.resolve('/empty/g').ino).toBe(ino);
+    expect(ns.tryResolve('/a/f')).toBeUndefined();
+    expect(ns.resolve('/empty/g').inode.ctimeMs).toBe(7);
+  });
+
+  it('replaces an existing file and returns the replaced inode', () => {
+    const ns = sample();
+    const src = ns.createFile('/src', 0o644, owner, 3).ino;
+    const dst = ns.resolve('/a/f').ino;
+    expect(ns.rename('/src', '/a/f', 4)).toBe(dst);
+    expect(ns.resolve('/a/f').ino).toBe(src);
+    expect(ns.inodes.has(dst)).toBe(false);
+  });
+
+  it('replaces an empty directory by a directory', () => {
+    const ns = sample();
+    const b = ns.resolve('/a/b').ino;
+    const empty = ns.resolve('/empty').ino;
+    expect(ns.rename('/a/b', '/empty', 4)).toBeUndefined();
+    expect(ns.resolve('/empty').ino).toBe(b);
+    expect(ns.inodes.has(empty)).toBe(false);
+    expect(tree(ns)).toEqual(['/a/f:file', '/a:dir', '/empty:dir', '/link:symlink']);
+  });
+
+  it('renaming onto itself or a hard alias is a no-op', () => {
+    const ns = sample();
+    const before = tree(ns);
+    expect(ns.rename('/a/f', '/a/f', 4)).toBeUndefined();
+    expect(tree(ns)).toEqual(before);
+  });
+
+  it('reports POSIX error kinds and changes nothing', () => {
+    const ns = sample();
+    const before = tree(ns);
+    expect(kindOf(() => ns.rename('/nope', '/x', 3))).toBe('not-found');
+    expect(kindOf(() => ns.rename('/a/f', '/nope/x', 3))).toBe('not-found');
+    expect(kindOf(() => ns.rename('/empty', '/a', 3))).toBe('not-empty');
+    expect(kindOf(() => ns.rename('/empty', '/a/f', 3))).toBe('not-a-directory');
+    expect(kindOf(() => ns.rename('/a/f', '/empty', 3))).toBe('is-a-directory');
+    expect(kindOf(() => ns.rename('/a', '/a/b/c', 3))).toBe('invalid');
+    expect(kindOf(() => ns.rename('/a', '/a/c', 3))).toBe('invalid');
+    expect(kindOf(() => ns.rename('/a/f', '/' + 'x'.repeat(256), 3))).toBe('name-too-long');
+    expect(kindOf(() => ns.rename('/', '/x', 3))).toBe('invalid');
+    expect(tree(ns)).toEqual(before);
+  });
+});
+
+describe('Namespace bookkeeping', () => {
+  it('counts links: 1 for files and symlinks, 2 + subdirectories for directories', () => {
+    const ns = sample();
+    expect(ns.nlink(ns.resolve('/').inode)).toBe(4);
+    expect(ns.nlink(ns.resolve('/a').inode)).toBe(3);
+    expect(ns.nlink(ns.resolve('/a/b').inode)).toBe(2);
+    expect(ns.nlink(ns.resolve('/a/f').inode)).toBe(1);
+    expect(ns.nlink(ns.resolve('/link').inode)).toBe(1);
+  });
+
+  it('stats counts files, directories and bytes', () => {
+    const ns = sample();
+    const { inode } = ns.resolve('/a/f');
+    if (inode.type === 'file') inode.sizeBytes = 1234;
+    expect(ns.stats()).toEqual({ files: 1, directories: 4, sizeBytes: 1234 });
+  });
+
+  it('round trips through a JSON record', () => {
+    const ns = sample();
+    const record = JSON.parse(JSON.stringify({ inodes: ns.toRecordInodes(), nextIno: ns.nextIno }));
+    const back = Namespace.fromRecord(record);
+    expect(tree(back)).toEqual(tree(ns));
+    expect(back.nextIno).toBe(ns.nextIno);
+    expect([...back.inodes.entries()]).toEqual([...ns.inodes.entries()]);
+    // The copy is independent and keeps allocating fresh numbers.
+    const ino = back.createFile('/new', 0o644, owner, 5).ino;
+    expect(ns.inodes.has(ino)).toBe(false);
+    expect(ino).toBe(ns.nextIno);
+  });
+});
