@@ -1,0 +1,165 @@
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BlockCache } from '../../chalkfs/cache/block-cache.js';
+import { DiskBlockCache } from '../../chalkfs/cache/disk-block-cache.js';
+import { blockHash } from '../../chalkfs/meta/format.js';
+import { silentLogger } from '../../chalkfs/util/logger.js';
+import { isChalkError } from '../../chalkfs/util/chalk-error.js';
+
+const logger = silentLogger();
+const dirs: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'chalkfs-unit-cache-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+function block(n: number, size = 100): { hash: string; data: Buffer } {
+  const data = Buffer.alloc(size, n);
+  return { hash: blockHash(data), data };
+}
+
+/** A fetcher over a map that counts calls and can hand out wrong bytes. */
+function storeFetcher(blocks: { hash: string; data: Buffer }[]) {
+  const map = new Map(blocks.map((b) => [b.hash, b.data]));
+  const calls: string[] = [];
+  let corruptLeft = 0;
+  const fetcher = async (hash: string) => {
+    calls.push(hash);
+    await new Promise((r) => setImmediate(r));
+    const data = map.get(hash);
+    if (!data) throw new Error('missing');
+    if (corruptLeft > 0) {
+      corruptLeft--;
+      const bad = Buffer.from(data);
+      bad[0] ^= 0xff;
+      return bad;
+    }
+    return Buffer.from(data);
+  };
+  return { fetcher, calls, corrupt: (n: number) => (corruptLeft = n) };
+}
+
+describe('BlockCache', () => {
+  it('merges concurrent gets of one block into one fetch (single flight)', async () => {
+    const b = block(1);
+    const s = storeFetcher([b]);
+    const cache = new BlockCache(1 << 20, undefined, logger);
+    const [x, y] = await Promise.all([cache.get(b.hash, s.fetcher), cache.get(b.hash, s.fetcher)]);
+    expect(x).toEqual(b.data);
+    expect(y).toEqual(b.data);
+    expect(s.calls).toEqual([b.hash]);
+    expect(cache.peek(b.hash)).toEqual(b.data);
+    await cache.get(b.hash, s.fetcher);
+    expect(s.calls).toHaveLength(1);
+  });
+
+  it('refetches a corrupt store block once and returns the good copy', async () => {
+    const b = block(2);
+    const s = storeFetcher([b]);
+    s.corrupt(1);
+    const cache = new BlockCache(1 << 20, undefined, logger);
+    expect(await cache.get(b.hash, s.fetcher)).toEqual(b.data);
+    expect(s.calls).toHaveLength(2);
+  });
+
+  it('a block corrupt twice is a corrupt error and is not cached', async () => {
+    const b = block(3);
+    const s = storeFetcher([b]);
+    s.corrupt(2);
+    const cache = new BlockCache(1 << 20, undefined, logger);
+    await expect(cache.get(b.hash, s.fetcher)).rejects.toSatisfy((err) => isChalkError(err, 'corrupt'));
+    expect(s.calls).toHaveLength(2);
+    expect(cache.peek(b.hash)).toBeUndefined();
+    expect(await cache.get(b.hash, s.fetcher)).toEqual(b.data);
+  });
+
+  it('bounds memory by bytes', async () => {
+    const blocks = [1, 2, 3, 4].map((n) => block(n, 100));
+    const s = storeFetcher(blocks);
+    const cache = new BlockCache(250, undefined, logger);
+    for (const b of blocks) await cache.get(b.hash, s.fetcher);
+    expect(cache.stats().memoryBytes).toBeLessThanOrEqual(250);
+    expect(cache.peek(blocks[0]!.hash)).toBeUndefined();
+    expect(cache.peek(blocks[3]!.hash)).toEqual(blocks[3]!.data);
+  });
+
+  it('serves from the disk tier after memory is gone, and writes fetched blocks there', async () => {
+    const dir = await tempDir();
+    const b = block(5);
+    const s = storeFetcher([b]);
+    const disk = await DiskBlockCache.open(dir, 1 << 20, logger);
+    await new BlockCache(1 << 20, disk, logger).get(b.hash, s.fetcher);
+    expect(await readFile(disk.pathOf(b.hash))).toEqual(b.data);
+    const fresh = new BlockCache(1 << 20, disk, logger);
+    expect(await fresh.get(b.hash, s.fetcher)).toEqual(b.data);
+    expect(s.calls).toHaveLength(1);
+  });
+});
+
+describe('DiskBlockCache', () => {
+  it('deletes a corrupt file, reports it and lets the block be refetched', async () => {
+    const dir = await tempDir();
+    const b = block(6);
+    const corrupt: string[] = [];
+    const disk = await DiskBlockCache.open(dir, 1 << 20, logger, { onCorrupt: (h) => corrupt.push(h) });
+    await disk.put(b.hash, b.data);
+    await writeFile(disk.pathOf(b.hash), Buffer.from('flipped bits'));
+    expect(await disk.get(b.hash)).toBeUndefined();
+    expect(corrupt).toEqual([b.hash]);
+    await expect(readFile(disk.pathOf(b.hash))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(disk.blockCount).toBe(0);
+    const s = storeFetcher([b]);
+    expect(await new BlockCache(1 << 20, disk, logger).get(b.hash, s.fetcher)).toEqual(b.data);
+    expect(s.calls).toHaveLength(1);
+    expect(await disk.get(b.hash)).toEqual(b.data);
+  });
+
+  it('evicts least recently used blocks to stay under capacity', async () => {
+    const dir = await tempDir();
+    const [a, b, c] = [1, 2, 3].map((n) => block(n, 100));
+    let evictions = 0;
+    const disk = await DiskBlockCache.open(dir, 250, logger, { onEvict: () => evictions++ });
+    await disk.put(a!.hash, a!.data);
+    await disk.put(b!.hash, b!.data);
+    expect(await disk.get(a!.hash)).toEqual(a!.data); // a is now the most recent
+    await disk.put(c!.hash, c!.data);
+    expect(evictions).toBe(1);
+    expect(disk.sizeBytes).toBe(200);
+    expect(await disk.get(b!.hash)).toBeUndefined();
+    expect(await disk.get(a!.hash)).toEqual(a!.data);
+    expect(await disk.get(c!.hash)).toEqual(c!.data);
+    // A block larger than the whole cache is not stored.
+    const huge = block(9, 300);
+    await disk.put(huge.hash, huge.data);
+    expect(await disk.get(huge.hash)).toBeUndefined();
+  });
+
+  it('rebuilds its index on reopen, drops temp files and evicts down to a smaller capacity', async () => {
+    const dir = await tempDir();
+    const blocks = [1, 2, 3].map((n) => block(n, 100));
+    const disk = await DiskBlockCache.open(dir, 1 << 20, logger);
+    for (const [i, b] of blocks.entries()) {
+      await disk.put(b.hash, b.data);
+      const t = new Date(Date.UTC(2020, 0, 1 + i));
+      await utimes(disk.pathOf(b.hash), t, t);
+    }
+    const sub = join(dir, 'blocks', blocks[0]!.hash.slice(0, 2));
+    await writeFile(join(sub, `${blocks[0]!.hash}.abcd.tmp`), 'partial');
+    const reopened = await DiskBlockCache.open(dir, 1 << 20, logger);
+    expect(reopened.blockCount).toBe(3);
+    expect(reopened.sizeBytes).toBe(300);
+    expect((await readdir(sub)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const small = await DiskBlockCache.open(dir, 200, logger);
+    expect(small.blockCount).toBe(2);
+    expect(await small.get(blocks[0]!.hash)).toBeUndefined(); // the oldest went first
+    expect(await small.get(blocks[2]!.hash)).toEqual(blocks[2]!.data);
+  });
+});

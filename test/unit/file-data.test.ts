@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BlockCache } from '../../chalkfs/cache/block-cache.js';
+import { FileData } from '../../chalkfs/vfs/file-data.js';
+import { blockHash, type FileInode } from '../../chalkfs/meta/format.js';
+import { silentLogger } from '../../chalkfs/util/logger.js';
+
+const bs = 16;
+
+function setup(blockSize = bs) {
+  const stored = new Map<string, Buffer>();
+  const fetches: string[] = [];
+  const fetcher = async (hash: string) => {
+    fetches.push(hash);
+    const data = stored.get(hash);
+    if (!data) throw new Error(`no block ${hash}`);
+    return Buffer.from(data);
+  };
+  const cache = new BlockCache(1 << 20, undefined, silentLogger());
+  const data = new FileData(blockSize, cache, fetcher);
+  const inode: FileInode = { type: 'file', mode: 0o644, uid: 0, gid: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, sizeBytes: 0, blocks: [] };
+  /** Seals, "uploads" into the map and confirms: what a commit does. */
+  const commit = async (ino = 1, node = inode) => {
+    const sealed = data.seal(ino, node);
+    for (const b of sealed) stored.set(b.hash, Buffer.from(b.data));
+    for (const b of data.pendingBlocks()) await data.confirmUploaded(b.hash);
+    return sealed;
+  };
+  return { stored, fetches, cache, data, inode, commit };
+}
+
+async function readAll(data: FileData, inode: FileInode, ino = 1): Promise<Buffer> {
+  const out = Buffer.alloc(inode.sizeBytes + 10, 0xee);
+  const n = await data.read(ino, inode, out, out.length, 0);
+  expect(n).toBe(inode.sizeBytes);
+  return out.subarray(0, n);
+}
+
+describe('FileData', () => {
+  it('writes at offsets and reads across block boundaries', async () => {
+    const { data, inode } = setup();
+    await data.write(1, inode, Buffer.from('hello world, this spans blocks!'), 5);
+    expect(inode.sizeBytes).toBe(36);
+    const all = await readAll(data, inode);
+    expect(all.subarray(0, 5)).toEqual(Buffer.alloc(5));
+    expect(all.subarray(5).toString()).toBe('hello world, this spans blocks!');
+    const part = Buffer.alloc(10);
+    expect(await data.read(1, inode, part, 10, 12)).toBe(10);
+    expect(part.toString()).toBe('orld, this');
+    expect(await data.read(1, inode, part, 10, 36)).toBe(0);
+    expect(await data.read(1, inode, part, 10, 30)).toBe(6);
+  });
+
+  it('reads a sparse hole as zeros and seals it as null', async () => {
+    const { data, inode, commit } = setup();
+    await data.write(1, inode, Buffer.from('end'), 5 * bs);
+    const all = await readAll(data, inode);
+    expect(all.subarray(0, 5 * bs)).toEqual(Buffer.alloc(5 * bs));
+    const sealed = await commit();
+    expect(sealed).toHaveLength(1);
+    expect(inode.blocks.slice(0, 5)).toEqual([null, null, null, null, null]);
+    expect(inode.blocks[5]).toBe(blockHash(Buffer.from('end')));
+  });
+
+  it('truncate down then up reads zeros in the regrown part', async () => {
+    const { data, inode, commit } = setup();
+    await data.write(1, inode, Buffer.alloc(3 * bs, 0x41), 0);
+    await commit();
+    await data.truncate(1, inode, bs + 3);
+    await data.truncate(1, inode, 3 * bs);
+    const all = await readAll(data, inode);
+    expect(all.subarray(0, bs + 3)).toEqual(Buffer.alloc(bs + 3, 0x41));
+    expect(all.subarray(bs + 3)).toEqual(Buffer.alloc(2 * bs - 3));
+    await commit();
+    expect(await readAll(data, inode)).toEqual(all);
+  });
+
+  it('truncate down then up of uncommitted data reads zeros too', async () => {
+    const { data, inode } = setup();
+    await data.write(1, inode, Buffer.alloc(3 * bs, 0x42), 0);
+    await data.truncate(1, inode, 5);
+    expect(data.dirtyBytes).toBe(bs);
+    await data.truncate(1, inode, 2 * bs);
+    const all = await readAll(data, inode);
+    expect(all).toEqual(Buffer.concat([Buffer.alloc(5, 0x42), Buffer.alloc(2 * bs - 5)]));
+  });
+
+  it('seal hashes dirty blocks, moves them to pending and keeps them readable', async () => {
+    const { data, inode, stored, fetches } = setup();
+    await data.write(1, inode, Buffer.alloc(bs + 4, 0x61), 0);
+    expect(data.hasDirty(1)).toBe(true);
+    expect(data.dirtyBytes).toBe(2 * bs);
+    const sealed = data.seal(1, inode);
+    expect(data.hasDirty(1)).toBe(false);
+    expect(data.dirtyBytes).toBe(0);
+    expect(sealed.map((b) => b.hash)).toEqual([blockHash(Buffer.alloc(bs, 0x61)), blockHash(Buffer.alloc(4, 0x61))]);
+    expect(sealed[1]!.data.length).toBe(4); // the last block is stored only up to EOF
+    expect(inode.blocks).toEqual(sealed.map((b) => b.hash));
+    expect(data.pendingBlocks().map((b) => b.hash).sort()).toEqual(sealed.map((b) => b.hash).sort());
+    // Not yet in the store: reads are served from pending.
+    expect(await readAll(data, inode)).toEqual(Buffer.alloc(bs + 4, 0x61));
+    expect(fetches).toEqual([]);
+    for (const b of sealed) {
+      stored.set(b.hash, b.data);
+      await data.confirmUploaded(b.hash);
+    }
+    expect(data.pendingBlocks()).toEqual([]);
+  });
+
+  it('an all-zero dirty block seals to null, and trailing nulls are trimmed', async () => {
+    const { data, inode } = setup();
+    await data.write(1, inode, Buffer.alloc(2 * bs), 0);
+    expect(data.seal(1, inode)).toEqual([]);
+    expect(inode.blocks).toEqual([]);
+    expect(inode.sizeBytes).toBe(2 * bs);
+  });
+
+  it('reads committed blocks through the cache, fetching each once', async () => {
+    const { data, inode, commit, fetches, stored } = setup();
+    await data.write(1, inode, Buffer.alloc(2 * bs, 0x33), 0);
+    await commit();
+    const other = setup();
+    // A second mount with an empty cache over the same store.
+    for (const [k, v] of stored) other.stored.set(k, v);
+    const copy: FileInode = { ...inode, blocks: [...inode.blocks] };
+    expect(await readAll(other.data, copy, 7)).toEqual(Buffer.alloc(2 * bs, 0x33));
+    await readAll(other.data, copy, 7);
+    expect(other.fetches).toEqual([inode.blocks[0]]); // identical blocks dedupe to one hash
+    expect(fetches).toEqual([]);
+  });
+
+  it('a partial write into a committed block merges with its old content', async () => {
+    const { data, inode, commit } = setup();
+    await data.write(1, inode, Buffer.from('0123456789abcdef'), 0);
+    await commit();
+    await data.write(1, inode, Buffer.from('XY'), 4);
+    expect((await readAll(data, inode)).toString()).toBe('0123XY6789abcdef');
+  });
+
+  it('discard forgets dirty data of an inode', async () => {
+    const { data, inode } = setup();
+    await data.write(1, inode, Buffer.alloc(bs, 1), 0);
+    data.discard(1);
+    expect(data.dirtyBytes).toBe(0);
+    expect(data.dirtyInodes()).toEqual([]);
+  });
+
+  it('matches a plain Buffer under random writes, truncates, commits and reads (model-based)', async () => {
+    type Op = { kind: 'write'; offset: number; length: number; byte: number } | { kind: 'truncate'; size: number } | { kind: 'commit' } | { kind: 'read'; offset: number; length: number };
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('write' as const), offset: fc.nat(6 * bs), length: fc.integer({ min: 1, max: 3 * bs }), byte: fc.integer({ min: 0, max: 255 }) }),
+      fc.record({ kind: fc.constant('truncate' as const), size: fc.nat(7 * bs) }),
+      fc.record({ kind: fc.constant('commit' as const) }),
+      fc.record({ kind: fc.constant('read' as const), offset: fc.nat(8 * bs), length: fc.integer({ min: 1, max: 4 * bs }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops: Op[]) => {
+        const { data, inode, commit } = setup();
+        let model = Buffer.alloc(0);
+        for (const o of ops) {
+          if (o.kind === 'write') {
+            const chunk = Buffer.alloc(o.length, o.byte);
+            await data.write(1, inode, chunk, o.offset);
+            if (model.length < o.offset + o.length) model = Buffer.concat([model, Buffer.alloc(o.offset + o.length - model.length)]);
+            chunk.copy(model, o.offset);
+          } else if (o.kind === 'truncate') {
+            await data.truncate(1, inode, o.size);
+            model = o.size <= model.length ? Buffer.from(model.subarray(0, o.size)) : Buffer.concat([model, Buffer.alloc(o.size - model.length)]);
+          } else if (o.kind === 'commit') {
+            await commit();
+          } else {
+            const target = Buffer.alloc(o.length, 0xee);
+            const n = await data.read(1, inode, target, o.length, o.offset);
+            const expected = model.subarray(Math.min(o.offset, model.length), Math.min(o.offset + o.length, model.length));
+            if (n !== expected.length || !target.subarray(0, n).equals(expected)) throw new Error(`read(${o.offset}, ${o.length}) differs from the model`);
+          }
+          if (inode.sizeBytes !== model.length) throw new Error(`size ${inode.sizeBytes}, model ${model.length}`);
+        }
+        await commit();
+        const all = Buffer.alloc(model.length);
+        await data.read(1, inode, all, model.length, 0);
+        if (!all.equals(model)) throw new Error('final content differs from the model');
+        if (inode.blocks.length > Math.ceil(model.length / bs)) throw new Error('block list longer than the file');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
