@@ -87,6 +87,8 @@ export class MountedVolume {
   private lastHeadWriteMs = 0;
   private wakeHeadWriter: (() => void) | undefined;
   private lastConsistentSeq: number;
+  /** Journals seen hot at least once: zeroed again, they no longer make a version inconsistent. */
+  private readonly journalsSeenHot = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
   private closed = false;
@@ -104,6 +106,8 @@ export class MountedVolume {
     const { repo, config } = options;
     this.data = new FileData(config.blockSizeBytes, options.cache, async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body);
     this.rememberBlocks(record);
+    // Journals a consistent version already holds are idle PERSIST/TRUNCATE journals.
+    if (record.consistent) for (const { ino, path, inode } of this.ns.walk()) if (inode.type === 'file' && path.endsWith('-journal')) this.journalsSeenHot.add(ino);
     options.metrics?.versionSeq.set(record.seq);
   }
 
@@ -202,6 +206,7 @@ export class MountedVolume {
     this.assertWritable();
     const ino = this.ns.unlink(path, this.clock());
     if (!this.openCounts.has(ino)) this.data.discard(ino);
+    this.journalsSeenHot.delete(ino);
     this.changed = true;
     if (path.endsWith('-journal')) return this.commit('journal-deleted').then(() => undefined);
   }
@@ -364,7 +369,9 @@ export class MountedVolume {
     if (!journal || journal.inode.type !== 'file' || journal.inode.sizeBytes === 0) return false;
     const header = this.data.peekBlock(journal.ino, journal.inode, 0);
     if (!header) return false;
-    return header.subarray(0, Math.min(8, journal.inode.sizeBytes)).some((byte) => byte !== 0);
+    const hot = header.subarray(0, Math.min(8, journal.inode.sizeBytes)).some((byte) => byte !== 0);
+    if (hot) this.journalsSeenHot.add(journal.ino);
+    return hot;
   }
 
   // ---- commits (read-write) ----------------------------------------------------------
@@ -398,7 +405,15 @@ export class MountedVolume {
       const inode = this.ns.inodes.get(ino);
       if (inode?.type === 'file') this.data.seal(ino, inode);
     }
-    const consistent = isTransactionConsistent(this.ns, (ino, inode) => this.data.peekBlock(ino, inode, 0));
+    const consistent = isTransactionConsistent(
+      this.ns,
+      (ino, inode) => {
+        const header = this.data.peekBlock(ino, inode, 0);
+        if (header && header.subarray(0, Math.min(8, inode.sizeBytes)).some((byte) => byte !== 0)) this.journalsSeenHot.add(ino);
+        return header;
+      },
+      (ino) => this.journalsSeenHot.has(ino),
+    );
     const seq = this.seq + 1;
     const record: VersionRecord = {
       format: versionFormat,

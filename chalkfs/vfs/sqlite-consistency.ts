@@ -7,10 +7,18 @@ import type { Namespace } from '../meta/namespace.js';
  * bytes, the journal magic) is not zeroed. That covers the DELETE (journal gone),
  * TRUNCATE (size 0) and PERSIST (header zeroed) journal modes. A header that is not in
  * memory counts as hot: a reader is never shown a state that might be torn.
+ *
+ * Nor while a journal exists that has never been hot (`established` says which have):
+ * SQLite syncs a new journal once before writing its magic, so every DELETE-mode
+ * transaction starts with a zero-header journal that vanishes at its COMMIT. A reader
+ * shown that state races the deletion: its access() finds the journal, its open() does
+ * not, and SQLite takes a journal it cannot open for a hot one (SQLITE_READONLY_ROLLBACK
+ * on a read-only connection). A PERSIST or TRUNCATE journal that has been hot stays.
  */
 export function isTransactionConsistent(
   ns: Namespace,
   firstBlock: (ino: number, inode: FileInode) => Buffer | null | undefined,
+  established: (ino: number) => boolean = () => true,
 ): boolean {
   for (const { ino, path, inode } of ns.walk()) {
     if (inode.type !== 'file' || !path.endsWith('-journal') || inode.sizeBytes === 0) continue;
@@ -19,6 +27,7 @@ export function isTransactionConsistent(
     if (block === null) continue;
     const header = block.subarray(0, Math.min(8, inode.sizeBytes));
     if (header.some((byte) => byte !== 0)) return false;
+    if (!established(ino)) return false;
   }
   return true;
 }
