@@ -1,0 +1,290 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
+import type { ObjectStore, PutCondition } from '../../chalkfs/store/object-store.js';
+import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
+import { storeKeys } from '../../chalkfs/meta/store-keys.js';
+import { Namespace } from '../../chalkfs/meta/namespace.js';
+import { versionFormat } from '../../chalkfs/meta/format.js';
+import { BlockCache } from '../../chalkfs/cache/block-cache.js';
+import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
+import { silentLogger } from '../../chalkfs/util/logger.js';
+import { ChalkError, isChalkError, type ErrorKind } from '../../chalkfs/util/chalk-error.js';
+
+const bs = 4096;
+const owner = { uid: 1000, gid: 1000 };
+const O_RDONLY = 0;
+const O_RDWR = 2;
+
+/** Wraps a store; puts fail with `io` while `failPuts` is set (a failure-injecting client). */
+class FlakyStore implements ObjectStore {
+  readonly description = 'flaky';
+  failPuts = false;
+  constructor(readonly inner: ObjectStore) {}
+  get(key: string) {
+    return this.inner.get(key);
+  }
+  async put(key: string, body: Buffer, condition?: PutCondition) {
+    if (this.failPuts) throw new ChalkError('io', `injected failure of put ${key}`);
+    return this.inner.put(key, body, condition);
+  }
+  delete(key: string) {
+    return this.inner.delete(key);
+  }
+  list(prefix: string, options?: { startAfter?: string; limit?: number }) {
+    return this.inner.list(prefix, options);
+  }
+  listPrefixes(prefix: string) {
+    return this.inner.listPrefixes(prefix);
+  }
+}
+
+const open: MountedVolume[] = [];
+
+afterEach(async () => {
+  for (const v of open.splice(0)) await v.close().catch(() => undefined);
+});
+
+async function newVolume() {
+  const memory = new MemoryObjectStore();
+  const store = new FlakyStore(memory);
+  const repo = new VolumeRepository(store);
+  const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
+  const mount = async (mode: MountMode, mountId = `${mode}-${open.length}`, pinnedSeq?: number) => {
+    const v = await MountedVolume.open({
+      repo,
+      config,
+      cache: new BlockCache(1 << 22, undefined, silentLogger()),
+      mode,
+      pinnedSeq,
+      writer: { host: 'h', pid: 1, mountId },
+      owner,
+      logger: silentLogger(),
+      refreshIntervalMs: 1e9,
+      autoCommitMs: 1e9,
+      dirtyLimitBytes: 1 << 24,
+      readaheadBlocks: 0,
+      uploadConcurrency: 4,
+    });
+    open.push(v);
+    return v;
+  };
+  return { memory, store, repo, config, mount };
+}
+
+async function kindOf(fn: () => unknown): Promise<ErrorKind | 'none'> {
+  try {
+    await fn();
+    return 'none';
+  } catch (err) {
+    if (isChalkError(err)) return err.kind;
+    throw err;
+  }
+}
+
+async function readFile(v: MountedVolume, path: string): Promise<Buffer> {
+  const fh = v.open(path, O_RDONLY);
+  try {
+    const size = v.getattr(path).size;
+    const out = Buffer.alloc(size);
+    expect(await v.read(fh, out, size, 0)).toBe(size);
+    return out;
+  } finally {
+    v.release(fh);
+  }
+}
+
+function versionKeys(memory: MemoryObjectStore): string[] {
+  return [...memory.objects.keys()].filter((k) => k.startsWith(storeKeys.versionsPrefix('vol'))).sort();
+}
+
+describe('MountedVolume (read-write)', () => {
+  it('create, write, fsync: a new version holding the data is in the store', async () => {
+    const { repo, memory, mount } = await newVolume();
+    const rw = await mount('read-write');
+    expect(rw.versionSeq).toBe(1);
+    rw.mkdir('/dir', 0o755);
+    const fh = rw.create('/dir/f', 0o644);
+    const payload = Buffer.alloc(bs + 100, 0x5a);
+    expect(await rw.write(fh, payload, 0)).toBe(payload.length);
+    await rw.fsync('/dir/f');
+    expect(rw.versionSeq).toBe(2);
+    const v2 = await repo.readVersion('vol', 2);
+    expect(v2.consistent).toBe(true);
+    const ns = Namespace.fromRecord(v2);
+    const inode = ns.resolve('/dir/f').inode;
+    expect(inode).toMatchObject({ type: 'file', sizeBytes: bs + 100 });
+    for (const hash of (inode as { blocks: string[] }).blocks) expect(memory.objects.has(storeKeys.block('vol', hash))).toBe(true);
+    rw.release(fh);
+    // A fresh mount reads the data back from the store.
+    const ro = await mount('read-only');
+    expect(await readFile(ro, '/dir/f')).toEqual(payload);
+  });
+
+  it('fsync with nothing changed writes no version', async () => {
+    const { memory, mount } = await newVolume();
+    const rw = await mount('read-write');
+    await rw.fsync('/');
+    expect(versionKeys(memory)).toHaveLength(1);
+  });
+
+  it('group commit: commits requested while one runs share the next one', async () => {
+    const { memory, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('one'), 0);
+    const first = rw.commit('a');
+    await rw.write(fh, Buffer.from('two'), 3);
+    const second = rw.commit('b');
+    const third = rw.commit('c');
+    expect(third).toBe(second);
+    expect(await Promise.all([first, second, third])).toEqual([2, 3, 3]);
+    expect(versionKeys(memory)).toHaveLength(3);
+    // Two synchronous requests with nothing running share one commit too.
+    await rw.write(fh, Buffer.from('three'), 6);
+    const [x, y] = await Promise.all([rw.fsync('/f'), rw.fsync('/f')]);
+    expect(x).toBe(y);
+    expect(rw.versionSeq).toBe(4);
+    expect(versionKeys(memory)).toHaveLength(4);
+  });
+
+  it('writes on a read-only mount fail with read-only', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('x'), 0);
+    rw.release(fh);
+    await rw.fsync('/f');
+    const ro = await mount('read-only');
+    expect(await kindOf(() => ro.mkdir('/d', 0o755))).toBe('read-only');
+    expect(await kindOf(() => ro.create('/g', 0o644))).toBe('read-only');
+    expect(await kindOf(() => ro.open('/f', O_RDWR))).toBe('read-only');
+    expect(await kindOf(() => ro.unlink('/f'))).toBe('read-only');
+    expect(await kindOf(() => ro.rename('/f', '/h'))).toBe('read-only');
+    expect(await kindOf(() => ro.truncate('/f', 0))).toBe('read-only');
+    expect(await kindOf(() => ro.chmod('/f', 0o600))).toBe('read-only');
+    expect(ro.readdir('/')).toEqual(['.', '..', 'f']);
+  });
+
+  it('a commit that loses the conditional PUT to another writer fences the mount', async () => {
+    const { repo, mount } = await newVolume();
+    const rw = await mount('read-write', 'mine');
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('mine'), 0);
+    // Another writer takes version 2 first.
+    const other = Namespace.empty(owner, 1);
+    other.createFile('/theirs', 0o644, owner, 1);
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    expect(await kindOf(() => rw.fsync('/f'))).toBe('read-only');
+    expect(rw.status().fenced).toMatch(/other-host/);
+    expect(await kindOf(() => rw.write(fh, Buffer.from('more'), 4))).toBe('read-only');
+    expect(await kindOf(() => rw.mkdir('/d', 0o755))).toBe('read-only');
+    expect(await kindOf(() => rw.commit('again'))).toBe('read-only');
+    // The other writer's version stands.
+    expect(Namespace.fromRecord(await repo.readVersion('vol', 2)).tryResolve('/theirs')).toBeDefined();
+    expect(await repo.versionsAfter('vol', 0)).toEqual([1, 2]);
+  });
+
+  it('dirty data survives a failed commit and is committed by the next', async () => {
+    const { store, memory, repo, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const fh = rw.create('/f', 0o644);
+    const payload = Buffer.alloc(3 * bs, 0x77);
+    await rw.write(fh, payload, 0);
+    store.failPuts = true;
+    expect(await kindOf(() => rw.fsync('/f'))).toBe('io');
+    expect(rw.versionSeq).toBe(1);
+    expect(versionKeys(memory)).toHaveLength(1);
+    // Still readable on this mount while uncommitted.
+    const back = Buffer.alloc(payload.length);
+    expect(await rw.read(fh, back, back.length, 0)).toBe(payload.length);
+    expect(back).toEqual(payload);
+    store.failPuts = false;
+    await rw.fsync('/f');
+    expect(rw.versionSeq).toBe(2);
+    rw.release(fh);
+    const inode = Namespace.fromRecord(await repo.readVersion('vol', 2)).resolve('/f').inode;
+    expect(inode).toMatchObject({ sizeBytes: payload.length });
+    const ro = await mount('read-only');
+    expect(await readFile(ro, '/f')).toEqual(payload);
+  });
+
+  it('a version with a hot journal is written but not consistent; deleting the journal commits', async () => {
+    const { repo, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 1, 2, 3]), 0);
+    await rw.commit('test');
+    expect((await repo.readVersion('vol', 2)).consistent).toBe(false);
+    rw.release(j);
+    await rw.unlink('/db-journal');
+    expect(rw.versionSeq).toBe(3);
+    expect((await repo.readVersion('vol', 3)).consistent).toBe(true);
+  });
+});
+
+describe('MountedVolume (read-only follower)', () => {
+  it('adopts the writer\'s new version on refresh, and pins open handles to the old one', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    let fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('old content'), 0);
+    rw.release(fh);
+    await rw.fsync('/f');
+
+    const ro = await mount('read-only');
+    expect(ro.versionSeq).toBe(2);
+    expect(ro.getattr('/f').size).toBe(11);
+    const pinned = ro.open('/f', O_RDONLY);
+
+    fh = rw.open('/f', O_RDWR);
+    await rw.truncate('/f', 0);
+    await rw.write(fh, Buffer.from('new, longer content'), 0);
+    rw.release(fh);
+    rw.create('/g', 0o644);
+    await rw.fsync('/f');
+
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.versionSeq).toBe(rw.versionSeq);
+    expect(await ro.refresh()).toBe(false);
+    expect(ro.readdir('/').sort()).toEqual(['.', '..', 'f', 'g']);
+    // The handle opened before adoption keeps reading the old content, and the file
+    // keeps its old size until that handle is released.
+    const out = Buffer.alloc(64);
+    expect(await ro.read(pinned, out, 64, 0)).toBe(11);
+    expect(out.subarray(0, 11).toString()).toBe('old content');
+    expect(ro.getattr('/f').size).toBe(11);
+    ro.release(pinned);
+    expect(ro.getattr('/f').size).toBe(19);
+    expect((await readFile(ro, '/f')).toString()).toBe('new, longer content');
+  });
+
+  it('does not adopt a version with a hot journal', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    const ro = await mount('read-only');
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]), 0);
+    await rw.commit('test');
+    expect(await ro.refresh()).toBe(false);
+    expect(ro.versionSeq).toBe(1);
+    await rw.ftruncate(j, 0);
+    await rw.commit('test');
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.versionSeq).toBe(3);
+  });
+
+  it('a pinned mount serves its version and refuses writes', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('v2'), 0);
+    await rw.fsync('/f');
+    await rw.write(fh, Buffer.from('v3'), 0);
+    await rw.fsync('/f');
+    const v = await mount('pinned', 'pinned', 2);
+    expect(v.versionSeq).toBe(2);
+    expect(await kindOf(() => mount('pinned', 'pinned', 99))).toBe('not-found');
+    expect((await readFile(v, '/f')).toString()).toBe('v2');
+    expect(await kindOf(() => v.create('/x', 0o644))).toBe('read-only');
+  });
+});
