@@ -5,7 +5,7 @@ import type { BlockCache } from '../cache/block-cache.js';
 import { storeKeys } from '../meta/store-keys.js';
 import { Namespace, type Owner } from '../meta/namespace.js';
 import { VolumeRepository } from '../meta/volume-repository.js';
-import { versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
+import { decodeVersion, versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
 import type { WriterLease } from '../lease/writer-lease.js';
 import { FileData, type PendingBlock } from './file-data.js';
 import { attributesOf, type Attributes } from './attributes.js';
@@ -414,7 +414,7 @@ export class MountedVolume {
       },
       (ino) => this.journalsSeenHot.has(ino),
     );
-    const seq = this.seq + 1;
+    let seq = this.seq + 1;
     const record: VersionRecord = {
       format: versionFormat,
       volume: config.name,
@@ -432,7 +432,18 @@ export class MountedVolume {
 
     try {
       await this.uploadBlocks(uploads);
-      await this.writeVersion(seq, body);
+      let toWrite = body;
+      while ((await this.writeVersion(seq, toWrite)) === 'earlier-attempt') {
+        // An earlier attempt of ours, reported failed, landed at `seq` with older
+        // content: this state goes in the next version (re-encoded from the snapshot).
+        const next = decodeVersion(toWrite, `commit ${seq + 1}`);
+        seq += 1;
+        next.seq = seq;
+        next.parentSeq = seq - 1;
+        toWrite = VolumeRepository.encodeVersion(next);
+      }
+      record.seq = seq;
+      record.parentSeq = seq - 1;
     } catch (err) {
       this.changed = true;
       end?.({ result: 'error' });
@@ -451,16 +462,25 @@ export class MountedVolume {
     return seq;
   }
 
-  private async writeVersion(seq: number, body: Buffer): Promise<void> {
+  /**
+   * 'written' when the store holds `body` at `seq`; 'earlier-attempt' when it holds an
+   * earlier attempt of this mount that was reported failed (e.g. a lost response) but
+   * landed: its content is older than `body`, so `body` still has to be written.
+   */
+  private async writeVersion(seq: number, body: Buffer): Promise<'written' | 'earlier-attempt'> {
     const { repo, config } = this.options;
     try {
       await repo.writeEncodedVersion(config.name, seq, body);
+      return 'written';
     } catch (err) {
       if (!isChalkError(err, 'precondition')) throw err;
       // Either our own earlier attempt landed after a timeout, or another writer took
       // this sequence number: then this mount's history has forked and must stop.
       const existing = await repo.readVersion(config.name, seq).catch(() => undefined);
-      if (existing?.writer.mountId === this.options.writer.mountId) return;
+      if (existing?.writer.mountId === this.options.writer.mountId) {
+        const stored = await repo.store.get(storeKeys.version(config.name, seq));
+        return stored.body.equals(body) ? 'written' : 'earlier-attempt';
+      }
       this.fenced = `version ${seq} was written by ${existing ? `${existing.writer.host} pid ${existing.writer.pid}` : 'another writer'}`;
       throw new ChalkError('read-only', `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: err });
     }
