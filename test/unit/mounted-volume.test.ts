@@ -19,13 +19,17 @@ const O_RDWR = 2;
 class FlakyStore implements ObjectStore {
   readonly description = 'flaky';
   failPuts = false;
+  /** Puts of version objects land in the store but report a timeout (a lost response). */
+  loseVersionPutResponses = false;
   constructor(readonly inner: ObjectStore) {}
   get(key: string) {
     return this.inner.get(key);
   }
   async put(key: string, body: Buffer, condition?: PutCondition) {
     if (this.failPuts) throw new ChalkError('io', `injected failure of put ${key}`);
-    return this.inner.put(key, body, condition);
+    const result = await this.inner.put(key, body, condition);
+    if (this.loseVersionPutResponses && key.includes('/versions/')) throw new ChalkError('timeout', `injected lost response of put ${key}`);
+    return result;
   }
   delete(key: string) {
     return this.inner.delete(key);
@@ -206,6 +210,33 @@ describe('MountedVolume (read-write)', () => {
     expect(inode).toMatchObject({ sizeBytes: payload.length });
     const ro = await mount('read-only');
     expect(await readFile(ro, '/f')).toEqual(payload);
+  });
+
+  it('a namespace-only change survives a failed commit', async () => {
+    const { store, repo, mount } = await newVolume();
+    const rw = await mount('read-write');
+    rw.mkdir('/d', 0o755);
+    store.failPuts = true;
+    expect(await kindOf(() => rw.fsync('/'))).toBe('io');
+    store.failPuts = false;
+    await rw.fsync('/');
+    expect(rw.versionSeq).toBe(2);
+    expect(Namespace.fromRecord(await repo.readVersion('vol', 2)).tryResolve('/d')).toBeDefined();
+  });
+
+  it('a commit whose earlier attempt landed despite an error still makes later writes durable', async () => {
+    const { store, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('first'), 0);
+    store.loseVersionPutResponses = true;
+    expect(await kindOf(() => rw.fsync('/f'))).toBe('io'); // version 2 is in the store nonetheless
+    store.loseVersionPutResponses = false;
+    await rw.write(fh, Buffer.from(' second'), 5);
+    await rw.fsync('/f'); // returned: 'first second' must now be durable
+    rw.release(fh);
+    const ro = await mount('read-only');
+    expect((await readFile(ro, '/f')).toString()).toBe('first second');
   });
 
   it('a version with a hot journal is written but not consistent; deleting the journal commits', async () => {
