@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Namespace, maxNameBytes } from '../../chalkfs/meta/namespace.js';
 import type { ErrorKind } from '../../chalkfs/util/chalk-error.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
@@ -192,5 +193,53 @@ describe('Namespace bookkeeping', () => {
     const ino = back.createFile('/new', 0o644, owner, 5).ino;
     expect(ns.inodes.has(ino)).toBe(false);
     expect(ino).toBe(ns.nextIno);
+  });
+});
+
+describe('Namespace invariants under random operations (property)', () => {
+  const name = fc.constantFrom('a', 'b', 'c');
+  const path = fc.array(name, { minLength: 1, maxLength: 2 }).map((parts) => '/' + parts.join('/'));
+  const op = fc.oneof(
+    { arbitrary: fc.record({ kind: fc.constant('mkdir' as const), path }), weight: 3 },
+    { arbitrary: fc.record({ kind: fc.constant('create' as const), path }), weight: 3 },
+    { arbitrary: fc.record({ kind: fc.constant('symlink' as const), path }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('unlink' as const), path }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('rmdir' as const), path }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('rename' as const), path, to: path }), weight: 4 },
+  );
+
+  function snapshot(ns: Namespace): string {
+    return JSON.stringify([...ns.walk()].map((e) => [e.path, e.ino]).sort());
+  }
+
+  it('every inode is reachable exactly once, and a failed operation changes nothing', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const ns = Namespace.empty(owner, 0);
+        ops.forEach((o, t) => {
+          const before = snapshot(ns);
+          const inodesBefore = ns.inodes.size;
+          const kind = kindOf(() => {
+            if (o.kind === 'mkdir') ns.mkdir(o.path, 0o755, owner, t);
+            else if (o.kind === 'create') ns.createFile(o.path, 0o644, owner, t);
+            else if (o.kind === 'symlink') ns.symlink('target', o.path, owner, t);
+            else if (o.kind === 'unlink') ns.unlink(o.path, t);
+            else if (o.kind === 'rmdir') ns.rmdir(o.path, t);
+            else ns.rename(o.path, o.to, t);
+          });
+          if (kind !== 'none') {
+            if (snapshot(ns) !== before || ns.inodes.size !== inodesBefore) throw new Error(`${o.kind} failed with ${kind} but changed the namespace`);
+            return;
+          }
+          const seen = new Map<number, number>();
+          for (const e of ns.walk()) seen.set(e.ino, (seen.get(e.ino) ?? 0) + 1);
+          if (seen.has(1)) throw new Error('the root is reachable from itself');
+          if ([...seen.values()].some((n) => n !== 1)) throw new Error('an inode is linked twice');
+          if (seen.size !== ns.inodes.size - 1) throw new Error(`${ns.inodes.size - 1 - seen.size} inodes are leaked after ${o.kind}`);
+          for (const e of ns.walk()) if (ns.resolve(e.path).ino !== e.ino) throw new Error(`${e.path} does not resolve to its inode`);
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 });
