@@ -27,6 +27,10 @@ export class BlockCache {
       maxSize: Math.max(1, memoryBytes),
       sizeCalculation: (value) => Math.max(1, value.length),
       fetchMethod: (hash, _stale, { context }) => this.load(hash, context),
+      // A fetch still in flight when its entry is evicted (a memory tier smaller than the
+      // readahead window) would otherwise reject with "evicted", and the read waiting for
+      // it would fail with EIO: let it finish and hand the block to its waiters uncached.
+      ignoreFetchAbort: true,
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.metrics?.cacheEvictions.inc({ tier: 'memory' });
       },
