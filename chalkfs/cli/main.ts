@@ -10,7 +10,7 @@ import { createLogger } from '../util/logger.js';
 import { chalkfsHome, cliEntry, packageJson } from '../util/paths.js';
 import { formatSize, parseSize } from '../util/size.js';
 import { validateVolumeName, parseVolumeRef } from '../meta/volume-name.js';
-import { VolumeRepository } from '../meta/volume-repository.js';
+import { VolumeRepository, validateBlockSize } from '../meta/volume-repository.js';
 import { VolumeHistory } from '../meta/volume-history.js';
 import { WriterLease } from '../lease/writer-lease.js';
 import { safeUntil } from '../lease/lease-rules.js';
@@ -28,8 +28,7 @@ program
   .description('S3-backed volumes mounted with FUSE, made for SQLite databases shared between containers and hosts.\n\n' +
     'Store: AWS_ENDPOINT_URL_S3 or CHALKFS_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, CHALKFS_BUCKET;\n' +
     'with no endpoint set, chalkfs runs its own MinIO under CHALKFS_HOME (now ' + home + ').')
-  .version(packageJson().version)
-  .showHelpAfterError();
+  .version(packageJson().version);
 
 async function repository(): Promise<VolumeRepository> {
   return new VolumeRepository(await openStore(await resolveStoreSettings()));
@@ -56,7 +55,7 @@ volume
   .option('--json', 'print the result as JSON')
   .action(async (name: string, opts: { blockSize: string; json?: boolean }) => {
     validateVolumeName(name);
-    const blockSizeBytes = parseSize(opts.blockSize, 'block size');
+    const blockSizeBytes = validateBlockSize(parseSize(opts.blockSize, 'block size'));
     const repo = await repository();
     const config = await repo.create(name, blockSizeBytes, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, { host: hostname(), pid: process.pid, mountId: randomUUID() });
     if (opts.json) printJson(config);

@@ -19,6 +19,13 @@ const headFormat = 'chalkfs-head/1';
 export const minBlockSizeBytes = 4096;
 export const maxBlockSizeBytes = 64 * 1024 * 1024;
 
+export function validateBlockSize(blockSizeBytes: number): number {
+  if (!Number.isInteger(blockSizeBytes) || blockSizeBytes < minBlockSizeBytes || blockSizeBytes > maxBlockSizeBytes || (blockSizeBytes & (blockSizeBytes - 1)) !== 0) {
+    throw new ChalkError('config', `invalid block size ${blockSizeBytes}: use a power of two from 4KiB to 64MiB`);
+  }
+  return blockSizeBytes;
+}
+
 export interface VolumeSummary {
   name: string;
   blockSizeBytes: number;
@@ -40,9 +47,7 @@ export class VolumeRepository {
 
   async create(name: string, blockSizeBytes: number, owner: Owner, writer: WriterInfo, nowMs = Date.now()): Promise<VolumeConfig> {
     validateVolumeName(name);
-    if (!Number.isInteger(blockSizeBytes) || blockSizeBytes < minBlockSizeBytes || blockSizeBytes > maxBlockSizeBytes || (blockSizeBytes & (blockSizeBytes - 1)) !== 0) {
-      throw new ChalkError('config', `invalid block size ${blockSizeBytes}: use a power of two from 4KiB to 64MiB`);
-    }
+    validateBlockSize(blockSizeBytes);
     const config: VolumeConfig = { format: volumeFormat, name, blockSizeBytes, createdAt: new Date(nowMs).toISOString() };
     try {
       await this.store.put(storeKeys.volumeConfig(name), encodeMeta(volumeFormat, config), { ifNoneMatch: '*' });
