@@ -102,6 +102,15 @@ export class Namespace {
     return ino;
   }
 
+  /** Puts back an entry unlink() removed (a journal deletion whose commit failed). */
+  restore(parentIno: number, name: string, ino: number, inode: Inode): boolean {
+    const parent = this.inodes.get(parentIno);
+    if (parent?.type !== 'dir' || parent.entries[name] !== undefined || this.inodes.has(ino)) return false;
+    parent.entries[name] = ino;
+    this.inodes.set(ino, inode);
+    return true;
+  }
+
   rmdir(path: string, nowMs: number): void {
     const { parent, name } = this.parentOf(path);
     const ino = parent.entries[name];

@@ -204,12 +204,38 @@ export class MountedVolume {
    */
   unlink(path: string): Promise<void> | void {
     this.assertWritable();
-    const ino = this.ns.unlink(path, this.clock());
-    if (!this.openCounts.has(ino)) this.data.discard(ino);
-    this.journalsSeenHot.delete(ino);
-    this.changed = true;
-    if (path.endsWith('-journal')) return this.commit('journal-deleted').then(() => undefined);
+    if (!path.endsWith('-journal')) {
+      const ino = this.ns.unlink(path, this.clock());
+      if (!this.openCounts.has(ino)) this.data.discard(ino);
+      this.changed = true;
+      return;
+    }
+    return this.unlinkJournal(path);
   }
+
+  /**
+   * Deleting a journal is DELETE mode's commit point, and SQLite syncs nothing after it:
+   * the deletion commits before it returns. If that commit fails, the deletion is undone
+   * (entry and unsynced content), so the application sees the journal still there and
+   * hot, exactly as the store does: SQLite then rolls the transaction back, instead of
+   * trusting a deletion that never became durable.
+   */
+  private async unlinkJournal(path: string): Promise<void> {
+    const { parentIno, name } = this.ns.parentOf(path);
+    const { inode } = this.ns.resolve(path);
+    const ino = this.ns.unlink(path, this.clock());
+    this.changed = true;
+    try {
+      await this.commit('journal-deleted');
+    } catch (err) {
+      this.ns.restore(parentIno, name, ino, inode);
+      throw err;
+    }
+    this.journalsSeenHot.delete(ino);
+    if (!this.openCounts.has(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
+  }
+
+
 
   rename(from: string, to: string): void {
     this.assertWritable();
@@ -268,7 +294,10 @@ export class MountedVolume {
     if (inode.type === 'dir') throw new ChalkError('is-a-directory', `${path}: is a directory`);
     if (inode.type !== 'file') throw new ChalkError('invalid', `${path}: not a regular file`);
     const writable = (flags & O_ACCMODE) !== O_RDONLY;
-    if (writable) this.assertWritable();
+    if (writable) {
+      this.explainWal(path);
+      this.assertWritable();
+    }
     // The kernel sized this file from the lookup just before open(2). If a new version
     // was adopted in between, serve the version the kernel saw until the file is closed.
     const seen = this.reported.get(ino);
@@ -280,6 +309,7 @@ export class MountedVolume {
   }
 
   create(path: string, mode: number): number {
+    this.explainWal(path);
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
     this.changed = true;
@@ -641,6 +671,22 @@ export class MountedVolume {
   private assertFileSize(sizeBytes: number, what: string): void {
     const maxBytes = maxBlocksPerFile * this.blockSizeBytes;
     if (sizeBytes > maxBytes) throw new ChalkError('too-big', `${what}: ${sizeBytes} bytes is over the largest file this volume holds (${maxBytes} bytes)`);
+  }
+
+  private readonly walWarned = new Set<string>();
+
+  /**
+   * A SQLite reader of a WAL-mode database needs a writable `-shm` next to it, which a
+   * read-only mount cannot give: SQLite then reports only "unable to open database
+   * file". Say why in the log, once per file (docs/CONSISTENCY.md, "WAL mode").
+   */
+  private explainWal(path: string): void {
+    if (this.options.mode === 'read-write' || !(path.endsWith('-shm') || path.endsWith('-wal')) || this.walWarned.has(path)) return;
+    this.walWarned.add(path);
+    this.options.logger.error(
+      { path, volume: this.options.config.name },
+      'a WAL-mode SQLite database cannot be read from a read-only mount (no shared -shm across hosts): have the writer use PRAGMA journal_mode=DELETE (or TRUNCATE/PERSIST)',
+    );
   }
 
   private assertWritable(): void {

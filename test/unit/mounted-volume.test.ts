@@ -253,6 +253,24 @@ describe('MountedVolume (read-write)', () => {
   });
 });
 
+describe('MountedVolume (journal deletion)', () => {
+  it('a journal deletion whose commit fails is undone: the journal stays, hot, with its unsynced content', async () => {
+    const { store, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const header = Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 7, 7, 7]);
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, header, 0);
+    rw.release(j);
+    store.failPuts = true;
+    expect(await kindOf(() => rw.unlink('/db-journal'))).toBe('io');
+    store.failPuts = false;
+    expect(rw.getattr('/db-journal').size).toBe(header.length);
+    expect(await readFile(rw, '/db-journal')).toEqual(header);
+    await rw.unlink('/db-journal');
+    expect(await kindOf(() => rw.getattr('/db-journal'))).toBe('not-found');
+  });
+});
+
 describe('MountedVolume (read-only follower)', () => {
   it('adopts the writer\'s new version on refresh, and pins open handles to the old one', async () => {
     const { mount } = await newVolume();
