@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { LatencyRecorder, timed } from './latency-recorder.js';
-import { randomKeys, seededRandom } from './seeded-random.js';
+import { randomKeys, seededRandom } from '../chalkfs/util/seeded-random.js';
 import type { WorkloadResult, WorkloadSpec } from './workload-spec.js';
 
 const pointQuery = 'SELECT id, name, email, created_at, bio FROM users WHERE id = ?';

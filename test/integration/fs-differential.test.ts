@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { snapshotTree } from '../support/fs-tree.js';
+import { seededRandom as prng } from '../../chalkfs/util/seeded-random.js';
 
 /**
  * Differential test: one seeded sequence of writes, truncates, reads, renames, unlinks,
@@ -16,17 +17,6 @@ import { snapshotTree } from '../support/fs-tree.js';
 const OPS = 10_000;
 const KiB = 1024;
 
-/** mulberry32: small, fast, good enough to drive a test, reproducible from one number. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Side {
   root: string;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { Children, processAlive, sqliteCheckCode, sqliteWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
+import { seededRandom as prng } from '../../chalkfs/util/seeded-random.js';
 
 // kill -9 of the writer's daemon at seeded random moments while a SQLite writer commits
 // through it. After each kill the same host mounts read-write again (the lease of a dead
@@ -13,16 +14,6 @@ import { Children, processAlive, sqliteCheckCode, sqliteWriterCode, stateKey, wa
 const rounds = 20;
 const journalModes = ['delete', 'truncate', 'persist'];
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('kill -9 of the writer daemon', () => {
   it(`loses no acknowledged transaction over ${rounds} seeded kills, and the lease is taken back each time`, { timeout: 300_000 }, async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyRecorder } from '../../bench/latency-recorder.js';
 import { diffCounts, parseRequestCounts } from '../../bench/minio-request-counter.js';
 import { countsByLabel, parsePrometheusText } from '../../bench/prometheus-text.js';
-import { randomKeys } from '../../bench/seeded-random.js';
+import { randomKeys } from '../../chalkfs/util/seeded-random.js';
 
 describe('LatencyRecorder', () => {
   it('reports percentiles in µs from values recorded in ns', () => {
