@@ -7,25 +7,11 @@ import { join } from 'node:path';
 import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
 import { freeLoopbackPort, startMinio, type RunningMinio } from '../../chalkfs/minio/minio-server.js';
 import { ChalkfsFixture, isMountpoint, type CliResult } from '../support/chalkfs-fixture.js';
+import { readToEnd } from '../support/file-io.js';
 
 const KiB = 1024;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-async function readToEnd(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    for (let offset = 0; ; ) {
-      const buf = Buffer.alloc(256 * KiB);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      if (bytesRead === 0) return Buffer.concat(chunks);
-      chunks.push(buf.subarray(0, bytesRead));
-      offset += bytesRead;
-    }
-  } finally {
-    await fh.close();
-  }
-}
 
 describe('store unreachable', () => {
   test('MinIO stopped: cached data is still served, an uncached read fails with EIO; after MinIO returns the mount works again', async () => {

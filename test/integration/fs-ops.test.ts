@@ -22,6 +22,7 @@ import {
 import { join } from 'node:path';
 import { ChalkfsFixture, run, type Mount } from '../support/chalkfs-fixture.js';
 import { snapshotTree } from '../support/fs-tree.js';
+import { readAt } from '../support/file-io.js';
 
 /**
  * Every filesystem operation chalkfs serves, through a real FUSE mount, driven with
@@ -36,16 +37,6 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
   await expect(promise).rejects.toMatchObject({ code });
 }
 
-async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 async function writeAt(path: string, offset: number, data: Buffer, flags = 'r+'): Promise<void> {
   const fh = await open(path, flags);

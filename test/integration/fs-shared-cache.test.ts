@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
+import { readToEnd, readAt } from '../support/file-io.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -25,33 +26,7 @@ async function eventually(what: string, probe: () => Promise<boolean>, limitMs =
   throw new Error(`${what} did not happen within ${limitMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
-async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
-/** Reads a file with read(2) calls until one returns 0 (end of file) or fails. */
-async function readToEnd(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    for (let offset = 0; ; ) {
-      const buf = Buffer.alloc(256 * KiB);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      if (bytesRead === 0) return Buffer.concat(chunks);
-      chunks.push(buf.subarray(0, bytesRead));
-      offset += bytesRead;
-    }
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Block files in a disk cache directory (<cacheDir>/blocks/xx/<hash>). */
 function cachedBlocks(cacheDir: string): { hash: string; path: string; sizeBytes: number }[] {
