@@ -38,10 +38,3 @@ export class ChalkError extends Error {
 export function isChalkError(err: unknown, kind?: ErrorKind): err is ChalkError {
   return err instanceof ChalkError && (kind === undefined || err.kind === kind);
 }
-
-/** Wraps anything thrown into a ChalkError, keeping ChalkErrors as they are. */
-export function asChalkError(err: unknown, kind: ErrorKind, message: string): ChalkError {
-  if (err instanceof ChalkError) return err;
-  const detail = err instanceof Error ? err.message : String(err);
-  return new ChalkError(kind, `${message}: ${detail}`, { cause: err });
-}
