@@ -375,8 +375,9 @@ export class MountedVolume {
   }
 
   /**
-   * SQLite-aware durability (docs/CONSISTENCY.md): while a rollback journal is hot, a
-   * sync of that journal or of its database is deferred to the commit that ends the
+   * SQLite-aware durability (docs/CONSISTENCY.md): while a transaction is under way (a
+   * rollback journal is hot, or new and not yet hot), a sync of that journal, of its
+   * database or of their directory is deferred to the commit that ends the
    * transaction (journal deleted, truncated or zeroed, each followed by a sync). A
    * version is an atomic snapshot of every file, so the store holds either the state
    * before the transaction or after it; SQLite's COMMIT returns only after that final
@@ -389,19 +390,27 @@ export class MountedVolume {
     if (target?.inode.type === 'dir') {
       // SQLite syncs the directory right after creating a journal: part of the same transaction.
       const base = path === '/' ? '' : path;
-      return Object.keys(target.inode.entries).some((name) => name.endsWith('-journal') && this.journalHot(`${base}/${name}`));
+      return Object.keys(target.inode.entries).some((name) => name.endsWith('-journal') && this.transactionOpen(`${base}/${name}`));
     }
-    return this.journalHot(path.endsWith('-journal') ? path : `${path}-journal`);
+    return this.transactionOpen(path.endsWith('-journal') ? path : `${path}-journal`);
   }
 
-  private journalHot(journalPath: string): boolean {
+  /**
+   * A transaction is under way on the journal's database while the journal is hot, and
+   * also while it is a new, non-empty journal that has never been hot: with
+   * synchronous=FULL SQLite syncs a new journal once with a zeroed header before writing
+   * its magic, and that sync orders nothing a version needs (the database is not
+   * written before the journal is hot). A journal zeroed after being hot (PERSIST mode's
+   * commit) ends the transaction: its sync commits.
+   */
+  private transactionOpen(journalPath: string): boolean {
     const journal = this.ns.tryResolve(journalPath);
     if (!journal || journal.inode.type !== 'file' || journal.inode.sizeBytes === 0) return false;
     const header = this.data.peekBlock(journal.ino, journal.inode, 0);
     if (!header) return false;
     const hot = header.subarray(0, Math.min(8, journal.inode.sizeBytes)).some((byte) => byte !== 0);
     if (hot) this.journalsSeenHot.add(journal.ino);
-    return hot;
+    return hot || !this.journalsSeenHot.has(journal.ino);
   }
 
   // ---- commits (read-write) ----------------------------------------------------------

@@ -253,6 +253,45 @@ describe('MountedVolume (read-write)', () => {
   });
 });
 
+describe('MountedVolume (SQLite-aware syncs)', () => {
+  const magic = Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
+
+  it('a DELETE-mode transaction (journal synced zeroed, then hot, then the database) is one commit, at the journal deletion', async () => {
+    const { memory, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const db = rw.create('/db', 0o644);
+    await rw.write(db, Buffer.alloc(bs, 1), 0);
+    await rw.fsync('/db');
+    const before = versionKeys(memory).length;
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, Buffer.alloc(512), 0); // synchronous=FULL: header zeroed at first
+    await rw.fsync('/db-journal');
+    await rw.fsync('/');
+    await rw.write(j, magic, 0);
+    await rw.fsync('/db-journal');
+    await rw.write(db, Buffer.alloc(100, 2), 0);
+    await rw.fsync('/db');
+    expect(versionKeys(memory)).toHaveLength(before);
+    rw.release(j);
+    await rw.unlink('/db-journal');
+    expect(versionKeys(memory)).toHaveLength(before + 1);
+    rw.release(db);
+  });
+
+  it('a PERSIST-mode journal zeroed after being hot commits at its sync', async () => {
+    const { memory, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, Buffer.concat([magic, Buffer.alloc(504, 3)]), 0);
+    await rw.fsync('/db-journal');
+    const before = versionKeys(memory).length;
+    await rw.write(j, Buffer.alloc(8), 0);
+    await rw.fsync('/db-journal');
+    expect(versionKeys(memory)).toHaveLength(before + 1);
+    rw.release(j);
+  });
+});
+
 describe('MountedVolume (journal deletion)', () => {
   it('a journal deletion whose commit fails is undone: the journal stays, hot, with its unsynced content', async () => {
     const { store, mount } = await newVolume();
