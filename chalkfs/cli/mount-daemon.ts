@@ -131,6 +131,10 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       dirtyLimitBytes: 64 * 1024 * 1024,
       readaheadBlocks: Math.max(1, Math.floor((32 * 1024 * 1024) / config.blockSizeBytes)),
       uploadConcurrency: 8,
+      // A one-row SQLite transaction changes a few 4 KiB pages: stored inline, its commit
+      // is one version PUT instead of a 1 MiB block PUT and then the version PUT.
+      maxPatchBytesPerBlock: Math.min(32 * 1024, config.blockSizeBytes / 4),
+      patchBudgetBytes: 128 * 1024,
       lease,
     });
   } catch (err) {

@@ -3,7 +3,9 @@ import { ChalkError } from '../util/chalk-error.js';
 
 /** docs/FORMAT.md is the contract for everything in this file. */
 export const volumeFormat = 'chalkfs-volume/1';
-export const versionFormat = 'chalkfs-version/1';
+/** Written by this release. /2 adds block patches; /1 (no patches) is still read. */
+export const versionFormat = 'chalkfs-version/2';
+export const readableVersionFormats = ['chalkfs-version/1', versionFormat] as const;
 export const rootIno = 1;
 
 export interface VolumeConfig {
@@ -27,7 +29,15 @@ export interface FileInode extends InodeBase {
   sizeBytes: number;
   /** Content hash of each block, or null for a hole (zeros). May be shorter than the file. */
   blocks: (string | null)[];
+  /**
+   * Block index (decimal string) → extents written over that block's base `blocks[i]`
+   * (docs/FORMAT.md, "Patches"). Absent when no block is patched.
+   */
+  patches?: Record<string, PatchExtent[]>;
 }
+
+/** [offset inside the block, the bytes in base64]; a block's extents are sorted and disjoint. */
+export type PatchExtent = [number, string];
 
 export interface DirInode extends InodeBase {
   type: 'dir';
@@ -48,7 +58,7 @@ export interface WriterInfo {
 }
 
 export interface VersionRecord {
-  format: typeof versionFormat;
+  format: (typeof readableVersionFormats)[number];
   volume: string;
   seq: number;
   parentSeq: number;
@@ -78,13 +88,14 @@ export function encodeMeta(format: string, value: object): Buffer {
   return Buffer.from(`${format} sha256=${sha256Hex(json)}\n${json}`, 'utf8');
 }
 
-export function decodeMeta<T>(format: string, body: Buffer, key: string): T {
+export function decodeMeta<T>(format: string | readonly string[], body: Buffer, key: string): T {
+  const formats: readonly string[] = typeof format === 'string' ? [format] : format;
   const text = body.toString('utf8');
   const newline = text.indexOf('\n');
   const header = newline < 0 ? text : text.slice(0, newline);
   const match = /^(\S+) sha256=([0-9a-f]{64})$/.exec(header);
   if (!match) throw new ChalkError('corrupt', `metadata object ${key} is corrupt: bad header`);
-  if (match[1] !== format) throw new ChalkError('corrupt', `metadata object ${key} has format ${match[1]}, expected ${format}`);
+  if (!formats.includes(match[1]!)) throw new ChalkError('corrupt', `metadata object ${key} has format ${match[1]}, expected ${formats.join(' or ')}`);
   const json = text.slice(newline + 1);
   if (sha256Hex(json) !== match[2]) throw new ChalkError('corrupt', `metadata object ${key} is corrupt: checksum mismatch`);
   try {
@@ -95,11 +106,27 @@ export function decodeMeta<T>(format: string, body: Buffer, key: string): T {
 }
 
 export function decodeVersion(body: Buffer, key: string): VersionRecord {
-  const record = decodeMeta<VersionRecord>(versionFormat, body, key);
+  const record = decodeMeta<VersionRecord>(readableVersionFormats, body, key);
   if (typeof record.seq !== 'number' || typeof record.inodes !== 'object' || !record.inodes[String(rootIno)]) {
     throw new ChalkError('corrupt', `metadata object ${key} is corrupt: missing fields`);
   }
+  for (const [ino, inode] of Object.entries(record.inodes)) {
+    if (inode.type === 'file' && inode.patches !== undefined && !validPatches(inode.patches)) {
+      throw new ChalkError('corrupt', `metadata object ${key} is corrupt: malformed patches of inode ${ino}`);
+    }
+  }
   return record;
+}
+
+/** Shape only: offsets against the block size are checked where extents are decoded. */
+function validPatches(patches: unknown): boolean {
+  if (typeof patches !== 'object' || patches === null || Array.isArray(patches)) return false;
+  return Object.entries(patches).every(
+    ([index, extents]) =>
+      /^(0|[1-9][0-9]{0,9})$/.test(index) &&
+      Array.isArray(extents) &&
+      extents.every((e, i) => Array.isArray(e) && e.length === 2 && Number.isSafeInteger(e[0]) && e[0] >= 0 && typeof e[1] === 'string' && (i === 0 || e[0] > extents[i - 1][0])),
+  );
 }
 
 export function blockHash(data: Buffer): string {

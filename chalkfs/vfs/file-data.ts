@@ -1,6 +1,8 @@
 import type { BlockCache, BlockFetcher } from '../cache/block-cache.js';
-import { blockHash, type FileInode } from '../meta/format.js';
+import { blockHash, type FileInode, type PatchExtent } from '../meta/format.js';
 import { blockCount, blockSlices, validBytesInBlock } from './block-math.js';
+import { addRange, rangeBytes, type ByteRange } from './byte-ranges.js';
+import { decodeExtents, encodeExtents, extentRanges, materialize, overlayExtents } from './block-patches.js';
 
 /** A block that a commit must upload before its version can be written. */
 export interface PendingBlock {
@@ -8,23 +10,36 @@ export interface PendingBlock {
   data: Buffer;
 }
 
+interface DirtyBlock {
+  buffer: Buffer;
+  /** What was written since the last commit: a seal may store just these as a patch. */
+  written: ByteRange[];
+}
+
 /**
- * File contents of one mount: committed blocks (by hash, through the block cache),
- * dirty blocks written since the last commit (whole-block buffers, per inode), and
- * blocks hashed by a commit whose upload is not yet confirmed. Reads see, in order:
- * dirty, pending, cached/stored. Never touches FUSE or S3 directly.
+ * File contents of one mount: committed blocks (by hash, through the block cache, with
+ * any inline patches over them), dirty blocks written since the last commit (whole-block
+ * buffers, per inode, with the ranges written), and blocks hashed by a commit whose
+ * upload is not yet confirmed. Reads see, in order: dirty, pending, cached/stored (plus
+ * patches). Never touches FUSE or S3 directly.
  */
 export class FileData {
-  private readonly dirty = new Map<number, Map<number, Buffer>>();
+  private readonly dirty = new Map<number, Map<number, DirtyBlock>>();
   private readonly pending = new Map<string, Buffer>();
   private readonly loading = new Map<string, Promise<void>>();
   private readonly zeroBlock: Buffer;
   dirtyBytes = 0;
 
+  /**
+   * @param maxPatchBytesPerBlock a sealed block whose changes since its committed base
+   *   (earlier patches included) cover at most this many bytes is stored as a patch
+   *   instead of a new block; 0 never patches.
+   */
   constructor(
     readonly blockSizeBytes: number,
     private readonly cache: BlockCache,
     private readonly fetcher: BlockFetcher,
+    private readonly maxPatchBytesPerBlock = 0,
   ) {
     this.zeroBlock = Buffer.alloc(blockSizeBytes);
   }
@@ -38,12 +53,20 @@ export class FileData {
     const count = Math.max(0, Math.min(length, inode.sizeBytes - offset));
     if (count === 0) return 0;
     const slices = blockSlices(offset, count, this.blockSizeBytes);
-    const contents = await Promise.all(slices.map((s) => this.blockContent(ino, inode, s.index)));
+    // Each block's source is chosen in this synchronous step (dirty buffer, or base plus
+    // the patches of this moment), so a commit during the await cannot mix two states.
+    const sources = slices.map((s) => {
+      const dirty = this.dirty.get(ino)?.get(s.index);
+      return dirty ? { content: dirty.buffer, extents: undefined } : { content: this.baseContent(inode, s.index), extents: this.extentsOf(inode, s.index) };
+    });
+    const contents = await Promise.all(sources.map((source) => source.content));
     slices.forEach((slice, i) => {
       const content = contents[i];
       const available = content ? Math.max(0, Math.min(slice.length, content.length - slice.blockOffset)) : 0;
       if (available > 0) content!.copy(target, slice.bufferOffset, slice.blockOffset, slice.blockOffset + available);
       if (available < slice.length) target.fill(0, slice.bufferOffset + available, slice.bufferOffset + slice.length);
+      const extents = sources[i]!.extents;
+      if (extents) overlayExtents(extents, target, slice.bufferOffset, slice.blockOffset, slice.length);
     });
     return count;
   }
@@ -68,10 +91,11 @@ export class FileData {
       }
     }
     if (inode.blocks.length > keepBlocks) inode.blocks.length = keepBlocks;
+    dropPatchesFrom(inode, keepBlocks);
     const tail = sizeBytes % this.blockSizeBytes;
     const lastIndex = Math.floor(sizeBytes / this.blockSizeBytes);
     // Zero the cut-off part of the last block, so growing the file again reads zeros.
-    if (tail !== 0 && (dirty?.has(lastIndex) || inode.blocks[lastIndex])) {
+    if (tail !== 0 && (dirty?.has(lastIndex) || inode.blocks[lastIndex] || inode.patches?.[lastIndex])) {
       await this.writeSlice(ino, inode, lastIndex, tail, this.zeroBlock.subarray(0, this.blockSizeBytes - tail));
     }
   }
@@ -79,19 +103,28 @@ export class FileData {
   /** A block's bytes (possibly shorter than a block: the rest is zeros), or null for a hole. */
   async blockContent(ino: number, inode: FileInode, index: number): Promise<Buffer | null> {
     const dirty = this.dirty.get(ino)?.get(index);
-    if (dirty) return dirty;
-    const hash = inode.blocks[index];
-    if (!hash) return null;
-    return this.pending.get(hash) ?? this.cache.get(hash, this.fetcher);
+    if (dirty) return dirty.buffer;
+    return this.withPatches(inode, index, await this.baseContent(inode, index));
   }
 
   /** Like blockContent without I/O: undefined when the block is not in memory. */
   peekBlock(ino: number, inode: FileInode, index: number): Buffer | null | undefined {
     const dirty = this.dirty.get(ino)?.get(index);
-    if (dirty) return dirty;
+    if (dirty) return dirty.buffer;
     const hash = inode.blocks[index];
-    if (!hash) return null;
-    return this.pending.get(hash) ?? this.cache.peek(hash);
+    const base = hash ? (this.pending.get(hash) ?? this.cache.peek(hash)) : null;
+    return base === undefined ? undefined : this.withPatches(inode, index, base);
+  }
+
+  /**
+   * Turns a patched block back into a whole block at the next seal (its content becomes
+   * dirty in full), so the patches it carries leave the version.
+   */
+  async fold(ino: number, inode: FileInode, index: number): Promise<void> {
+    if (!inode.patches?.[index]) return;
+    await this.loadDirty(ino, inode, index);
+    const block = this.dirty.get(ino)?.get(index);
+    if (block) block.written = [{ start: 0, end: this.blockSizeBytes }];
   }
 
   /** Starts loading blocks into the cache without waiting (readahead). */
@@ -111,11 +144,17 @@ export class FileData {
     const dirty = this.dirty.get(ino);
     const sealed: PendingBlock[] = [];
     if (dirty) {
-      for (const [index, buffer] of dirty) {
+      for (const [index, { buffer, written }] of dirty) {
         this.dirtyBytes -= this.blockSizeBytes;
         const valid = validBytesInBlock(index, inode.sizeBytes, this.blockSizeBytes);
         if (valid === 0) continue;
         while (inode.blocks.length < index) inode.blocks.push(null);
+        const patch = this.patchFor(inode, index, buffer, written, valid);
+        if (patch) {
+          (inode.patches ??= {})[index] = patch;
+          continue;
+        }
+        if (inode.patches?.[index]) delete inode.patches[index];
         const content = buffer.subarray(0, valid);
         if (content.equals(this.zeroBlock.subarray(0, valid))) {
           inode.blocks[index] = null;
@@ -131,7 +170,22 @@ export class FileData {
     const count = blockCount(inode.sizeBytes, this.blockSizeBytes);
     if (inode.blocks.length > count) inode.blocks.length = count;
     while (inode.blocks.length > 0 && inode.blocks[inode.blocks.length - 1] === null) inode.blocks.pop();
+    dropPatchesFrom(inode, inode.blocks.length);
     return sealed;
+  }
+
+  /**
+   * The extents to store for a sealed block instead of a new block, or undefined: only
+   * over a committed base (never a hole), only when everything changed since that base
+   * fits the per-block limit, and only inside the file (a block a truncation cut is
+   * stored whole: its patch would mostly carry the zeros the truncation wrote).
+   */
+  private patchFor(inode: FileInode, index: number, buffer: Buffer, written: ByteRange[], valid: number): PatchExtent[] | undefined {
+    if (this.maxPatchBytesPerBlock === 0 || !inode.blocks[index]) return undefined;
+    let ranges = extentRanges(inode.patches?.[index] ?? [], this.blockSizeBytes, `block ${index}`);
+    for (const r of written) ranges = addRange(ranges, r.start, r.end);
+    if (rangeBytes(ranges) > this.maxPatchBytesPerBlock || ranges.some((r) => r.end > valid)) return undefined;
+    return encodeExtents(buffer, ranges);
   }
 
   /** Every pending block, for a commit to retry uploads a failed commit left behind. */
@@ -163,13 +217,14 @@ export class FileData {
     for (;;) {
       // Copy in the same synchronous step that finds the buffer: a commit between an
       // await and the copy would otherwise seal a buffer that is then modified.
-      const buffer = this.dirty.get(ino)?.get(index);
-      if (buffer) {
-        data.copy(buffer, blockOffset);
+      const block = this.dirty.get(ino)?.get(index);
+      if (block) {
+        data.copy(block.buffer, blockOffset);
+        block.written = addRange(block.written, blockOffset, blockOffset + data.length);
         return;
       }
       if (blockOffset === 0 && data.length === this.blockSizeBytes) {
-        this.setDirty(ino, index, Buffer.from(data));
+        this.setDirty(ino, index, Buffer.from(data), [{ start: 0, end: data.length }]);
         return;
       }
       await this.loadDirty(ino, inode, index);
@@ -186,7 +241,7 @@ export class FileData {
           if (this.dirty.get(ino)?.has(index)) return;
           const buffer = Buffer.alloc(this.blockSizeBytes);
           base?.copy(buffer, 0, 0, Math.min(base.length, this.blockSizeBytes));
-          this.setDirty(ino, index, buffer);
+          this.setDirty(ino, index, buffer, []);
         } finally {
           this.loading.delete(key);
         }
@@ -196,13 +251,37 @@ export class FileData {
     return loading;
   }
 
-  private setDirty(ino: number, index: number, buffer: Buffer): void {
+  private setDirty(ino: number, index: number, buffer: Buffer, written: ByteRange[]): void {
     let blocks = this.dirty.get(ino);
     if (!blocks) {
       blocks = new Map();
       this.dirty.set(ino, blocks);
     }
     if (!blocks.has(index)) this.dirtyBytes += this.blockSizeBytes;
-    blocks.set(index, buffer);
+    blocks.set(index, { buffer, written });
   }
+
+  /** A committed block's base bytes, without its patches; null for a hole. */
+  private baseContent(inode: FileInode, index: number): Promise<Buffer | null> | Buffer | null {
+    const hash = inode.blocks[index];
+    if (!hash) return null;
+    return this.pending.get(hash) ?? this.cache.get(hash, this.fetcher);
+  }
+
+  private extentsOf(inode: FileInode, index: number) {
+    const extents = inode.patches?.[index];
+    return extents ? decodeExtents(extents, this.blockSizeBytes, `block ${index}`) : undefined;
+  }
+
+  private withPatches(inode: FileInode, index: number, base: Buffer | null): Buffer | null {
+    const extents = this.extentsOf(inode, index);
+    return extents ? materialize(base, extents) : base;
+  }
+}
+
+/** Forgets the patches of blocks from `index` on (the file no longer reaches them). */
+function dropPatchesFrom(inode: FileInode, index: number): void {
+  if (!inode.patches) return;
+  for (const key of Object.keys(inode.patches)) if (Number(key) >= index) delete inode.patches[key];
+  if (Object.keys(inode.patches).length === 0) delete inode.patches;
 }

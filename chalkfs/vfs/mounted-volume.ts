@@ -10,6 +10,7 @@ import type { WriterLease } from '../lease/writer-lease.js';
 import { FileData, type PendingBlock } from './file-data.js';
 import { attributesOf, type Attributes } from './attributes.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
+import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -33,6 +34,13 @@ export interface MountedVolumeOptions {
   dirtyLimitBytes: number;
   readaheadBlocks: number;
   uploadConcurrency: number;
+  /**
+   * Small changes to a committed block are stored inline in the version as patches
+   * (docs/FORMAT.md) when they cover at most this many bytes of the block; 0 disables.
+   */
+  maxPatchBytesPerBlock?: number;
+  /** Patch bytes a version may carry before commits fold the largest back into blocks. */
+  patchBudgetBytes?: number;
   lease?: WriterLease;
 }
 
@@ -104,7 +112,12 @@ export class MountedVolume {
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     this.lastConsistentSeq = record.consistent ? record.seq : 0;
     const { repo, config } = options;
-    this.data = new FileData(config.blockSizeBytes, options.cache, async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body);
+    this.data = new FileData(
+      config.blockSizeBytes,
+      options.cache,
+      async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body,
+      options.maxPatchBytesPerBlock ?? 0,
+    );
     this.rememberBlocks(record);
     // Journals a consistent version already holds are idle PERSIST/TRUNCATE journals.
     if (record.consistent) for (const { ino, path, inode } of this.ns.walk()) if (inode.type === 'file' && path.endsWith('-journal')) this.journalsSeenHot.add(ino);
@@ -438,6 +451,8 @@ export class MountedVolume {
     const end = this.options.metrics?.commits.startTimer();
     const { repo, config } = this.options;
     await this.loadJournalHeaders();
+    const fold = this.blocksToFold();
+    if (fold.length > 0) await Promise.all(fold.map(({ ino, index }) => this.data.fold(ino, this.ns.inodes.get(ino) as FileInode, index)));
 
     // Synchronous from here to the encoding: the version must be one instant's state.
     for (const ino of this.data.dirtyInodes()) {
@@ -534,6 +549,19 @@ export class MountedVolume {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.uploadConcurrency, queue.length) }, worker));
+  }
+
+  /**
+   * Keeps the inline patches a version carries (and re-uploads on every commit) bounded:
+   * past the budget, the most-patched blocks become whole blocks again at this commit.
+   */
+  private blocksToFold(): PatchedBlock[] {
+    const patched: PatchedBlock[] = [];
+    for (const [ino, inode] of this.ns.inodes) {
+      if (inode.type !== 'file' || !inode.patches) continue;
+      for (const [index, extents] of Object.entries(inode.patches)) patched.push({ ino, index: Number(index), bytes: extentBytes(extents) });
+    }
+    return blocksToFold(patched, this.options.patchBudgetBytes ?? 0);
   }
 
   /** The consistency check reads journal headers synchronously: bring them into memory first. */

@@ -4,10 +4,11 @@ import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { FileData } from '../../chalkfs/vfs/file-data.js';
 import { blockHash, type FileInode } from '../../chalkfs/meta/format.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
+import { extentBytes } from '../../chalkfs/vfs/block-patches.js';
 
 const bs = 16;
 
-function setup(blockSize = bs) {
+function setup(blockSize = bs, maxPatchBytesPerBlock = 0) {
   const stored = new Map<string, Buffer>();
   const fetches: string[] = [];
   const fetcher = async (hash: string) => {
@@ -17,7 +18,7 @@ function setup(blockSize = bs) {
     return Buffer.from(data);
   };
   const cache = new BlockCache(1 << 20, undefined, silentLogger());
-  const data = new FileData(blockSize, cache, fetcher);
+  const data = new FileData(blockSize, cache, fetcher, maxPatchBytesPerBlock);
   const inode: FileInode = { type: 'file', mode: 0o644, uid: 0, gid: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, sizeBytes: 0, blocks: [] };
   /** Seals, "uploads" into the map and confirms: what a commit does. */
   const commit = async (ino = 1, node = inode, confirm = true) => {
@@ -26,7 +27,15 @@ function setup(blockSize = bs) {
     if (confirm) for (const b of data.pendingBlocks()) await data.confirmUploaded(b.hash);
     return sealed;
   };
-  return { stored, fetches, cache, data, inode, commit };
+  /** What a mount on another host serving this inode's last sealed state would read. */
+  const readElsewhere = async (node = inode) => {
+    const decoded = JSON.parse(JSON.stringify(node)) as FileInode;
+    const other = new FileData(blockSize, new BlockCache(1 << 20, undefined, silentLogger()), fetcher, maxPatchBytesPerBlock);
+    const out = Buffer.alloc(decoded.sizeBytes);
+    await other.read(1, decoded, out, out.length, 0);
+    return out;
+  };
+  return { stored, fetches, cache, data, inode, commit, readElsewhere };
 }
 
 async function readAll(data: FileData, inode: FileInode, ino = 1): Promise<Buffer> {
@@ -145,17 +154,28 @@ describe('FileData', () => {
     expect(data.dirtyInodes()).toEqual([]);
   });
 
-  it('matches a plain Buffer under random writes, truncates, commits (confirmed or pending) and reads (model-based)', async () => {
-    type Op = { kind: 'write'; offset: number; length: number; byte: number } | { kind: 'truncate'; size: number } | { kind: 'commit'; confirm: boolean } | { kind: 'read'; offset: number; length: number };
+  it.each([
+    { patches: 'without patches', maxPatch: 0 },
+    { patches: 'with patches of up to 6 bytes a block', maxPatch: 6 },
+  ])('matches a plain Buffer under random writes, truncates, commits (confirmed or pending), folds and reads, $patches (model-based)', async ({ maxPatch }) => {
+    type Op =
+      | { kind: 'write'; offset: number; length: number; byte: number }
+      | { kind: 'truncate'; size: number }
+      | { kind: 'commit'; confirm: boolean }
+      | { kind: 'fold'; index: number }
+      | { kind: 'read'; offset: number; length: number };
     const op = fc.oneof(
       fc.record({ kind: fc.constant('write' as const), offset: fc.nat(6 * bs), length: fc.integer({ min: 1, max: 3 * bs }), byte: fc.integer({ min: 0, max: 255 }) }),
+      // Small writes: the ones that become patches.
+      fc.record({ kind: fc.constant('write' as const), offset: fc.nat(6 * bs), length: fc.integer({ min: 1, max: 4 }), byte: fc.integer({ min: 0, max: 255 }) }),
       fc.record({ kind: fc.constant('truncate' as const), size: fc.nat(7 * bs) }),
       fc.record({ kind: fc.constant('commit' as const), confirm: fc.boolean() }),
+      fc.record({ kind: fc.constant('fold' as const), index: fc.nat(7) }),
       fc.record({ kind: fc.constant('read' as const), offset: fc.nat(8 * bs), length: fc.integer({ min: 1, max: 4 * bs }) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops: Op[]) => {
-        const { data, inode, commit } = setup();
+        const { data, inode, commit, readElsewhere } = setup(bs, maxPatch);
         let model = Buffer.alloc(0);
         for (const o of ops) {
           if (o.kind === 'write') {
@@ -169,6 +189,10 @@ describe('FileData', () => {
           } else if (o.kind === 'commit') {
             // Unconfirmed commits leave blocks pending, as while an upload is in flight.
             await commit(1, inode, o.confirm);
+            const elsewhere = await readElsewhere();
+            if (!elsewhere.equals(model)) throw new Error('another mount reading the sealed inode differs from the model');
+          } else if (o.kind === 'fold') {
+            await data.fold(1, inode, o.index);
           } else {
             const target = Buffer.alloc(o.length, 0xee);
             const n = await data.read(1, inode, target, o.length, o.offset);
@@ -182,6 +206,12 @@ describe('FileData', () => {
         await data.read(1, inode, all, model.length, 0);
         if (!all.equals(model)) throw new Error('final content differs from the model');
         if (inode.blocks.length > Math.ceil(model.length / bs)) throw new Error('block list longer than the file');
+        if (!(await readElsewhere()).equals(model)) throw new Error('another mount differs from the model');
+        for (const [index, extents] of Object.entries(inode.patches ?? {})) {
+          if (maxPatch === 0) throw new Error('a patch was made with patches disabled');
+          if (Number(index) >= inode.blocks.length || !inode.blocks[Number(index)]) throw new Error(`patch of block ${index} has no base`);
+          if (extentBytes(extents) > maxPatch) throw new Error(`patch of block ${index} is over the limit`);
+        }
       }),
       { numRuns: 300 },
     );

@@ -4,7 +4,8 @@ import type { ObjectStore, PutCondition } from '../../chalkfs/store/object-store
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
-import { versionFormat } from '../../chalkfs/meta/format.js';
+import { encodeMeta, versionFormat, type FileInode } from '../../chalkfs/meta/format.js';
+import { extentBytes } from '../../chalkfs/vfs/block-patches.js';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
@@ -48,7 +49,7 @@ afterEach(async () => {
   for (const v of open.splice(0)) await v.close().catch(() => undefined);
 });
 
-async function newVolume() {
+async function newVolume(patching: { maxPatchBytesPerBlock: number; patchBudgetBytes: number } = { maxPatchBytesPerBlock: 0, patchBudgetBytes: 0 }) {
   const memory = new MemoryObjectStore();
   const store = new FlakyStore(memory);
   const repo = new VolumeRepository(store);
@@ -68,6 +69,7 @@ async function newVolume() {
       dirtyLimitBytes: 1 << 24,
       readaheadBlocks: 0,
       uploadConcurrency: 4,
+      ...patching,
     });
     open.push(v);
     return v;
@@ -289,6 +291,66 @@ describe('MountedVolume (SQLite-aware syncs)', () => {
     await rw.fsync('/db-journal');
     expect(versionKeys(memory)).toHaveLength(before + 1);
     rw.release(j);
+  });
+});
+
+describe('MountedVolume (block patches)', () => {
+  const blockKeys = (memory: MemoryObjectStore) => [...memory.objects.keys()].filter((k) => k.startsWith(storeKeys.blocksPrefix('vol'))).sort();
+
+  it('a small change to a committed block commits as one version PUT, with the bytes inline, and reads back elsewhere', async () => {
+    const { repo, memory, mount } = await newVolume({ maxPatchBytesPerBlock: 512, patchBudgetBytes: 4096 });
+    const rw = await mount('read-write');
+    const fh = rw.create('/db', 0o644);
+    const original = Buffer.alloc(3 * bs, 0x11);
+    await rw.write(fh, original, 0);
+    await rw.fsync('/db');
+    const blocksBefore = blockKeys(memory);
+    const keysBefore = memory.objects.size;
+    await rw.write(fh, Buffer.from('page change'), bs + 100);
+    await rw.fsync('/db');
+    // Exactly one new object: the version (no block upload).
+    expect(blockKeys(memory)).toEqual(blocksBefore);
+    expect(memory.objects.size).toBe(keysBefore + 1);
+    const record = await repo.readVersion('vol', rw.versionSeq);
+    expect(record.format).toBe('chalkfs-version/2');
+    const inode = Namespace.fromRecord(record).resolve('/db').inode as FileInode;
+    expect(Object.keys(inode.patches ?? {})).toEqual(['1']);
+    const expected = Buffer.from(original);
+    expected.write('page change', bs + 100);
+    expect(await readFile(await mount('read-only'), '/db')).toEqual(expected);
+    rw.release(fh);
+  });
+
+  it('past the patch budget, the most-patched blocks are folded back into whole blocks', async () => {
+    const { repo, memory, mount } = await newVolume({ maxPatchBytesPerBlock: 1024, patchBudgetBytes: 1500 });
+    const rw = await mount('read-write');
+    const fh = rw.create('/db', 0o644);
+    const expected = Buffer.alloc(4 * bs);
+    for (let i = 0; i < 4; i++) expected.fill(0x41 + i, i * bs, (i + 1) * bs);
+    await rw.write(fh, expected, 0);
+    await rw.fsync('/db');
+    for (let i = 0; i < 4; i++) {
+      const change = Buffer.alloc(600, 0x30 + i);
+      await rw.write(fh, change, i * bs);
+      change.copy(expected, i * bs);
+      await rw.fsync('/db');
+    }
+    const inode = Namespace.fromRecord(await repo.readVersion('vol', rw.versionSeq)).resolve('/db').inode as FileInode;
+    const patchBytes = Object.values(inode.patches ?? {}).reduce((sum, e) => sum + extentBytes(e), 0);
+    // Each fold leaves at most half the budget; the commit after it may add one patch.
+    expect(patchBytes).toBeLessThanOrEqual(750 + 1024);
+    expect(blockKeys(memory).length).toBeGreaterThan(4);
+    expect(await readFile(await mount('read-only'), '/db')).toEqual(expected);
+    rw.release(fh);
+  });
+
+  it('still reads versions of format chalkfs-version/1', async () => {
+    const { repo, mount } = await newVolume();
+    const v1 = await repo.readVersion('vol', 1);
+    const body = encodeMeta('chalkfs-version/1', { ...v1, format: 'chalkfs-version/1', seq: 2, parentSeq: 1 });
+    await repo.store.put(storeKeys.version('vol', 2), body);
+    const ro = await mount('read-only');
+    expect(ro.versionSeq).toBe(2);
   });
 });
 
