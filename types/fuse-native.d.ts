@@ -5,6 +5,10 @@ declare module 'fuse-native' {
     mount(cb: (err: Error | null) => void): void;
     unmount(cb: (err: Error | null) => void): void;
     static unmount(mountpoint: string, cb: (err: Error | null) => void): void;
+    /** Patched in (patches/fuse-native+2.2.6.patch): with option attrCache, forget every cached getattr answer. */
+    invalidateAttrCache(): void;
+    /** Patched in: getattrs the C cache answered since mount. */
+    attrCacheHits(): number;
   }
   export default Fuse;
 }
