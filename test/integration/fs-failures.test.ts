@@ -12,19 +12,53 @@ import { readToEnd } from '../support/file-io.js';
 const KiB = 1024;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * A MinIO of the test's own, for tests that stop the store (the shared one must keep
+ * running): restarted on the same port and data, removed at the end.
+ */
+class PrivateMinio {
+  private static readonly credentials = { accessKeyId: 'chalkfs-private', secretAccessKey: 'chalkfs-private-secret' };
+
+  private constructor(
+    private server: RunningMinio | undefined,
+    private readonly dataDir: string,
+    private readonly port: number,
+    private readonly endpoint: string,
+  ) {}
+
+  static async start(): Promise<PrivateMinio> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chalkfs-private-minio-'));
+    const server = await startMinio({ dataDir, credentials: PrivateMinio.credentials });
+    return new PrivateMinio(server, dataDir, server.port, server.endpoint);
+  }
+
+  get store() {
+    return { endpoint: this.endpoint, ...PrivateMinio.credentials };
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
+  }
+
+  async restart(): Promise<void> {
+    this.server = await startMinio({ dataDir: this.dataDir, credentials: PrivateMinio.credentials, port: this.port });
+    expect(this.server.port).toBe(this.port);
+  }
+
+  /** Registered with the fixture first, so it runs after the mounts are gone (cleanup runs in reverse). */
+  async remove(): Promise<void> {
+    await this.stop();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
 
 describe('store unreachable', () => {
   test('MinIO stopped: cached data is still served, an uncached read fails with EIO; after MinIO returns the mount works again', async () => {
-    const credentials = { accessKeyId: 'chalkfs-private', secretAccessKey: 'chalkfs-private-secret' };
-    const dataDir = await mkdtemp(join(tmpdir(), 'chalkfs-private-minio-'));
-    let server: RunningMinio | undefined = await startMinio({ dataDir, credentials });
-    const port = server.port;
-    await using fx = await ChalkfsFixture.create({ store: { endpoint: server.endpoint, ...credentials } });
-    // Registered first, so it runs after the mounts are gone (cleanup runs in reverse).
-    fx.defer(() => rm(dataDir, { recursive: true, force: true }));
-    fx.defer(async () => {
-      await server?.stop();
-    });
+    const minio = await PrivateMinio.start();
+    await using fx = await ChalkfsFixture.create({ store: minio.store });
+    fx.defer(() => minio.remove());
 
     await fx.createVolume('offline', ['--block-size', '64KiB']);
     const cached = randomBytes(300 * KiB);
@@ -38,8 +72,7 @@ describe('store unreachable', () => {
     const m = await fx.mount('offline', { readOnly: true, env });
     expect(sha(await readToEnd(join(m.dir, 'cached.bin')))).toBe(sha(cached));
 
-    await server.stop();
-    server = undefined;
+    await minio.stop();
     // Served from the daemon's caches (or the kernel's page cache): no store needed.
     for (let i = 0; i < 3; i++) expect(sha(await readToEnd(join(m.dir, 'cached.bin')))).toBe(sha(cached));
     const fh = await open(join(m.dir, 'cached.bin'), 'r');
@@ -51,8 +84,7 @@ describe('store unreachable', () => {
     await expect(readToEnd(join(m.dir, 'uncached.bin'))).rejects.toMatchObject({ code: 'EIO' });
     expect(await m.log()).toMatch(/operation failed|refresh failed/);
 
-    server = await startMinio({ dataDir, credentials, port });
-    expect(server.port).toBe(port);
+    await minio.restart();
     // Once the store answers again, the same read succeeds (bounded retry loop, no timing claim).
     const deadline = Date.now() + 60_000;
     let result: Buffer | undefined;
@@ -65,22 +97,15 @@ describe('store unreachable', () => {
   });
 
   test('MinIO stopped under a read-write mount: fsync fails with EIO instead of hanging, and nothing acknowledged is lost', async () => {
-    const credentials = { accessKeyId: 'chalkfs-private', secretAccessKey: 'chalkfs-private-secret' };
-    const dataDir = await mkdtemp(join(tmpdir(), 'chalkfs-private-minio-'));
-    let server: RunningMinio | undefined = await startMinio({ dataDir, credentials });
-    const port = server.port;
-    await using fx = await ChalkfsFixture.create({ store: { endpoint: server.endpoint, ...credentials } });
-    fx.defer(() => rm(dataDir, { recursive: true, force: true }));
-    fx.defer(async () => {
-      await server?.stop();
-    });
+    const minio = await PrivateMinio.start();
+    await using fx = await ChalkfsFixture.create({ store: minio.store });
+    fx.defer(() => minio.remove());
     await fx.createVolume('offline-rw');
     const env = { CHALKFS_STORE_TIMEOUT_MS: '2000', CHALKFS_STORE_ATTEMPT_TIMEOUT_MS: '1000', CHALKFS_STORE_MAX_ATTEMPTS: '2' };
     const m = await fx.mount('offline-rw', { env, extraArgs: ['--commit-ms', '3600000'] });
     await writeFile(join(m.dir, 'acked.txt'), 'durable');
 
-    await server.stop();
-    server = undefined;
+    await minio.stop();
     const fh = await open(join(m.dir, 'pending.txt'), 'w');
     await fh.write('not durable');
     await expect(fh.sync()).rejects.toMatchObject({ code: 'EIO' });
@@ -88,7 +113,7 @@ describe('store unreachable', () => {
     // The mount still serves what it has.
     expect(await readFile(join(m.dir, 'acked.txt'), 'utf8')).toBe('durable');
 
-    server = await startMinio({ dataDir, credentials, port });
+    await minio.restart();
     await m.unmount().catch(() => undefined);
     const again = await fx.mount('offline-rw', { readOnly: true });
     expect(await readFile(join(again.dir, 'acked.txt'), 'utf8')).toBe('durable');

@@ -6,6 +6,7 @@ import { servePlugin } from '../../chalkfs/plugin/plugin-server.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { mountsUnder, requireChalkfsBuild, startPluginHost, uniqueName, type TestPluginHost } from '../support/docker-fixture.js';
 import { pluginCall } from '../support/docker-plugin-client.js';
+import { processAlive } from '../../chalkfs/minio/embedded-minio.js';
 
 // The volume plugin spoken to directly, as dockerd would: real chalkfs CLI, real MinIO,
 // real FUSE mounts; no Docker engine involved.
@@ -24,14 +25,6 @@ async function host(): Promise<TestPluginHost> {
   return h;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const fuseMountCount = async (dir: string): Promise<number> => (await mountsUnder(dir)).filter((p) => p === dir).length;
 

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
 import { cliEntry } from '../../chalkfs/util/paths.js';
+import { processAlive } from '../../chalkfs/minio/embedded-minio.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -77,14 +78,6 @@ export function isMountpoint(dir: string): boolean {
     .some((line) => line.split(' ')[1]?.replace(/\\040/g, ' ') === target);
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs a command; never throws for a non-zero exit. */
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliResult> {
