@@ -1,4 +1,4 @@
-import { isValue, metricDefs, type TargetResult } from './bench-metrics.js';
+import { isValue, metricDefs, type Cell, type MetricDef, type TargetResult } from './bench-metrics.js';
 import type { RawStoreResult } from './raw-store-ceiling.js';
 import { advantage, formatNumber, formatRatio } from './results-table.js';
 
@@ -57,20 +57,34 @@ export function checkTargets(results: TargetResult[], raw: RawStoreResult | unde
   }
 
   const misses: string[] = [];
+  const outOfReach: string[] = [];
   let compared = 0;
   for (const def of metricDefs) {
     if (def.id === 'install' || def.id === 'cold.requests') continue;
     for (const peer of results.filter((r) => r.name === 's3fs' || r.name === 'rclone')) {
-      const a = advantage(def, chalk[def.id], peer.cells[def.id]);
-      if (a === undefined) continue;
+      const peerCell = peer.cells[def.id];
+      const a = advantage(def, chalk[def.id], peerCell);
+      if (a === undefined || !isValue(peerCell)) continue;
       compared++;
-      if (a < 2) misses.push(`${def.label} vs ${peer.name}: ${formatRatio(a)}`);
+      if (a >= 2) continue;
+      const text = `${def.label} vs ${peer.name}: ${formatRatio(a)}`;
+      const twice = def.better === 'lower' ? peerCell.value / 2 : peerCell.value * 2;
+      const bound = physicalBound(def, local[def.id], raw);
+      const beyond = bound && (def.better === 'lower' ? twice < bound.value : twice > bound.value);
+      if (beyond) outOfReach.push(`${text} (2× ${peer.name} = ${formatNumber(twice)} ${def.unit}, beyond ${bound.what} ${formatNumber(bound.value)})`);
+      else misses.push(text);
     }
   }
+  const below = [...misses, ...outOfReach.map((m) => `${m} [out of reach]`)];
   out.push({
     target: 'every workload ≥ 2× better than s3fs and rclone',
-    status: compared === 0 ? 'not measured' : misses.length ? 'missed' : 'met',
-    detail: compared === 0 ? 'no comparable figures' : misses.length ? `${compared - misses.length}/${compared} comparisons ≥ 2×; below: ${misses.join('; ')}` : `all ${compared} comparisons ≥ 2×`,
+    status: compared === 0 ? 'not measured' : below.length ? 'missed' : 'met',
+    detail:
+      compared === 0
+        ? 'no comparable figures'
+        : below.length
+          ? `${compared - below.length}/${compared} comparisons ≥ 2×; ${outOfReach.length} of the ${below.length} below are out of reach on any design (2× the peer passes a physical bound measured in this run); below: ${below.join('; ')}`
+          : `all ${compared} comparisons ≥ 2×`,
   });
 
   const commit = chalk['write.p50'];
@@ -86,4 +100,18 @@ export function checkTargets(results: TargetResult[], raw: RawStoreResult | unde
     });
   }
   return out;
+}
+
+/**
+ * The best figure any filesystem on this store could reach for a metric, measured in
+ * this run: a cold scan cannot pass the raw GET ceiling; a durable commit costs at least
+ * the local commit plus one store PUT; nothing beats the local disk it is compared with
+ * (reads served from the same kernel page cache at best).
+ */
+export function physicalBound(def: MetricDef, local: Cell | undefined, raw: RawStoreResult | undefined): { value: number; what: string } | undefined {
+  if (def.id === 'scan.cold') return raw ? { value: raw.ceilingColdMBps, what: 'the raw GET ceiling' } : undefined;
+  if ((def.id === 'write.p50' || def.id === 'write.p99') && raw && isValue(local)) {
+    return { value: local.value + raw.smallPut.p50Us, what: 'local commit + one store PUT' };
+  }
+  return isValue(local) ? { value: local.value, what: 'local disk' } : undefined;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { metricDefs, slowdown, type TargetResult } from '../../bench/bench-metrics.js';
 import { buildTable, formatNumber, renderTable } from '../../bench/results-table.js';
 import { checkTargets } from '../../bench/target-checks.js';
+import type { RawStoreResult } from '../../bench/raw-store-ceiling.js';
 
 const def = (id: string) => metricDefs.find((d) => d.id === id)!;
 
@@ -49,6 +50,28 @@ describe('checkTargets', () => {
     );
     expect(checks.find((c) => c.target.startsWith('warm point read p50'))!.status).toBe('missed');
     expect(checks.find((c) => c.target.startsWith('warm point read p99'))!.status).toBe('met');
+  });
+});
+
+describe('checkTargets: peers', () => {
+  it('tells a miss that 2× the peer would put beyond a physical bound from one that could be won', () => {
+    const raw = { ceilingColdMBps: 300, singleStreamColdMBps: 300, parallelColdMBps: 250, parallelism: 8, chunkSizeBytes: 1 << 20, smallPut: { p50Us: 3000 } } as unknown as RawStoreResult;
+    const checks = checkTargets(
+      [
+        result('local', { 'scan.cold': { value: 600 }, 'write.p50': { value: 700 }, 'range.p50': { value: 1000 } }),
+        result('chalkfs', { 'scan.cold': { value: 100 }, 'write.p50': { value: 5000 }, 'range.p50': { value: 1500 } }),
+        result('s3fs', { 'scan.cold': { value: 290 }, 'write.p50': { value: 7000 }, 'range.p50': { value: 2000 } }),
+      ],
+      raw,
+      3,
+    );
+    const peers = checks.find((c) => c.target.startsWith('every workload'))!;
+    expect(peers.status).toBe('missed');
+    // 2 × 290 MB/s passes the 300 MB/s ceiling; 7000 / 2 µs is under 700 + 3000; 2000 / 2 µs is reachable (local 1000).
+    expect(peers.detail).toMatch(/full scan cold vs s3fs: [^;]*beyond the raw GET ceiling 300\) \[out of reach\]/);
+    expect(peers.detail).toMatch(/commit 1-row txn p50 vs s3fs: [^;]*beyond local commit \+ one store PUT 3700\) \[out of reach\]/);
+    expect(peers.detail).toMatch(/range scan 1000 rows p50 vs s3fs: 1\.33×(;|$)/);
+    expect(peers.detail).toMatch(/2 of the 3 below are out of reach/);
   });
 });
 
