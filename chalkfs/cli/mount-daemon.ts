@@ -149,6 +149,8 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   // auto_cache drops cached pages at open when mtime or size changed. MountedVolume.open
   // serves the version that lookup reported. A writer's and a pinned mount's files change
   // only through this kernel: cache freely. docs/CONSISTENCY.md has the argument.
+  // The lookups that costs (five per SQLite open->query->close) are answered from
+  // fuse-native's C attribute cache, which the volume empties whenever an answer may change.
   const follows = mode === 'read-only';
   const fuse = new FuseMount({
     mountpoint,
@@ -160,6 +162,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     entryTimeoutS: follows ? 0 : 30,
     negativeTimeoutS: follows ? 1 : 30,
     pageCache: follows ? 'auto' : 'keep',
+    cacheAttributes: follows,
     writable: mode === 'read-write',
     opTimeoutMs: 30_000,
   });

@@ -19,6 +19,12 @@ export interface FuseMountOptions {
   /** auto_cache (drop the page cache at open when mtime/size changed) or kernel_cache (keep it). */
   pageCache: 'auto' | 'keep';
   writable: boolean;
+  /**
+   * Answer repeated getattrs from fuse-native's C cache (patches/fuse-native+2.2.6.patch)
+   * until the volume says an answer may have changed. Saves a trip into JavaScript per
+   * kernel lookup, which matters when the kernel caches no names (read-only mounts).
+   */
+  cacheAttributes: boolean;
   /** Bound for operations that only read; writes and syncs wait for their commit. */
   opTimeoutMs: number;
 }
@@ -95,6 +101,7 @@ export class FuseMount {
       subtype: 'chalkfs',
       autoCache: options.pageCache === 'auto',
       kernelCache: options.pageCache === 'keep',
+      attrCache: options.cacheAttributes,
       // Timeouts go through extraOptions: fuse-native drops a 0 (falsy) and libfuse then
       // uses its 1 s default, which is not what a read-only mount needs. auto_cache
       // compares attributes at every open when ac_attr_timeout equals attr_timeout.
@@ -110,6 +117,12 @@ export class FuseMount {
       ],
       timeout: { default: options.opTimeoutMs, write: noTimeout, flush: noTimeout, fsync: noTimeout, fsyncdir: noTimeout, release: noTimeout, ftruncate: noTimeout, truncate: noTimeout },
     });
+    if (options.cacheAttributes) {
+      // Synchronous on purpose: the cache must be empty before any getattr can see the
+      // volume's new state (MountedVolume calls this inside the change itself).
+      v.onAttributesChanged(() => this.fuse.invalidateAttrCache());
+      if (options.metrics) options.metrics.fuseNativeCacheHitsSource = () => this.fuse.attrCacheHits();
+    }
   }
 
   mount(): Promise<void> {

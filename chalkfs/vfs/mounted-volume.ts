@@ -80,6 +80,11 @@ export class MountedVolume {
   /** Read-only mounts: the inode each file's last getattr reported, i.e. what the kernel caches. */
   private readonly reported = new Map<number, FileInode>();
   /**
+   * Called just before getattr's answer for some path may change (new version, pins):
+   * before, not after, so that no cached answer is served once the change is made.
+   */
+  private attributesChanged: () => void = () => undefined;
+  /**
    * Blocks the last committed version names: a commit need not upload these. Only that
    * version's, not every block ever seen: gc may delete blocks no retained version names,
    * and the latest version is always retained (docs/FORMAT.md, "Garbage").
@@ -169,6 +174,14 @@ export class MountedVolume {
       fenced: this.fenced,
       leaseHeld: this.options.lease?.held(),
     };
+  }
+
+  /**
+   * Between two calls of `listener`, getattr(path) answers the same for every path, so
+   * the FUSE layer may cache answers until the next call (fuse-mount.ts).
+   */
+  onAttributesChanged(listener: () => void): void {
+    this.attributesChanged = listener;
   }
 
   // ---- namespace -------------------------------------------------------------------
@@ -315,6 +328,7 @@ export class MountedVolume {
     // was adopted in between, serve the version the kernel saw until the file is closed.
     const seen = this.reported.get(ino);
     if (seen && seen !== inode && !this.pins.has(ino)) {
+      this.attributesChanged();
       this.pins.set(ino, seen);
       return this.addHandle(ino, seen, false);
     }
@@ -377,7 +391,10 @@ export class MountedVolume {
       return;
     }
     this.openCounts.delete(handle.ino);
-    this.pins.delete(handle.ino);
+    if (this.pins.has(handle.ino)) {
+      this.attributesChanged();
+      this.pins.delete(handle.ino);
+    }
     if (!this.ns.inodes.has(handle.ino)) this.data.discard(handle.ino);
   }
 
@@ -623,6 +640,7 @@ export class MountedVolume {
   }
 
   private adopt(record: VersionRecord): void {
+    this.attributesChanged();
     for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);
     this.ns = Namespace.fromRecord(record);
     this.seq = record.seq;

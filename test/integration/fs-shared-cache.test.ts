@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { readToEnd, readAt } from '../support/file-io.js';
@@ -106,6 +106,78 @@ describe('two mounts of one volume: close-to-open', () => {
       await held.close();
     }
     await eventually('a new open seeing v2', async () => sha(await readFile(join(reader.dir, 'data.bin'))) === sha(v2));
+  });
+});
+
+describe('two mounts of one volume: attributes cached by the reader', () => {
+  test('once a new version is adopted, the next stat and open see its size and content at once; a held file keeps its size until closed', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('attrs', ['--block-size', '64KiB']);
+    const writer = await fx.mount('attrs', { extraArgs: ['--commit-ms', '3600000'] });
+    const reader = await fx.addHost('host-b').mount('attrs', { readOnly: true });
+    const path = join(reader.dir, 'data.bin');
+    const publish = async (content: Buffer, marker: string) => {
+      await writeFile(join(writer.dir, 'data.bin'), content);
+      await writeFile(join(writer.dir, marker), marker);
+      // The marker is written after data.bin, so a reader that sees it has adopted the new data.bin.
+      await eventually(`the reader adopting ${marker}`, async () => readdirSync(reader.dir).includes(marker));
+    };
+    /** read(2) through a handle from offset 0 until end of file. */
+    const readAll = async (fh: FileHandle) => {
+      const chunks: Buffer[] = [];
+      for (let offset = 0; ; ) {
+        const { bytesRead, buffer } = await fh.read(Buffer.alloc(256 * KiB), 0, 256 * KiB, offset);
+        if (bytesRead === 0) return Buffer.concat(chunks);
+        chunks.push(buffer.subarray(0, bytesRead));
+        offset += bytesRead;
+      }
+    };
+    /** Everything a reader learns from one open: the size the kernel has, and the bytes. */
+    const openAndRead = async () => {
+      const fh = await open(path, 'r');
+      try {
+        return { size: (await fh.stat()).size, data: await readAll(fh) };
+      } finally {
+        await fh.close();
+      }
+    };
+
+    const v1 = randomBytes(300 * KiB);
+    await publish(v1, 'm1');
+    // Many lookups and reads of one version: attributes and pages are cached now.
+    for (let i = 0; i < 20; i++) expect(statSync(path).size).toBe(v1.length);
+    for (let i = 0; i < 3; i++) expect(sha((await openAndRead()).data)).toBe(sha(v1));
+
+    // A grown file whose first bytes changed too: the new size, and no page kept from v1.
+    const v2 = Buffer.concat([randomBytes(300 * KiB), randomBytes(333 * KiB)]);
+    await publish(v2, 'm2');
+    expect(statSync(path).size).toBe(v2.length);
+    let seen = await openAndRead();
+    expect(seen.size).toBe(v2.length);
+    expect(sha(seen.data)).toBe(sha(v2));
+
+    // Held open across a newer version (v3, shorter): lookups keep answering v2's size
+    // while the handle is open, and v3's as soon as it is closed.
+    const held = await open(path, 'r');
+    const v3 = randomBytes(100 * KiB);
+    try {
+      await publish(v3, 'm3');
+      expect(statSync(path).size).toBe(v2.length);
+      expect((await held.stat()).size).toBe(v2.length);
+      expect(sha(await readAll(held))).toBe(sha(v2));
+    } finally {
+      await held.close();
+    }
+    // close(2) does not wait for the daemon's release, which is what unpins: until it
+    // arrives an open may still get v2, but always a whole version, size and bytes alike.
+    const torn: number[] = [];
+    await eventually('an open after the close seeing v3', async () => {
+      const { size, data } = await openAndRead();
+      const version = [v2, v3].find((v) => v.length === size);
+      if (!version || sha(data) !== sha(version)) torn.push(size);
+      return size === v3.length && statSync(path).size === v3.length;
+    });
+    expect(torn).toEqual([]);
   });
 });
 

@@ -408,6 +408,67 @@ describe('MountedVolume (read-only follower)', () => {
     expect((await readFile(ro, '/f')).toString()).toBe('new, longer content');
   });
 
+  it('tells its attribute listener just before any getattr answer changes: new version, pin at open, unpin at release', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    rw.release(rw.create('/f', 0o644));
+    const publish = async (content: string) => {
+      const fh = rw.open('/f', O_RDWR);
+      await rw.truncate('/f', 0);
+      await rw.write(fh, Buffer.from(content), 0);
+      rw.release(fh);
+      await rw.fsync('/f');
+    };
+    await publish('v1');
+    const ro = await mount('read-only');
+
+    // A cache of getattr answers that the listener empties, as fuse-mount.ts keeps in C.
+    const cache = new Map<string, number>();
+    const sizesSeenByListener: number[] = [];
+    ro.onAttributesChanged(() => {
+      sizesSeenByListener.push(ro.getattr('/f').size);
+      cache.clear();
+    });
+    const lookup = (path: string): number => {
+      const hit = cache.get(path);
+      if (hit !== undefined) return hit;
+      const size = ro.getattr(path).size;
+      cache.set(path, size);
+      return size;
+    };
+    const cacheAgrees = () => {
+      for (const [path, size] of cache) expect(ro.getattr(path).size).toBe(size);
+    };
+
+    expect(lookup('/f')).toBe(2);
+    await publish('v2 longer');
+    expect(await ro.refresh()).toBe(true);
+    // Called before the version changed: the listener still saw the old size.
+    expect(sizesSeenByListener).toEqual([2]);
+    cacheAgrees();
+    expect(lookup('/f')).toBe(9);
+
+    // The kernel looked the file up (v2), then a new version came, then open(2): the
+    // open pins what the lookup reported, and the cache must not keep the newer answer.
+    await publish('v3 is longer still');
+    expect(await ro.refresh()).toBe(true);
+    const fh = ro.open('/f', O_RDONLY);
+    // Called before the pin: until then getattr answered with the newest version.
+    expect(sizesSeenByListener).toEqual([2, 9, 18]);
+    expect(lookup('/f')).toBe(9);
+    cacheAgrees();
+    // The last release unpins: the next lookup sees the newest version.
+    ro.release(fh);
+    expect(sizesSeenByListener).toEqual([2, 9, 18, 9]);
+    cacheAgrees();
+    expect(lookup('/f')).toBe(18);
+
+    // Opens and releases that change no pin leave the cache alone.
+    ro.release(ro.open('/f', O_RDONLY));
+    expect(sizesSeenByListener).toHaveLength(4);
+    cacheAgrees();
+  });
+
   it('does not adopt a version with a hot journal', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
