@@ -173,12 +173,13 @@ export function formatCounts(counts: Record<string, number>): string {
     .join(', ');
 }
 
-type DaemonCounts = { storeRequests?: RequestCounts; fuseOps?: RequestCounts } | undefined;
+type DaemonCounts = { storeRequests?: RequestCounts; fuseOps?: RequestCounts; fuseCacheHits?: RequestCounts } | undefined;
 
 function daemonDelta(before: DaemonCounts, after: DaemonCounts): DaemonCounts {
   if (!after) return undefined;
   return {
     storeRequests: after.storeRequests ? diffCounts(before?.storeRequests ?? {}, after.storeRequests) : undefined,
     fuseOps: after.fuseOps ? diffCounts(before?.fuseOps ?? {}, after.fuseOps) : undefined,
+    fuseCacheHits: after.fuseCacheHits ? diffCounts(before?.fuseCacheHits ?? {}, after.fuseCacheHits) : undefined,
   };
 }

@@ -21,7 +21,7 @@ export interface BenchTarget {
   /** Makes writeDir writable (chalkfs reads through a read-only mount, writes through a writer mount). */
   prepareWrites(): Promise<void>;
   /** Store requests as the target's own daemon counts them, when it exports counts. */
-  daemonCounts?(): Promise<{ storeRequests?: RequestCounts; fuseOps?: RequestCounts } | undefined>;
+  daemonCounts?(): Promise<{ storeRequests?: RequestCounts; fuseOps?: RequestCounts; fuseCacheHits?: RequestCounts } | undefined>;
   close(): Promise<void>;
   /** Problems that did not stop the run (reported in the JSON). */
   readonly warnings?: string[];

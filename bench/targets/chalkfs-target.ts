@@ -88,7 +88,7 @@ export class ChalkfsTarget extends FuseTarget {
   }
 
   /** The daemon's own counters (prom-client) for this mount, if status reports a metrics URL. */
-  async daemonCounts(): Promise<{ storeRequests?: RequestCounts; fuseOps?: RequestCounts } | undefined> {
+  async daemonCounts(): Promise<{ storeRequests?: RequestCounts; fuseOps?: RequestCounts; fuseCacheHits?: RequestCounts } | undefined> {
     const url = await this.metricsUrl();
     if (!url) return undefined;
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -96,7 +96,9 @@ export class ChalkfsTarget extends FuseTarget {
     const samples = parsePrometheusText(await res.text());
     const storeRequests = countsByLabel(samples, /store.*requests?(_total)?$|store.*request.*(count|total)/, ['op', 'operation', 'type', 'method']);
     const fuseOps = countsByLabel(samples, /fuse.*op.*(total|count)$/, ['op', 'operation', 'type']);
-    return { storeRequests, fuseOps };
+    // Kernel requests fuse-native answered in C: they never reach fuseOps (trips into JS).
+    const fuseCacheHits = countsByLabel(samples, /^chalkfs_fuse_native_cache_hits_total$/, ['op']);
+    return { storeRequests, fuseOps, fuseCacheHits };
   }
 
   async metricsUrl(): Promise<string | undefined> {
