@@ -7,6 +7,8 @@ declare module 'fuse-native' {
     static unmount(mountpoint: string, cb: (err: Error | null) => void): void;
     /** Patched in (patches/fuse-native+2.2.6.patch): with option attrCache, forget every cached getattr answer. */
     invalidateAttrCache(): void;
+    /** Patched in: the kernel forgets its dentries of these root-directory names (asynchronously). */
+    invalidateRootEntries(names: string[]): void;
     /** Patched in: getattrs the C cache answered since mount. */
     attrCacheHits(): number;
   }

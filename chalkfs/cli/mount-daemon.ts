@@ -142,15 +142,16 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     throw err;
   }
 
-  // Read-only mounts adopt new versions while running, and fuse-native cannot tell the
-  // kernel to drop its caches. So names are never cached (every open(2) looks the file
-  // up and so refreshes the kernel's size and mtime), attributes live 1 s (enough for the
-  // fstat right after an open), missing names 1 s (SQLite's hot-journal probes), and
-  // auto_cache drops cached pages at open when mtime or size changed. MountedVolume.open
-  // serves the version that lookup reported. A writer's and a pinned mount's files change
-  // only through this kernel: cache freely. docs/CONSISTENCY.md has the argument.
-  // The lookups that costs (five per SQLite open->query->close) are answered from
-  // fuse-native's C attribute cache, which the volume empties whenever an answer may change.
+  // Read-only mounts adopt new versions while running. Names are cached for long, and
+  // when a version is adopted (or a pinned file is released) the daemon tells the kernel
+  // to forget every name in the root directory, and so everything below, so the next
+  // open(2) looks the file up and gets the new size and mtime. Attributes live 1 s (the
+  // kernel asks again for files held open), missing names 1 s (SQLite's hot-journal
+  // probes), and auto_cache drops cached pages at open when mtime or size changed.
+  // MountedVolume.open serves the version the kernel's attributes came from. Lookups and
+  // getattrs are answered from fuse-native's C cache, emptied at the same moments. A
+  // writer's and a pinned mount's files change only through this kernel: cache freely.
+  // docs/CONSISTENCY.md has the argument.
   const follows = mode === 'read-only';
   const fuse = new FuseMount({
     mountpoint,
@@ -159,10 +160,11 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     logger,
     metrics,
     attrTimeoutS: follows ? 1 : 30,
-    entryTimeoutS: follows ? 0 : 30,
+    entryTimeoutS: 30,
     negativeTimeoutS: follows ? 1 : 30,
     pageCache: follows ? 'auto' : 'keep',
     cacheAttributes: follows,
+    invalidateNames: follows,
     writable: mode === 'read-write',
     opTimeoutMs: 30_000,
   });

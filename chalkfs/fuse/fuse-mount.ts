@@ -25,6 +25,12 @@ export interface FuseMountOptions {
    * kernel lookup, which matters when the kernel caches no names (read-only mounts).
    */
   cacheAttributes: boolean;
+  /**
+   * With cacheAttributes: when an answer may have changed, also tell the kernel to forget
+   * its cached names (every name in the root directory, and so everything below), so a
+   * mount may cache names for long (entryTimeoutS) and still see new versions at the next open.
+   */
+  invalidateNames: boolean;
   /** Bound for operations that only read; writes and syncs wait for their commit. */
   opTimeoutMs: number;
 }
@@ -120,9 +126,26 @@ export class FuseMount {
     if (options.cacheAttributes) {
       // Synchronous on purpose: the cache must be empty before any getattr can see the
       // volume's new state (MountedVolume calls this inside the change itself).
-      v.onAttributesChanged(() => this.fuse.invalidateAttrCache());
+      v.onAttributesChanged(() => {
+        this.fuse.invalidateAttrCache();
+        if (options.invalidateNames) this.invalidateKernelNames(rootNames(v));
+      });
       if (options.metrics) options.metrics.fuseNativeCacheHitsSource = () => this.fuse.attrCacheHits();
     }
+  }
+
+  /**
+   * The listener runs just before the change; the names the change brings are known once
+   * it is made, so the kernel is told about those and the old ones a moment later. Until
+   * its notices are written (by a helper thread in fuse-native), an open may still find a
+   * cached name: it then pins the version its attributes came from, as after any lookup
+   * that raced a new version (MountedVolume.open).
+   */
+  private invalidateKernelNames(before: string[]): void {
+    queueMicrotask(() => {
+      const names = new Set([...before, ...rootNames(this.options.volume)]);
+      this.fuse.invalidateRootEntries([...names]);
+    });
   }
 
   mount(): Promise<void> {
@@ -173,6 +196,10 @@ export class FuseMount {
     if (value === undefined) cb(0);
     else cb(0, value);
   }
+}
+
+function rootNames(v: MountedVolume): string[] {
+  return v.readdir('/').filter((n) => n !== '.' && n !== '..');
 }
 
 /** Unmounts a mount point whose daemon is gone (ENOTCONN), lazily. */
