@@ -131,7 +131,7 @@ export class FileData {
   prefetch(inode: FileInode, fromIndex: number, count: number): void {
     for (let index = fromIndex; index < Math.min(fromIndex + count, inode.blocks.length); index++) {
       const hash = inode.blocks[index];
-      if (hash && !this.pending.has(hash) && !this.cache.peek(hash)) this.cache.get(hash, this.fetcher).catch(() => undefined);
+      if (hash && !this.pending.has(hash)) this.cache.prefetch(hash, this.fetcher);
     }
   }
 

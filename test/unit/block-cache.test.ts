@@ -91,6 +91,41 @@ describe('BlockCache', () => {
     expect(cache.peek(blocks[3]!.hash)).toEqual(blocks[3]!.data);
   });
 
+  it('prefetches in the order asked, a few at a time, and a read joins a prefetch in flight', async () => {
+    const blocks = [1, 2, 3, 4, 5, 6].map((n) => block(n));
+    const s = storeFetcher(blocks);
+    const cache = new BlockCache(1 << 20, undefined, logger, undefined, { prefetchConcurrency: 2 });
+    for (const b of blocks) cache.prefetch(b.hash, s.fetcher);
+    cache.prefetch(blocks[0]!.hash, s.fetcher); // already queued: no second GET
+    expect(await cache.get(blocks[0]!.hash, s.fetcher)).toEqual(blocks[0]!.data);
+    await cache.settled();
+    expect(s.calls).toEqual(blocks.map((b) => b.hash));
+    for (const b of blocks) expect(cache.peek(b.hash)).toEqual(b.data);
+    cache.prefetch(blocks[1]!.hash, s.fetcher); // in memory: nothing to do
+    await cache.settled();
+    expect(s.calls).toHaveLength(6);
+  });
+
+  it('a failed prefetch is dropped; the read that needs the block fetches it', async () => {
+    const b = block(9);
+    let failNext = true;
+    const calls: string[] = [];
+    const fetcher = async (hash: string) => {
+      calls.push(hash);
+      if (failNext) {
+        failNext = false;
+        throw new Error('store down');
+      }
+      return b.data;
+    };
+    const cache = new BlockCache(1 << 20, undefined, logger);
+    cache.prefetch(b.hash, fetcher);
+    await cache.settled();
+    expect(cache.peek(b.hash)).toBeUndefined();
+    expect(await cache.get(b.hash, fetcher)).toEqual(b.data);
+    expect(calls).toHaveLength(2);
+  });
+
   it('serves from the disk tier after memory is gone, and writes fetched blocks there', async () => {
     const dir = await tempDir();
     const b = block(5);
