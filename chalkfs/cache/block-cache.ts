@@ -19,17 +19,22 @@ export interface BlockCacheOptions {
   prefetchConcurrency?: number;
   /** Readahead requests waiting for a slot; beyond this, readahead is skipped. */
   maxQueuedPrefetches?: number;
+  /** Disk-tier writes waiting to be done; beyond this, blocks are not written to disk. */
+  maxQueuedDiskWrites?: number;
 }
 
 /**
  * Content-addressed block cache: a byte-bounded LRU in memory (lru-cache) in front of
  * an optional disk tier, in front of the store. Concurrent misses of one block share
  * one fetch (lru-cache's fetchMethod). Every block coming from disk or store is
- * verified against its hash; a block that fails is never returned.
+ * verified against its hash; a block that fails is never returned. Fetched blocks are
+ * written to the disk tier in the background: the reader waiting for a block never waits
+ * for the disk.
  */
 export class BlockCache {
   private readonly memory: LRUCache<string, Buffer, BlockFetcher>;
   private readonly prefetches: KeyedTaskQueue;
+  private readonly diskWrites: KeyedTaskQueue;
 
   constructor(
     memoryBytes: number,
@@ -40,6 +45,10 @@ export class BlockCache {
   ) {
     // A failed prefetch is not an error: the read that needs the block fetches it again.
     this.prefetches = new KeyedTaskQueue(options.prefetchConcurrency ?? 4, options.maxQueuedPrefetches ?? 256);
+    // One at a time: the disk tier competes with reads for the libuv thread pool.
+    this.diskWrites = new KeyedTaskQueue(1, options.maxQueuedDiskWrites ?? 128, (err, hash) =>
+      this.logger.warn({ err, hash }, 'could not write block to the disk cache'),
+    );
     this.memory = new LRUCache<string, Buffer, BlockFetcher>({
       maxSize: Math.max(1, memoryBytes),
       sizeCalculation: (value) => Math.max(1, value.length),
@@ -80,9 +89,10 @@ export class BlockCache {
     this.prefetches.add(hash, () => this.get(hash, fetcher));
   }
 
-  /** Resolves once the prefetches asked for so far are done (for tests). */
+  /** Resolves once background work (prefetches, disk-tier writes) is done: before unmount, and for tests. */
   async settled(): Promise<void> {
     await this.prefetches.idle();
+    await this.diskWrites.idle();
   }
 
   /** Adds a block this mount just wrote (already hashed by the caller). */
@@ -115,9 +125,18 @@ export class BlockCache {
       data = await fetcher(hash);
       if (blockHash(data) !== hash) throw new ChalkError('corrupt', `block ${hash} in the store is corrupt (content does not match its hash)`);
     }
-    await this.disk?.put(hash, data);
-    this.updateGauges();
+    this.writeToDisk(hash, data);
     return data;
+  }
+
+  /** Queues a verified block for the disk tier; a full queue skips it (the tier is only a cache). */
+  private writeToDisk(hash: string, data: Buffer): void {
+    const disk = this.disk;
+    if (!disk) return;
+    this.diskWrites.add(hash, async () => {
+      await disk.put(hash, data);
+      this.updateGauges();
+    });
   }
 
   private updateGauges(): void {

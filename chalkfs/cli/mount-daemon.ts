@@ -217,6 +217,8 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       await fuse.unmount().catch(async () => {
         await forceUnmount(mountpoint).catch((err) => logger.error({ err: (err as Error).message }, 'unmount failed'));
       });
+      // Blocks read last are still on their way to the disk tier; the next mount wants them.
+      await cache.settled();
       await lease?.release();
       controlServer.close();
       metricsServer.close();

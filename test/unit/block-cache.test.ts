@@ -126,12 +126,37 @@ describe('BlockCache', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('a read never waits for the disk tier: fetched blocks are written there in the background', async () => {
+    const b = block(7);
+    const s = storeFetcher([b]);
+    let release!: () => void;
+    const puts: string[] = [];
+    const slowDisk = {
+      get: async () => undefined,
+      put: async (hash: string) => {
+        puts.push(hash);
+        await new Promise<void>((r) => (release = r));
+      },
+    } as unknown as DiskBlockCache;
+    const cache = new BlockCache(1 << 20, slowDisk, logger);
+    expect(await cache.get(b.hash, s.fetcher)).toEqual(b.data);
+    let settled = false;
+    const settling = cache.settled().then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(puts).toEqual([b.hash]);
+    expect(settled).toBe(false);
+    release();
+    await settling;
+  });
+
   it('serves from the disk tier after memory is gone, and writes fetched blocks there', async () => {
     const dir = await tempDir();
     const b = block(5);
     const s = storeFetcher([b]);
     const disk = await DiskBlockCache.open(dir, 1 << 20, logger);
-    await new BlockCache(1 << 20, disk, logger).get(b.hash, s.fetcher);
+    const first = new BlockCache(1 << 20, disk, logger);
+    await first.get(b.hash, s.fetcher);
+    await first.settled(); // the disk tier is written in the background
     expect(await readFile(disk.pathOf(b.hash))).toEqual(b.data);
     const fresh = new BlockCache(1 << 20, disk, logger);
     expect(await fresh.get(b.hash, s.fetcher)).toEqual(b.data);
@@ -152,8 +177,10 @@ describe('DiskBlockCache', () => {
     await expect(readFile(disk.pathOf(b.hash))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(disk.blockCount).toBe(0);
     const s = storeFetcher([b]);
-    expect(await new BlockCache(1 << 20, disk, logger).get(b.hash, s.fetcher)).toEqual(b.data);
+    const cache = new BlockCache(1 << 20, disk, logger);
+    expect(await cache.get(b.hash, s.fetcher)).toEqual(b.data);
     expect(s.calls).toHaveLength(1);
+    await cache.settled();
     expect(await disk.get(b.hash)).toEqual(b.data);
   });
 
