@@ -10,7 +10,9 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { Readable } from 'node:stream';
 import { ChalkError } from '../util/chalk-error.js';
+import { readBody } from './read-body.js';
 import type { ObjectInfo, ObjectStore, PutCondition, StoredObject } from './object-store.js';
 
 export interface S3StoreConfig {
@@ -60,6 +62,8 @@ export class S3ObjectStore implements ObjectStore {
   async get(key: string): Promise<StoredObject> {
     return this.call('get', key, async (abortSignal) => {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal });
+      // With the Node HTTP handler the body is the response stream itself.
+      if (res.Body instanceof Readable) return { body: await readBody(res.Body, res.ContentLength, `get ${this.description}/${key}`), etag: res.ETag ?? '' };
       const bytes = await res.Body!.transformToByteArray();
       return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), etag: res.ETag ?? '' };
     });
@@ -159,6 +163,7 @@ export class S3ObjectStore implements ObjectStore {
 
   /** S3 errors become ChalkErrors here and nowhere else. Messages never carry credentials. */
   private translate(err: unknown, op: string, key: string, timedOut: boolean): ChalkError {
+    if (err instanceof ChalkError) return err; // already ours (a short body, for example)
     const e = err as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
     const code = e.Code ?? e.name ?? '';
