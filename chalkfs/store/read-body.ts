@@ -32,6 +32,8 @@ export function readBody(stream: Readable, expectedBytes: number | undefined, wh
     };
     stream.on('data', onData);
     stream.once('error', (err) => reject(err));
+    // A stream destroyed without an error (an aborted request) ends with 'close' alone.
+    stream.once('close', () => reject(new ChalkError('io', `${what}: connection closed after ${received} bytes of the body`)));
     stream.once('end', () => {
       if (!target) resolve(Buffer.concat(chunks, received));
       else if (received !== target.length) reject(new ChalkError('io', `${what}: body ended after ${received} of ${target.length} bytes`));

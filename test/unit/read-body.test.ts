@@ -29,6 +29,14 @@ describe('readBody', () => {
     expect(isChalkError(err, 'io')).toBe(true);
   });
 
+  it('rejects when the stream is destroyed without an error', async () => {
+    const stream = new PassThrough();
+    const reading = readBody(stream, 10, 'get k');
+    stream.write(Buffer.from('abc'));
+    stream.destroy();
+    await expect(reading).rejects.toThrow(/connection closed after 3 bytes/);
+  });
+
   it('rejects when the stream fails midway', async () => {
     const stream = new PassThrough();
     const reading = readBody(stream, 10, 'get k');
