@@ -12,6 +12,7 @@ import { InstrumentedObjectStore } from '../store/instrumented-object-store.js';
 import { openStore, type StoreSettings } from '../store/store-config.js';
 import { BlockCache } from '../cache/block-cache.js';
 import { DiskBlockCache } from '../cache/disk-block-cache.js';
+import { setKernelReadahead } from '../fuse/kernel-readahead.js';
 import { WriterLease } from '../lease/writer-lease.js';
 import { processAlive } from '../minio/embedded-minio.js';
 import { MountedVolume, type MountMode } from '../vfs/mounted-volume.js';
@@ -175,6 +176,8 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     await lease?.release();
     throw err;
   }
+  // Sequential reads (a SQLite full scan) need many reads in flight, not 128 KiB at a time.
+  await setKernelReadahead(mountpoint, 4 * 1024 * 1024, logger);
 
   const metricsServer = await listen(createServer(async (req, res) => {
     if (req.url !== '/metrics') {
