@@ -255,7 +255,9 @@ describe('block cache', () => {
     const log = await m.log();
     for (const v of victims) expect(log).toContain(v.hash);
     expect(log).toMatch(/disk cache block failed verification/);
-    // The corrupt files were replaced by good copies.
+    // The corrupt files were replaced by good copies: written in the background, and
+    // finished by the time the daemon has unmounted.
+    await m.unmount();
     for (const v of victims) expect(sha(await readFile(v.path))).toBe(v.hash);
   });
 
