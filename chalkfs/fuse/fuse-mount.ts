@@ -22,7 +22,7 @@ export interface FuseMountOptions {
   /**
    * Answer repeated getattrs from fuse-native's C cache (patches/fuse-native+2.2.6.patch)
    * until the volume says an answer may have changed. Saves a trip into JavaScript per
-   * kernel lookup, which matters when the kernel caches no names (read-only mounts).
+   * kernel lookup or getattr (read-only mounts, whose kernel caches are short or revoked).
    */
   cacheAttributes: boolean;
   /**
