@@ -13,6 +13,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { ChalkError } from '../util/chalk-error.js';
 import { readBody } from './read-body.js';
+import { SignedGet } from './signed-get.js';
 import type { ObjectInfo, ObjectStore, PutCondition, StoredObject } from './object-store.js';
 
 export interface S3StoreConfig {
@@ -35,10 +36,13 @@ export const defaultS3Timeouts = { operationTimeoutMs: 8_000, attemptTimeoutMs: 
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
   private readonly client: S3Client;
+  private readonly signedGet: SignedGet | undefined;
 
   constructor(private readonly config: S3StoreConfig) {
     this.description = `${config.endpoint ?? 'aws'}/${config.bucket}`;
     const agentOptions = { keepAlive: true, maxSockets: config.maxSockets };
+    const httpAgent = new Agent(agentOptions);
+    const httpsAgent = new HttpsAgent(agentOptions);
     this.client = new S3Client({
       region: config.region,
       endpoint: config.endpoint,
@@ -53,13 +57,29 @@ export class S3ObjectStore implements ObjectStore {
       requestHandler: new NodeHttpHandler({
         connectionTimeout: Math.min(config.attemptTimeoutMs, 2_000),
         requestTimeout: config.attemptTimeoutMs,
-        httpAgent: new Agent(agentOptions),
-        httpsAgent: new HttpsAgent(agentOptions),
+        httpAgent,
+        httpsAgent,
       }),
     });
+    // An explicit endpoint (MinIO, any S3-compatible store) is addressed path-style, which
+    // SignedGet implements; AWS itself (virtual-hosted buckets, regional endpoints) keeps
+    // the SDK for GETs too. Same agents, credentials and bounds either way.
+    if (config.endpoint) {
+      this.signedGet = new SignedGet({
+        endpoint: config.endpoint,
+        bucket: config.bucket,
+        region: config.region,
+        credentials: this.client.config.credentials,
+        agent: config.endpoint.startsWith('https:') ? httpsAgent : httpAgent,
+        attemptTimeoutMs: config.attemptTimeoutMs,
+        maxAttempts: config.maxAttempts,
+      });
+    }
   }
 
   async get(key: string): Promise<StoredObject> {
+    const signedGet = this.signedGet;
+    if (signedGet) return this.call('get', key, (abortSignal) => signedGet.get(key, abortSignal));
     return this.call('get', key, async (abortSignal) => {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal });
       // With the Node HTTP handler the body is the response stream itself.

@@ -1,0 +1,122 @@
+import { createHash, createHmac } from 'node:crypto';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
+import { readBody } from './read-body.js';
+import type { StoredObject } from './object-store.js';
+
+export interface SignedGetOptions {
+  /** http(s)://host[:port] of an S3-compatible endpoint, addressed path-style. */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  agent: Agent;
+  /** Idle bound on one HTTP attempt. */
+  attemptTimeoutMs: number;
+  maxAttempts: number;
+}
+
+/** A non-2xx answer, shaped like the SDK's service errors so one translation serves both. */
+export class S3ResponseError extends Error {
+  override readonly name = 'S3ResponseError';
+  readonly $metadata: { httpStatusCode: number };
+
+  constructor(
+    status: number,
+    readonly Code: string | undefined,
+  ) {
+    super(`HTTP ${status}${Code ? ` ${Code}` : ''}`);
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+const bytes = (data: SourceData): string | Uint8Array =>
+  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+
+/** node:crypto behind the hash interface the signer expects. */
+class NodeSha256 {
+  private readonly hash;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+}
+
+/** RFC 3986 encoding of one path segment, as S3's SigV4 canonical path wants it. */
+const encodeSegment = (segment: string) =>
+  encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * GET of one object as a SigV4-signed request on a keep-alive agent, without the SDK's
+ * middleware stack. Block reads are most of what a mount sends, and in a cold full scan
+ * the SDK's per-request work was the largest part of the daemon's CPU (profile in
+ * docs/BENCHMARKS.md). Signing is the SDK's own signer; retries follow the SDK's
+ * standard policy: network errors, timeouts, 5xx and 429 are retried with full-jitter
+ * backoff, other answers are final.
+ */
+export class SignedGet {
+  private readonly signer: SignatureV4;
+  private readonly url: URL;
+  private readonly send: typeof httpRequest;
+
+  constructor(private readonly options: SignedGetOptions) {
+    this.url = new URL(options.endpoint);
+    this.send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    this.signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: 's3', sha256: NodeSha256, uriEscapePath: false });
+  }
+
+  async get(key: string, signal: AbortSignal): Promise<StoredObject> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(key, signal);
+      } catch (err) {
+        if (signal.aborted || attempt >= this.options.maxAttempts || !retryable(err)) throw err;
+        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** (attempt - 1)), undefined, { signal });
+      }
+    }
+  }
+
+  private async attempt(key: string, signal: AbortSignal): Promise<StoredObject> {
+    const base = this.url.pathname.replace(/\/$/, '');
+    const path = `${base}/${encodeSegment(this.options.bucket)}/${key.split('/').map(encodeSegment).join('/')}`;
+    const signed = await this.signer.sign({
+      method: 'GET',
+      protocol: this.url.protocol,
+      hostname: this.url.hostname,
+      port: this.url.port ? Number(this.url.port) : undefined,
+      path,
+      query: {},
+      headers: { host: this.url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = this.send(this.url, { method: 'GET', path, headers: signed.headers, agent: this.options.agent, signal }, resolve);
+      req.setTimeout(this.options.attemptTimeoutMs, () =>
+        req.destroy(Object.assign(new Error(`no answer within ${this.options.attemptTimeoutMs} ms`), { name: 'TimeoutError' })),
+      );
+      req.once('error', reject);
+      req.end();
+    });
+    const status = res.statusCode ?? 0;
+    if (status !== 200) {
+      // The error document names the S3 code (NoSuchKey, NoSuchBucket, AccessDenied, ...).
+      const text = (await readBody(res, undefined, `get ${key}`).catch(() => Buffer.alloc(0))).toString('utf8', 0, 4096);
+      throw new S3ResponseError(status, /<Code>([^<]+)<\/Code>/.exec(text)?.[1]);
+    }
+    const length = res.headers['content-length'];
+    const body = await readBody(res, length === undefined ? undefined : Number(length), `get ${key}`);
+    return { body, etag: res.headers.etag ?? '' };
+  }
+}
+
+function retryable(err: unknown): boolean {
+  if (err instanceof S3ResponseError) return err.$metadata.httpStatusCode >= 500 || err.$metadata.httpStatusCode === 429;
+  return true; // connection refused or reset, attempt timeout, a body cut short
+}

@@ -1,0 +1,84 @@
+import { createServer, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { S3ResponseError, SignedGet } from '../../chalkfs/store/signed-get.js';
+
+const servers: Server[] = [];
+const agents: Agent[] = [];
+
+afterEach(async () => {
+  for (const agent of agents.splice(0)) agent.destroy();
+  for (const server of servers.splice(0)) await new Promise((r) => server.close(r));
+});
+
+/** A local server answering each request with the next handler (the last one repeats). */
+async function serve(...handlers: ((req: IncomingMessage, res: ServerResponse) => void)[]) {
+  const seen: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req);
+    handlers[Math.min(seen.length, handlers.length) - 1]!(req, res);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const agent = new Agent({ keepAlive: true });
+  agents.push(agent);
+  const get = new SignedGet({
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bucket: 'bkt',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+    agent,
+    attemptTimeoutMs: 200,
+    maxAttempts: 3,
+  });
+  return { get, seen };
+}
+
+const ok = (body: string) => (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200, { etag: '"e1"', 'content-length': Buffer.byteLength(body) }).end(body);
+const fail = (status: number, code: string) => (_req: IncomingMessage, res: ServerResponse) =>
+  res.writeHead(status, { 'content-type': 'application/xml' }).end(`<?xml version="1.0"?><Error><Code>${code}</Code><Message>no</Message></Error>`);
+const signal = () => AbortSignal.timeout(5_000);
+
+describe('SignedGet', () => {
+  it('sends a SigV4-signed, path-style GET and returns the body and etag', async () => {
+    const { get, seen } = await serve(ok('hello'));
+    const got = await get.get('vol/blocks/ab cd', signal());
+    expect(got.body.toString()).toBe('hello');
+    expect(got.etag).toBe('"e1"');
+    expect(seen[0]!.url).toBe('/bkt/vol/blocks/ab%20cd');
+    expect(seen[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
+  });
+
+  it('a 4xx is final: one request, an error with the status and the S3 code', async () => {
+    const { get, seen } = await serve(fail(404, 'NoSuchKey'));
+    const err = await get.get('k', signal()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(S3ResponseError);
+    expect(err).toMatchObject({ Code: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('retries 5xx answers and succeeds when the store recovers', async () => {
+    const { get, seen } = await serve(fail(503, 'SlowDown'), ok('back'));
+    expect((await get.get('k', signal())).body.toString()).toBe('back');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('gives up after maxAttempts', async () => {
+    const { get, seen } = await serve(fail(500, 'InternalError'));
+    await expect(get.get('k', signal())).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('an attempt that gets no answer times out and is retried', async () => {
+    const { get, seen } = await serve(() => undefined, ok('late'));
+    expect((await get.get('k', signal())).body.toString()).toBe('late');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('stops at once when the operation is aborted', async () => {
+    const { get } = await serve(() => undefined);
+    const started = Date.now();
+    await expect(get.get('k', AbortSignal.timeout(50))).rejects.toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
