@@ -3,7 +3,8 @@ import { request as httpRequest, type Agent, type IncomingMessage } from 'node:h
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
+import { StandardRetryStrategy } from '@smithy/core/retry';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryErrorType, SourceData } from '@smithy/types';
 import { readBody } from './read-body.js';
 import type { StoredObject } from './object-store.js';
 
@@ -58,28 +59,41 @@ const encodeSegment = (segment: string) =>
  * GET of one object as a SigV4-signed request on a keep-alive agent, without the SDK's
  * middleware stack. Block reads are most of what a mount sends, and in a cold full scan
  * the SDK's per-request work was the largest part of the daemon's CPU (profile in
- * docs/BENCHMARKS.md). Signing is the SDK's own signer; retries follow the SDK's
- * standard policy: network errors, timeouts, 5xx and 429 are retried with full-jitter
+ * docs/BENCHMARKS.md). Signing is the SDK's own signer and retries are the SDK's own
+ * standard strategy: network errors, timeouts, 5xx and 429 are retried with jittered
  * backoff, other answers are final.
  */
 export class SignedGet {
   private readonly signer: SignatureV4;
   private readonly url: URL;
   private readonly send: typeof httpRequest;
+  /** The SDK's own standard retry policy (backoff with jitter, attempts, retry capacity). */
+  private readonly retries: StandardRetryStrategy;
 
   constructor(private readonly options: SignedGetOptions) {
     this.url = new URL(options.endpoint);
     this.send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    this.retries = new StandardRetryStrategy(options.maxAttempts);
     this.signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: 's3', sha256: NodeSha256, uriEscapePath: false });
   }
 
   async get(key: string, signal: AbortSignal): Promise<StoredObject> {
-    for (let attempt = 1; ; attempt++) {
+    let token = await this.retries.acquireInitialRetryToken('s3-get');
+    for (;;) {
       try {
-        return await this.attempt(key, signal);
+        const result = await this.attempt(key, signal);
+        this.retries.recordSuccess(token);
+        return result;
       } catch (err) {
-        if (signal.aborted || attempt >= this.options.maxAttempts || !retryable(err)) throw err;
-        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** (attempt - 1)), undefined, { signal });
+        if (signal.aborted) throw err;
+        const errorType = retryErrorType(err);
+        if (!errorType) throw err;
+        try {
+          token = await this.retries.refreshRetryTokenForRetry(token, { errorType });
+        } catch {
+          throw err; // attempts or retry capacity exhausted: the last error is the answer
+        }
+        await sleep(token.getRetryDelay(), undefined, { signal });
       }
     }
   }
@@ -116,7 +130,14 @@ export class SignedGet {
   }
 }
 
-function retryable(err: unknown): boolean {
-  if (err instanceof S3ResponseError) return err.$metadata.httpStatusCode >= 500 || err.$metadata.httpStatusCode === 429;
-  return true; // connection refused or reset, attempt timeout, a body cut short
+/** How the SDK's retry strategy should treat a failed attempt; undefined: not retried. */
+function retryErrorType(err: unknown): RetryErrorType | undefined {
+  if (err instanceof S3ResponseError) {
+    // As the SDK classifies them (the strategy retries THROTTLING and TRANSIENT only).
+    const status = err.$metadata.httpStatusCode;
+    if (status === 429) return 'THROTTLING';
+    if ([500, 502, 503, 504].includes(status)) return 'TRANSIENT';
+    return status >= 500 ? 'SERVER_ERROR' : undefined;
+  }
+  return 'TRANSIENT'; // connection refused or reset, attempt timeout, a body cut short
 }
