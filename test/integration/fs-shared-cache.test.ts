@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
+import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { readToEnd, readAt } from '../support/file-io.js';
 
 const KiB = 1024;
@@ -39,14 +39,21 @@ function cachedBlocks(cacheDir: string): { hash: string; path: string; sizeBytes
   );
 }
 
+/**
+ * A read-write mount and a read-only mount of another host. Only fsync and close publish
+ * on the writer (no periodic commit), so what the reader sees comes from those.
+ */
+async function writerAndReader(fx: ChalkfsFixture, volume: string, createArgs: string[] = []): Promise<{ writer: Mount; reader: Mount }> {
+  await fx.createVolume(volume, createArgs);
+  const writer = await fx.mount(volume, { extraArgs: ['--commit-ms', '3600000'] });
+  const reader = await fx.addHost('host-b').mount(volume, { readOnly: true });
+  return { writer, reader };
+}
+
 describe('two mounts of one volume', () => {
   test('a write fsynced on the read-write mount is seen by a read-only mount of another host when it opens the file', async () => {
     await using fx = await ChalkfsFixture.create();
-    await fx.createVolume('shared');
-    // Only fsync and close publish on the writer: visibility comes from the fsync.
-    const writer = await fx.mount('shared', { extraArgs: ['--commit-ms', '3600000'] });
-    const otherHost = fx.addHost('host-b');
-    const reader = await otherHost.mount('shared', { readOnly: true });
+    const { writer, reader } = await writerAndReader(fx, 'shared');
     expect(readdirSync(reader.dir)).toEqual([]);
 
     const first = randomBytes(3 * MiB + 123);
@@ -79,9 +86,7 @@ describe('two mounts of one volume', () => {
 describe('two mounts of one volume: close-to-open', () => {
   test('a file held open on the reader keeps its version while newer ones are adopted; the next open sees the newest', async () => {
     await using fx = await ChalkfsFixture.create();
-    await fx.createVolume('pinned', ['--block-size', '64KiB']);
-    const writer = await fx.mount('pinned', { extraArgs: ['--commit-ms', '3600000'] });
-    const reader = await fx.addHost('host-b').mount('pinned', { readOnly: true });
+    const { writer, reader } = await writerAndReader(fx, 'pinned', ['--block-size', '64KiB']);
     const v1 = randomBytes(2 * MiB);
     const v2 = randomBytes(2 * MiB);
     await writeFile(join(writer.dir, 'data.bin'), v1);
@@ -112,9 +117,7 @@ describe('two mounts of one volume: close-to-open', () => {
 describe('two mounts of one volume: attributes cached by the reader', () => {
   test('once a new version is adopted, stat and open see its size and content right away; a held file keeps its size until closed', async () => {
     await using fx = await ChalkfsFixture.create();
-    await fx.createVolume('attrs', ['--block-size', '64KiB']);
-    const writer = await fx.mount('attrs', { extraArgs: ['--commit-ms', '3600000'] });
-    const reader = await fx.addHost('host-b').mount('attrs', { readOnly: true });
+    const { writer, reader } = await writerAndReader(fx, 'attrs', ['--block-size', '64KiB']);
     const path = join(reader.dir, 'data.bin');
     const publish = async (content: Buffer, marker: string, file = 'data.bin') => {
       await writeFile(join(writer.dir, file), content);

@@ -99,6 +99,14 @@ async function readFile(v: MountedVolume, path: string): Promise<Buffer> {
   }
 }
 
+/** Creates a file with `content` and commits it (create, write, close, fsync). */
+async function createCommitted(rw: MountedVolume, path: string, content: string): Promise<void> {
+  const fh = rw.create(path, 0o644);
+  await rw.write(fh, Buffer.from(content), 0);
+  rw.release(fh);
+  await rw.fsync(path);
+}
+
 function versionKeys(memory: MemoryObjectStore): string[] {
   return [...memory.objects.keys()].filter((k) => k.startsWith(storeKeys.versionsPrefix('vol'))).sort();
 }
@@ -156,10 +164,7 @@ describe('MountedVolume (read-write)', () => {
   it('writes on a read-only mount fail with read-only', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
-    const fh = rw.create('/f', 0o644);
-    await rw.write(fh, Buffer.from('x'), 0);
-    rw.release(fh);
-    await rw.fsync('/f');
+    await createCommitted(rw, '/f', 'x');
     const ro = await mount('read-only');
     expect(await kindOf(() => ro.mkdir('/d', 0o755))).toBe('read-only');
     expect(await kindOf(() => ro.create('/g', 0o644))).toBe('read-only');
@@ -376,17 +381,14 @@ describe('MountedVolume (read-only follower)', () => {
   it('adopts the writer\'s new version on refresh, and pins open handles to the old one', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
-    let fh = rw.create('/f', 0o644);
-    await rw.write(fh, Buffer.from('old content'), 0);
-    rw.release(fh);
-    await rw.fsync('/f');
+    await createCommitted(rw, '/f', 'old content');
 
     const ro = await mount('read-only');
     expect(ro.versionSeq).toBe(2);
     expect(ro.getattr('/f').size).toBe(11);
     const pinned = ro.open('/f', O_RDONLY);
 
-    fh = rw.open('/f', O_RDWR);
+    const fh = rw.open('/f', O_RDWR);
     await rw.truncate('/f', 0);
     await rw.write(fh, Buffer.from('new, longer content'), 0);
     rw.release(fh);
