@@ -166,6 +166,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     pageCache: follows ? 'auto' : 'keep',
     cacheAttributes: follows,
     invalidateNames: follows,
+    shareOpens: follows,
     writable: mode === 'read-write',
     opTimeoutMs: 30_000,
   });

@@ -13,8 +13,8 @@ export class Metrics {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5],
     registers: [this.registry],
   });
-  /** Where fuseNativeCacheHits reads its count from; set by the FUSE layer when it caches. */
-  fuseNativeCacheHitsSource: (() => number) | undefined;
+  /** Where fuseNativeCacheHits reads its counts (by op) from; set by the FUSE layer when it caches. */
+  fuseNativeCacheHitsSource: (() => Record<string, number>) | undefined;
   readonly fuseNativeCacheHits = new Counter({
     name: 'chalkfs_fuse_native_cache_hits_total',
     help: 'FUSE operations answered by the C cache in fuse-native, without a trip into JavaScript (not in chalkfs_fuse_op_seconds)',
@@ -25,7 +25,7 @@ export class Metrics {
       const hits = this.fuseNativeCacheHitsSource?.();
       if (hits === undefined) return;
       this.fuseNativeCacheHits.reset();
-      this.fuseNativeCacheHits.inc({ op: 'getattr' }, hits);
+      for (const [op, count] of Object.entries(hits)) this.fuseNativeCacheHits.inc({ op }, count);
     },
   });
   readonly storeRequests = new Histogram({

@@ -335,6 +335,19 @@ export class MountedVolume {
     return this.addHandle(ino, inode, writable);
   }
 
+  /**
+   * Whether this handle may also serve every later read-only open of its path until
+   * attributes next change (onAttributesChanged): the FUSE layer then answers those opens
+   * without calling open, and releases the handle once (see fuse-mount.ts). True for a
+   * read-only handle of the version's own inode on a mount that never writes; never for
+   * a pinned inode, whose pin must end when the last open of it is released.
+   */
+  shareable(fh: number): boolean {
+    const handle = this.handles.get(fh);
+    if (!handle || handle.writable || this.options.mode === 'read-write') return false;
+    return !this.pins.has(handle.ino) && this.ns.inodes.get(handle.ino) === handle.inode;
+  }
+
   create(path: string, mode: number): number {
     this.explainWal(path);
     this.assertWritable();

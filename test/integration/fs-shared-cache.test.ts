@@ -204,6 +204,67 @@ describe('two mounts of one volume: attributes cached by the reader', () => {
   });
 });
 
+/** One metric's value from a mount's /metrics (0 when the series is absent). */
+async function metricValue(mount: Mount, series: RegExp): Promise<number> {
+  const status = JSON.parse((await mount.host.cliOk(['status', '--json'])).stdout) as { mountpoint: string; metricsUrl: string }[];
+  const record = status.find((m) => m.mountpoint === mount.dir);
+  if (!record) throw new Error(`no status for ${mount.dir}`);
+  const text = await (await fetch(record.metricsUrl)).text();
+  const line = text.split('\n').find((l) => series.test(l.split(' ')[0]!));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+describe('two mounts of one volume: read-only opens answered in fuse-native', () => {
+  test('repeated opens share one handle without a trip into JavaScript; a shared open held across a new version keeps its version until closed', async () => {
+    await using fx = await ChalkfsFixture.create();
+    const { writer, reader } = await writerAndReader(fx, 'opens', ['--block-size', '64KiB']);
+    const path = join(reader.dir, 'data.bin');
+    const jsOpens = () => metricValue(reader, /^chalkfs_fuse_op_seconds_count\{.*op="open".*\}$/);
+    const sharedOpens = () => metricValue(reader, /^chalkfs_fuse_native_cache_hits_total\{op="open"\}$/);
+    const publish = async (content: Buffer, marker: string) => {
+      await writeFile(join(writer.dir, 'data.bin'), content);
+      await writeFile(join(writer.dir, marker), marker);
+      await eventually(`the reader adopting ${marker}`, async () => readdirSync(reader.dir).includes(marker));
+    };
+
+    const v1 = randomBytes(200 * KiB);
+    await publish(v1, 'm1');
+    const jsBefore = await jsOpens();
+    const sharedBefore = await sharedOpens();
+    for (let i = 0; i < 40; i++) expect(sha(await readFile(path))).toBe(sha(v1));
+    // The first open goes to JavaScript and shares its handle; the others are answered in C.
+    expect((await jsOpens()) - jsBefore).toBeLessThanOrEqual(2);
+    expect((await sharedOpens()) - sharedBefore).toBeGreaterThanOrEqual(38);
+
+    // An open answered in C, held while v2 is adopted: it keeps reading v1, lookups keep
+    // v1's size, and a new open (now in JavaScript) gets the pinned v1 too.
+    const sharedHeld = await sharedOpens();
+    const held = await open(path, 'r');
+    expect(await sharedOpens()).toBe(sharedHeld + 1);
+    const v2 = randomBytes(300 * KiB);
+    try {
+      await publish(v2, 'm2');
+      const all = Buffer.alloc(v2.length);
+      const { bytesRead } = await held.read(all, 0, all.length, 0);
+      expect(sha(all.subarray(0, bytesRead))).toBe(sha(v1));
+      expect(sha(await readFile(path))).toBe(sha(v1));
+    } finally {
+      await held.close();
+    }
+    // The kernel's last release of the shared handle reaches JavaScript and ends the pin
+    // (close(2) does not wait for it).
+    await eventually('an open after the close seeing v2', async () => sha(await readFile(path)) === sha(v2), 5_000);
+
+    // And v2's handle is shared in turn, then dropped at v3 with no open held: the next
+    // open sees v3 at once, every time.
+    for (let i = 0; i < 5; i++) expect(sha(await readFile(path))).toBe(sha(v2));
+    const v3 = randomBytes(100 * KiB);
+    await publish(v3, 'm3');
+    await eventually('stat seeing v3', async () => statSync(path).size === v3.length, 300);
+    for (let i = 0; i < 5; i++) expect(sha(await readFile(path))).toBe(sha(v3));
+  });
+});
+
 describe('block cache', () => {
   test('caches capped far below the data size still return correct data', async () => {
     await using fx = await ChalkfsFixture.create();

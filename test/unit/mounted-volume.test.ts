@@ -471,6 +471,86 @@ describe('MountedVolume (read-only follower)', () => {
     cacheAgrees();
   });
 
+  it('shares only read-only handles of the version\'s own inode, and lets the attribute listener release idle shared handles', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await createCommitted(rw, '/f', 'v1');
+    expect(rw.shareable(rw.open('/f', O_RDONLY))).toBe(false);
+    const rewrite = async (content: string) => {
+      const fh = rw.open('/f', O_RDWR);
+      await rw.truncate('/f', 0);
+      await rw.write(fh, Buffer.from(content), 0);
+      rw.release(fh);
+      await rw.fsync('/f');
+    };
+
+    const ro = await mount('read-only');
+    // The FUSE layer's model: handles shared until the listener is called; those with no
+    // open left are released from inside it (fuse-mount.ts), the others when closed.
+    const shared = new Map<number, number>(); // fh -> opens the kernel holds
+    const retired = new Map<number, number>(); // no longer shared, still open
+    ro.onAttributesChanged(() => {
+      for (const [fh, opens] of [...shared]) {
+        shared.delete(fh);
+        if (opens === 0) ro.release(fh);
+        else retired.set(fh, opens);
+      }
+    });
+    const openShared = (): number => {
+      for (const [fh, opens] of shared) {
+        shared.set(fh, opens + 1);
+        return fh;
+      }
+      const fh = ro.open('/f', O_RDONLY);
+      if (ro.shareable(fh)) shared.set(fh, 1);
+      return fh;
+    };
+    const closeShared = (fh: number) => {
+      if (shared.has(fh)) return void shared.set(fh, shared.get(fh)! - 1);
+      const left = (retired.get(fh) ?? 1) - 1;
+      if (left > 0) return void retired.set(fh, left);
+      retired.delete(fh);
+      ro.release(fh);
+    };
+    const readVia = async (fh: number) => {
+      const out = Buffer.alloc(64);
+      return out.subarray(0, await ro.read(fh, out, 64, 0)).toString();
+    };
+
+    const a = openShared();
+    expect(shared.has(a)).toBe(true);
+    expect(openShared()).toBe(a);
+    closeShared(a);
+    closeShared(a);
+    expect(ro.status().openHandles).toBe(1); // idle, still shared
+
+    // A new version with no open held: the idle handle is released inside the listener
+    // and nothing stays pinned.
+    await rewrite('v2 longer');
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.status().openHandles).toBe(0);
+    expect(ro.getattr('/f').size).toBe(9);
+
+    // A new version while a shared open is held: that handle keeps v2 and pins the file;
+    // opens meanwhile get the pinned inode, which is never shared.
+    const held = openShared();
+    expect(await readVia(held)).toBe('v2 longer');
+    await rewrite('v3 is longer still');
+    expect(await ro.refresh()).toBe(true);
+    expect(retired.has(held)).toBe(true);
+    expect(await readVia(held)).toBe('v2 longer');
+    const during = openShared();
+    expect(ro.shareable(during)).toBe(false);
+    expect(await readVia(during)).toBe('v2 longer');
+    closeShared(during);
+    closeShared(held);
+    expect(ro.status().openHandles).toBe(0);
+    expect(ro.getattr('/f').size).toBe(18);
+    const after = openShared();
+    expect(ro.shareable(after)).toBe(true);
+    expect(await readVia(after)).toBe('v3 is longer still');
+  });
+
   it('does not adopt a version with a hot journal', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
