@@ -271,7 +271,7 @@ program
       logger.flush();
       if (opts.notifyParent) {
         notify({ type: 'error', message: (err as Error).message });
-        process.disconnect?.();
+        if (process.connected) process.disconnect?.();
         process.exitCode = 1;
         return;
       }
@@ -282,7 +282,7 @@ program
     }
     if (opts.notifyParent) {
       notify({ type: 'ready', record: running.record });
-      process.disconnect?.();
+      if (process.connected) process.disconnect?.();
     } else {
       process.stderr.write(`mounted ${volumeRef} at ${mountpoint} (${running.record.mode}); Ctrl-C to unmount\n`);
     }
@@ -315,7 +315,8 @@ async function mountInBackground(volumeRef: string, mountpoint: string, opts: Mo
     });
   });
   child.unref();
-  child.disconnect?.();
+  // The daemon disconnects right after its message; by now it may have (then this throws).
+  if (child.connected) child.disconnect();
   if (outcome.type !== 'ready') {
     if (child.exitCode === null && outcome.message?.includes('did not become ready')) child.kill('SIGKILL');
     throw new ChalkError('config', outcome.message ?? 'mount failed');
