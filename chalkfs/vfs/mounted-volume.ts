@@ -11,6 +11,7 @@ import { FileData, type PendingBlock } from './file-data.js';
 import { attributesOf, type Attributes } from './attributes.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
 import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js';
+import { SequentialReads } from './sequential-reads.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -54,8 +55,7 @@ interface Handle {
   ino: number;
   inode: FileInode;
   writable: boolean;
-  nextOffset: number;
-  sequentialReads: number;
+  reads: SequentialReads;
 }
 
 const O_ACCMODE = 3;
@@ -74,6 +74,9 @@ export const maxBlocksPerFile = 2 ** 22;
  * until a version names it, only gc's grace period (`--grace`, 1 h by default) spares it.
  */
 export const rebaseMaxAgeMs = 60_000;
+
+/** The kernel's readahead window on a mount (fuse/kernel-readahead.ts sets 4 MiB). */
+const sequentialWindowBytes = 4 * 1024 * 1024;
 
 /**
  * One mounted volume: the namespace of the version it serves, open handles, dirty data,
@@ -371,15 +374,9 @@ export class MountedVolume {
   async read(fh: number, target: Buffer, length: number, offset: number): Promise<number> {
     const handle = this.handle(fh);
     const count = await this.data.read(handle.ino, handle.inode, target, length, offset);
-    // Sequential by block, not by byte: the kernel's readahead reads arrive concurrently
-    // and slightly out of order, so exact offsets would rarely line up.
-    const block = Math.floor(offset / this.blockSizeBytes);
-    const lastBlock = Math.floor(handle.nextOffset / this.blockSizeBytes);
-    if (handle.nextOffset >= 0 && block >= lastBlock - 1 && block <= lastBlock + 1) handle.sequentialReads++;
-    else handle.sequentialReads = 0;
-    handle.nextOffset = offset + count;
-    if (handle.sequentialReads >= 2 && this.options.readaheadBlocks > 0 && count > 0) {
-      const nextBlock = Math.floor((offset + count) / this.blockSizeBytes) + 1;
+    if (handle.reads.observe(offset, count) && this.options.readaheadBlocks > 0) {
+      // The kernel's own readahead already asks for the block after the frontier.
+      const nextBlock = Math.floor(handle.reads.nextOffset / this.blockSizeBytes) + 1;
       this.data.prefetch(handle.inode, nextBlock, this.options.readaheadBlocks);
     }
     return count;
@@ -760,7 +757,7 @@ export class MountedVolume {
   private addHandle(ino: number, inode: FileInode, writable: boolean): number {
     const fh = this.nextFh++;
     if (this.nextFh > 0xfffffff0) this.nextFh = 1;
-    this.handles.set(fh, { ino, inode, writable, nextOffset: -1, sequentialReads: 0 });
+    this.handles.set(fh, { ino, inode, writable, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
     this.openCounts.set(ino, (this.openCounts.get(ino) ?? 0) + 1);
     return fh;
   }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { SequentialReads } from '../../chalkfs/vfs/sequential-reads.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+describe('SequentialReads', () => {
+  it('a SQLite point query (header page, root page, pages far apart) is never sequential', () => {
+    const reads = new SequentialReads(4 * MiB, 2 * MiB);
+    // Page 1 and the root page (page 2) with the kernel's initial readahead, then an
+    // interior and a leaf page tens of MiB away.
+    expect(reads.observe(0, 16 * KiB)).toBe(false);
+    expect(reads.observe(16 * KiB, 32 * KiB)).toBe(false);
+    expect(reads.observe(60 * MiB, 16 * KiB)).toBe(false);
+    expect(reads.observe(9 * MiB, 16 * KiB)).toBe(false);
+    expect(reads.observe(9 * MiB + 16 * KiB, 16 * KiB)).toBe(false);
+  });
+
+  it('a scan becomes sequential after the threshold, even with reads out of order inside the window', () => {
+    const reads = new SequentialReads(4 * MiB, 2 * MiB);
+    const chunk = 128 * KiB;
+    const seen: boolean[] = [];
+    // The kernel's readahead: 128 KiB reads, each group of four arriving in reverse order.
+    for (let group = 0; group < 8; group++) {
+      for (const i of [3, 2, 1, 0]) seen.push(reads.observe((group * 4 + i) * chunk, chunk));
+    }
+    // 2 MiB is 16 reads of 128 KiB: sequential from the 16th read on, never before.
+    expect(seen.indexOf(true)).toBe(15);
+    expect(seen.slice(15).every(Boolean)).toBe(true);
+    expect(reads.nextOffset).toBe(32 * chunk);
+  });
+
+  it('a jump outside the window starts a new run; end of file (0 bytes) prefetches nothing', () => {
+    const reads = new SequentialReads(4 * MiB, 1 * MiB);
+    for (let i = 0; i < 8; i++) reads.observe(i * 128 * KiB, 128 * KiB);
+    expect(reads.observe(1 * MiB, 128 * KiB)).toBe(true);
+    expect(reads.observe(100 * MiB, 128 * KiB)).toBe(false);
+    expect(reads.nextOffset).toBe(100 * MiB + 128 * KiB);
+    expect(reads.observe(100 * MiB + 128 * KiB, 0)).toBe(false);
+  });
+});
