@@ -136,9 +136,6 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       // is one version PUT instead of a 1 MiB block PUT and then the version PUT.
       maxPatchBytesPerBlock: Math.min(32 * 1024, config.blockSizeBytes / 4),
       patchBudgetBytes: 128 * 1024,
-      // Half the per-block limit: the whole block is uploaded in the background well
-      // before a commit would have to fold it (and every version carries fewer patches).
-      rebasePatchBytes: Math.min(32 * 1024, config.blockSizeBytes / 4) / 2,
       lease,
     });
   } catch (err) {

@@ -59,12 +59,6 @@ export class Metrics {
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
-  readonly blockRebases = new Counter({
-    name: 'chalkfs_block_rebases_total',
-    help: 'Patched blocks uploaded whole off the commit path (started) and named by a commit in place of their patches (applied)',
-    labelNames: ['event'] as const,
-    registers: [this.registry],
-  });
   readonly commits = new Histogram({
     name: 'chalkfs_commit_seconds',
     help: 'Version commits (fsync, close, periodic), by result',

@@ -16,22 +16,6 @@ interface DirtyBlock {
   written: ByteRange[];
 }
 
-/** Uploads a whole block to the store (content-addressed: `hash` names `data`). */
-export type BlockUploader = (hash: string, data: Buffer) => Promise<void>;
-
-/**
- * A patched block being replaced by an equal whole block (see startRebase): the base it
- * was captured over, what the seals since then changed, and, once uploaded, the new block.
- */
-interface Rebase {
-  inode: FileInode;
-  baseHash: string;
-  /** Ranges sealed into this block's patches since the capture. */
-  since: ByteRange[];
-  hash?: string;
-  uploadedAtMs?: number;
-}
-
 /**
  * File contents of one mount: committed blocks (by hash, through the block cache, with
  * any inline patches over them), dirty blocks written since the last commit (whole-block
@@ -43,8 +27,6 @@ export class FileData {
   private readonly dirty = new Map<number, Map<number, DirtyBlock>>();
   private readonly pending = new Map<string, Buffer>();
   private readonly loading = new Map<string, Promise<void>>();
-  /** By `${ino}:${index}`. */
-  private readonly rebases = new Map<string, Rebase>();
   private readonly zeroBlock: Buffer;
   dirtyBytes = 0;
 
@@ -168,13 +150,10 @@ export class FileData {
         if (valid === 0) continue;
         while (inode.blocks.length < index) inode.blocks.push(null);
         const patch = this.patchFor(inode, index, buffer, written, valid);
-        const rebase = this.rebases.get(rebaseKey(ino, index));
         if (patch) {
           (inode.patches ??= {})[index] = patch;
-          if (rebase) for (const r of written) rebase.since = addRange(rebase.since, r.start, r.end);
           continue;
         }
-        if (rebase) this.rebases.delete(rebaseKey(ino, index));
         if (inode.patches?.[index]) delete inode.patches[index];
         const content = buffer.subarray(0, valid);
         if (content.equals(this.zeroBlock.subarray(0, valid))) {
@@ -209,73 +188,6 @@ export class FileData {
     return encodeExtents(buffer, ranges);
   }
 
-  /**
-   * Starts replacing a committed, patched block with an equal whole block, off the commit
-   * path: its base with its patches is uploaded as a new block, and once that is done
-   * applyRebases points the block list at it, keeping as patches only what seals changed
-   * since. Without this, a block whose patches outgrow their limit is folded (uploaded
-   * whole) inside a commit, which then costs a block PUT on top of its version PUT.
-   * Errors are swallowed: a rebase is an optimization, and a failed one changes nothing.
-   */
-  startRebase(ino: number, inode: FileInode, index: number, upload: BlockUploader, clock: () => number): boolean {
-    const key = rebaseKey(ino, index);
-    const baseHash = inode.blocks[index];
-    const extents = inode.patches?.[index];
-    if (this.rebases.has(key) || !baseHash || !extents) return false;
-    const rebase: Rebase = { inode, baseHash, since: [] };
-    this.rebases.set(key, rebase);
-    const content = (async () => {
-      const base = await this.baseContent(inode, index);
-      return materialize(base, decodeExtents(extents, this.blockSizeBytes, `block ${index}`));
-    })();
-    content
-      .then(async (block) => {
-        const hash = blockHash(block);
-        await upload(hash, block);
-        await this.cache.add(hash, block);
-        rebase.hash = hash;
-        rebase.uploadedAtMs = clock();
-      })
-      .catch(() => {
-        if (this.rebases.get(key) === rebase) this.rebases.delete(key);
-      });
-    return true;
-  }
-
-  /**
-   * Points this inode's blocks at their uploaded rebases (content unchanged: the new block
-   * holds the old base with the patches of the capture, and the patches kept are what was
-   * sealed since). A rebase older than `maxAgeMs` is dropped instead: gc spares unnamed
-   * blocks only for its grace period. Returns how many blocks were rebased.
-   */
-  applyRebases(ino: number, inode: FileInode, nowMs: number, maxAgeMs: number): number {
-    let applied = 0;
-    for (const [key, rebase] of this.rebases) {
-      const index = rebaseIndex(key, ino);
-      if (index === undefined || rebase.hash === undefined) continue;
-      this.rebases.delete(key);
-      const extents = inode.patches?.[index];
-      if (rebase.inode !== inode || inode.blocks[index] !== rebase.baseHash || !extents) continue;
-      if (nowMs - rebase.uploadedAtMs! > maxAgeMs) continue;
-      inode.blocks[index] = rebase.hash;
-      if (rebase.since.length === 0) {
-        delete inode.patches![index];
-        if (Object.keys(inode.patches!).length === 0) delete inode.patches;
-      } else {
-        // The current patches cover every range sealed since the capture: take their bytes.
-        const current = materialize(null, decodeExtents(extents, this.blockSizeBytes, `block ${index}`));
-        inode.patches![index] = encodeExtents(current, rebase.since);
-      }
-      applied++;
-    }
-    return applied;
-  }
-
-  /** Inodes with a rebase under way or ready. */
-  rebasingInodes(): number[] {
-    return [...new Set([...this.rebases.keys()].map((key) => Number(key.split(':')[0])))];
-  }
-
   /** Every pending block, for a commit to retry uploads a failed commit left behind. */
   pendingBlocks(): PendingBlock[] {
     return [...this.pending].map(([hash, data]) => ({ hash, data }));
@@ -291,7 +203,6 @@ export class FileData {
 
   /** Forgets the dirty blocks of an inode nothing refers to any more. */
   discard(ino: number): void {
-    for (const key of [...this.rebases.keys()]) if (rebaseIndex(key, ino) !== undefined) this.rebases.delete(key);
     const dirty = this.dirty.get(ino);
     if (!dirty) return;
     this.dirtyBytes -= dirty.size * this.blockSizeBytes;
@@ -366,14 +277,6 @@ export class FileData {
     const extents = this.extentsOf(inode, index);
     return extents ? materialize(base, extents) : base;
   }
-}
-
-const rebaseKey = (ino: number, index: number) => `${ino}:${index}`;
-
-/** The block index of a rebase key if it belongs to `ino`. */
-function rebaseIndex(key: string, ino: number): number | undefined {
-  const [keyIno, index] = key.split(':');
-  return Number(keyIno) === ino ? Number(index) : undefined;
 }
 
 /** Forgets the patches of blocks from `index` on (the file no longer reaches them). */

@@ -42,12 +42,6 @@ export interface MountedVolumeOptions {
   maxPatchBytesPerBlock?: number;
   /** Patch bytes a version may carry before commits fold the largest back into blocks. */
   patchBudgetBytes?: number;
-  /**
-   * After a commit, a block whose patches reach this many bytes is uploaded whole in the
-   * background and named by a later commit in place of those patches (FileData.startRebase),
-   * so folds rarely land on a commit's path; 0 or unset disables.
-   */
-  rebasePatchBytes?: number;
   lease?: WriterLease;
 }
 
@@ -68,12 +62,6 @@ const NO_CHANGE_ID = 0xffffffff;
  * the daemon died (ENOTCONN). 2^22 blocks: 16 GiB with 4 KiB blocks, 4 TiB with 1 MiB.
  */
 export const maxBlocksPerFile = 2 ** 22;
-
-/**
- * A rebased block is named by a commit within this long of its upload, or not at all:
- * until a version names it, only gc's grace period (`--grace`, 1 h by default) spares it.
- */
-export const rebaseMaxAgeMs = 60_000;
 
 /** The kernel's readahead window on a mount (fuse/kernel-readahead.ts sets 4 MiB). */
 const sequentialWindowBytes = 4 * 1024 * 1024;
@@ -490,7 +478,6 @@ export class MountedVolume {
     const end = this.options.metrics?.commits.startTimer();
     const { repo, config } = this.options;
     await this.loadJournalHeaders();
-    this.applyRebases();
     const fold = this.blocksToFold();
     if (fold.length > 0) await Promise.all(fold.map(({ ino, index }) => this.data.fold(ino, this.ns.inodes.get(ino) as FileInode, index)));
 
@@ -549,7 +536,6 @@ export class MountedVolume {
     if (consistent) this.lastConsistentSeq = seq;
     this.rememberBlocks(record);
     for (const block of this.data.pendingBlocks()) await this.data.confirmUploaded(block.hash);
-    this.startRebases();
     end?.({ result: 'ok' });
     this.options.metrics?.versionSeq.set(seq);
     this.options.logger.debug({ seq, reason, consistent, blocks: uploads.length }, 'committed');
@@ -590,34 +576,6 @@ export class MountedVolume {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.uploadConcurrency, queue.length) }, worker));
-  }
-
-  /** Starts rebasing the blocks whose committed patches reached the threshold (rebasePatchBytes). */
-  private startRebases(): void {
-    const threshold = this.options.rebasePatchBytes ?? 0;
-    if (threshold <= 0 || this.fenced) return;
-    const { repo, config } = this.options;
-    const upload = (hash: string, data: Buffer) => repo.store.put(storeKeys.block(config.name, hash), data).then(() => undefined);
-    for (const [ino, inode] of this.ns.inodes) {
-      if (inode.type !== 'file' || !inode.patches) continue;
-      for (const [index, extents] of Object.entries(inode.patches)) {
-        if (extentBytes(extents) < threshold) continue;
-        if (this.data.startRebase(ino, inode, Number(index), upload, this.clock)) this.options.metrics?.blockRebases.inc({ event: 'started' });
-      }
-    }
-  }
-
-  /** Names uploaded rebases in place of their patches (before the fold budget is counted). */
-  private applyRebases(): void {
-    for (const ino of this.data.rebasingInodes()) {
-      const inode = this.ns.inodes.get(ino);
-      if (inode?.type !== 'file') continue;
-      const applied = this.data.applyRebases(ino, inode, this.clock(), rebaseMaxAgeMs);
-      if (applied > 0) {
-        this.changed = true;
-        this.options.metrics?.blockRebases.inc({ event: 'applied' }, applied);
-      }
-    }
   }
 
   /**

@@ -155,19 +155,15 @@ describe('FileData', () => {
   });
 
   it.each([
-    { patches: 'without patches', maxPatch: 0, rebases: false },
-    { patches: 'with patches of up to 6 bytes a block', maxPatch: 6, rebases: false },
-    { patches: 'with patches and rebases', maxPatch: 6, rebases: true },
-  ])('matches a plain Buffer under random writes, truncates, commits (confirmed or pending), folds and reads, $patches (model-based)', async ({ maxPatch, rebases }) => {
+    { patches: 'without patches', maxPatch: 0 },
+    { patches: 'with patches of up to 6 bytes a block', maxPatch: 6 },
+  ])('matches a plain Buffer under random writes, truncates, commits (confirmed or pending), folds and reads, $patches (model-based)', async ({ maxPatch }) => {
     type Op =
       | { kind: 'write'; offset: number; length: number; byte: number }
       | { kind: 'truncate'; size: number }
       | { kind: 'commit'; confirm: boolean }
       | { kind: 'fold'; index: number }
-      | { kind: 'read'; offset: number; length: number }
-      | { kind: 'rebase' }
-      | { kind: 'upload'; ok: boolean }
-      | { kind: 'wait'; ms: number };
+      | { kind: 'read'; offset: number; length: number };
     const op = fc.oneof(
       fc.record({ kind: fc.constant('write' as const), offset: fc.nat(6 * bs), length: fc.integer({ min: 1, max: 3 * bs }), byte: fc.integer({ min: 0, max: 255 }) }),
       // Small writes: the ones that become patches.
@@ -176,39 +172,10 @@ describe('FileData', () => {
       fc.record({ kind: fc.constant('commit' as const), confirm: fc.boolean() }),
       fc.record({ kind: fc.constant('fold' as const), index: fc.nat(7) }),
       fc.record({ kind: fc.constant('read' as const), offset: fc.nat(8 * bs), length: fc.integer({ min: 1, max: 4 * bs }) }),
-      ...(rebases
-        ? [
-            fc.record({ kind: fc.constant('rebase' as const) }),
-            fc.record({ kind: fc.constant('rebase' as const) }),
-            fc.record({ kind: fc.constant('upload' as const), ok: fc.boolean() }),
-            fc.record({ kind: fc.constant('upload' as const), ok: fc.constant(true) }),
-            fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(1_000, 100_000) }),
-          ]
-        : []),
     );
-    let rebasesApplied = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: rebases ? 20 : 0, maxLength: 40, size: rebases ? 'large' : undefined }), async (ops: Op[]) => {
-        const { data, inode, commit: seal, readElsewhere, stored } = setup(bs, maxPatch);
-        // Rebase uploads wait for an 'upload' op (in order), as a slow store would make them.
-        const uploads: { finish: (ok: boolean) => void }[] = [];
-        const upload = (hash: string, block: Buffer) =>
-          new Promise<void>((resolve, reject) =>
-            uploads.push({
-              finish: (ok) => {
-                if (!ok) return reject(new Error('injected upload failure'));
-                stored.set(hash, Buffer.from(block));
-                resolve();
-              },
-            }),
-          );
-        let nowMs = 0;
-        const maxAgeMs = 60_000;
-        const commit = async (ino = 1, node = inode, confirm = true) => {
-          if (rebases) rebasesApplied += data.applyRebases(ino, node, nowMs, maxAgeMs);
-          return seal(ino, node, confirm);
-        };
-        const settle = () => new Promise((r) => setImmediate(r));
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops: Op[]) => {
+        const { data, inode, commit, readElsewhere } = setup(bs, maxPatch);
         let model = Buffer.alloc(0);
         for (const o of ops) {
           if (o.kind === 'write') {
@@ -226,16 +193,6 @@ describe('FileData', () => {
             if (!elsewhere.equals(model)) throw new Error('another mount reading the sealed inode differs from the model');
           } else if (o.kind === 'fold') {
             await data.fold(1, inode, o.index);
-          } else if (o.kind === 'rebase') {
-            // As after a commit: every patched block (a threshold of 0 bytes).
-            for (const index of Object.keys(inode.patches ?? {})) data.startRebase(1, inode, Number(index), upload, () => nowMs);
-            await settle();
-          } else if (o.kind === 'upload') {
-            uploads.shift()?.finish(o.ok);
-            await settle();
-            await settle();
-          } else if (o.kind === 'wait') {
-            nowMs += o.ms;
           } else {
             const target = Buffer.alloc(o.length, 0xee);
             const n = await data.read(1, inode, target, o.length, o.offset);
@@ -256,9 +213,7 @@ describe('FileData', () => {
           if (extentBytes(extents) > maxPatch) throw new Error(`patch of block ${index} is over the limit`);
         }
       }),
-      { numRuns: rebases ? 1500 : 300 },
+      { numRuns: 300 },
     );
-    // The runs must have exercised what they claim to.
-    if (rebases) expect(rebasesApplied).toBeGreaterThan(20);
   });
 });

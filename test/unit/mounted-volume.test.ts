@@ -49,7 +49,7 @@ afterEach(async () => {
   for (const v of open.splice(0)) await v.close().catch(() => undefined);
 });
 
-async function newVolume(patching: { maxPatchBytesPerBlock: number; patchBudgetBytes: number; rebasePatchBytes?: number } = { maxPatchBytesPerBlock: 0, patchBudgetBytes: 0 }) {
+async function newVolume(patching: { maxPatchBytesPerBlock: number; patchBudgetBytes: number } = { maxPatchBytesPerBlock: 0, patchBudgetBytes: 0 }) {
   const memory = new MemoryObjectStore();
   const store = new FlakyStore(memory);
   const repo = new VolumeRepository(store);
@@ -346,45 +346,6 @@ describe('MountedVolume (block patches)', () => {
     expect(patchBytes).toBeLessThanOrEqual(750 + 1024);
     expect(blockKeys(memory).length).toBeGreaterThan(4);
     expect(await readFile(await mount('read-only'), '/db')).toEqual(expected);
-    rw.release(fh);
-  });
-
-  it('a block whose patches reach the rebase threshold is uploaded whole after its commit; the next commit names it, is one version PUT, and keeps only the newer change as a patch', async () => {
-    const { repo, memory, mount } = await newVolume({ maxPatchBytesPerBlock: 1024, patchBudgetBytes: 8192, rebasePatchBytes: 512 });
-    const rw = await mount('read-write');
-    const fh = rw.create('/db', 0o644);
-    const expected = Buffer.alloc(2 * bs, 0x11);
-    await rw.write(fh, expected, 0);
-    await rw.fsync('/db');
-    const patchesOf = async () => (Namespace.fromRecord(await repo.readVersion('vol', rw.versionSeq)).resolve('/db').inode as FileInode);
-    const change = async (offset: number, length: number, byte: number) => {
-      const bytes = Buffer.alloc(length, byte);
-      await rw.write(fh, bytes, offset);
-      bytes.copy(expected, offset);
-      await rw.fsync('/db');
-    };
-
-    // 600 bytes over block 1: a patch, past the rebase threshold.
-    const blocksBefore = blockKeys(memory).length;
-    await change(bs + 10, 600, 0x22);
-    const patched = await patchesOf();
-    expect(extentBytes(patched.patches![1]!)).toBe(600);
-    const baseOfBlock1 = patched.blocks[1];
-    // The whole block (base + patch) is uploaded off the commit path (the commit itself
-    // uploaded no block).
-    for (let i = 0; i < 100 && blockKeys(memory).length === blocksBefore; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(blockKeys(memory).length).toBe(blocksBefore + 1);
-
-    // The next commit: one new object (its version); block 1 is the rebased block, and
-    // its patch holds only this commit's 20 bytes.
-    const objectsBefore = memory.objects.size;
-    await change(bs + 1000, 20, 0x33);
-    expect(memory.objects.size).toBe(objectsBefore + 1);
-    const rebased = await patchesOf();
-    expect(rebased.blocks[1]).not.toBe(baseOfBlock1);
-    expect(extentBytes(rebased.patches![1]!)).toBe(20);
-    expect(await readFile(await mount('read-only'), '/db')).toEqual(expected);
-    expect(await readFile(rw, '/db')).toEqual(expected);
     rw.release(fh);
   });
 
