@@ -95,10 +95,14 @@ export class BlockCache {
     await this.diskWrites.idle();
   }
 
-  /** Adds a block this mount just wrote (already hashed by the caller). */
-  async add(hash: string, data: Buffer): Promise<void> {
+  /**
+   * Adds a block this mount just wrote (already hashed by the caller, and in the store).
+   * The disk tier gets it in the background, like a fetched block: a commit never waits
+   * for the cache disk (a read that misses memory meanwhile reads the store).
+   */
+  add(hash: string, data: Buffer): void {
     this.memory.set(hash, data);
-    await this.disk?.put(hash, data);
+    this.writeToDisk(hash, data);
     this.updateGauges();
   }
 

@@ -194,10 +194,10 @@ export class FileData {
   }
 
   /** The store has the block: later reads go through the cache. */
-  async confirmUploaded(hash: string): Promise<void> {
+  confirmUploaded(hash: string): void {
     const data = this.pending.get(hash);
     if (!data) return;
-    await this.cache.add(hash, data);
+    this.cache.add(hash, data);
     this.pending.delete(hash);
   }
 

@@ -535,7 +535,7 @@ export class MountedVolume {
     this.seq = seq;
     if (consistent) this.lastConsistentSeq = seq;
     this.rememberBlocks(record);
-    for (const block of this.data.pendingBlocks()) await this.data.confirmUploaded(block.hash);
+    for (const block of this.data.pendingBlocks()) this.data.confirmUploaded(block.hash);
     end?.({ result: 'ok' });
     this.options.metrics?.versionSeq.set(seq);
     this.options.logger.debug({ seq, reason, consistent, blocks: uploads.length }, 'committed');
