@@ -15,6 +15,8 @@ declare module 'fuse-native' {
     invalidateRootEntries(names: string[]): void;
     /** Patched in: getattrs the C cache answered since mount. */
     attrCacheHits(): number;
+    /** Patched in: with attrCache and without shareOpens, caches `path`'s answer after a change (dropping all others). */
+    putCachedAttr(path: string, stat: Record<string, number>): void;
     /** Patched in: read-only opens answered in C with a shared handle since mount. */
     openShareHits(): number;
   }

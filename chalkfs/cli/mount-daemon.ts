@@ -150,9 +150,10 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   // kernel asks again for files held open), missing names 1 s (SQLite's hot-journal
   // probes), and auto_cache drops cached pages at open when mtime or size changed.
   // MountedVolume.open serves the version the kernel's attributes came from. Lookups and
-  // getattrs are answered from fuse-native's C cache, emptied at the same moments. A
-  // writer's and a pinned mount's files change only through this kernel: cache freely.
-  // docs/CONSISTENCY.md has the argument.
+  // getattrs are answered from fuse-native's C cache, emptied at the same moments, and
+  // read-only opens too (a shared handle). A writer's and a pinned mount's files change
+  // only through this kernel: cache freely (a writer's C cache takes each changed path's
+  // new answer as the change is made). docs/CONSISTENCY.md has the argument.
   const follows = mode === 'read-only';
   const fuse = new FuseMount({
     mountpoint,
@@ -164,7 +165,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     entryTimeoutS: 30,
     negativeTimeoutS: follows ? 1 : 30,
     pageCache: follows ? 'auto' : 'keep',
-    cacheAttributes: follows,
+    cacheAttributes: true,
     invalidateNames: follows,
     shareOpens: follows,
     writable: mode === 'read-write',

@@ -21,8 +21,9 @@ export interface FuseMountOptions {
   writable: boolean;
   /**
    * Answer repeated getattrs from fuse-native's C cache (patches/fuse-native+2.2.6.patch)
-   * until the volume says an answer may have changed. Saves a trip into JavaScript per
-   * kernel lookup or getattr (read-only mounts, whose kernel caches are short or revoked).
+   * until an answer may have changed: the volume says so (read-only mounts: a new version,
+   * a pin), or this mount changed a file (read-write: the new answer replaces the old).
+   * Saves a trip into JavaScript per kernel lookup or getattr.
    */
   cacheAttributes: boolean;
   /**
@@ -72,6 +73,19 @@ export class FuseMount {
   constructor(private readonly options: FuseMountOptions) {
     const v = options.volume;
     const run = this.run.bind(this);
+    // A read-write mount's answers change with every write: with cacheAttributes, each
+    // change puts the changed path's new answer into the C cache (and drops every other
+    // cached answer) before the reply reaches the kernel; a change to several paths, or
+    // a failed one, only drops them. Read-only and pinned mounts change only as the
+    // volume says (onAttributesChanged below).
+    const pushing = options.cacheAttributes && options.writable;
+    const after = (path: string | undefined, cb: Callback): Callback =>
+      pushing
+        ? (err, ...rest) => {
+            this.cacheAfterChange(err >= 0 ? path : undefined);
+            cb(err, ...rest);
+          }
+        : cb;
     const ops = {
       getattr: (path: string, cb: Callback) => run('getattr', path, cb, () => toStat(v.getattr(path))),
       readdir: (path: string, cb: Callback) => run('readdir', path, cb, () => v.readdir(path)),
@@ -81,28 +95,28 @@ export class FuseMount {
       // the path with this handle (see shareOpens below).
       open: (path: string, flags: number, cb: Callback) =>
         run('open', path, (err, fh) => cb(err, fh, err === 0 && options.shareOpens && v.shareable(fh as number)), () => v.open(path, flags)),
-      create: (path: string, mode: number, cb: Callback) => run('create', path, cb, () => v.create(path, mode)),
+      create: (path: string, mode: number, cb: Callback) => run('create', path, after(path, cb), () => v.create(path, mode)),
       read: (path: string, fh: number, buf: Buffer, len: number, offset: number, cb: Callback) =>
         this.runCount('read', path, cb, () => v.read(fh, buf, len, offset)),
       // FUSE reuses `buf` once the callback runs or the op yields: copy it first.
       write: (path: string, fh: number, buf: Buffer, len: number, offset: number, cb: Callback) => {
         const data = Buffer.from(buf.subarray(0, len));
-        this.runCount('write', path, cb, () => v.write(fh, data, offset));
+        this.runCount('write', path, after(path, cb), () => v.write(fh, data, offset));
       },
       flush: (path: string, fh: number, cb: Callback) => run('flush', path, cb, () => v.flush(fh, path)),
       release: (path: string, fh: number, cb: Callback) => run('release', path, cb, () => v.release(fh)),
       fsync: (path: string, _datasync: boolean, _fh: number, cb: Callback) => run('fsync', path, cb, () => v.fsync(path)),
       fsyncdir: (path: string, _datasync: boolean, _fh: number, cb: Callback) => run('fsyncdir', path, cb, () => v.fsync(path)),
-      truncate: (path: string, size: number, cb: Callback) => run('truncate', path, cb, () => v.truncate(path, size)),
-      ftruncate: (path: string, fh: number, size: number, cb: Callback) => run('ftruncate', path, cb, () => v.ftruncate(fh, size)),
-      unlink: (path: string, cb: Callback) => run('unlink', path, cb, () => v.unlink(path)),
-      rename: (from: string, to: string, cb: Callback) => run('rename', from, cb, () => v.rename(from, to)),
-      mkdir: (path: string, mode: number, cb: Callback) => run('mkdir', path, cb, () => v.mkdir(path, mode)),
-      rmdir: (path: string, cb: Callback) => run('rmdir', path, cb, () => v.rmdir(path)),
-      symlink: (target: string, path: string, cb: Callback) => run('symlink', path, cb, () => v.symlink(target, path)),
-      chmod: (path: string, mode: number, cb: Callback) => run('chmod', path, cb, () => v.chmod(path, mode)),
-      chown: (path: string, uid: number, gid: number, cb: Callback) => run('chown', path, cb, () => v.chown(path, uid, gid)),
-      utimens: (path: string, atime: number, mtime: number, cb: Callback) => run('utimens', path, cb, () => v.utimens(path, atime, mtime)),
+      truncate: (path: string, size: number, cb: Callback) => run('truncate', path, after(path, cb), () => v.truncate(path, size)),
+      ftruncate: (path: string, fh: number, size: number, cb: Callback) => run('ftruncate', path, after(path, cb), () => v.ftruncate(fh, size)),
+      unlink: (path: string, cb: Callback) => run('unlink', path, after(undefined, cb), () => v.unlink(path)),
+      rename: (from: string, to: string, cb: Callback) => run('rename', from, after(undefined, cb), () => v.rename(from, to)),
+      mkdir: (path: string, mode: number, cb: Callback) => run('mkdir', path, after(path, cb), () => v.mkdir(path, mode)),
+      rmdir: (path: string, cb: Callback) => run('rmdir', path, after(undefined, cb), () => v.rmdir(path)),
+      symlink: (target: string, path: string, cb: Callback) => run('symlink', path, after(path, cb), () => v.symlink(target, path)),
+      chmod: (path: string, mode: number, cb: Callback) => run('chmod', path, after(path, cb), () => v.chmod(path, mode)),
+      chown: (path: string, uid: number, gid: number, cb: Callback) => run('chown', path, after(path, cb), () => v.chown(path, uid, gid)),
+      utimens: (path: string, atime: number, mtime: number, cb: Callback) => run('utimens', path, after(path, cb), () => v.utimens(path, atime, mtime)),
     };
     // flush commits only on read-write mounts; elsewhere leaving it unregistered saves a
     // trip into JavaScript on every close(2) (about 50 us, see docs/BENCHMARKS.md).
@@ -160,6 +174,18 @@ export class FuseMount {
       const names = new Set([...before, ...rootNames(this.options.volume)]);
       this.fuse.invalidateRootEntries([...names]);
     });
+  }
+
+  /** See `pushing` in the constructor. */
+  private cacheAfterChange(path: string | undefined): void {
+    let stat: Record<string, number> | undefined;
+    try {
+      if (path !== undefined) stat = toStat(this.options.volume.getattr(path));
+    } catch {
+      stat = undefined;
+    }
+    if (stat && path !== undefined) this.fuse.putCachedAttr(path, stat);
+    else this.fuse.invalidateAttrCache();
   }
 
   mount(): Promise<void> {

@@ -265,6 +265,49 @@ describe('two mounts of one volume: read-only opens answered in fuse-native', ()
   });
 });
 
+describe('a writer\'s attributes cached in fuse-native', () => {
+  test('after each write, truncate, chmod or rename, stat sees the change at once; the answers come from C, not JavaScript', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('wattrs');
+    const writer = await fx.mount('wattrs', { extraArgs: ['--commit-ms', '3600000'] });
+    const path = join(writer.dir, 'data.bin');
+    const jsGetattrs = () => metricValue(writer, /^chalkfs_fuse_op_seconds_count\{.*op="getattr".*result="ok".*\}$/);
+    const cGetattrs = () => metricValue(writer, /^chalkfs_fuse_native_cache_hits_total\{op="getattr"\}$/);
+
+    const fh = await open(path, 'w+');
+    try {
+      const jsBefore = await jsGetattrs();
+      const cBefore = await cGetattrs();
+      let size = 0;
+      for (let i = 0; i < 30; i++) {
+        const chunk = randomBytes(1000 + i);
+        await fh.write(chunk, 0, chunk.length, size);
+        size += chunk.length;
+        // Through the handle (fstat) and by path (stat): both see the write.
+        expect((await fh.stat()).size).toBe(size);
+        expect(statSync(path).size).toBe(size);
+      }
+      await fh.truncate(1234);
+      expect(statSync(path).size).toBe(1234);
+      await fh.chmod(0o600);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      // Getattrs after the writer's own changes were answered in C (the kernel asks for
+      // attributes again after every write).
+      expect((await cGetattrs()) - cBefore).toBeGreaterThanOrEqual(20);
+      expect((await jsGetattrs()) - jsBefore).toBeLessThan(20);
+    } finally {
+      await fh.close();
+    }
+    await writeFile(join(writer.dir, 'other'), 'x');
+    const { rename } = await import('node:fs/promises');
+    await rename(path, join(writer.dir, 'renamed.bin'));
+    expect(existsSync(path)).toBe(false);
+    expect(statSync(join(writer.dir, 'renamed.bin')).size).toBe(1234);
+    await rename(join(writer.dir, 'other'), join(writer.dir, 'renamed.bin'));
+    expect(statSync(join(writer.dir, 'renamed.bin')).size).toBe(1);
+  });
+});
+
 describe('block cache', () => {
   test('caches capped far below the data size still return correct data', async () => {
     await using fx = await ChalkfsFixture.create();
