@@ -713,8 +713,11 @@ export class MountedVolume {
   }
 
   private addHandle(ino: number, inode: FileInode, writable: boolean): number {
-    const fh = this.nextFh++;
-    if (this.nextFh > 0xfffffff0) this.nextFh = 1;
+    // After wrapping around, skip numbers still in use: a shared handle (fuse-mount.ts)
+    // can outlive billions of other opens.
+    while (this.handles.has(this.nextFh)) this.nextFh = this.nextFh >= 0xfffffff0 ? 1 : this.nextFh + 1;
+    const fh = this.nextFh;
+    this.nextFh = fh >= 0xfffffff0 ? 1 : fh + 1;
     this.handles.set(fh, { ino, inode, writable, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
     this.openCounts.set(ino, (this.openCounts.get(ino) ?? 0) + 1);
     return fh;

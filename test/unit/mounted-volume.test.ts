@@ -551,6 +551,19 @@ describe('MountedVolume (read-only follower)', () => {
     expect(await readVia(after)).toBe('v3 is longer still');
   });
 
+  it('handle numbers wrap around without reusing one still open', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await createCommitted(rw, '/f', 'x');
+    const ro = await mount('read-only');
+    const first = ro.open('/f', O_RDONLY);
+    (ro as unknown as { nextFh: number }).nextFh = 0xfffffff0;
+    expect(ro.open('/f', O_RDONLY)).toBe(0xfffffff0);
+    const wrapped = ro.open('/f', O_RDONLY);
+    expect(wrapped).not.toBe(first);
+    expect(wrapped).toBe(first + 1);
+  });
+
   it('does not adopt a version with a hot journal', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
