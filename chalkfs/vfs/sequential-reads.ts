@@ -2,35 +2,42 @@
  * Tells a sequential reader (a SQLite full scan, a copy) from a random one, per open
  * handle, so that only the first gets blocks prefetched. The kernel's readahead sends a
  * sequential reader's reads concurrently and slightly out of order (anywhere inside its
- * readahead window), so reads count as a run when they land within `windowBytes` of the
- * furthest byte read so far; a run is sequential once it has read `thresholdBytes`. A
- * point query reads a handful of pages, some of them close together (SQLite's header
+ * readahead window), so reads count as one run when they land within `windowBytes` of the
+ * furthest byte that run has read; a run is sequential once it has read `thresholdBytes`.
+ * A point query reads a handful of pages, some of them close together (SQLite's header
  * page and the B-tree root): well under the threshold, so it prefetches nothing.
+ *
+ * Several runs are followed at once (up to `maxRuns`, the least recently extended one
+ * replaced first): a read-only handle may be shared by every process of the host that
+ * opens the file (fuse-mount.ts), and two scans of one file must not break each other's run.
  */
 export class SequentialReads {
-  private frontier = -1;
-  private runBytes = 0;
+  private runs: { frontier: number; bytes: number }[] = [];
+  private last: { frontier: number; bytes: number } | undefined;
 
   constructor(
     private readonly windowBytes: number,
     private readonly thresholdBytes: number,
+    private readonly maxRuns = 4,
   ) {}
 
-  /** Records a read of `count` bytes at `offset`; true when the handle reads sequentially. */
+  /** Records a read of `count` bytes at `offset`; true when it continues a sequential run. */
   observe(offset: number, count: number): boolean {
-    const near = this.frontier >= 0 && offset >= this.frontier - this.windowBytes && offset <= this.frontier + this.windowBytes;
-    if (near) {
-      this.runBytes += count;
-      this.frontier = Math.max(this.frontier, offset + count);
+    let run = this.runs.find((r) => offset >= r.frontier - this.windowBytes && offset <= r.frontier + this.windowBytes);
+    if (run) {
+      run.bytes += count;
+      run.frontier = Math.max(run.frontier, offset + count);
+      this.runs = [run, ...this.runs.filter((r) => r !== run)];
     } else {
-      this.runBytes = count;
-      this.frontier = offset + count;
+      run = { frontier: offset + count, bytes: count };
+      this.runs = [run, ...this.runs].slice(0, this.maxRuns);
     }
-    return count > 0 && this.runBytes >= this.thresholdBytes;
+    this.last = run;
+    return count > 0 && run.bytes >= this.thresholdBytes;
   }
 
-  /** Where the run has read up to (the next byte a sequential reader asks for). */
+  /** Where the run the last read belonged to has read up to (the next byte it will ask for). */
   get nextOffset(): number {
-    return this.frontier;
+    return this.last?.frontier ?? -1;
   }
 }

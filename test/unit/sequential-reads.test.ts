@@ -30,6 +30,28 @@ describe('SequentialReads', () => {
     expect(reads.nextOffset).toBe(32 * chunk);
   });
 
+  it('two scans of one file through one shared handle keep their own runs; a fifth stream evicts the oldest', () => {
+    const reads = new SequentialReads(4 * MiB, 1 * MiB);
+    const chunk = 128 * KiB;
+    let a = 0;
+    let b = 50 * MiB;
+    const seenA: boolean[] = [];
+    const seenB: boolean[] = [];
+    for (let i = 0; i < 12; i++) {
+      seenA.push(reads.observe(a, chunk));
+      a += chunk;
+      seenB.push(reads.observe(b, chunk));
+      b += chunk;
+    }
+    // 1 MiB is 8 reads of 128 KiB: each scan is sequential from its 8th read on.
+    expect(seenA.indexOf(true)).toBe(7);
+    expect(seenB.indexOf(true)).toBe(7);
+    expect(reads.nextOffset).toBe(b);
+    // Four other far-apart reads push both scans' runs out (four runs at most).
+    for (const at of [200, 300, 400, 500]) reads.observe(at * MiB, 4 * KiB);
+    expect(reads.observe(a, chunk)).toBe(false);
+  });
+
   it('a jump outside the window starts a new run; end of file (0 bytes) prefetches nothing', () => {
     const reads = new SequentialReads(4 * MiB, 1 * MiB);
     for (let i = 0; i < 8; i++) reads.observe(i * 128 * KiB, 128 * KiB);
