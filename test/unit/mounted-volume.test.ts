@@ -107,6 +107,15 @@ async function createCommitted(rw: MountedVolume, path: string, content: string)
   await rw.fsync(path);
 }
 
+/** Replaces a committed file's content and commits it (open, truncate, write, close, fsync). */
+async function rewriteCommitted(rw: MountedVolume, path: string, content: string): Promise<void> {
+  const fh = rw.open(path, O_RDWR);
+  await rw.truncate(path, 0);
+  await rw.write(fh, Buffer.from(content), 0);
+  rw.release(fh);
+  await rw.fsync(path);
+}
+
 function versionKeys(memory: MemoryObjectStore): string[] {
   return [...memory.objects.keys()].filter((k) => k.startsWith(storeKeys.versionsPrefix('vol'))).sort();
 }
@@ -414,13 +423,7 @@ describe('MountedVolume (read-only follower)', () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
     rw.release(rw.create('/f', 0o644));
-    const publish = async (content: string) => {
-      const fh = rw.open('/f', O_RDWR);
-      await rw.truncate('/f', 0);
-      await rw.write(fh, Buffer.from(content), 0);
-      rw.release(fh);
-      await rw.fsync('/f');
-    };
+    const publish = (content: string) => rewriteCommitted(rw, '/f', content);
     await publish('v1');
     const ro = await mount('read-only');
 
@@ -476,13 +479,7 @@ describe('MountedVolume (read-only follower)', () => {
     const rw = await mount('read-write');
     await createCommitted(rw, '/f', 'v1');
     expect(rw.shareable(rw.open('/f', O_RDONLY))).toBe(false);
-    const rewrite = async (content: string) => {
-      const fh = rw.open('/f', O_RDWR);
-      await rw.truncate('/f', 0);
-      await rw.write(fh, Buffer.from(content), 0);
-      rw.release(fh);
-      await rw.fsync('/f');
-    };
+    const rewrite = (content: string) => rewriteCommitted(rw, '/f', content);
 
     const ro = await mount('read-only');
     // The FUSE layer's model: handles shared until the listener is called; those with no
