@@ -75,6 +75,8 @@ export class DiskBlockCache {
         this.madeDirs.add(sub);
       }
       await writeFile(tmp, data);
+      // Room first, then the block: the cap holds at every moment, not just between puts.
+      await this.evict(this.capacityBytes - data.length);
       await rename(tmp, path);
     } catch (err) {
       // A full or failing cache disk degrades to a smaller cache, never to an error.
@@ -103,8 +105,8 @@ export class DiskBlockCache {
     this.totalBytes -= size;
   }
 
-  private async evict(): Promise<void> {
-    while (this.totalBytes > this.capacityBytes) {
+  private async evict(limitBytes = this.capacityBytes): Promise<void> {
+    while (this.totalBytes > limitBytes) {
       const oldest = this.index.keys().next().value as string | undefined;
       if (oldest === undefined) break;
       this.forget(oldest);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,12 +189,21 @@ describe('DiskBlockCache', () => {
     const dir = await tempDir();
     const [a, b, c] = [1, 2, 3].map((n) => block(n, 100));
     let evictions = 0;
-    const disk = await DiskBlockCache.open(dir, 250, logger, { onEvict: () => evictions++ });
+    // Room is made before a block lands: when b is evicted, c is not in place yet (the cap
+    // holds at every moment, for anyone looking at the directory meanwhile).
+    let cInPlaceAtEviction: boolean | undefined;
+    const disk: DiskBlockCache = await DiskBlockCache.open(dir, 250, logger, {
+      onEvict: () => {
+        evictions++;
+        cInPlaceAtEviction = existsSync(disk.pathOf(c!.hash));
+      },
+    });
     await disk.put(a!.hash, a!.data);
     await disk.put(b!.hash, b!.data);
     expect(await disk.get(a!.hash)).toEqual(a!.data); // a is now the most recent
     await disk.put(c!.hash, c!.data);
     expect(evictions).toBe(1);
+    expect(cInPlaceAtEviction).toBe(false);
     expect(disk.sizeBytes).toBe(200);
     expect(await disk.get(b!.hash)).toBeUndefined();
     expect(await disk.get(a!.hash)).toEqual(a!.data);
