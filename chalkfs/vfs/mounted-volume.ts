@@ -266,11 +266,35 @@ export class MountedVolume {
 
 
 
-  rename(from: string, to: string): void {
+  /**
+   * A journal renamed to a name that is not a journal is deleted as far as SQLite can
+   * tell, so it is a commit point like unlinkJournal. This is not hypothetical: libfuse 2
+   * turns an unlink of a file it still counts as open into a rename to `.fuse_hidden…`,
+   * and SQLite's DELETE-mode commit (close the journal, then unlink it) can get there
+   * before the kernel's release of the journal has been processed.
+   */
+  rename(from: string, to: string): Promise<void> | void {
     this.assertWritable();
+    if (from.endsWith('-journal') && !to.endsWith('-journal')) return this.renameJournalAway(from, to);
     const replaced = this.ns.rename(from, to, this.clock());
     if (replaced !== undefined && !this.openCounts.has(replaced)) this.data.discard(replaced);
     this.changed = true;
+  }
+
+  /** See rename: commits before returning; a failed commit puts both names back. */
+  private async renameJournalAway(from: string, to: string): Promise<void> {
+    const existing = this.ns.tryResolve(to);
+    const target = existing && { ...this.ns.parentOf(to), ...existing };
+    const replaced = this.ns.rename(from, to, this.clock());
+    this.changed = true;
+    try {
+      await this.commit('journal-deleted');
+    } catch (err) {
+      this.ns.rename(to, from, this.clock());
+      if (target) this.ns.restore(target.parentIno, target.name, target.ino, target.inode);
+      throw err;
+    }
+    if (replaced !== undefined && !this.openCounts.has(replaced)) this.data.discard(replaced);
   }
 
   chmod(path: string, mode: number): void {

@@ -274,6 +274,37 @@ describe('filesystem operations through a chalkfs mount', () => {
     expect((await stat(p('f'))).mtime.toISOString()).toBe(mtime.toISOString());
   });
 
+  test('unlinking a journal that is still open (libfuse hides it as .fuse_hidden…) commits before unlink returns', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('hidden');
+    const m = await fx.mount('hidden', { extraArgs: ['--commit-ms', '3600000', '--log-level', 'debug'] });
+    const journal = join(m.dir, 'db-journal');
+    // SQLite's DELETE-mode commit: write the journal (hot), close it, unlink it. A second
+    // descriptor held open makes libfuse hide the file instead of unlinking it, as it does
+    // whenever the kernel's release of the closed one has not been processed yet.
+    const held = await open(journal, 'w');
+    try {
+      const fh = await open(journal, 'r+');
+      await fh.write(Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 1, 2, 3, 4]), 0, 12, 0);
+      await fh.sync(); // deferred: the journal is hot
+      await fh.close(); // deferred too
+      const before = await volumeInfo(fx, 'hidden');
+      await unlink(journal);
+      // The deletion's own commit ("journal-deleted"), which unlink waits for. Without it
+      // only the release of the closed descriptor commits, a moment later and through
+      // close's path ("close"): a COMMIT acknowledged in between could be lost to a crash.
+      // (The log is written asynchronously: allow the line a moment to reach the file.)
+      const journalCommitLogged = async () => (await m.log()).split('\n').some((l) => l.includes('"msg":"committed"') && l.includes('"reason":"journal-deleted"'));
+      for (let i = 0; i < 20 && !(await journalCommitLogged()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await journalCommitLogged()).toBe(true);
+      const after = await volumeInfo(fx, 'hidden');
+      expect(after.latestSeq).toBeGreaterThan(before.latestSeq);
+      expect((await readdir(m.dir)).filter((n) => n.endsWith('-journal'))).toEqual([]);
+    } finally {
+      await held.close();
+    }
+  });
+
   test('fsync and fdatasync return only once the data is in the store', async () => {
     await using fx = await ChalkfsFixture.create();
     await fx.createVolume('sync');

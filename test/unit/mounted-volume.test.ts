@@ -386,6 +386,41 @@ describe('MountedVolume (journal deletion)', () => {
   });
 });
 
+describe('MountedVolume (journal renamed away)', () => {
+  it('renaming a journal to a non-journal name (libfuse\'s .fuse_hidden) commits before returning; a failed commit puts both names back', async () => {
+    const { store, memory, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const header = Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 7, 7, 7]);
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, header, 0);
+    await rw.commit('test');
+    const versionsBefore = versionKeys(memory).length;
+
+    // Failing: nothing moved, the journal is still there with its content.
+    await createCommitted(rw, '/.fuse_hidden0000000100000001', 'in the way');
+    store.failPuts = true;
+    expect(await kindOf(() => rw.rename('/db-journal', '/.fuse_hidden0000000100000001'))).toBe('io');
+    store.failPuts = false;
+    expect(await readFile(rw, '/db-journal')).toEqual(header);
+    expect((await readFile(rw, '/.fuse_hidden0000000100000001')).toString()).toBe('in the way');
+
+    // Succeeding: a new version, without the journal, is durable when rename returns.
+    const committedBefore = versionKeys(memory).length;
+    await rw.rename('/db-journal', '/.fuse_hidden0000000100000002');
+    expect(versionKeys(memory).length).toBe(committedBefore + 1);
+    expect(committedBefore).toBeGreaterThan(versionsBefore);
+    const ro = await mount('read-only');
+    expect(await kindOf(() => ro.getattr('/db-journal'))).toBe('not-found');
+    expect(await readFile(ro, '/.fuse_hidden0000000100000002')).toEqual(header);
+    rw.release(j);
+
+    // Renames between journal names, or of other files, do not commit.
+    const plain = versionKeys(memory).length;
+    await rw.rename('/.fuse_hidden0000000100000002', '/other');
+    expect(versionKeys(memory).length).toBe(plain);
+  });
+});
+
 describe('MountedVolume (read-only follower)', () => {
   it('adopts the writer\'s new version on refresh, and pins open handles to the old one', async () => {
     const { mount } = await newVolume();
