@@ -253,13 +253,7 @@ export class MountedVolume {
     const { parentIno, name } = this.ns.parentOf(path);
     const { inode } = this.ns.resolve(path);
     const ino = this.ns.unlink(path, this.clock());
-    this.changed = true;
-    try {
-      await this.commit('journal-deleted');
-    } catch (err) {
-      this.ns.restore(parentIno, name, ino, inode);
-      throw err;
-    }
+    await this.commitJournalRemoval(() => this.ns.restore(parentIno, name, ino, inode));
     this.journalsSeenHot.delete(ino);
     if (!this.openCounts.has(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
   }
@@ -281,19 +275,30 @@ export class MountedVolume {
     this.changed = true;
   }
 
+  /**
+   * Commits a journal's removal (already made in the namespace) before returning; if the
+   * commit fails, `undo` puts the journal back, so the application sees it still there
+   * and hot, exactly as the store does.
+   */
+  private async commitJournalRemoval(undo: () => void): Promise<void> {
+    this.changed = true;
+    try {
+      await this.commit('journal-deleted');
+    } catch (err) {
+      undo();
+      throw err;
+    }
+  }
+
   /** See rename: commits before returning; a failed commit puts both names back. */
   private async renameJournalAway(from: string, to: string): Promise<void> {
     const existing = this.ns.tryResolve(to);
     const target = existing && { ...this.ns.parentOf(to), ...existing };
     const replaced = this.ns.rename(from, to, this.clock());
-    this.changed = true;
-    try {
-      await this.commit('journal-deleted');
-    } catch (err) {
+    await this.commitJournalRemoval(() => {
       this.ns.rename(to, from, this.clock());
       if (target) this.ns.restore(target.parentIno, target.name, target.ino, target.inode);
-      throw err;
-    }
+    });
     if (replaced !== undefined && !this.openCounts.has(replaced)) this.data.discard(replaced);
   }
 
