@@ -68,6 +68,11 @@ export class BlockCache {
     return this.memory.get(hash);
   }
 
+  /** Whether the block can be had without the store: in memory, or in the disk tier. */
+  isLocal(hash: string): boolean {
+    return this.memory.has(hash) || (this.disk?.has(hash) ?? false);
+  }
+
   async get(hash: string, fetcher: BlockFetcher): Promise<Buffer> {
     const inMemory = this.memory.get(hash);
     if (inMemory) {

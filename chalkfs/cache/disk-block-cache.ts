@@ -45,6 +45,11 @@ export class DiskBlockCache {
     return this.index.size;
   }
 
+  /** Whether the index names the block (the file may still turn out missing or corrupt). */
+  has(hash: string): boolean {
+    return this.index.has(hash);
+  }
+
   async get(hash: string): Promise<Buffer | undefined> {
     let data: Buffer;
     try {

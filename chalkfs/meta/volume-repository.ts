@@ -144,21 +144,28 @@ export class VolumeRepository {
    * The newest version a reader may adopt: consistent, and newer than `afterSeq` when
    * given (undefined when nothing newer is consistent). Walks back from the newest.
    */
-  async latestConsistent(volume: string, afterSeq = 0): Promise<VersionRecord | undefined> {
+  async latestConsistent(volume: string, afterSeq = 0, knownInconsistent?: Set<number>): Promise<VersionRecord | undefined> {
     if (afterSeq === 0) {
       // The head hint saves listing every version; it is only a hint, so a miss falls through.
       const head = await this.readHead(volume);
-      const hinted = head ? await this.newestConsistentAfter(volume, head.consistentSeq - 1) : undefined;
+      const hinted = head ? await this.newestConsistentAfter(volume, head.consistentSeq - 1, knownInconsistent) : undefined;
       if (hinted) return hinted;
     }
-    return this.newestConsistentAfter(volume, afterSeq);
+    return this.newestConsistentAfter(volume, afterSeq, knownInconsistent);
   }
 
-  private async newestConsistentAfter(volume: string, afterSeq: number): Promise<VersionRecord | undefined> {
+  /**
+   * Versions are immutable, so one found inconsistent stays so: `knownInconsistent`
+   * (the caller's, kept across calls) spares a follower reading every version of a long
+   * transaction again at each refresh while the transaction is still open.
+   */
+  private async newestConsistentAfter(volume: string, afterSeq: number, knownInconsistent?: Set<number>): Promise<VersionRecord | undefined> {
     const seqs = await this.versionsAfter(volume, afterSeq);
     for (let i = seqs.length - 1; i >= 0; i--) {
+      if (knownInconsistent?.has(seqs[i]!)) continue;
       const record = await this.readVersion(volume, seqs[i]!);
       if (record.consistent) return record;
+      knownInconsistent?.add(record.seq);
     }
     return undefined;
   }

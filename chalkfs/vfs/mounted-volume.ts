@@ -12,6 +12,7 @@ import { attributesOf, type Attributes } from './attributes.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
 import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js';
 import { SequentialReads } from './sequential-reads.js';
+import { blocksToHaveBeforeAdopting } from './adoption-plan.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -107,6 +108,11 @@ export class MountedVolume {
   private readonly journalsSeenHot = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
+  /** Read-only mounts: versions found inconsistent (never adoptable), so each is read once. */
+  private readonly knownInconsistent = new Set<number>();
+  /** Read-only mounts: a newer version found but not adopted, because its blocks could not be fetched. */
+  private adoptionWaiting: number | undefined;
+  private readonly fetchBlock: (hash: string) => Promise<Buffer>;
   private closed = false;
   private readonly clock: () => number;
 
@@ -120,12 +126,8 @@ export class MountedVolume {
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     this.lastConsistentSeq = record.consistent ? record.seq : 0;
     const { repo, config } = options;
-    this.data = new FileData(
-      config.blockSizeBytes,
-      options.cache,
-      async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body,
-      options.maxPatchBytesPerBlock ?? 0,
-    );
+    this.fetchBlock = async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body;
+    this.data = new FileData(config.blockSizeBytes, options.cache, this.fetchBlock, options.maxPatchBytesPerBlock ?? 0);
     this.rememberBlocks(record);
     // Journals a consistent version already holds are idle PERSIST/TRUNCATE journals.
     if (record.consistent) for (const { ino, path, inode } of this.ns.walk()) if (inode.type === 'file' && path.endsWith('-journal')) this.journalsSeenHot.add(ino);
@@ -168,9 +170,10 @@ export class MountedVolume {
     return this.options.config.blockSizeBytes;
   }
 
-  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean } {
+  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean; adoptionWaiting?: number } {
     return {
       seq: this.seq,
+      adoptionWaiting: this.adoptionWaiting,
       mode: this.options.mode,
       openHandles: this.handles.size,
       dirtyBytes: this.data.dirtyBytes,
@@ -669,13 +672,35 @@ export class MountedVolume {
     if (this.options.mode !== 'read-only' || this.refreshing) return false;
     this.refreshing = true;
     try {
-      const record = await this.options.repo.latestConsistent(this.options.config.name, this.seq);
+      const record = await this.options.repo.latestConsistent(this.options.config.name, this.seq, this.knownInconsistent);
       if (!record || record.seq <= this.seq) return false;
+      await this.fetchBeforeAdopting(record);
       this.adopt(record);
       return true;
     } finally {
       this.refreshing = false;
     }
+  }
+
+  /**
+   * Brings the blocks `record` changed in the files this host is using into the cache
+   * (vfs/adoption-plan.ts). If the store fails meanwhile, the mount stays on the version
+   * it can serve whole, and the next refresh tries again: during an outage a reader lags
+   * instead of failing reads it could answer a moment before.
+   */
+  private async fetchBeforeAdopting(record: VersionRecord): Promise<void> {
+    const { cache } = this.options;
+    const queue = blocksToHaveBeforeAdopting(this.ns.inodes, record.inodes, (hash) => cache.isLocal(hash));
+    try {
+      const fetchSome = async () => {
+        for (let hash = queue.pop(); hash; hash = queue.pop()) await cache.get(hash, this.fetchBlock);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.options.uploadConcurrency, queue.length) }, fetchSome));
+    } catch (err) {
+      this.adoptionWaiting = record.seq;
+      throw new ChalkError('io', `version ${record.seq} of ${this.options.config.name} is not adopted yet: the blocks it changed could not be fetched; serving version ${this.seq}`, { cause: err });
+    }
+    this.adoptionWaiting = undefined;
   }
 
   private adopt(record: VersionRecord): void {
@@ -684,6 +709,7 @@ export class MountedVolume {
     this.ns = Namespace.fromRecord(record);
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
+    for (const seq of this.knownInconsistent) if (seq <= record.seq) this.knownInconsistent.delete(seq);
     this.rememberBlocks(record);
     this.options.metrics?.versionSeq.set(record.seq);
     this.options.metrics?.publishLag.observe(Math.max(0, this.clock() - Date.parse(record.createdAt)) / 1000);
@@ -716,7 +742,7 @@ export class MountedVolume {
           await this.refresh();
         }
       } catch (err) {
-        this.options.logger.warn({ err: (err as Error).message }, mode === 'read-write' ? 'periodic commit failed' : 'refresh failed');
+        this.options.logger.warn({ err }, mode === 'read-write' ? 'periodic commit failed' : 'refresh failed');
       }
       if (!this.closed) {
         this.timer = setTimeout(tick, interval);

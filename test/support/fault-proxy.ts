@@ -19,7 +19,12 @@ export type RequestAction =
   /** Deliver the request, then reset the client's connection once the store answers. */
   | { kind: 'reset-after-response' }
   /** Reset the client's connection before the request reaches the store. */
-  | { kind: 'reset-before' };
+  | { kind: 'reset-before' }
+  /**
+   * Deliver the request and its whole answer (by its Content-Length), then refuse
+   * everything at once (as `refuse()`): the store dies right after this request.
+   */
+  | { kind: 'refuse-after-response' };
 
 export interface RequestRule {
   /** Tested against the request line, e.g. `PUT /bucket/volumes/v/versions/00000012 HTTP/1.1`. */
@@ -39,6 +44,8 @@ interface Pair {
   toClient: Buffer[];
   holdUntil: number;
   resetOnResponse: boolean;
+  /** Bytes of the answer seen so far, while waiting to refuse after it. */
+  refuseAfterResponse: Buffer | undefined;
 }
 
 const requestLine = /^(GET|PUT|POST|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r\n/;
@@ -118,7 +125,7 @@ export class FaultProxy {
       return;
     }
     const upstream = connect(this.target.port, this.target.host);
-    const pair: Pair = { client, upstream, toUpstream: [], toClient: [], holdUntil: 0, resetOnResponse: false };
+    const pair: Pair = { client, upstream, toUpstream: [], toClient: [], holdUntil: 0, resetOnResponse: false, refuseAfterResponse: undefined };
     this.pairs.add(pair);
     client.on('data', (chunk: Buffer) => this.fromClient(pair, chunk));
     upstream.on('data', (chunk: Buffer) => this.fromUpstream(pair, chunk));
@@ -143,6 +150,7 @@ export class FaultProxy {
         }
         if (rule.action.kind === 'hold-response') pair.holdUntil = -rule.action.ms; // armed: starts when the answer arrives
         if (rule.action.kind === 'reset-after-response') pair.resetOnResponse = true;
+        if (rule.action.kind === 'refuse-after-response') pair.refuseAfterResponse = Buffer.alloc(0);
       }
     }
     pair.toUpstream.push(chunk);
@@ -153,6 +161,16 @@ export class FaultProxy {
     if (pair.resetOnResponse) {
       this.destroy(pair, true);
       return;
+    }
+    if (pair.refuseAfterResponse) {
+      pair.refuseAfterResponse = Buffer.concat([pair.refuseAfterResponse, chunk]);
+      if (wholeResponse(pair.refuseAfterResponse)) {
+        pair.refuseAfterResponse = undefined;
+        pair.toClient.push(chunk);
+        this.flush(pair);
+        pair.client.end(() => this.refuse());
+        return;
+      }
     }
     if (pair.holdUntil < 0) {
       const ms = -pair.holdUntil;
@@ -176,4 +194,12 @@ export class FaultProxy {
     else pair.client.destroy();
     pair.upstream.destroy();
   }
+}
+
+/** Whether `bytes` hold an HTTP response's head and its whole Content-Length body. */
+function wholeResponse(bytes: Buffer): boolean {
+  const headEnd = bytes.indexOf('\r\n\r\n');
+  if (headEnd < 0) return false;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(bytes.subarray(0, headEnd).toString('latin1'));
+  return bytes.length >= headEnd + 4 + Number(length?.[1] ?? 0);
 }

@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
+import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
+import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
+import { BlockCache } from '../../chalkfs/cache/block-cache.js';
+import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
+import { blocksToHaveBeforeAdopting } from '../../chalkfs/vfs/adoption-plan.js';
+import type { FileInode, Inode } from '../../chalkfs/meta/format.js';
+import { silentLogger } from '../../chalkfs/util/logger.js';
+
+// How a read-only mount adopts new versions: only once the blocks a version changed in
+// the files this host uses are local (so a store outage right after adoption cannot
+// leave it unable to serve what it had), and reading each inconsistent version once.
+
+const bs = 4096;
+const owner = { uid: 1000, gid: 1000 };
+const O_RDONLY = 0;
+const O_RDWR = 2;
+
+const file = (blocks: (string | null)[], patches?: FileInode['patches']): FileInode => ({
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  atimeMs: 0,
+  mtimeMs: 0,
+  ctimeMs: 0,
+  sizeBytes: blocks.length * bs,
+  blocks,
+  ...(patches ? { patches } : {}),
+});
+
+describe('blocksToHaveBeforeAdopting', () => {
+  const local = new Set(['a', 'b', 'c']);
+  const isLocal = (h: string) => local.has(h);
+
+  it('needs the replacing blocks where the host had the old ones, and blocks where the file had none', () => {
+    const current = new Map<number, Inode>([[2, file(['a', 'b', 'x', null])]]);
+    // 'b' → 'n1' (had 'b': needed); 'x' → 'n2' (never had 'x': not needed); hole → 'n3'; grown → 'n4'.
+    expect(blocksToHaveBeforeAdopting(current, { 2: file(['a', 'n1', 'n2', 'n3', 'n4']) }, isLocal).sort()).toEqual(['n1', 'n3', 'n4']);
+  });
+
+  it('needs nothing for files this host does not use, new files, or patch-only changes over local bases', () => {
+    const current = new Map<number, Inode>([
+      [2, file(['x', 'y'])],
+      [3, file(['a', 'b'])],
+    ]);
+    const next = { 2: file(['n1', 'n2']), 3: file(['a', 'b'], { 1: [[0, 'AAAA']] }), 4: file(['n3']) };
+    expect(blocksToHaveBeforeAdopting(current, next, isLocal)).toEqual([]);
+  });
+});
+
+const open: MountedVolume[] = [];
+afterEach(async () => {
+  for (const v of open.splice(0)) await v.close().catch(() => undefined);
+});
+
+async function newVolume() {
+  const memory = new MemoryObjectStore();
+  const store = new FaultyObjectStore(memory);
+  const repo = new VolumeRepository(store);
+  const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
+  const mount = async (mode: MountMode) => {
+    const v = await MountedVolume.open({
+      repo,
+      config,
+      // Each mount its own cache: another host.
+      cache: new BlockCache(1 << 22, undefined, silentLogger()),
+      mode,
+      writer: { host: 'h', pid: 1, mountId: `${mode}-${open.length}` },
+      owner,
+      logger: silentLogger(),
+      refreshIntervalMs: 1e9,
+      autoCommitMs: 1e9,
+      dirtyLimitBytes: 1 << 24,
+      readaheadBlocks: 0,
+      uploadConcurrency: 4,
+    });
+    open.push(v);
+    return v;
+  };
+  return { memory, store, mount };
+}
+
+async function readAll(v: MountedVolume, path: string): Promise<string> {
+  // As the kernel does: a lookup (getattr) first, then the open.
+  const size = v.getattr(path).size;
+  const fh = v.open(path, O_RDONLY);
+  try {
+    const out = Buffer.alloc(size);
+    await v.read(fh, out, size, 0);
+    return out.toString();
+  } finally {
+    v.release(fh);
+  }
+}
+
+async function rewrite(rw: MountedVolume, path: string, content: string): Promise<void> {
+  const fh = rw.open(path, O_RDWR);
+  await rw.truncate(path, 0);
+  await rw.write(fh, Buffer.from(content), 0);
+  rw.release(fh);
+  await rw.fsync(path);
+}
+
+describe('a read-only mount adopting versions', () => {
+  it('stays on the version it can serve whole while the blocks a new version changed cannot be fetched', async () => {
+    const { store, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.alloc(3 * bs, 'a'), 0);
+    rw.release(fh);
+    await rw.fsync('/f');
+    const ro = await mount('read-only');
+    expect(await readAll(ro, '/f')).toBe('a'.repeat(3 * bs));
+    const before = ro.versionSeq;
+
+    await rewrite(rw, '/f', 'b'.repeat(3 * bs));
+    const heal = store.inject({ op: 'get', key: /\/blocks\//, fault: { kind: 'fail' } });
+    await expect(ro.refresh()).rejects.toThrow(/not adopted yet/);
+    expect(ro.versionSeq).toBe(before);
+    expect(ro.status().adoptionWaiting).toBe(rw.versionSeq);
+    expect(await readAll(ro, '/f')).toBe('a'.repeat(3 * bs));
+
+    heal();
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.versionSeq).toBe(rw.versionSeq);
+    expect(ro.status().adoptionWaiting).toBeUndefined();
+    // Everything it needs is local now: it serves the new version without the store.
+    store.inject({ op: 'get', fault: { kind: 'fail' } });
+    expect(await readAll(ro, '/f')).toBe('b'.repeat(3 * bs));
+  });
+
+  it('reads each inconsistent version once, however often it refreshes during a long transaction', async () => {
+    const { memory, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const ro = await mount('read-only');
+    const journal = rw.create('/db-journal', 0o644);
+    await rw.write(journal, Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]), 0);
+    const db = rw.create('/db', 0o644);
+    for (let i = 0; i < 3; i++) {
+      await rw.write(db, Buffer.alloc(100, i), i * 100);
+      await rw.commit('spill');
+    }
+    const gets = () => memory.requestCounts.get;
+    const start = gets();
+    for (let i = 0; i < 5; i++) expect(await ro.refresh()).toBe(false);
+    // Three inconsistent versions, each read once; later refreshes only list.
+    expect(gets() - start).toBe(3);
+    await rw.ftruncate(journal, 0);
+    await rw.commit('end');
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.versionSeq).toBe(rw.versionSeq);
+  });
+});
