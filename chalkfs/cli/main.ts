@@ -206,6 +206,7 @@ interface MountOptions {
   notifyParent?: boolean;
   logLevel?: string;
   refreshMs: string;
+  idleRefreshMs: string;
   commitMs: string;
   leaseTtlMs: string;
 }
@@ -223,7 +224,8 @@ program
   .option('--foreground', 'stay in the foreground (logs to stderr)')
   .addOption(new Option('--notify-parent').hideHelp())
   .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.CHALKFS_LOG_LEVEL ?? 'info')
-  .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions', '250')
+  .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions while the volume changes', '250')
+  .option('--idle-refresh-ms <ms>', 'read-only mounts: how often to look while it does not (one GET each)', '1000')
   .option('--commit-ms <ms>', 'read-write mounts: commit changes no fsync or close committed after this long', '500')
   .option('--lease-ttl-ms <ms>', 'read-write mounts: writer lease time-to-live', '10000')
   .action(async (volumeRef: string, dir: string, opts: MountOptions) => {
@@ -237,6 +239,7 @@ program
       return n;
     };
     const refreshIntervalMs = ms(opts.refreshMs, '--refresh-ms');
+    const idleRefreshIntervalMs = ms(opts.idleRefreshMs, '--idle-refresh-ms');
     const autoCommitMs = ms(opts.commitMs, '--commit-ms');
     const leaseTtlMs = ms(opts.leaseTtlMs, '--lease-ttl-ms');
     const settings = await resolveStoreSettings();
@@ -263,6 +266,7 @@ program
         settings,
         logger,
         refreshIntervalMs,
+        idleRefreshIntervalMs,
         autoCommitMs,
         leaseTtlMs,
       });
@@ -292,7 +296,7 @@ program
   });
 
 async function mountInBackground(volumeRef: string, mountpoint: string, opts: MountOptions, settings: Awaited<ReturnType<typeof resolveStoreSettings>>, logFile: string): Promise<void> {
-  const args = [cliEntry(), 'mount', volumeRef, mountpoint, '--foreground', '--notify-parent', '--cache-size', opts.cacheSize, '--memory-cache-size', opts.memoryCacheSize, '--log-level', opts.logLevel ?? 'info', '--refresh-ms', opts.refreshMs, '--commit-ms', opts.commitMs, '--lease-ttl-ms', opts.leaseTtlMs];
+  const args = [cliEntry(), 'mount', volumeRef, mountpoint, '--foreground', '--notify-parent', '--cache-size', opts.cacheSize, '--memory-cache-size', opts.memoryCacheSize, '--log-level', opts.logLevel ?? 'info', '--refresh-ms', opts.refreshMs, '--idle-refresh-ms', opts.idleRefreshMs, '--commit-ms', opts.commitMs, '--lease-ttl-ms', opts.leaseTtlMs];
   if (opts.readOnly) args.push('--read-only');
   if (opts.fallbackReadOnly) args.push('--fallback-read-only');
   if (opts.cacheDir) args.push('--cache-dir', resolve(opts.cacheDir));

@@ -33,6 +33,7 @@ export interface MountDaemonOptions {
   settings: StoreSettings;
   logger: Logger;
   refreshIntervalMs: number;
+  idleRefreshIntervalMs: number;
   autoCommitMs: number;
   leaseTtlMs: number;
 }
@@ -128,6 +129,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       logger,
       metrics,
       refreshIntervalMs: options.refreshIntervalMs,
+      idleRefreshIntervalMs: options.idleRefreshIntervalMs,
       autoCommitMs: options.autoCommitMs,
       dirtyLimitBytes: 64 * 1024 * 1024,
       readaheadBlocks: Math.max(1, Math.floor((32 * 1024 * 1024) / config.blockSizeBytes)),

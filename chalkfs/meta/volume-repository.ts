@@ -116,6 +116,21 @@ export class VolumeRepository {
     return objects.map((o) => seqFromKey(o.key)).filter((s): s is number => s !== undefined);
   }
 
+  /**
+   * Version `seq`, or undefined when there is none: one GET, no LIST. Versions are
+   * numbered without gaps (each is created at its parent's number + 1), so a follower at
+   * version N learns whether anything is newer by asking for N + 1. (On AWS a missing key
+   * is 404 only with s3:ListBucket permission, 403 without: chalkfs needs it anyway.)
+   */
+  async probeVersion(volume: string, seq: number): Promise<VersionRecord | undefined> {
+    try {
+      return await this.readVersion(volume, seq);
+    } catch (err) {
+      if (isChalkError(err, 'not-found')) return undefined;
+      throw err;
+    }
+  }
+
   async readHead(volume: string): Promise<HeadHint | undefined> {
     try {
       const { body } = await this.store.get(storeKeys.head(volume));

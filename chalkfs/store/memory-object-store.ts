@@ -7,11 +7,14 @@ export class MemoryObjectStore implements ObjectStore {
   readonly description = 'memory';
   readonly objects = new Map<string, { body: Buffer; etag: string; lastModified: Date }>();
   readonly requestCounts = { get: 0, put: 0, delete: 0, list: 0 };
+  /** Successful GETs per key (a GET of a missing key counts only in requestCounts). */
+  readonly readsByKey = new Map<string, number>();
 
   async get(key: string): Promise<StoredObject> {
     this.requestCounts.get++;
     const obj = this.objects.get(key);
     if (!obj) throw new ChalkError('not-found', `store get memory/${key}: not found`);
+    this.readsByKey.set(key, (this.readsByKey.get(key) ?? 0) + 1);
     return { body: Buffer.from(obj.body), etag: obj.etag };
   }
 

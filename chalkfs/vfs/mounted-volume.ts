@@ -13,6 +13,7 @@ import { isTransactionConsistent } from './sqlite-consistency.js';
 import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js';
 import { SequentialReads } from './sequential-reads.js';
 import { blocksToHaveBeforeAdopting } from './adoption-plan.js';
+import { RefreshSchedule } from './refresh-schedule.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -28,8 +29,10 @@ export interface MountedVolumeOptions {
   logger: Logger;
   metrics?: Metrics;
   clock?: () => number;
-  /** Read-only mounts look for newer versions this often. */
+  /** Read-only mounts look for newer versions this often while the volume changes... */
   refreshIntervalMs: number;
+  /** ...backing off to this often while it does not (vfs/refresh-schedule.ts); default 4× refreshIntervalMs. */
+  idleRefreshIntervalMs?: number;
   /** Read-write mounts commit changes no fsync or close committed after this long. */
   autoCommitMs: number;
   /** Dirty bytes in memory before writes wait for a commit to upload them. */
@@ -63,6 +66,11 @@ const NO_CHANGE_ID = 0xffffffff;
  * the daemon died (ENOTCONN). 2^22 blocks: 16 GiB with 4 KiB blocks, 4 TiB with 1 MiB.
  */
 export const maxBlocksPerFile = 2 ** 22;
+
+/** A follower that saw no new version for this many active intervals (10 s at 250 ms) backs off. */
+const idleAfterIntervals = 40;
+/** Empty polls between two reads of the head hint (see anythingNewer). */
+const headCheckEvery = 30;
 
 /** The kernel's readahead window on a mount (fuse/kernel-readahead.ts sets 4 MiB). */
 const sequentialWindowBytes = 4 * 1024 * 1024;
@@ -113,6 +121,8 @@ export class MountedVolume {
   /** Read-only mounts: a newer version found but not adopted, because its blocks could not be fetched. */
   private adoptionWaiting: number | undefined;
   private readonly fetchBlock: (hash: string) => Promise<Buffer>;
+  private readonly schedule: RefreshSchedule;
+  private emptyPolls = 0;
   private closed = false;
   private readonly clock: () => number;
 
@@ -121,6 +131,7 @@ export class MountedVolume {
     record: VersionRecord,
   ) {
     this.clock = options.clock ?? Date.now;
+    this.schedule = new RefreshSchedule(options.refreshIntervalMs, options.idleRefreshIntervalMs ?? 4 * options.refreshIntervalMs, idleAfterIntervals * options.refreshIntervalMs, this.clock);
     this.ns = Namespace.fromRecord(record);
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
@@ -672,7 +683,7 @@ export class MountedVolume {
     if (this.options.mode !== 'read-only' || this.refreshing) return false;
     this.refreshing = true;
     try {
-      const record = await this.options.repo.latestConsistent(this.options.config.name, this.seq, this.knownInconsistent);
+      const record = await this.newestAdoptable();
       if (!record || record.seq <= this.seq) return false;
       await this.fetchBeforeAdopting(record);
       this.adopt(record);
@@ -680,6 +691,32 @@ export class MountedVolume {
     } finally {
       this.refreshing = false;
     }
+  }
+
+  /**
+   * The newest consistent version newer than this mount's, found with as few requests as
+   * the usual cases allow, and no LIST unless several versions appeared since the last
+   * poll: nothing new costs one GET (of the version after the newest known, a 404); one
+   * new version costs two. Every `headCheckEvery` empty polls the head hint is read too,
+   * because versions a follower never saw may have been collected (a mount left behind
+   * for longer than the retention): then only a listing finds the newest.
+   */
+  private async newestAdoptable(): Promise<VersionRecord | undefined> {
+    const { repo, config } = this.options;
+    const known = Math.max(this.seq, ...this.knownInconsistent);
+    const next = await repo.probeVersion(config.name, known + 1);
+    if (!next) {
+      if (++this.emptyPolls % headCheckEvery !== 0) return undefined;
+      const head = await repo.readHead(config.name);
+      if (!head || head.seq <= known) return undefined;
+    } else {
+      this.schedule.sawChange();
+      if (!next.consistent) this.knownInconsistent.add(next.seq);
+      const after = await repo.probeVersion(config.name, known + 2);
+      if (!after) return next.consistent ? next : undefined;
+      if (!after.consistent) this.knownInconsistent.add(after.seq);
+    }
+    return repo.latestConsistent(config.name, this.seq, this.knownInconsistent);
   }
 
   /**
@@ -731,9 +768,9 @@ export class MountedVolume {
   }
 
   private startTimer(): void {
-    const { mode, refreshIntervalMs, autoCommitMs } = this.options;
+    const { mode, autoCommitMs } = this.options;
     if (mode === 'pinned') return;
-    const interval = mode === 'read-write' ? autoCommitMs : refreshIntervalMs;
+    const interval = () => (mode === 'read-write' ? autoCommitMs : this.schedule.nextDelayMs());
     const tick = async () => {
       try {
         if (mode === 'read-write') {
@@ -745,11 +782,11 @@ export class MountedVolume {
         this.options.logger.warn({ err }, mode === 'read-write' ? 'periodic commit failed' : 'refresh failed');
       }
       if (!this.closed) {
-        this.timer = setTimeout(tick, interval);
+        this.timer = setTimeout(tick, interval());
         this.timer.unref();
       }
     };
-    this.timer = setTimeout(tick, interval);
+    this.timer = setTimeout(tick, interval());
     this.timer.unref();
   }
 

@@ -104,6 +104,24 @@ async function rewrite(rw: MountedVolume, path: string, content: string): Promis
 }
 
 describe('a read-only mount adopting versions', () => {
+  it('asks for the next version with one GET when nothing changed, and never lists while idle', async () => {
+    const { memory, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const ro = await mount('read-only');
+    const before = { ...memory.requestCounts };
+    for (let i = 0; i < 10; i++) expect(await ro.refresh()).toBe(false);
+    expect(memory.requestCounts.list - before.list).toBe(0);
+    expect(memory.requestCounts.get - before.get).toBe(10);
+    // One new version: found without a listing either.
+    const fh = rw.create('/f', 0o644);
+    rw.release(fh);
+    await rw.fsync('/f');
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.versionSeq).toBe(rw.versionSeq);
+    expect(memory.requestCounts.list - before.list).toBe(0);
+  });
+
+
   it('stays on the version it can serve whole while the blocks a new version changed cannot be fetched', async () => {
     const { store, mount } = await newVolume();
     const rw = await mount('read-write');
@@ -142,11 +160,13 @@ describe('a read-only mount adopting versions', () => {
       await rw.write(db, Buffer.alloc(100, i), i * 100);
       await rw.commit('spill');
     }
-    const gets = () => memory.requestCounts.get;
-    const start = gets();
+    const versionKeys = () => [...memory.objects.keys()].filter((k) => k.includes('/versions/')).sort();
+    const inconsistent = versionKeys().slice(-3);
+    const lists = memory.requestCounts.list;
     for (let i = 0; i < 5; i++) expect(await ro.refresh()).toBe(false);
-    // Three inconsistent versions, each read once; later refreshes only list.
-    expect(gets() - start).toBe(3);
+    // Three inconsistent versions, each read once; later refreshes only ask for the next one.
+    expect(inconsistent.map((k) => memory.readsByKey.get(k) ?? 0)).toEqual([1, 1, 1]);
+    expect(memory.requestCounts.list - lists).toBeLessThanOrEqual(1);
     await rw.ftruncate(journal, 0);
     await rw.commit('end');
     expect(await ro.refresh()).toBe(true);

@@ -1,0 +1,36 @@
+/**
+ * When a read-only mount next looks for a newer version: every `activeMs` while the
+ * volume is changing (a change seen within the last `idleAfterMs`), then backing off
+ * by doubling to `idleMs` while nothing changes. An idle reader then costs one small
+ * request per `idleMs` (docs/SCALING.md has the arithmetic); a busy one follows the
+ * writer as closely as before.
+ */
+const maxTimerMs = 2 ** 31 - 1;
+
+export class RefreshSchedule {
+  private lastChangeMs: number;
+  private delayMs: number;
+
+  constructor(
+    private readonly activeMs: number,
+    private readonly idleMs: number,
+    private readonly idleAfterMs: number,
+    private readonly clock: () => number,
+  ) {
+    this.lastChangeMs = clock();
+    this.delayMs = activeMs;
+  }
+
+  /** A poll found something new (a version, adoptable or not). */
+  sawChange(): void {
+    this.lastChangeMs = this.clock();
+    this.delayMs = this.activeMs;
+  }
+
+  /** How long to wait before the next poll (at most what setTimeout can wait). */
+  nextDelayMs(): number {
+    if (this.clock() - this.lastChangeMs < this.idleAfterMs) return Math.min(maxTimerMs, this.activeMs);
+    this.delayMs = Math.min(maxTimerMs, Math.max(this.idleMs, this.activeMs), this.delayMs * 2);
+    return this.delayMs;
+  }
+}
