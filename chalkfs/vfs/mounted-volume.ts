@@ -5,13 +5,14 @@ import type { BlockCache } from '../cache/block-cache.js';
 import { storeKeys } from '../meta/store-keys.js';
 import { Namespace, type Owner } from '../meta/namespace.js';
 import { VolumeRepository } from '../meta/volume-repository.js';
-import { decodeVersion, versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
+import { versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
 import type { WriterLease } from '../lease/writer-lease.js';
 import { FileData, type PendingBlock } from './file-data.js';
 import { attributesOf, type Attributes } from './attributes.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
 import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js';
 import { SequentialReads } from './sequential-reads.js';
+import { defaultCommitOutcomeTimeoutMs, isAmbiguous, resolveVersionOutcome } from './version-outcome.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -43,6 +44,11 @@ export interface MountedVolumeOptions {
   /** Patch bytes a version may carry before commits fold the largest back into blocks. */
   patchBudgetBytes?: number;
   lease?: WriterLease;
+  /**
+   * How long a commit whose version PUT has an unknown outcome keeps asking the store
+   * (while the lease is held) before giving up and fencing the mount; see version-outcome.ts.
+   */
+  commitOutcomeTimeoutMs?: number;
 }
 
 interface Handle {
@@ -524,7 +530,7 @@ export class MountedVolume {
       },
       (ino) => this.journalsSeenHot.has(ino),
     );
-    let seq = this.seq + 1;
+    const seq = this.seq + 1;
     const record: VersionRecord = {
       format: versionFormat,
       volume: config.name,
@@ -542,22 +548,11 @@ export class MountedVolume {
 
     try {
       await this.uploadBlocks(uploads);
-      let toWrite = body;
-      while ((await this.writeVersion(seq, toWrite)) === 'earlier-attempt') {
-        // An earlier attempt of ours, reported failed, landed at `seq` with older
-        // content: this state goes in the next version (re-encoded from the snapshot).
-        const next = decodeVersion(toWrite, `commit ${seq + 1}`);
-        seq += 1;
-        next.seq = seq;
-        next.parentSeq = seq - 1;
-        toWrite = VolumeRepository.encodeVersion(next);
-      }
-      record.seq = seq;
-      record.parentSeq = seq - 1;
+      await this.writeVersion(seq, body);
     } catch (err) {
       this.changed = true;
       end?.({ result: 'error' });
-      this.options.logger.error({ seq, reason, err: (err as Error).message }, 'commit failed');
+      this.options.logger.error({ seq, reason, err }, 'commit failed');
       if (err instanceof ChalkError && (err.kind === 'read-only' || err.kind === 'lease-held')) throw err;
       throw new ChalkError('io', `commit of ${config.name} version ${seq} failed: ${(err as Error).message}`, { cause: err });
     }
@@ -573,26 +568,38 @@ export class MountedVolume {
   }
 
   /**
-   * 'written' when the store holds `body` at `seq`; 'earlier-attempt' when it holds an
-   * earlier attempt of this mount that was reported failed (e.g. a lost response) but
-   * landed: its content is older than `body`, so `body` still has to be written.
+   * Returns once the store holds `body` at `seq`. A PUT whose outcome is unknown (its
+   * answer lost) or refused with 412 is settled by asking the store (version-outcome.ts)
+   * before answering: a commit is never reported failed while its version may be there,
+   * since the application would then undo a transaction readers may already have seen
+   * (docs/CONSISTENCY.md, "Failures").
    */
-  private async writeVersion(seq: number, body: Buffer): Promise<'written' | 'earlier-attempt'> {
-    const { repo, config } = this.options;
+  private async writeVersion(seq: number, body: Buffer): Promise<void> {
+    const { repo, config, writer, logger } = this.options;
     try {
       await repo.writeEncodedVersion(config.name, seq, body);
-      return 'written';
+      return;
     } catch (err) {
-      if (!isChalkError(err, 'precondition')) throw err;
-      // Either our own earlier attempt landed after a timeout, or another writer took
-      // this sequence number: then this mount's history has forked and must stop.
-      const existing = await repo.readVersion(config.name, seq).catch(() => undefined);
-      if (existing?.writer.mountId === this.options.writer.mountId) {
-        const stored = await repo.store.get(storeKeys.version(config.name, seq));
-        return stored.body.equals(body) ? 'written' : 'earlier-attempt';
-      }
-      this.fenced = `version ${seq} was written by ${existing ? `${existing.writer.host} pid ${existing.writer.pid}` : 'another writer'}`;
-      throw new ChalkError('read-only', `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: err });
+      if (!isChalkError(err, 'precondition') && !isAmbiguous(err)) throw err;
+      const outcome = await resolveVersionOutcome({
+        store: repo.store,
+        key: storeKeys.version(config.name, seq),
+        body,
+        mountId: writer.mountId,
+        timeoutMs: this.options.commitOutcomeTimeoutMs ?? defaultCommitOutcomeTimeoutMs,
+        keepTrying: () => this.options.lease?.held() ?? true,
+        onRetry: (retryErr) => logger.warn({ seq, err: retryErr }, 'the outcome of a version write is not known yet; asking the store again'),
+      });
+      if (outcome.kind === 'written') return;
+      if (outcome.kind === 'absent') throw new ChalkError('io', `version ${seq} is not in the store and could not be written`, { cause: outcome.lastError ?? err });
+      this.fenced =
+        outcome.kind === 'unknown'
+          ? `the store did not say whether version ${seq} was written (it may have been), so no different version may follow it from this mount`
+          : outcome.kind === 'earlier-attempt'
+            ? `an attempt to write version ${seq} that was reported failed landed later; the application may have undone what it holds`
+            : `version ${seq} was written by ${outcome.existing ? `${outcome.existing.writer.host} pid ${outcome.existing.writer.pid}` : 'another writer'}`;
+      const kind = outcome.kind === 'unknown' ? 'io' : 'read-only';
+      throw new ChalkError(kind, `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: outcome.kind === 'unknown' ? (outcome.lastError ?? err) : err });
     }
   }
 
