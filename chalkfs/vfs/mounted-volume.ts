@@ -174,12 +174,13 @@ export class MountedVolume {
     return this.options.config.blockSizeBytes;
   }
 
-  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean } {
+  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; unuploadedBytes: number; fenced?: string; leaseHeld?: boolean } {
     return {
       seq: this.seq,
       mode: this.options.mode,
       openHandles: this.handles.size,
       dirtyBytes: this.data.dirtyBytes,
+      unuploadedBytes: this.data.unuploadedBytes,
       fenced: this.fenced,
       leaseHeld: this.options.lease?.held(),
     };
@@ -411,7 +412,7 @@ export class MountedVolume {
     if (!handle.writable) throw new ChalkError('bad-handle', `handle ${fh} is not open for writing`);
     this.assertWritable();
     this.assertFileSize(offset + data.length, `handle ${fh}`);
-    if (this.data.dirtyBytes > this.options.dirtyLimitBytes) await this.commit('dirty-limit');
+    if (this.data.unuploadedBytes > this.options.dirtyLimitBytes) await this.commitToMakeRoom();
     await this.data.write(handle.ino, handle.inode, data, offset);
     const now = this.clock();
     handle.inode.mtimeMs = now;
@@ -521,6 +522,7 @@ export class MountedVolume {
       const inode = this.ns.inodes.get(ino);
       if (inode?.type === 'file') this.data.seal(ino, inode);
     }
+    this.data.dropUnreferencedPending(this.referencedBlocks());
     const consistent = isTransactionConsistent(
       this.ns,
       (ino, inode) => {
@@ -601,6 +603,31 @@ export class MountedVolume {
       const kind = outcome.kind === 'unknown' ? 'io' : 'read-only';
       throw new ChalkError(kind, `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: outcome.kind === 'unknown' ? (outcome.lastError ?? err) : err });
     }
+  }
+
+  /**
+   * A write over the dirty limit waits for a commit to upload what is held. If that
+   * fails (the store is down), memory would keep growing: the write fails instead, with
+   * the reason, and the application can retry once the store is back.
+   */
+  private async commitToMakeRoom(): Promise<void> {
+    try {
+      await this.commit('dirty-limit');
+    } catch (err) {
+      const limitMiB = (this.options.dirtyLimitBytes / 2 ** 20).toFixed(1);
+      throw new ChalkError(isChalkError(err, 'read-only') ? 'read-only' : 'io', `volume ${this.options.config.name}: ${(this.data.unuploadedBytes / 2 ** 20).toFixed(1)} MiB written but not yet in the store (limit ${limitMiB} MiB), and the commit that would upload them failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Whether a block is named by a file of the namespace or one still open (an unlinked file's handle reads it). */
+  private referencedBlocks(): (hash: string) => boolean {
+    const hashes = new Set<string>();
+    const add = (inode: Inode) => {
+      if (inode.type === 'file') for (const hash of inode.blocks) if (hash) hashes.add(hash);
+    };
+    for (const inode of this.ns.inodes.values()) add(inode);
+    for (const handle of this.handles.values()) add(handle.inode);
+    return (hash) => hashes.has(hash);
   }
 
   private async uploadBlocks(blocks: PendingBlock[]): Promise<void> {
