@@ -593,15 +593,19 @@ export class MountedVolume {
         onRetry: (retryErr) => logger.warn({ seq, err: retryErr }, 'the outcome of a version write is not known yet; asking the store again'),
       });
       if (outcome.kind === 'written') return;
-      if (outcome.kind === 'absent') throw new ChalkError('io', `version ${seq} is not in the store and could not be written`, { cause: outcome.lastError ?? err });
+      // Absent, or unknown because the store does not answer: the commit fails, and the
+      // mount stays writable. Its next version is created at `seq` with If-None-Match, so
+      // it either takes `seq` (and this attempt can never land) or finds this attempt
+      // landed after all (412: 'earlier-attempt' below) and fences instead of replacing it.
+      if (outcome.kind === 'absent' || outcome.kind === 'unknown') {
+        const what = outcome.kind === 'absent' ? 'is not in the store and could not be written' : 'may or may not have been written (the store did not answer)';
+        throw new ChalkError('io', `version ${seq} ${what}`, { cause: outcome.lastError ?? err });
+      }
       this.fenced =
-        outcome.kind === 'unknown'
-          ? `the store did not say whether version ${seq} was written (it may have been), so no different version may follow it from this mount`
-          : outcome.kind === 'earlier-attempt'
-            ? `an attempt to write version ${seq} that was reported failed landed later; the application may have undone what it holds`
-            : `version ${seq} was written by ${outcome.existing ? `${outcome.existing.writer.host} pid ${outcome.existing.writer.pid}` : 'another writer'}`;
-      const kind = outcome.kind === 'unknown' ? 'io' : 'read-only';
-      throw new ChalkError(kind, `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: outcome.kind === 'unknown' ? (outcome.lastError ?? err) : err });
+        outcome.kind === 'earlier-attempt'
+          ? `an attempt to write version ${seq} that was reported failed landed later; the application may have undone what it holds`
+          : `version ${seq} was written by ${outcome.existing ? `${outcome.existing.writer.host} pid ${outcome.existing.writer.pid}` : 'another writer'}`;
+      throw new ChalkError('read-only', `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: err });
     }
   }
 
