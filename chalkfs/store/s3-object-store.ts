@@ -13,6 +13,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { ChalkError } from '../util/chalk-error.js';
 import { readBody } from './read-body.js';
+import { describeNetworkFailure } from './network-error.js';
 import { SignedGet } from './signed-get.js';
 import type { ObjectInfo, ObjectStore, PutCondition, StoredObject } from './object-store.js';
 
@@ -57,6 +58,9 @@ export class S3ObjectStore implements ObjectStore {
       requestHandler: new NodeHttpHandler({
         connectionTimeout: Math.min(config.attemptTimeoutMs, 2_000),
         requestTimeout: config.attemptTimeoutMs,
+        // Without this the SDK only logs a warning (to the user's terminal) when an
+        // attempt overruns, and one stalled connection eats the whole operation budget.
+        throwOnRequestTimeout: true,
         httpAgent,
         httpsAgent,
       }),
@@ -188,8 +192,17 @@ export class S3ObjectStore implements ObjectStore {
     const status = e.$metadata?.httpStatusCode;
     const code = e.Code ?? e.name ?? '';
     const where = `${op} ${this.description}/${key}`;
-    if (timedOut || code === 'AbortError' || code === 'TimeoutError' || code === 'RequestTimeout') {
+    if (timedOut || code === 'AbortError') {
       return new ChalkError('timeout', `store ${where} timed out after ${this.config.operationTimeoutMs} ms`, { cause: err });
+    }
+    // Before the name checks: the SDK names a reset "TimeoutError" (to retry it).
+    const network = status === undefined ? describeNetworkFailure(err) : undefined;
+    if (network?.timedOut) {
+      return new ChalkError('timeout', `store ${where}: no answer within ${this.config.attemptTimeoutMs} ms on the last of up to ${this.config.maxAttempts} attempts`, { cause: err });
+    }
+    if (network) return new ChalkError('io', `store ${where} failed: ${network.description}`, { cause: err });
+    if (code === 'TimeoutError' || code === 'RequestTimeout') {
+      return new ChalkError('timeout', `store ${where} timed out (${code})`, { cause: err });
     }
     if (status === 404 || code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchBucket') {
       return new ChalkError('not-found', `store ${where}: not found${code === 'NoSuchBucket' ? ' (no such bucket)' : ''}`, { cause: err });
@@ -201,7 +214,7 @@ export class S3ObjectStore implements ObjectStore {
     if (status === 403 || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'AccessDenied') {
       return new ChalkError('access-denied', `store ${where}: access denied (${code || status}); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`, { cause: err });
     }
-    // Network errors (connection refused, unknown host) are plain Errors: their message says what happened.
+    // Anything else without an HTTP status: its own message is the best account.
     const reason = (code && code !== 'Error' ? code : e.message) || 'unknown error';
     return new ChalkError('io', `store ${where} failed: ${reason}${status ? ` (HTTP ${status})` : ''}`, { cause: err });
   }

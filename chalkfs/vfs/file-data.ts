@@ -29,6 +29,8 @@ export class FileData {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly zeroBlock: Buffer;
   dirtyBytes = 0;
+  /** Bytes of `pending`: sealed by a commit, not yet confirmed in the store. */
+  pendingBytes = 0;
 
   /**
    * @param maxPatchBytesPerBlock a sealed block whose changes since its committed base
@@ -162,6 +164,7 @@ export class FileData {
         }
         const hash = blockHash(content);
         inode.blocks[index] = hash;
+        if (!this.pending.has(hash)) this.pendingBytes += content.length;
         this.pending.set(hash, content);
         sealed.push({ hash, data: content });
       }
@@ -199,6 +202,30 @@ export class FileData {
     if (!data) return;
     this.cache.add(hash, data);
     this.pending.delete(hash);
+    this.pendingBytes -= data.length;
+  }
+
+  /**
+   * Everything written that the store does not hold yet: dirty blocks and sealed blocks
+   * whose upload failed. The dirty limit bounds this, not dirty alone: a failed commit
+   * moves dirty blocks to pending, and a limit on dirty only then let memory grow
+   * without bound while the store was down.
+   */
+  get unuploadedBytes(): number {
+    return this.dirtyBytes + this.pendingBytes;
+  }
+
+  /**
+   * Forgets pending blocks `isReferenced` says nothing names any more (overwritten,
+   * truncated or deleted since a failed commit sealed them): no version needs them, and
+   * keeping them held memory and made every later commit upload them.
+   */
+  dropUnreferencedPending(isReferenced: (hash: string) => boolean): void {
+    for (const [hash, data] of this.pending) {
+      if (isReferenced(hash)) continue;
+      this.pending.delete(hash);
+      this.pendingBytes -= data.length;
+    }
   }
 
   /** Forgets the dirty blocks of an inode nothing refers to any more. */

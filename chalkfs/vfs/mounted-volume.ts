@@ -5,7 +5,7 @@ import type { BlockCache } from '../cache/block-cache.js';
 import { storeKeys } from '../meta/store-keys.js';
 import { Namespace, type Owner } from '../meta/namespace.js';
 import { VolumeRepository } from '../meta/volume-repository.js';
-import { decodeVersion, versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
+import { versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
 import type { WriterLease } from '../lease/writer-lease.js';
 import { FileData, type PendingBlock } from './file-data.js';
 import { attributesOf, type Attributes } from './attributes.js';
@@ -14,6 +14,7 @@ import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js
 import { SequentialReads } from './sequential-reads.js';
 import { blocksToHaveBeforeAdopting } from './adoption-plan.js';
 import { RefreshSchedule } from './refresh-schedule.js';
+import { defaultCommitOutcomeTimeoutMs, isAmbiguous, resolveVersionOutcome } from './version-outcome.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -47,6 +48,11 @@ export interface MountedVolumeOptions {
   /** Patch bytes a version may carry before commits fold the largest back into blocks. */
   patchBudgetBytes?: number;
   lease?: WriterLease;
+  /**
+   * How long a commit whose version PUT has an unknown outcome keeps asking the store
+   * (while the lease is held) before giving up and fencing the mount; see version-outcome.ts.
+   */
+  commitOutcomeTimeoutMs?: number;
 }
 
 interface Handle {
@@ -181,13 +187,14 @@ export class MountedVolume {
     return this.options.config.blockSizeBytes;
   }
 
-  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean; adoptionWaiting?: number } {
+  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; unuploadedBytes: number; fenced?: string; leaseHeld?: boolean; adoptionWaiting?: number } {
     return {
       seq: this.seq,
       adoptionWaiting: this.adoptionWaiting,
       mode: this.options.mode,
       openHandles: this.handles.size,
       dirtyBytes: this.data.dirtyBytes,
+      unuploadedBytes: this.data.unuploadedBytes,
       fenced: this.fenced,
       leaseHeld: this.options.lease?.held(),
     };
@@ -419,7 +426,7 @@ export class MountedVolume {
     if (!handle.writable) throw new ChalkError('bad-handle', `handle ${fh} is not open for writing`);
     this.assertWritable();
     this.assertFileSize(offset + data.length, `handle ${fh}`);
-    if (this.data.dirtyBytes > this.options.dirtyLimitBytes) await this.commit('dirty-limit');
+    if (this.data.unuploadedBytes > this.options.dirtyLimitBytes) await this.commitToMakeRoom();
     await this.data.write(handle.ino, handle.inode, data, offset);
     const now = this.clock();
     handle.inode.mtimeMs = now;
@@ -529,6 +536,7 @@ export class MountedVolume {
       const inode = this.ns.inodes.get(ino);
       if (inode?.type === 'file') this.data.seal(ino, inode);
     }
+    this.data.dropUnreferencedPending(this.referencedBlocks());
     const consistent = isTransactionConsistent(
       this.ns,
       (ino, inode) => {
@@ -538,7 +546,7 @@ export class MountedVolume {
       },
       (ino) => this.journalsSeenHot.has(ino),
     );
-    let seq = this.seq + 1;
+    const seq = this.seq + 1;
     const record: VersionRecord = {
       format: versionFormat,
       volume: config.name,
@@ -556,22 +564,11 @@ export class MountedVolume {
 
     try {
       await this.uploadBlocks(uploads);
-      let toWrite = body;
-      while ((await this.writeVersion(seq, toWrite)) === 'earlier-attempt') {
-        // An earlier attempt of ours, reported failed, landed at `seq` with older
-        // content: this state goes in the next version (re-encoded from the snapshot).
-        const next = decodeVersion(toWrite, `commit ${seq + 1}`);
-        seq += 1;
-        next.seq = seq;
-        next.parentSeq = seq - 1;
-        toWrite = VolumeRepository.encodeVersion(next);
-      }
-      record.seq = seq;
-      record.parentSeq = seq - 1;
+      await this.writeVersion(seq, body);
     } catch (err) {
       this.changed = true;
       end?.({ result: 'error' });
-      this.options.logger.error({ seq, reason, err: (err as Error).message }, 'commit failed');
+      this.options.logger.error({ seq, reason, err }, 'commit failed');
       if (err instanceof ChalkError && (err.kind === 'read-only' || err.kind === 'lease-held')) throw err;
       throw new ChalkError('io', `commit of ${config.name} version ${seq} failed: ${(err as Error).message}`, { cause: err });
     }
@@ -587,27 +584,68 @@ export class MountedVolume {
   }
 
   /**
-   * 'written' when the store holds `body` at `seq`; 'earlier-attempt' when it holds an
-   * earlier attempt of this mount that was reported failed (e.g. a lost response) but
-   * landed: its content is older than `body`, so `body` still has to be written.
+   * Returns once the store holds `body` at `seq`. A PUT whose outcome is unknown (its
+   * answer lost) or refused with 412 is settled by asking the store (version-outcome.ts)
+   * before answering: a commit is never reported failed while its version may be there,
+   * since the application would then undo a transaction readers may already have seen
+   * (docs/CONSISTENCY.md, "Failures").
    */
-  private async writeVersion(seq: number, body: Buffer): Promise<'written' | 'earlier-attempt'> {
-    const { repo, config } = this.options;
+  private async writeVersion(seq: number, body: Buffer): Promise<void> {
+    const { repo, config, writer, logger } = this.options;
     try {
       await repo.writeEncodedVersion(config.name, seq, body);
-      return 'written';
+      return;
     } catch (err) {
-      if (!isChalkError(err, 'precondition')) throw err;
-      // Either our own earlier attempt landed after a timeout, or another writer took
-      // this sequence number: then this mount's history has forked and must stop.
-      const existing = await repo.readVersion(config.name, seq).catch(() => undefined);
-      if (existing?.writer.mountId === this.options.writer.mountId) {
-        const stored = await repo.store.get(storeKeys.version(config.name, seq));
-        return stored.body.equals(body) ? 'written' : 'earlier-attempt';
+      if (!isChalkError(err, 'precondition') && !isAmbiguous(err)) throw err;
+      const outcome = await resolveVersionOutcome({
+        store: repo.store,
+        key: storeKeys.version(config.name, seq),
+        body,
+        mountId: writer.mountId,
+        timeoutMs: this.options.commitOutcomeTimeoutMs ?? defaultCommitOutcomeTimeoutMs,
+        keepTrying: () => this.options.lease?.held() ?? true,
+        onRetry: (retryErr) => logger.warn({ seq, err: retryErr }, 'the outcome of a version write is not known yet; asking the store again'),
+      });
+      if (outcome.kind === 'written') return;
+      // Absent, or unknown because the store does not answer: the commit fails, and the
+      // mount stays writable. Its next version is created at `seq` with If-None-Match, so
+      // it either takes `seq` (and this attempt can never land) or finds this attempt
+      // landed after all (412: 'earlier-attempt' below) and fences instead of replacing it.
+      if (outcome.kind === 'absent' || outcome.kind === 'unknown') {
+        const what = outcome.kind === 'absent' ? 'is not in the store and could not be written' : 'may or may not have been written (the store did not answer)';
+        throw new ChalkError('io', `version ${seq} ${what}`, { cause: outcome.lastError ?? err });
       }
-      this.fenced = `version ${seq} was written by ${existing ? `${existing.writer.host} pid ${existing.writer.pid}` : 'another writer'}`;
+      this.fenced =
+        outcome.kind === 'earlier-attempt'
+          ? `an attempt to write version ${seq} that was reported failed landed later; the application may have undone what it holds`
+          : `version ${seq} was written by ${outcome.existing ? `${outcome.existing.writer.host} pid ${outcome.existing.writer.pid}` : 'another writer'}`;
       throw new ChalkError('read-only', `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: err });
     }
+  }
+
+  /**
+   * A write over the dirty limit waits for a commit to upload what is held. If that
+   * fails (the store is down), memory would keep growing: the write fails instead, with
+   * the reason, and the application can retry once the store is back.
+   */
+  private async commitToMakeRoom(): Promise<void> {
+    try {
+      await this.commit('dirty-limit');
+    } catch (err) {
+      const limitMiB = (this.options.dirtyLimitBytes / 2 ** 20).toFixed(1);
+      throw new ChalkError(isChalkError(err, 'read-only') ? 'read-only' : 'io', `volume ${this.options.config.name}: ${(this.data.unuploadedBytes / 2 ** 20).toFixed(1)} MiB written but not yet in the store (limit ${limitMiB} MiB), and the commit that would upload them failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Whether a block is named by a file of the namespace or one still open (an unlinked file's handle reads it). */
+  private referencedBlocks(): (hash: string) => boolean {
+    const hashes = new Set<string>();
+    const add = (inode: Inode) => {
+      if (inode.type === 'file') for (const hash of inode.blocks) if (hash) hashes.add(hash);
+    };
+    for (const inode of this.ns.inodes.values()) add(inode);
+    for (const handle of this.handles.values()) add(handle.inode);
+    return (hash) => hashes.has(hash);
   }
 
   private async uploadBlocks(blocks: PendingBlock[]): Promise<void> {

@@ -10,6 +10,7 @@ import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { ChalkError, isChalkError, type ErrorKind } from '../../chalkfs/util/chalk-error.js';
+import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
 
 const bs = 4096;
 const owner = { uid: 1000, gid: 1000 };
@@ -69,6 +70,7 @@ async function newVolume(patching: { maxPatchBytesPerBlock: number; patchBudgetB
       dirtyLimitBytes: 1 << 24,
       readaheadBlocks: 0,
       uploadConcurrency: 4,
+      commitOutcomeTimeoutMs: 300,
       ...patching,
     });
     open.push(v);
@@ -240,17 +242,20 @@ describe('MountedVolume (read-write)', () => {
     expect(Namespace.fromRecord(await repo.readVersion('vol', 2)).tryResolve('/d')).toBeDefined();
   });
 
-  it('a commit whose earlier attempt landed despite an error still makes later writes durable', async () => {
-    const { store, mount } = await newVolume();
+  it('a version PUT whose answer is lost: the commit asks the store, finds its own version, and succeeds', async () => {
+    const { store, memory, mount } = await newVolume();
     const rw = await mount('read-write');
     const fh = rw.create('/f', 0o644);
     await rw.write(fh, Buffer.from('first'), 0);
     store.loseVersionPutResponses = true;
-    expect(await kindOf(() => rw.fsync('/f'))).toBe('io'); // version 2 is in the store nonetheless
+    await rw.fsync('/f'); // version 2 landed: reporting a failure would let the application undo it
     store.loseVersionPutResponses = false;
+    expect(rw.versionSeq).toBe(2);
+    expect(versionKeys(memory)).toHaveLength(2);
     await rw.write(fh, Buffer.from(' second'), 5);
-    await rw.fsync('/f'); // returned: 'first second' must now be durable
+    await rw.fsync('/f');
     rw.release(fh);
+    expect(rw.versionSeq).toBe(3);
     const ro = await mount('read-only');
     expect((await readFile(ro, '/f')).toString()).toBe('first second');
   });
@@ -624,5 +629,102 @@ describe('MountedVolume (read-only follower)', () => {
     expect(await kindOf(() => mount('pinned', 'pinned', 99))).toBe('not-found');
     expect((await readFile(v, '/f')).toString()).toBe('v2');
     expect(await kindOf(() => v.create('/x', 0o644))).toBe('read-only');
+  });
+});
+
+describe('MountedVolume (version PUT with an unknown outcome)', () => {
+  async function faultyVolume() {
+    const memory = new MemoryObjectStore();
+    const store = new FaultyObjectStore(memory);
+    const repo = new VolumeRepository(store);
+    const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
+    const mount = async (mode: MountMode, mountId = `${mode}-${open.length}`) => {
+      const v = await MountedVolume.open({
+        repo,
+        config,
+        cache: new BlockCache(1 << 22, undefined, silentLogger()),
+        mode,
+        writer: { host: 'h', pid: 1, mountId },
+        owner,
+        logger: silentLogger(),
+        refreshIntervalMs: 1e9,
+        autoCommitMs: 1e9,
+        dirtyLimitBytes: 1 << 24,
+        readaheadBlocks: 0,
+        uploadConcurrency: 4,
+        commitOutcomeTimeoutMs: 400,
+      });
+      open.push(v);
+      return v;
+    };
+    return { memory, store, repo, mount };
+  }
+  const versionKey = /\/versions\//;
+
+  it('answer lost, then the store does not answer reads for a while: the commit waits and succeeds', async () => {
+    const { store, mount } = await faultyVolume();
+    const rw = await mount('read-write');
+    rw.mkdir('/d', 0o755);
+    store.inject({ op: 'put', key: versionKey, fault: { kind: 'lose-response' }, times: 1 });
+    const reads = store.inject({ op: 'get', key: versionKey, fault: { kind: 'fail', error: 'timeout' }, times: 2 });
+    await rw.fsync('/');
+    reads();
+    expect(store.injected).toEqual([1, 2]);
+    expect(rw.versionSeq).toBe(2);
+    rw.mkdir('/e', 0o755);
+    await rw.fsync('/');
+    expect(rw.versionSeq).toBe(3);
+  });
+
+  it('answer lost and the store unreachable past the bound: the commit fails, and the landed version is never replaced by a different one', async () => {
+    const { store, memory, repo, mount } = await faultyVolume();
+    const rw = await mount('read-write');
+    const ro = await mount('read-only');
+    rw.mkdir('/d', 0o755);
+    store.inject({ op: 'put', key: versionKey, fault: { kind: 'lose-response' }, times: 1 });
+    store.inject({ op: 'get', key: versionKey, fault: { kind: 'fail', error: 'io' } });
+    store.inject({ op: 'put', key: versionKey, fault: { kind: 'fail', error: 'io' } });
+    expect(await kindOf(() => rw.fsync('/'))).toBe('io');
+    store.heal();
+    // The version landed; a reader adopts it.
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.readdir('/')).toContain('d');
+    // The application was told the commit failed and undoes its change: the next commit
+    // finds version 2 there (ours, other bytes) and fences the mount instead of replacing it.
+    rw.rmdir('/d');
+    expect(await kindOf(() => rw.fsync('/'))).toBe('read-only');
+    expect(await kindOf(() => rw.mkdir('/e', 0o755))).toBe('read-only');
+    expect(versionKeys(memory)).toHaveLength(2);
+    expect(Namespace.fromRecord(await repo.readVersion('vol', 2)).tryResolve('/d')).toBeDefined();
+    expect(await ro.refresh()).toBe(false);
+  });
+
+  it('a version PUT that never reached the store, and is absent when asked: the commit fails and the next one writes it', async () => {
+    const { store, memory, repo, mount } = await faultyVolume();
+    const rw = await mount('read-write');
+    rw.mkdir('/d', 0o755);
+    const puts = store.inject({ op: 'put', key: versionKey, fault: { kind: 'fail', error: 'io' } });
+    expect(await kindOf(() => rw.fsync('/'))).toBe('io');
+    puts();
+    expect(versionKeys(memory)).toHaveLength(1);
+    await rw.fsync('/');
+    expect(rw.versionSeq).toBe(2);
+    expect(Namespace.fromRecord(await repo.readVersion('vol', 2)).tryResolve('/d')).toBeDefined();
+  });
+
+  it('a lost attempt that lands after the commit was reported failed fences the mount instead of being replaced', async () => {
+    const { store, memory, repo, mount } = await faultyVolume();
+    const rw = await mount('read-write', 'writer-1');
+    rw.mkdir('/d', 0o755);
+    // Every PUT of version 2 fails without landing; reads say it is absent.
+    const puts = store.inject({ op: 'put', key: versionKey, fault: { kind: 'fail', error: 'timeout' } });
+    expect(await kindOf(() => rw.fsync('/'))).toBe('io');
+    puts();
+    // ...and then one of those attempts lands after all (a late copy on the network).
+    const record = await repo.readVersion('vol', 1);
+    await repo.writeVersion({ ...record, seq: 2, parentSeq: 1, writer: { host: 'h', pid: 1, mountId: 'writer-1' } });
+    rw.rmdir('/d'); // the application undoes its change
+    expect(await kindOf(() => rw.fsync('/'))).toBe('read-only');
+    expect(versionKeys(memory)).toHaveLength(2);
   });
 });
