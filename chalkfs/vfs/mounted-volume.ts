@@ -124,7 +124,7 @@ export class MountedVolume {
   private refreshing = false;
   /** Read-only mounts: versions found inconsistent (never adoptable), so each is read once. */
   private readonly knownInconsistent = new Set<number>();
-  /** Read-only mounts: a newer version found but not adopted, because its blocks could not be fetched. */
+  /** Read-only mounts: the newest consistent version found and not adopted yet (the store failed before it could be). */
   private adoptionWaiting: number | undefined;
   private readonly fetchBlock: (hash: string) => Promise<Buffer>;
   private readonly schedule: RefreshSchedule;
@@ -723,6 +723,7 @@ export class MountedVolume {
     try {
       const record = await this.newestAdoptable();
       if (!record || record.seq <= this.seq) return false;
+      this.adoptionWaiting = Math.max(record.seq, this.adoptionWaiting ?? 0);
       await this.fetchBeforeAdopting(record);
       this.adopt(record);
       return true;
@@ -749,7 +750,8 @@ export class MountedVolume {
       if (!head || head.seq <= known) return undefined;
     } else {
       this.schedule.sawChange();
-      if (!next.consistent) this.knownInconsistent.add(next.seq);
+      if (next.consistent) this.adoptionWaiting = Math.max(next.seq, this.adoptionWaiting ?? 0);
+      else this.knownInconsistent.add(next.seq);
       const after = await repo.probeVersion(config.name, known + 2);
       if (!after) return next.consistent ? next : undefined;
       if (!after.consistent) this.knownInconsistent.add(after.seq);
@@ -772,10 +774,8 @@ export class MountedVolume {
       };
       await Promise.all(Array.from({ length: Math.min(this.options.uploadConcurrency, queue.length) }, fetchSome));
     } catch (err) {
-      this.adoptionWaiting = record.seq;
       throw new ChalkError('io', `version ${record.seq} of ${this.options.config.name} is not adopted yet: the blocks it changed could not be fetched; serving version ${this.seq}`, { cause: err });
     }
-    this.adoptionWaiting = undefined;
   }
 
   private adopt(record: VersionRecord): void {
@@ -785,6 +785,7 @@ export class MountedVolume {
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     for (const seq of this.knownInconsistent) if (seq <= record.seq) this.knownInconsistent.delete(seq);
+    if (this.adoptionWaiting !== undefined && this.adoptionWaiting <= record.seq) this.adoptionWaiting = undefined;
     this.rememberBlocks(record);
     this.options.metrics?.versionSeq.set(record.seq);
     this.options.metrics?.publishLag.observe(Math.max(0, this.clock() - Date.parse(record.createdAt)) / 1000);

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { FaultProxy } from '../support/fault-proxy.js';
+import { seqFromKey, storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { Children, sqliteReaderCode, sqliteWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
 
-// The store dies right after a reader host has fetched a new version, before it has read
+// The store dies right after a reader host has found a new version, before it has read
 // any of the blocks that version changed: the clean-clone CI failure of the store-faults
 // test (no read served for 30 s of outage). The reader host reaches the store through a
 // fault proxy; the writer host does not. The reader must keep serving the state it had,
@@ -35,6 +36,7 @@ describe('a reader host during a store outage', () => {
     await using fx = await ChalkfsFixture.create();
     fx.defer(() => proxy.close());
     const children = new Children();
+    let paused: number | undefined;
     try {
       const volume = 'outage';
       await fx.createVolume(volume);
@@ -50,15 +52,22 @@ describe('a reader host during a store outage', () => {
       // quick_check reads every page: from here on the reader host has the whole database locally.
       await reader.waitForLine('the reader to read the first transactions', 60_000, (l) => l.type === 'read' && l.txn === before.txn);
 
-      // Hold the reader host's store traffic while the writer commits one more transaction,
-      // so that the reader's next version GET is of exactly that version; the store then dies.
-      proxy.stall();
+      // Pause the reader host's daemon while the writer commits one more transaction, so
+      // that the first request it makes for that version is made after the rule below
+      // exists; the store dies right after answering it.
+      paused = readerMount.pid;
+      process.kill(paused, 'SIGSTOP');
       const grow = children.spawn(growWriterCode, { db: db(writerMount.dir) }, fx.host.env());
       const after = (await grow.waitForLine('the growing transaction', 60_000, (l) => l.type === 'commit')) as unknown as DbState;
       const versions = await fx.listKeys(`volumes/${volume}/versions/`);
+      // The reader learns that the newest version is the newest by asking for the one
+      // after it (a 404): that answer is the last thing the store says before it dies, so
+      // the reader has everything it needs to adopt, except the changed blocks.
       const newest = versions.sort().at(-1)!;
-      proxy.addRule({ match: new RegExp(`^GET \\S+/${newest.replace(/[/]/g, '\\/')} `), action: { kind: 'refuse-after-response' } });
-      proxy.resume();
+      const afterNewest = storeKeys.version(volume, seqFromKey(newest)! + 1);
+      proxy.addRule({ match: new RegExp(`^GET \\S+/${afterNewest} `), action: { kind: 'refuse-after-response' } });
+      process.kill(paused, 'SIGCONT');
+      paused = undefined;
       await waitFor('the reader host to fetch the new version (and the store to die)', 30_000, () => proxy.network === 'refusing');
       const diedAt = Date.now();
 
@@ -97,6 +106,8 @@ describe('a reader host during a store outage', () => {
       await readerMount.unmount();
       await writerMount.unmount();
     } finally {
+      // A stopped daemon would hang the cleanup's unmount.
+      if (paused !== undefined) process.kill(paused, 'SIGCONT');
       await children.killAll();
     }
   });

@@ -165,10 +165,16 @@ export class FaultProxy {
     if (pair.refuseAfterResponse) {
       pair.refuseAfterResponse = Buffer.concat([pair.refuseAfterResponse, chunk]);
       if (wholeResponse(pair.refuseAfterResponse)) {
+        // The store is dead from this instant: nothing the client sends after reading this
+        // answer may reach it, even on another connection, so the refusal cannot wait
+        // for this connection's end.
         pair.refuseAfterResponse = undefined;
         pair.toClient.push(chunk);
         this.flush(pair);
-        pair.client.end(() => this.refuse());
+        this.pairs.delete(pair);
+        this.refuse();
+        pair.upstream.destroy();
+        pair.client.end(() => pair.client.destroy());
         return;
       }
     }
