@@ -13,6 +13,7 @@ import { validateVolumeName, parseVolumeRef } from '../meta/volume-name.js';
 import { VolumeRepository, validateBlockSize } from '../meta/volume-repository.js';
 import { VolumeHistory } from '../meta/volume-history.js';
 import { WriterLease } from '../lease/writer-lease.js';
+import { hostIdentity } from '../host/host-identity.js';
 import { safeUntil } from '../lease/lease-rules.js';
 import { EmbeddedMinio, processAlive } from '../minio/embedded-minio.js';
 import { openStore, resolveStoreSettings, storeEnv, configuredEndpoint } from '../store/store-config.js';
@@ -160,7 +161,7 @@ volume
     const repo = await repository();
     await repo.config(name);
     const writer = { host: hostname(), pid: process.pid, mountId: randomUUID() };
-    const lease = await WriterLease.acquire({ store: repo.store, volume: name, holder: writer, ttlMs: 30_000, logger: createLogger({ level: 'warn' }), isLocalProcessAlive: processAlive });
+    const lease = await WriterLease.acquire({ store: repo.store, volume: name, holder: { ...writer, hostId: hostIdentity() }, ttlMs: 30_000, logger: createLogger({ level: 'warn' }), isLocalProcessAlive: processAlive });
     try {
       const seq = await new VolumeHistory(repo).restore(name, Number(versionText), writer);
       process.stdout.write(`restored ${name} to the content of version ${versionText} as version ${seq}\n`);

@@ -14,6 +14,7 @@ import { BlockCache } from '../cache/block-cache.js';
 import { DiskBlockCache } from '../cache/disk-block-cache.js';
 import { setKernelReadahead } from '../fuse/kernel-readahead.js';
 import { WriterLease } from '../lease/writer-lease.js';
+import { hostIdentity } from '../host/host-identity.js';
 import { processAlive } from '../minio/embedded-minio.js';
 import { MountedVolume, type MountMode } from '../vfs/mounted-volume.js';
 import { FuseMount, forceUnmount } from '../fuse/fuse-mount.js';
@@ -104,7 +105,8 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       lease = await WriterLease.acquire({
         store,
         volume: ref.name,
-        holder: writer,
+        // The host identity lets a taker on this host trust a pid check (lease-rules.ts).
+        holder: { ...writer, hostId: hostIdentity() },
         ttlMs: options.leaseTtlMs,
         logger,
         isLocalProcessAlive: processAlive,

@@ -7,6 +7,7 @@ import { Namespace, type Owner } from '../meta/namespace.js';
 import { VolumeRepository } from '../meta/volume-repository.js';
 import { versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
 import type { WriterLease } from '../lease/writer-lease.js';
+import { firstForeignVersion } from './foreign-versions.js';
 import { FileData, type PendingBlock } from './file-data.js';
 import { attributesOf, type Attributes } from './attributes.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
@@ -111,6 +112,8 @@ export class MountedVolume {
   private nextFh = 1;
   private changed = false;
   private fenced: string | undefined;
+  /** The lease's retake count when history was last checked (see foreign-versions.ts). */
+  private historyCheckedAtRetake = 0;
   private commitChain: Promise<unknown> = Promise.resolve();
   private queuedCommit: Promise<number> | undefined;
   private headWrite: Promise<void> | undefined;
@@ -195,7 +198,7 @@ export class MountedVolume {
       openHandles: this.handles.size,
       dirtyBytes: this.data.dirtyBytes,
       unuploadedBytes: this.data.unuploadedBytes,
-      fenced: this.fenced,
+      fenced: this.fenced ?? this.options.lease?.fenced,
       leaseHeld: this.options.lease?.held(),
     };
   }
@@ -525,6 +528,8 @@ export class MountedVolume {
   private async commitNow(reason: string): Promise<number> {
     if (!this.changed && this.data.pendingBlocks().length === 0) return this.seq;
     this.assertCanCommit();
+    // Awaited only when there is something to check: commits group on the same tick.
+    if ((this.options.lease?.retakes ?? 0) !== this.historyCheckedAtRetake) await this.checkHistoryAfterRetake();
     const end = this.options.metrics?.commits.startTimer();
     const { repo, config } = this.options;
     await this.loadJournalHeaders();
@@ -615,10 +620,11 @@ export class MountedVolume {
         const what = outcome.kind === 'absent' ? 'is not in the store and could not be written' : 'may or may not have been written (the store did not answer)';
         throw new ChalkError('io', `version ${seq} ${what}`, { cause: outcome.lastError ?? err });
       }
-      this.fenced =
+      await this.fence(
         outcome.kind === 'earlier-attempt'
           ? `an attempt to write version ${seq} that was reported failed landed later; the application may have undone what it holds`
-          : `version ${seq} was written by ${outcome.existing ? `${outcome.existing.writer.host} pid ${outcome.existing.writer.pid}` : 'another writer'}`;
+          : `version ${seq} was written by ${outcome.existing ? `${outcome.existing.writer.host} pid ${outcome.existing.writer.pid}` : 'another writer'}`,
+      );
       throw new ChalkError('read-only', `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`, { cause: err });
     }
   }
@@ -646,6 +652,24 @@ export class MountedVolume {
     for (const inode of this.ns.inodes.values()) add(inode);
     for (const handle of this.handles.values()) add(handle.inode);
     return (hash) => hashes.has(hash);
+  }
+
+  /** This mount's history has forked: never write again, and stop holding the lease. */
+  private async fence(reason: string): Promise<void> {
+    this.fenced ??= reason;
+    await this.options.lease?.fence(reason);
+  }
+
+  private async checkHistoryAfterRetake(): Promise<void> {
+    const retakes = this.options.lease?.retakes ?? 0;
+    const { repo, config, writer } = this.options;
+    const foreign = await firstForeignVersion(repo, config.name, this.seq, writer.mountId);
+    if (foreign) {
+      await this.fence(`version ${foreign.seq} was written by ${foreign.writer.host} pid ${foreign.writer.pid} while this mount's writer lease had lapsed`);
+      this.changed = true;
+      throw new ChalkError('read-only', `volume ${config.name}: ${this.fenced}; this mount no longer accepts writes`);
+    }
+    this.historyCheckedAtRetake = retakes;
   }
 
   private async uploadBlocks(blocks: PendingBlock[]): Promise<void> {
@@ -803,6 +827,19 @@ export class MountedVolume {
       await this.commit('unmount');
       this.wakeHeadWriter?.();
       await this.headWrite;
+    } else if (this.options.mode === 'read-write' && (this.changed || this.data.dirtyBytes > 0)) {
+      // Nothing can commit them any more: say so, with what is lost. A failed commit left
+      // its sealed blocks pending (no longer dirty): those files' data is lost too.
+      const dirty = new Set(this.data.dirtyInodes());
+      const pending = new Map(this.data.pendingBlocks().map((b) => [b.hash, b.data.length]));
+      const paths = [...this.ns.walk()]
+        .filter(({ ino, inode }) => dirty.has(ino) || (inode.type === 'file' && inode.blocks.some((hash) => hash !== null && pending.has(hash))))
+        .map(({ path }) => path);
+      const lostBytes = this.data.dirtyBytes + [...pending.values()].reduce((sum, n) => sum + n, 0);
+      this.options.logger.error(
+        { volume: this.options.config.name, reason: this.fenced ?? this.options.lease?.fenced ?? 'the writer lease is not held', lastCommittedSeq: this.seq, paths, lostBytes },
+        'unmounting with uncommitted changes that cannot be committed: they are lost (data of the files listed, and every change since the last committed version)',
+      );
     }
   }
 
@@ -894,10 +931,11 @@ export class MountedVolume {
   }
 
   private assertCanCommit(): void {
-    if (this.fenced) throw new ChalkError('read-only', `volume ${this.options.config.name}: ${this.fenced}; this mount no longer accepts writes`);
-    if (this.options.lease && !this.options.lease.held()) {
-      throw new ChalkError('read-only', `volume ${this.options.config.name}: the writer lease was lost; this mount no longer accepts writes`);
-    }
+    const { lease, config } = this.options;
+    const fenced = this.fenced ?? lease?.fenced;
+    if (fenced) throw new ChalkError('read-only', `volume ${config.name}: ${fenced}; this mount no longer accepts writes`);
+    // Not fenced, only unsure (the store has not answered the lease loop): refused for now.
+    if (lease && !lease.held()) throw new ChalkError('io', `volume ${config.name}: the writer lease is not safely renewed (the store does not answer); writes resume once it is`);
   }
 
   private rememberBlocks(record: VersionRecord): void {

@@ -64,7 +64,7 @@ export interface Mount {
 
 const quiet = { NODE_NO_WARNINGS: '1' };
 /** Variables of the outer environment that would point the CLI at another store. */
-const scrubbed = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION', 'CHALKFS_LOG_LEVEL', 'CHALKFS_STORE_TIMEOUT_MS', 'CHALKFS_STORE_ATTEMPT_TIMEOUT_MS', 'CHALKFS_STORE_MAX_ATTEMPTS'];
+const scrubbed = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION', 'CHALKFS_LOG_LEVEL', 'CHALKFS_STORE_TIMEOUT_MS', 'CHALKFS_STORE_ATTEMPT_TIMEOUT_MS', 'CHALKFS_STORE_MAX_ATTEMPTS', 'CHALKFS_HOST_ID'];
 
 export function uniqueBucket(prefix = 'fs'): string {
   return `t-${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`.toLowerCase().slice(0, 63);
@@ -113,6 +113,8 @@ export class ChalkfsHost {
     readonly fixture: ChalkfsFixture,
     readonly name: string,
     readonly root: string,
+    /** Poses as another machine with this host identity (chalkfs/host/host-identity.ts); default: this machine's. */
+    readonly hostId?: string,
   ) {
     this.home = join(root, 'home');
     this.cacheDir = join(root, 'cache');
@@ -130,6 +132,7 @@ export class ChalkfsHost {
       CHALKFS_BUCKET: this.fixture.bucket,
       CHALKFS_HOME: this.home,
     });
+    if (this.hostId !== undefined) env.CHALKFS_HOST_ID = this.hostId;
     for (const [k, v] of Object.entries(extra)) {
       if (v === undefined) delete env[k];
       else env[k] = v;
@@ -233,9 +236,13 @@ export class ChalkfsFixture implements AsyncDisposable {
     return new ChalkfsFixture(root, options.store ?? inject('minio'), options.bucket ?? uniqueBucket());
   }
 
-  /** Another "machine": own CHALKFS_HOME, cache and mount points, same bucket. */
-  addHost(name = `host-${this.hosts.length + 1}`): ChalkfsHost {
-    const host = new ChalkfsHost(this, name, join(this.root, name));
+  /**
+   * Another "machine": own CHALKFS_HOME, cache and mount points, same bucket. Hosts share
+   * this machine's hostname, pids and host identity unless given `hostId` (then they pose
+   * as hosts that merely share the hostname: cloned VMs, containers).
+   */
+  addHost(name = `host-${this.hosts.length + 1}`, options: { hostId?: string } = {}): ChalkfsHost {
+    const host = new ChalkfsHost(this, name, join(this.root, name), options.hostId);
     this.hosts.push(host);
     return host;
   }

@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { pino } from 'pino';
+import { WriterLease } from '../../chalkfs/lease/writer-lease.js';
+import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import type { ObjectStore, PutCondition } from '../../chalkfs/store/object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
@@ -7,10 +10,9 @@ import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { encodeMeta, versionFormat, type FileInode } from '../../chalkfs/meta/format.js';
 import { extentBytes } from '../../chalkfs/vfs/block-patches.js';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';
-import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
+import { MountedVolume, type MountMode, type MountedVolumeOptions } from '../../chalkfs/vfs/mounted-volume.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { ChalkError, isChalkError, type ErrorKind } from '../../chalkfs/util/chalk-error.js';
-import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
 
 const bs = 4096;
 const owner = { uid: 1000, gid: 1000 };
@@ -46,16 +48,34 @@ class FlakyStore implements ObjectStore {
 
 const open: MountedVolume[] = [];
 
+const leases: WriterLease[] = [];
+
 afterEach(async () => {
   for (const v of open.splice(0)) await v.close().catch(() => undefined);
+  for (const l of leases.splice(0)) await l.release();
+  vi.useRealTimers();
 });
+
+const leaseTtlMs = 9000;
+
+async function takeLease(store: ObjectStore, mountId: string, clock: { now: number } = { now: Date.now() }): Promise<WriterLease> {
+  const lease = await WriterLease.acquire({ store, volume: 'vol', holder: { host: `${mountId}-host`, pid: 1, mountId }, ttlMs: leaseTtlMs, logger: silentLogger(), clock: () => clock.now, isLocalProcessAlive: () => true });
+  leases.push(lease);
+  return lease;
+}
+
+/** A logger whose JSON lines land in `lines`. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }) };
+}
 
 async function newVolume(patching: { maxPatchBytesPerBlock: number; patchBudgetBytes: number } = { maxPatchBytesPerBlock: 0, patchBudgetBytes: 0 }) {
   const memory = new MemoryObjectStore();
   const store = new FlakyStore(memory);
   const repo = new VolumeRepository(store);
   const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
-  const mount = async (mode: MountMode, mountId = `${mode}-${open.length}`, pinnedSeq?: number) => {
+  const mount = async (mode: MountMode, mountId = `${mode}-${open.length}`, pinnedSeq?: number, extra: Partial<MountedVolumeOptions> = {}) => {
     const v = await MountedVolume.open({
       repo,
       config,
@@ -72,6 +92,7 @@ async function newVolume(patching: { maxPatchBytesPerBlock: number; patchBudgetB
       uploadConcurrency: 4,
       commitOutcomeTimeoutMs: 300,
       ...patching,
+      ...extra,
     });
     open.push(v);
     return v;
@@ -204,6 +225,80 @@ describe('MountedVolume (read-write)', () => {
     // The other writer's version stands.
     expect(Namespace.fromRecord(await repo.readVersion('vol', 2)).tryResolve('/theirs')).toBeDefined();
     expect(await repo.versionsAfter('vol', 0)).toEqual([1, 2]);
+  });
+
+  it('a mount fenced by a version another writer wrote stops renewing its lease and gives it up: another writer takes over at once', async () => {
+    const { repo, store, mount } = await newVolume();
+    const lease = await takeLease(store, 'mine');
+    const rw = await mount('read-write', 'mine', undefined, { lease });
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('mine'), 0);
+    const other = Namespace.empty(owner, 1);
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    expect(await kindOf(() => rw.fsync('/f'))).toBe('read-only');
+    expect(lease.held()).toBe(false);
+    expect(lease.fenced).toMatch(/other-host/);
+    // Not renewed any more, and released: a third mount need not wait for it to expire.
+    const next = await takeLease(store, 'third');
+    expect(next.held()).toBe(true);
+  });
+
+  it('after its lease lapsed and was taken again, a writer checks history first: a version another writer wrote meanwhile fences it, even with version N+1 gone (gc)', async () => {
+    vi.useFakeTimers();
+    const { repo, memory, mount } = await newVolume();
+    const clock = { now: 1_000_000 };
+    const faulty = new FaultyObjectStore(memory);
+    const lease = await takeLease(faulty, 'mine', clock);
+    const rw = await mount('read-write', 'mine', undefined, { lease });
+    await createCommitted(rw, '/f', 'v2');
+    const fh = rw.open('/f', O_RDWR);
+    // The store stops answering the lease loop for longer than the lease.
+    faulty.inject({ op: 'put', fault: { kind: 'fail', error: 'timeout' } });
+    faulty.inject({ op: 'get', fault: { kind: 'fail', error: 'io' } });
+    for (let i = 0; i < 36; i++) {
+      clock.now += 500;
+      await vi.advanceTimersByTimeAsync(500);
+    }
+    expect(lease.held()).toBe(false);
+    expect(await kindOf(() => rw.write(fh, Buffer.from('refused'), 0))).not.toBe('none');
+    // Meanwhile another writer took the lease, wrote versions 3 and 4 and released it; gc removed 3.
+    const theirs = await takeLease(memory, 'theirs', clock);
+    for (const seq of [3, 4]) {
+      const ns = Namespace.empty(owner, 1);
+      await repo.writeVersion({ format: versionFormat, volume: 'vol', seq, parentSeq: seq - 1, createdAt: 'x', writer: { host: 'theirs-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: ns.nextIno, inodes: ns.toRecordInodes() });
+    }
+    await theirs.release();
+    await memory.delete(storeKeys.version('vol', 3));
+    faulty.heal();
+    for (let i = 0; i < 6; i++) {
+      clock.now += 500;
+      await vi.advanceTimersByTimeAsync(500);
+    }
+    expect(lease.held()).toBe(true);
+    expect(lease.retakes).toBe(1);
+    await rw.write(fh, Buffer.from('mine'), 0);
+    rw.release(fh);
+    expect(await kindOf(() => rw.fsync('/f'))).toBe('read-only');
+    expect(rw.status().fenced).toMatch(/theirs-host/);
+    expect(await repo.versionsAfter('vol', 0)).toEqual([1, 2, 4]);
+  });
+
+  it('closing a fenced mount says, at error level, which uncommitted changes it drops', async () => {
+    const { repo, mount } = await newVolume();
+    const { lines, logger } = capturingLogger();
+    const rw = await mount('read-write', 'mine', undefined, { logger });
+    const fh = rw.create('/lost.bin', 0o644);
+    await rw.write(fh, Buffer.alloc(5000, 1), 0);
+    const other = Namespace.empty(owner, 1);
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    expect(await kindOf(() => rw.fsync('/lost.bin'))).toBe('read-only');
+    rw.release(fh);
+    await rw.close();
+    const dropped = lines.find((l) => l.level === 50 && /uncommitted/.test(String(l.msg)));
+    expect(dropped, JSON.stringify(lines)).toBeDefined();
+    expect(dropped).toMatchObject({ paths: ['/lost.bin'], lastCommittedSeq: 1 });
+    expect(dropped!.lostBytes).toBeGreaterThanOrEqual(5000);
+    expect(String(dropped!.reason)).toMatch(/other-host/);
   });
 
   it('dirty data survives a failed commit and is committed by the next', async () => {
