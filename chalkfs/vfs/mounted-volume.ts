@@ -12,6 +12,8 @@ import { attributesOf, type Attributes } from './attributes.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
 import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js';
 import { SequentialReads } from './sequential-reads.js';
+import { classify, withoutHostLocalFiles } from './sqlite-files.js';
+import { WalRefusal } from './wal-refusal.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -109,13 +111,15 @@ export class MountedVolume {
   private refreshing = false;
   private closed = false;
   private readonly clock: () => number;
+  private readonly walRefusal: WalRefusal;
 
   private constructor(
     private readonly options: MountedVolumeOptions,
     record: VersionRecord,
   ) {
     this.clock = options.clock ?? Date.now;
-    this.ns = Namespace.fromRecord(record);
+    this.walRefusal = new WalRefusal(options.config.name, options.logger);
+    this.ns = servedNamespace(record);
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     this.lastConsistentSeq = record.consistent ? record.seq : 0;
@@ -168,7 +172,7 @@ export class MountedVolume {
     return this.options.config.blockSizeBytes;
   }
 
-  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean } {
+  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean; problem?: string } {
     return {
       seq: this.seq,
       mode: this.options.mode,
@@ -176,6 +180,7 @@ export class MountedVolume {
       dirtyBytes: this.data.dirtyBytes,
       fenced: this.fenced,
       leaseHeld: this.options.lease?.held(),
+      problem: this.walRefusal.problem,
     };
   }
 
@@ -347,7 +352,8 @@ export class MountedVolume {
 
   // ---- files -----------------------------------------------------------------------
 
-  open(path: string, flags: number): number {
+  /** Synchronous unless a read-only mount must first read a database's header (WalRefusal). */
+  open(path: string, flags: number): number | Promise<number> {
     const { ino, inode } = this.resolve(path);
     if (inode.type === 'dir') throw new ChalkError('is-a-directory', `${path}: is a directory`);
     if (inode.type !== 'file') throw new ChalkError('invalid', `${path}: not a regular file`);
@@ -355,6 +361,15 @@ export class MountedVolume {
     if (writable) {
       this.explainWal(path);
       this.assertWritable();
+    }
+    if (this.options.mode !== 'read-write') {
+      const loading = this.walRefusal.check(path, inode, {
+        exists: (p) => this.ns.tryResolve(p) !== undefined,
+        peekFirstBlock: () => this.data.peekBlock(ino, inode, 0),
+        loadFirstBlock: () => this.data.blockContent(ino, inode, 0),
+      });
+      // A version adopted meanwhile is a new inode: the next call decides again.
+      if (loading) return loading.then(() => this.open(path, flags));
     }
     // The kernel sized this file from the lookup just before open(2). If a new version
     // was adopted in between, serve the version the kernel saw until the file is closed.
@@ -511,7 +526,10 @@ export class MountedVolume {
     if (fold.length > 0) await Promise.all(fold.map(({ ino, index }) => this.data.fold(ino, this.ns.inodes.get(ino) as FileInode, index)));
 
     // Synchronous from here to the encoding: the version must be one instant's state.
+    // Host-local files (a WAL's -shm) stay in this mount's memory, never in a version.
+    const stored = withoutHostLocalFiles(this.ns.toRecordInodes());
     for (const ino of this.data.dirtyInodes()) {
+      if (stored.left.has(ino)) continue;
       const inode = this.ns.inodes.get(ino);
       if (inode?.type === 'file') this.data.seal(ino, inode);
     }
@@ -534,7 +552,7 @@ export class MountedVolume {
       writer: this.options.writer,
       consistent,
       nextIno: this.ns.nextIno,
-      inodes: this.ns.toRecordInodes(),
+      inodes: stored.inodes,
     };
     const body = VolumeRepository.encodeVersion(record);
     const uploads = this.data.pendingBlocks().filter((b) => !this.knownBlocks.has(b.hash));
@@ -681,7 +699,7 @@ export class MountedVolume {
   private adopt(record: VersionRecord): void {
     this.attributesChanged();
     for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);
-    this.ns = Namespace.fromRecord(record);
+    this.ns = servedNamespace(record);
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     this.rememberBlocks(record);
@@ -778,7 +796,8 @@ export class MountedVolume {
    * file". Say why in the log, once per file (docs/CONSISTENCY.md, "WAL mode").
    */
   private explainWal(path: string): void {
-    if (this.options.mode === 'read-write' || !(path.endsWith('-shm') || path.endsWith('-wal')) || this.walWarned.has(path)) return;
+    const kind = classify(path).kind;
+    if (this.options.mode === 'read-write' || (kind !== 'shm' && kind !== 'wal') || this.walWarned.has(path)) return;
     this.walWarned.add(path);
     this.options.logger.error(
       { path, volume: this.options.config.name },
@@ -804,4 +823,9 @@ export class MountedVolume {
       if (inode.type === 'file') for (const hash of inode.blocks) if (hash) this.knownBlocks.add(hash);
     }
   }
+}
+
+/** A version's namespace as a mount serves it: without host-local files older releases stored. */
+function servedNamespace(record: VersionRecord): Namespace {
+  return Namespace.fromRecord({ nextIno: record.nextIno, inodes: withoutHostLocalFiles(record.inodes).inodes });
 }
