@@ -14,6 +14,7 @@ import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js
 import { SequentialReads } from './sequential-reads.js';
 import { classify, withoutHostLocalFiles } from './sqlite-files.js';
 import { WalRefusal } from './wal-refusal.js';
+import { VolumeExistence, type VolumeState } from './volume-existence.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -112,6 +113,8 @@ export class MountedVolume {
   private closed = false;
   private readonly clock: () => number;
   private readonly walRefusal: WalRefusal;
+  /** Whether the volume is still in the store (volume rm --force may delete it under us). */
+  readonly existence: VolumeExistence;
 
   private constructor(
     private readonly options: MountedVolumeOptions,
@@ -119,6 +122,7 @@ export class MountedVolume {
   ) {
     this.clock = options.clock ?? Date.now;
     this.walRefusal = new WalRefusal(options.config.name, options.logger);
+    this.existence = new VolumeExistence(options.repo, options.config.name, options.logger);
     this.ns = servedNamespace(record);
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
@@ -127,7 +131,13 @@ export class MountedVolume {
     this.data = new FileData(
       config.blockSizeBytes,
       options.cache,
-      async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body,
+      async (hash) => {
+        try {
+          return (await repo.store.get(storeKeys.block(config.name, hash))).body;
+        } catch (err) {
+          throw isChalkError(err, 'not-found') ? await this.existence.missingBlock(hash, err) : err;
+        }
+      },
       options.maxPatchBytesPerBlock ?? 0,
     );
     this.rememberBlocks(record);
@@ -172,7 +182,7 @@ export class MountedVolume {
     return this.options.config.blockSizeBytes;
   }
 
-  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean; problem?: string } {
+  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; fenced?: string; leaseHeld?: boolean; problem?: string; volumeState: VolumeState } {
     return {
       seq: this.seq,
       mode: this.options.mode,
@@ -181,6 +191,7 @@ export class MountedVolume {
       fenced: this.fenced,
       leaseHeld: this.options.lease?.held(),
       problem: this.walRefusal.problem,
+      volumeState: this.existence.state,
     };
   }
 
@@ -730,11 +741,13 @@ export class MountedVolume {
       try {
         if (mode === 'read-write') {
           if (this.changed && !this.fenced && (this.options.lease?.held() ?? true)) await this.commit('periodic');
-        } else {
+        } else if (this.existence.state !== 'deleted') {
           await this.refresh();
         }
       } catch (err) {
         this.options.logger.warn({ err: (err as Error).message }, mode === 'read-write' ? 'periodic commit failed' : 'refresh failed');
+        // A version listed a moment ago and gone now: maybe the whole volume is.
+        if (isChalkError(err, 'not-found')) void this.existence.check().catch(() => undefined);
       }
       if (!this.closed) {
         this.timer = setTimeout(tick, interval);
