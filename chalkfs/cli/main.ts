@@ -379,7 +379,10 @@ program
       rows.push([m.volume, m.mountpoint, m.mode, String(m.seq ?? '?'), String(m.pid), formatSize(m.dirtyBytes ?? 0), m.cache ? `${formatSize(m.cache.memoryBytes)}/${formatSize(m.cache.diskBytes)}` : '?', m.metricsUrl]);
     }
     process.stdout.write(table(rows));
-    for (const m of mounts as (MountRecord & { problem?: string })[]) if (m.problem) process.stdout.write(`${m.mountpoint}: ${m.problem}\n`);
+    for (const m of mounts as (MountRecord & { problem?: string; volumeState?: string })[]) {
+      if (m.volumeState === 'deleted') process.stdout.write(`${m.mountpoint}: volume ${m.volume} was deleted from the store; unmount it\n`);
+      if (m.problem) process.stdout.write(`${m.mountpoint}: ${m.problem}\n`);
+    }
   });
 
 // ---- plugin ----------------------------------------------------------------------------

@@ -67,6 +67,7 @@ test('volume rm --force deletes a volume mounted elsewhere; that reader logs and
   expect(await fx.listKeys('volumes/doomed/')).toEqual([]);
 
   await waitFor('the reader to notice the deletion', 30_000, async () => (await statusOf(reader))?.volumeState === 'deleted');
+  expect((await hostB.cliOk(['status'])).stdout).toContain(`${reader.dir}: volume doomed was deleted from the store`);
   const log = await reader.log();
   expect(log.match(/volume doomed was deleted/g)).toHaveLength(1);
   // Still mounted, still answering what it has: the file read before comes from its cache.
