@@ -12,6 +12,7 @@ import { formatSize, parseSize } from '../util/size.js';
 import { validateVolumeName, parseVolumeRef } from '../meta/volume-name.js';
 import { VolumeRepository, validateBlockSize } from '../meta/volume-repository.js';
 import { VolumeHistory } from '../meta/volume-history.js';
+import { defaultPresenceIntervalMs, livePresence } from '../meta/presence.js';
 import { WriterLease } from '../lease/writer-lease.js';
 import { hostIdentity } from '../host/host-identity.js';
 import { safeUntil } from '../lease/lease-rules.js';
@@ -115,6 +116,13 @@ volume
     if (!opts.force) {
       const local = liveMountRecords(home).filter((m) => m.volume === name);
       if (local.length > 0) throw new ChalkError('config', `volume ${name} is mounted at ${local.map((m) => m.mountpoint).join(', ')}; unmount it first or use --force`);
+      // Mounts on every host, read-only ones included; a dead local daemon's presence does not count.
+      const here = hostname();
+      const mounts = await livePresence(repo.store, name, Date.now(), (p) => p.host === here && !processAlive(p.pid));
+      if (mounts.length > 0) {
+        const where = mounts.map((p) => `${p.host}:${p.mountpoint} (${p.mode}, pid ${p.pid})`).join(', ');
+        throw new ChalkError('config', `volume ${name} is mounted at ${where}; unmount it there first or use --force`);
+      }
       const lease = await WriterLease.read(repo.store, name);
       if (lease && Date.now() < safeUntil(lease.record)) {
         const h = lease.record.holder;
@@ -243,6 +251,9 @@ program
     const idleRefreshIntervalMs = ms(opts.idleRefreshMs, '--idle-refresh-ms');
     const autoCommitMs = ms(opts.commitMs, '--commit-ms');
     const leaseTtlMs = ms(opts.leaseTtlMs, '--lease-ttl-ms');
+    // An environment variable, not an option: only tests need another interval.
+    const presenceInterval = process.env.CHALKFS_PRESENCE_INTERVAL_MS;
+    const presenceIntervalMs = presenceInterval ? ms(presenceInterval, 'CHALKFS_PRESENCE_INTERVAL_MS') : defaultPresenceIntervalMs;
     const settings = await resolveStoreSettings();
     const logDir = join(home, 'logs');
     mkdirSync(logDir, { recursive: true });
@@ -270,6 +281,7 @@ program
         idleRefreshIntervalMs,
         autoCommitMs,
         leaseTtlMs,
+        presenceIntervalMs,
       });
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'mount failed');
@@ -372,6 +384,10 @@ program
       rows.push([m.volume, m.mountpoint, m.mode, String(m.seq ?? '?'), String(m.pid), formatSize(m.dirtyBytes ?? 0), m.cache ? `${formatSize(m.cache.memoryBytes)}/${formatSize(m.cache.diskBytes)}` : '?', m.metricsUrl]);
     }
     process.stdout.write(table(rows));
+    for (const m of mounts as (MountRecord & { problem?: string; volumeState?: string })[]) {
+      if (m.volumeState === 'deleted') process.stdout.write(`${m.mountpoint}: volume ${m.volume} was deleted from the store; unmount it\n`);
+      if (m.problem) process.stdout.write(`${m.mountpoint}: ${m.problem}\n`);
+    }
   });
 
 // ---- plugin ----------------------------------------------------------------------------

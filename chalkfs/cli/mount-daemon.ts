@@ -15,6 +15,7 @@ import { DiskBlockCache } from '../cache/disk-block-cache.js';
 import { setKernelReadahead } from '../fuse/kernel-readahead.js';
 import { WriterLease } from '../lease/writer-lease.js';
 import { hostIdentity } from '../host/host-identity.js';
+import { PresenceKeeper } from '../meta/presence.js';
 import { processAlive } from '../minio/embedded-minio.js';
 import { MountedVolume, type MountMode } from '../vfs/mounted-volume.js';
 import { FuseMount, forceUnmount } from '../fuse/fuse-mount.js';
@@ -37,6 +38,8 @@ export interface MountDaemonOptions {
   idleRefreshIntervalMs: number;
   autoCommitMs: number;
   leaseTtlMs: number;
+  /** How often the mount renews its presence object (docs/FORMAT.md, "Presence"). */
+  presenceIntervalMs: number;
 }
 
 export interface RunningMount {
@@ -147,6 +150,22 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     throw err;
   }
 
+  // Before the mount is usable: from here on `volume rm` on any host sees it.
+  let presence: PresenceKeeper;
+  try {
+    presence = await PresenceKeeper.start({
+      store,
+      identity: { volume: ref.name, mountId: writer.mountId, host: writer.host, pid: process.pid, mode, mountpoint },
+      intervalMs: options.presenceIntervalMs,
+      logger,
+      volumeExists: () => volume.existence.check(),
+    });
+  } catch (err) {
+    await volume.close().catch(() => undefined);
+    await lease?.release();
+    throw err;
+  }
+
   // Read-only mounts adopt new versions while running. Names are cached for long, and
   // when a version is adopted (or a pinned file is released) the daemon tells the kernel
   // to forget every name in the root directory, and so everything below, so the next
@@ -179,6 +198,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     await fuse.mount();
   } catch (err) {
     await volume.close().catch(() => undefined);
+    await presence.stop();
     await lease?.release();
     throw err;
   }
@@ -228,6 +248,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       });
       // Blocks read last are still on their way to the disk tier; the next mount wants them.
       await cache.settled();
+      await presence.stop();
       await lease?.release();
       controlServer.close();
       metricsServer.close();

@@ -14,6 +14,8 @@ export const storeKeys = {
   version: (volume: string, seq: number) => `volumes/${volume}/versions/${String(seq).padStart(seqDigits, '0')}`,
   blocksPrefix: (volume: string) => `volumes/${volume}/blocks/`,
   block: (volume: string, hash: string) => `volumes/${volume}/blocks/${hash}`,
+  presencePrefix: (volume: string) => `volumes/${volume}/presence/`,
+  presence: (volume: string, mountId: string) => `volumes/${volume}/presence/${mountId}`,
   snapshotsPrefix: (volume: string) => `volumes/${volume}/snapshots/`,
   snapshot: (volume: string, seq: number) => `volumes/${volume}/snapshots/${String(seq).padStart(seqDigits, '0')}`,
 };

@@ -16,6 +16,9 @@ import { SequentialReads } from './sequential-reads.js';
 import { blocksToHaveBeforeAdopting } from './adoption-plan.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 import { defaultCommitOutcomeTimeoutMs, isAmbiguous, resolveVersionOutcome } from './version-outcome.js';
+import { classify, withoutHostLocalFiles } from './sqlite-files.js';
+import { WalRefusal } from './wal-refusal.js';
+import { VolumeExistence, type VolumeState } from './volume-existence.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -134,6 +137,9 @@ export class MountedVolume {
   private emptyPolls = 0;
   private closed = false;
   private readonly clock: () => number;
+  private readonly walRefusal: WalRefusal;
+  /** Whether the volume is still in the store (volume rm --force may delete it under us). */
+  readonly existence: VolumeExistence;
 
   private constructor(
     private readonly options: MountedVolumeOptions,
@@ -141,12 +147,20 @@ export class MountedVolume {
   ) {
     this.clock = options.clock ?? Date.now;
     this.schedule = new RefreshSchedule(options.refreshIntervalMs, options.idleRefreshIntervalMs ?? 4 * options.refreshIntervalMs, idleAfterIntervals * options.refreshIntervalMs, this.clock);
-    this.ns = Namespace.fromRecord(record);
+    this.walRefusal = new WalRefusal(options.config.name, options.logger);
+    this.existence = new VolumeExistence(options.repo, options.config.name, options.logger);
+    this.ns = servedNamespace(record);
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     this.lastConsistentSeq = record.consistent ? record.seq : 0;
     const { repo, config } = options;
-    this.fetchBlock = async (hash) => (await repo.store.get(storeKeys.block(config.name, hash))).body;
+    this.fetchBlock = async (hash) => {
+      try {
+        return (await repo.store.get(storeKeys.block(config.name, hash))).body;
+      } catch (err) {
+        throw isChalkError(err, 'not-found') ? await this.existence.missingBlock(hash, err) : err;
+      }
+    };
     this.data = new FileData(config.blockSizeBytes, options.cache, this.fetchBlock, options.maxPatchBytesPerBlock ?? 0);
     this.rememberBlocks(record);
     // Journals a consistent version already holds are idle PERSIST/TRUNCATE journals.
@@ -190,7 +204,7 @@ export class MountedVolume {
     return this.options.config.blockSizeBytes;
   }
 
-  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; unuploadedBytes: number; fenced?: string; leaseHeld?: boolean; adoptionWaiting?: number } {
+  status(): { seq: number; mode: MountMode; openHandles: number; dirtyBytes: number; unuploadedBytes: number; fenced?: string; leaseHeld?: boolean; adoptionWaiting?: number; problem?: string; volumeState: VolumeState } {
     return {
       seq: this.seq,
       adoptionWaiting: this.adoptionWaiting,
@@ -200,6 +214,8 @@ export class MountedVolume {
       unuploadedBytes: this.data.unuploadedBytes,
       fenced: this.fenced ?? this.options.lease?.fenced,
       leaseHeld: this.options.lease?.held(),
+      problem: this.walRefusal.problem,
+      volumeState: this.existence.state,
     };
   }
 
@@ -371,7 +387,8 @@ export class MountedVolume {
 
   // ---- files -----------------------------------------------------------------------
 
-  open(path: string, flags: number): number {
+  /** Synchronous unless a read-only mount must first read a database's header (WalRefusal). */
+  open(path: string, flags: number): number | Promise<number> {
     const { ino, inode } = this.resolve(path);
     if (inode.type === 'dir') throw new ChalkError('is-a-directory', `${path}: is a directory`);
     if (inode.type !== 'file') throw new ChalkError('invalid', `${path}: not a regular file`);
@@ -379,6 +396,15 @@ export class MountedVolume {
     if (writable) {
       this.explainWal(path);
       this.assertWritable();
+    }
+    if (this.options.mode !== 'read-write') {
+      const loading = this.walRefusal.check(path, inode, {
+        exists: (p) => this.ns.tryResolve(p) !== undefined,
+        peekFirstBlock: () => this.data.peekBlock(ino, inode, 0),
+        loadFirstBlock: () => this.data.blockContent(ino, inode, 0),
+      });
+      // A version adopted meanwhile is a new inode: the next call decides again.
+      if (loading) return loading.then(() => this.open(path, flags));
     }
     // The kernel sized this file from the lookup just before open(2). If a new version
     // was adopted in between, serve the version the kernel saw until the file is closed.
@@ -537,7 +563,10 @@ export class MountedVolume {
     if (fold.length > 0) await Promise.all(fold.map(({ ino, index }) => this.data.fold(ino, this.ns.inodes.get(ino) as FileInode, index)));
 
     // Synchronous from here to the encoding: the version must be one instant's state.
+    // Host-local files (a WAL's -shm) stay in this mount's memory, never in a version.
+    const stored = withoutHostLocalFiles(this.ns.toRecordInodes());
     for (const ino of this.data.dirtyInodes()) {
+      if (stored.left.has(ino)) continue;
       const inode = this.ns.inodes.get(ino);
       if (inode?.type === 'file') this.data.seal(ino, inode);
     }
@@ -561,7 +590,7 @@ export class MountedVolume {
       writer: this.options.writer,
       consistent,
       nextIno: this.ns.nextIno,
-      inodes: this.ns.toRecordInodes(),
+      inodes: stored.inodes,
     };
     const body = VolumeRepository.encodeVersion(record);
     const uploads = this.data.pendingBlocks().filter((b) => !this.knownBlocks.has(b.hash));
@@ -805,7 +834,7 @@ export class MountedVolume {
   private adopt(record: VersionRecord): void {
     this.attributesChanged();
     for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);
-    this.ns = Namespace.fromRecord(record);
+    this.ns = servedNamespace(record);
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
     for (const seq of this.knownInconsistent) if (seq <= record.seq) this.knownInconsistent.delete(seq);
@@ -851,11 +880,13 @@ export class MountedVolume {
       try {
         if (mode === 'read-write') {
           if (this.changed && !this.fenced && (this.options.lease?.held() ?? true)) await this.commit('periodic');
-        } else {
+        } else if (this.existence.state !== 'deleted') {
           await this.refresh();
         }
       } catch (err) {
         this.options.logger.warn({ err }, mode === 'read-write' ? 'periodic commit failed' : 'refresh failed');
+        // A version listed a moment ago and gone now: maybe the whole volume is.
+        if (isChalkError(err, 'not-found')) void this.existence.check().catch(() => undefined);
       }
       if (!this.closed) {
         this.timer = setTimeout(tick, interval());
@@ -917,7 +948,8 @@ export class MountedVolume {
    * file". Say why in the log, once per file (docs/CONSISTENCY.md, "WAL mode").
    */
   private explainWal(path: string): void {
-    if (this.options.mode === 'read-write' || !(path.endsWith('-shm') || path.endsWith('-wal')) || this.walWarned.has(path)) return;
+    const kind = classify(path).kind;
+    if (this.options.mode === 'read-write' || (kind !== 'shm' && kind !== 'wal') || this.walWarned.has(path)) return;
     this.walWarned.add(path);
     this.options.logger.error(
       { path, volume: this.options.config.name },
@@ -944,4 +976,9 @@ export class MountedVolume {
       if (inode.type === 'file') for (const hash of inode.blocks) if (hash) this.knownBlocks.add(hash);
     }
   }
+}
+
+/** A version's namespace as a mount serves it: without host-local files older releases stored. */
+function servedNamespace(record: VersionRecord): Namespace {
+  return Namespace.fromRecord({ nextIno: record.nextIno, inodes: withoutHostLocalFiles(record.inodes).inodes });
 }

@@ -111,7 +111,7 @@ async function kindOf(fn: () => unknown): Promise<ErrorKind | 'none'> {
 }
 
 async function readFile(v: MountedVolume, path: string): Promise<Buffer> {
-  const fh = v.open(path, O_RDONLY);
+  const fh = await v.open(path, O_RDONLY);
   try {
     const size = v.getattr(path).size;
     const out = Buffer.alloc(size);

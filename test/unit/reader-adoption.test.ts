@@ -85,7 +85,7 @@ async function newVolume() {
 async function readAll(v: MountedVolume, path: string): Promise<string> {
   // As the kernel does: a lookup (getattr) first, then the open.
   const size = v.getattr(path).size;
-  const fh = v.open(path, O_RDONLY);
+  const fh = await v.open(path, O_RDONLY);
   try {
     const out = Buffer.alloc(size);
     await v.read(fh, out, size, 0);
@@ -96,7 +96,7 @@ async function readAll(v: MountedVolume, path: string): Promise<string> {
 }
 
 async function rewrite(rw: MountedVolume, path: string, content: string): Promise<void> {
-  const fh = rw.open(path, O_RDWR);
+  const fh = await rw.open(path, O_RDWR);
   await rw.truncate(path, 0);
   await rw.write(fh, Buffer.from(content), 0);
   rw.release(fh);

@@ -1,0 +1,83 @@
+/**
+ * SQLite's file names and database header, in one place (like LiteFS's ParseFilename):
+ * which file of a database a path is, which files are host-local and so never stored in
+ * a version, and whether a database header says WAL mode. Pure: no I/O.
+ */
+import type { Inode } from '../meta/format.js';
+
+/**
+ * `database` is every name that is not a journal, WAL or shared-memory file: it may be a
+ * SQLite database (its header says whether it is) or any other file.
+ */
+export type SqliteFileKind = 'database' | 'journal' | 'wal' | 'shm';
+
+export interface SqliteFile {
+  kind: SqliteFileKind;
+  /** The database this file belongs to (the path itself for `database`). */
+  databasePath: string;
+}
+
+const suffixes: readonly (readonly [string, SqliteFileKind])[] = [
+  ['-journal', 'journal'],
+  ['-wal', 'wal'],
+  ['-shm', 'shm'],
+];
+
+export function classify(path: string): SqliteFile {
+  for (const [suffix, kind] of suffixes) {
+    if (path.endsWith(suffix)) return { kind, databasePath: path.slice(0, -suffix.length) };
+  }
+  return { kind: 'database', databasePath: path };
+}
+
+/**
+ * A WAL database's `-shm` is the shared memory of the processes of one host (SQLite maps
+ * it): meaningless anywhere else, and harmful there, since SQLite trusts a WAL index it
+ * finds and reads the wrong frames. It lives only in its writer's mount.
+ */
+export function isHostLocal(path: string): boolean {
+  return classify(path).kind === 'shm';
+}
+
+/**
+ * A version's inodes without host-local files: directories that name one are copied
+ * without the entry (the caller's objects are left alone), and the file's inode is
+ * dropped. `left` holds the inode numbers left out.
+ */
+export function withoutHostLocalFiles(inodes: Record<string, Inode>): { inodes: Record<string, Inode>; left: Set<number> } {
+  const left = new Set<number>();
+  let kept: Record<string, Inode> | undefined;
+  for (const [ino, inode] of Object.entries(inodes)) {
+    if (inode.type !== 'dir') continue;
+    const local = Object.entries(inode.entries).filter(([name]) => isHostLocal(name));
+    if (local.length === 0) continue;
+    kept ??= { ...inodes };
+    const entries = { ...inode.entries };
+    for (const [name, child] of local) {
+      delete entries[name];
+      left.add(child);
+    }
+    kept[ino] = { ...inode, entries };
+  }
+  if (!kept) return { inodes, left };
+  for (const ino of left) delete kept[String(ino)];
+  return { inodes: kept, left };
+}
+
+const headerMagic = Buffer.from('SQLite format 3\0', 'latin1');
+/** The smallest page size, and every page size is a multiple of it: so is a database's size. */
+const minPageBytes = 512;
+
+/** Whether a file of this size can be a SQLite database with a header (cheap filter before reading one). */
+export function mayBeDatabase(sizeBytes: number): boolean {
+  return sizeBytes >= minPageBytes && sizeBytes % minPageBytes === 0;
+}
+
+/**
+ * Whether a database's first bytes are a SQLite header that says WAL mode: bytes 18 and
+ * 19 (file format write and read versions) are 2 in WAL mode, 1 otherwise.
+ */
+export function headerSaysWal(firstBytes: Buffer): boolean {
+  if (firstBytes.length < 20 || !firstBytes.subarray(0, headerMagic.length).equals(headerMagic)) return false;
+  return firstBytes[18] === 2 || firstBytes[19] === 2;
+}

@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
+import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
+import { storeKeys } from '../../chalkfs/meta/store-keys.js';
+import { decodeVersion, encodeMeta, versionFormat, type DirInode, type VersionRecord } from '../../chalkfs/meta/format.js';
+import { BlockCache } from '../../chalkfs/cache/block-cache.js';
+import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
+import { silentLogger } from '../../chalkfs/util/logger.js';
+import { isChalkError } from '../../chalkfs/util/chalk-error.js';
+
+// A WAL database's -shm never reaches a version, and read-only and pinned mounts refuse
+// to open a WAL-mode database instead of serving it (chalkfs/vfs/wal-refusal.ts).
+
+const bs = 4096;
+const owner = { uid: 1000, gid: 1000 };
+const O_RDONLY = 0;
+const open: MountedVolume[] = [];
+
+afterEach(async () => {
+  for (const v of open.splice(0)) await v.close().catch(() => undefined);
+});
+
+async function newVolume() {
+  const memory = new MemoryObjectStore();
+  const repo = new VolumeRepository(memory);
+  const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
+  const mount = async (mode: MountMode, pinnedSeq?: number) => {
+    const v = await MountedVolume.open({
+      repo,
+      config,
+      cache: new BlockCache(1 << 22, undefined, silentLogger()),
+      mode,
+      pinnedSeq,
+      writer: { host: 'h', pid: 1, mountId: `${mode}-${open.length}` },
+      owner,
+      logger: silentLogger(),
+      refreshIntervalMs: 1e9,
+      autoCommitMs: 1e9,
+      dirtyLimitBytes: 1 << 24,
+      readaheadBlocks: 0,
+      uploadConcurrency: 4,
+    });
+    open.push(v);
+    return v;
+  };
+  return { memory, repo, mount };
+}
+
+function dbHeader(journalVersion: 1 | 2): Buffer {
+  const page = Buffer.alloc(bs);
+  page.write('SQLite format 3\0', 'latin1');
+  page[18] = journalVersion;
+  page[19] = journalVersion;
+  return page;
+}
+
+async function write(rw: MountedVolume, path: string, data: Buffer): Promise<void> {
+  const fh = rw.readdir('/').includes(path.slice(1)) ? await rw.open(path, 2) : rw.create(path, 0o644);
+  await rw.write(fh, data, 0);
+  rw.release(fh);
+  await rw.fsync(path);
+}
+
+async function openError(v: MountedVolume, path: string): Promise<string> {
+  try {
+    const fh = await v.open(path, O_RDONLY);
+    v.release(fh);
+    return 'opened';
+  } catch (err) {
+    if (!isChalkError(err)) throw err;
+    return `${err.kind}: ${err.message}`;
+  }
+}
+
+function rootEntries(record: VersionRecord): string[] {
+  return Object.keys((record.inodes['1'] as DirInode).entries).sort();
+}
+
+describe('WAL databases across hosts', () => {
+  it('a -shm stays in the writer\'s mount: readable there, absent from every version and from readers', async () => {
+    const { memory, repo, mount } = await newVolume();
+    const rw = await mount('read-write');
+    await write(rw, '/a.db', dbHeader(1));
+    await write(rw, '/a.db-shm', Buffer.alloc(bs, 7));
+    await write(rw, '/a.db', dbHeader(1));
+    expect(rw.readdir('/')).toContain('a.db-shm');
+    const fh = await rw.open('/a.db-shm', O_RDONLY);
+    const back = Buffer.alloc(bs);
+    expect(await rw.read(fh, back, bs, 0)).toBe(bs);
+    rw.release(fh);
+    expect(back.equals(Buffer.alloc(bs, 7))).toBe(true);
+    for (const key of [...memory.objects.keys()].filter((k) => k.startsWith(storeKeys.versionsPrefix('vol')))) {
+      expect(rootEntries(decodeVersion(memory.objects.get(key)!.body, key)), key).not.toContain('a.db-shm');
+    }
+    // No block of the -shm was uploaded either.
+    expect([...memory.objects.keys()].filter((k) => k.includes('/blocks/'))).toHaveLength(1);
+    const ro = await mount('read-only');
+    expect(ro.readdir('/')).not.toContain('a.db-shm');
+    expect(await repo.latestSeq('vol')).toBeGreaterThan(1);
+  });
+
+  it('a -shm an older release stored in a version is not served', async () => {
+    const { memory, repo, mount } = await newVolume();
+    const first = await repo.readVersion('vol', 1);
+    const root = first.inodes['1'] as DirInode;
+    const record: VersionRecord = {
+      ...first,
+      format: versionFormat,
+      seq: 2,
+      parentSeq: 1,
+      nextIno: 4,
+      inodes: {
+        ...first.inodes,
+        '1': { ...root, entries: { 'a.db': 2, 'a.db-shm': 3 } },
+        '2': { type: 'file', ...owner, mode: 0o644, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, sizeBytes: 0, blocks: [] },
+        '3': { type: 'file', ...owner, mode: 0o644, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, sizeBytes: 0, blocks: [] },
+      },
+    };
+    await memory.put(storeKeys.version('vol', 2), encodeMeta(versionFormat, record));
+    for (const mode of ['read-only', 'read-write'] as const) {
+      const v = await mount(mode);
+      expect(v.readdir('/'), mode).toEqual(['.', '..', 'a.db']);
+      await v.close();
+    }
+    expect(rootEntries(await repo.readVersion('vol', 2))).toContain('a.db-shm');
+  });
+
+  it('read-only and pinned mounts refuse to open a database whose header says WAL, or that has a -wal beside it; other files open', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await write(rw, '/rollback.db', dbHeader(1));
+    await write(rw, '/wal.db', dbHeader(2));
+    await write(rw, '/fresh.db', dbHeader(1));
+    await write(rw, '/fresh.db-wal', Buffer.alloc(100));
+    await write(rw, '/notes.txt', Buffer.alloc(bs, 2));
+    const ro = await mount('read-only');
+    const pinned = await mount('pinned', rw.versionSeq);
+    for (const v of [ro, pinned]) {
+      expect(await openError(v, '/rollback.db')).toBe('opened');
+      expect(await openError(v, '/notes.txt')).toBe('opened');
+      expect(await openError(v, '/wal.db')).toMatch(/^unsupported: .*\/wal\.db: WAL-mode database served read-only across hosts is not supported yet: use journal_mode=DELETE\/TRUNCATE\/PERSIST \(its header says WAL mode\)/);
+      expect(await openError(v, '/fresh.db')).toMatch(/^unsupported: .*\(a -wal file is beside it\)/);
+      // Asked again (header now in memory): the same answer, synchronously.
+      expect(() => v.open('/wal.db', O_RDONLY)).toThrow(/WAL-mode database/);
+      expect(v.status().problem).toMatch(/WAL-mode database served read-only across hosts/);
+    }
+    // The writer's own mount serves WAL as on a local disk.
+    expect(await openError(rw, '/wal.db')).toBe('opened');
+    expect(rw.status().problem).toBeUndefined();
+  });
+});
