@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { Children, sqliteCheckCode, sqliteReaderCode, sqliteResilientWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
+import { Children, waitFor, type DbState } from '../support/multihost-children.js';
+import { checkedAfterRemount, expectOnlyAcknowledgedStates, matchesState, startWriterAndReader } from '../support/writer-and-reader.js';
 
 // A version PUT lands in the store but its answer is held longer than the store call's
 // whole budget (every attempt of it), while a SQLite writer commits on one host and a
@@ -24,23 +24,7 @@ describe('commit faults: a version PUT whose answer is held past the store timeo
     try {
       await using fx = await ChalkfsFixture.create({ store: { ...minio, endpoint: proxy.endpoint } });
       const volume = 'commitfaults';
-      await fx.createVolume(volume);
-      const writerMount = await fx.mount(volume);
-      const readerHost = fx.addHost('reader');
-      const readerMount = await readerHost.mount(volume, { readOnly: true });
-      const control = await fx.tempDir('control');
-      const stopWriter = join(control, 'stop-writer');
-      const stopReader = join(control, 'stop-reader');
-
-      const writer = children.spawn(sqliteResilientWriterCode, { db: join(writerMount.dir, 'db.sqlite'), journalMode: 'delete', stopFile: stopWriter, pauseMs: 50 }, fx.host.env());
-      await writer.waitForLine('10 commits', 60_000, (l) => l.type === 'commit' && (l.txn as number) >= 10);
-      await waitFor('the schema to reach the reader host', 30_000, async () => {
-        const probe = children.spawn(sqliteReaderCode, { db: join(readerMount.dir, 'db.sqlite'), stopFile: stopReader, maxReads: 1, quickCheck: false }, readerHost.env());
-        await probe.exited;
-        return probe.ofType('read').length > 0;
-      }, 200);
-      const reader = children.spawn(sqliteReaderCode, { db: join(readerMount.dir, 'db.sqlite'), stopFile: stopReader, pauseMs: 20 }, readerHost.env());
-      await reader.waitForLine('a first read', 30_000, (l) => l.type === 'read');
+      const { writerMount, readerMount, writer, reader, stopWriter, stopReader } = await startWriterAndReader(fx, children, { volume, commitsFirst: 10, writerPauseMs: 50 });
 
       // Every attempt of the next version PUT lands, and its answer is held.
       const faultAt = Date.now();
@@ -74,24 +58,11 @@ describe('commit faults: a version PUT whose answer is held past the store timeo
         if (line.type === 'opened') expect(line.txn as number, 'an acknowledged transaction vanished').toBeGreaterThanOrEqual(lastAcked);
       }
       // The reader: never an error, never backwards, only acknowledged states.
-      const known = new Set([...writer.ofType('commit'), ...writer.ofType('opened')].map((l) => stateKey(l as unknown as DbState)));
-      expect(reader.ofType('error')).toEqual([]);
-      let previous = -1;
-      for (const read of reader.ofType('read') as unknown as (DbState & { check: string })[]) {
-        expect(read.check).toBe('ok');
-        expect(read.txn, 'a read went backwards').toBeGreaterThanOrEqual(previous);
-        previous = read.txn;
-        if (read.txn > 0) expect(known.has(stateKey(read)), `reader saw ${stateKey(read)}, which the writer never acknowledged`).toBe(true);
-      }
+      expectOnlyAcknowledgedStates(writer, reader);
 
       // The store holds the last acknowledged state.
-      await writerMount.unmount();
-      const again = await fx.mount(volume);
-      const check = children.spawn(sqliteCheckCode, { db: join(again.dir, 'db.sqlite') }, fx.host.env());
-      const checked = await check.waitForLine('the check', 60_000, (l) => l.type === 'checked' || l.type === 'error');
-      expect(checked).toMatchObject({ type: 'checked', check: 'ok', txn: final.txn, n: final.n, s: final.s, b: final.b });
+      expect(await checkedAfterRemount(fx, children, volume, writerMount)).toMatchObject(matchesState(final));
       await readerMount.unmount();
-      await again.unmount();
     } finally {
       await children.killAll();
       await proxy.close();

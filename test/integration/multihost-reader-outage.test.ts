@@ -40,7 +40,9 @@ describe('a reader host during a store outage', () => {
     try {
       const volume = 'outage';
       await fx.createVolume(volume);
-      const writerMount = await fx.mount(volume);
+      // No periodic commits: each transaction is exactly one version (its journal's
+      // deletion), so the version after the newest is the one the reader asks for next.
+      const writerMount = await fx.mount(volume, { extraArgs: ['--commit-ms', '600000'] });
       const readerHost = fx.addHost('reader');
       const readerMount = await readerHost.mount(volume, { readOnly: true, env: { CHALKFS_S3_ENDPOINT: proxy.endpoint } });
       const stopReader = join(await fx.tempDir('control'), 'stop-reader');

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { freeLoopbackPort, startMinio, type RunningMinio } from '../../chalkfs/minio/minio-server.js';
-import { Children, sqliteCheckCode, sqliteReaderCode, sqliteResilientWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
+import { Children, type DbState } from '../support/multihost-children.js';
+import { checkedAfterRemount, expectOnlyAcknowledgedStates, matchesState, startWriterAndReader } from '../support/writer-and-reader.js';
 
 // The store dies (kill -9 of a private MinIO) while a writer host commits and a reader
 // host reads, then comes back on the same port with the same data. The writer's COMMITs
@@ -24,24 +25,8 @@ describe('store faults: MinIO killed and restarted mid-run', () => {
       const children = new Children();
       try {
         const volume = 'faults';
-        await fx.createVolume(volume);
         // A lease longer than the outage: this test is about the store, not lease loss.
-        const writerMount = await fx.mount(volume, { extraArgs: ['--lease-ttl-ms', '60000'] });
-        const readerHost = fx.addHost('reader');
-        const readerMount = await readerHost.mount(volume, { readOnly: true });
-        const control = await fx.tempDir('control');
-        const stopWriter = join(control, 'stop-writer');
-        const stopReader = join(control, 'stop-reader');
-
-        const writer = children.spawn(sqliteResilientWriterCode, { db: join(writerMount.dir, 'db.sqlite'), journalMode: 'delete', stopFile: stopWriter, pauseMs: 20 }, fx.host.env());
-        await writer.waitForLine('15 commits', 60_000, (l) => l.type === 'commit' && (l.txn as number) >= 15);
-        await waitFor('the schema to reach the reader host', 30_000, async () => {
-          const probe = children.spawn(sqliteReaderCode, { db: join(readerMount.dir, 'db.sqlite'), stopFile: stopReader, maxReads: 1, quickCheck: false }, readerHost.env());
-          await probe.exited;
-          return probe.ofType('read').length > 0;
-        }, 200);
-        const reader = children.spawn(sqliteReaderCode, { db: join(readerMount.dir, 'db.sqlite'), stopFile: stopReader, pauseMs: 20 }, readerHost.env());
-        await reader.waitForLine('a first read', 30_000, (l) => l.type === 'read');
+        const { writerMount, readerMount, writer, reader, stopWriter, stopReader } = await startWriterAndReader(fx, children, { volume, writerMount: { extraArgs: ['--lease-ttl-ms', '60000'] }, commitsFirst: 15, writerPauseMs: 20 });
 
         // The store dies.
         minio.process.kill('SIGKILL');
@@ -79,24 +64,11 @@ describe('store faults: MinIO killed and restarted mid-run', () => {
           if (line.type === 'opened') expect(line.txn as number, 'an acknowledged transaction vanished').toBeGreaterThanOrEqual(lastAcked);
         }
         // The reader: never an error, always intact, never backwards, only real states.
-        const known = new Set([...writer.ofType('commit'), ...writer.ofType('opened')].map((l) => stateKey(l as unknown as DbState)));
-        expect(reader.ofType('error')).toEqual([]);
-        let previous = -1;
-        for (const read of reader.ofType('read') as unknown as (DbState & { check: string })[]) {
-          expect(read.check).toBe('ok');
-          expect(read.txn).toBeGreaterThanOrEqual(previous);
-          previous = read.txn;
-          if (read.txn > 0) expect(known.has(stateKey(read)), `reader saw ${stateKey(read)}`).toBe(true);
-        }
+        expectOnlyAcknowledgedStates(writer, reader);
 
         // Nothing acknowledged lost: the store holds the final state, intact.
-        await writerMount.unmount();
-        const again = await fx.mount(volume);
-        const check = children.spawn(sqliteCheckCode, { db: join(again.dir, 'db.sqlite') }, fx.host.env());
-        const checked = await check.waitForLine('the check', 60_000, (l) => l.type === 'checked' || l.type === 'error');
-        expect(checked).toMatchObject({ type: 'checked', check: 'ok', txn: final.txn, n: final.n, s: final.s, b: final.b });
+        expect(await checkedAfterRemount(fx, children, volume, writerMount)).toMatchObject(matchesState(final));
         await readerMount.unmount();
-        await again.unmount();
       } finally {
         await children.killAll();
       }

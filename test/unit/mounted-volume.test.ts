@@ -4,14 +4,13 @@ import { WriterLease } from '../../chalkfs/lease/writer-lease.js';
 import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import type { ObjectStore, PutCondition } from '../../chalkfs/store/object-store.js';
-import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { encodeMeta, versionFormat, type FileInode } from '../../chalkfs/meta/format.js';
 import { extentBytes } from '../../chalkfs/vfs/block-patches.js';
-import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { MountedVolume, type MountMode, type MountedVolumeOptions } from '../../chalkfs/vfs/mounted-volume.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
+import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
 import { ChalkError, isChalkError, type ErrorKind } from '../../chalkfs/util/chalk-error.js';
 
 const bs = 4096;
@@ -46,12 +45,11 @@ class FlakyStore implements ObjectStore {
   }
 }
 
-const open: MountedVolume[] = [];
 
 const leases: WriterLease[] = [];
 
 afterEach(async () => {
-  for (const v of open.splice(0)) await v.close().catch(() => undefined);
+  await closeTestMounts();
   for (const l of leases.splice(0)) await l.release();
   vi.useRealTimers();
 });
@@ -71,33 +69,9 @@ function capturingLogger() {
 }
 
 async function newVolume(patching: { maxPatchBytesPerBlock: number; patchBudgetBytes: number } = { maxPatchBytesPerBlock: 0, patchBudgetBytes: 0 }) {
-  const memory = new MemoryObjectStore();
-  const store = new FlakyStore(memory);
-  const repo = new VolumeRepository(store);
-  const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
-  const mount = async (mode: MountMode, mountId = `${mode}-${open.length}`, pinnedSeq?: number, extra: Partial<MountedVolumeOptions> = {}) => {
-    const v = await MountedVolume.open({
-      repo,
-      config,
-      cache: new BlockCache(1 << 22, undefined, silentLogger()),
-      mode,
-      pinnedSeq,
-      writer: { host: 'h', pid: 1, mountId },
-      owner,
-      logger: silentLogger(),
-      refreshIntervalMs: 1e9,
-      autoCommitMs: 1e9,
-      dirtyLimitBytes: 1 << 24,
-      readaheadBlocks: 0,
-      uploadConcurrency: 4,
-      commitOutcomeTimeoutMs: 300,
-      ...patching,
-      ...extra,
-    });
-    open.push(v);
-    return v;
-  };
-  return { memory, store, repo, config, mount };
+  const volume = await newTestVolume((memory) => new FlakyStore(memory), { commitOutcomeTimeoutMs: 300, ...patching });
+  const mount = (mode: MountMode, mountId?: string, pinnedSeq?: number, extra: Partial<MountedVolumeOptions> = {}) => volume.mount(mode, { mountId, pinnedSeq, ...extra });
+  return { ...volume, mount };
 }
 
 async function kindOf(fn: () => unknown): Promise<ErrorKind | 'none'> {
@@ -729,30 +703,9 @@ describe('MountedVolume (read-only follower)', () => {
 
 describe('MountedVolume (version PUT with an unknown outcome)', () => {
   async function faultyVolume() {
-    const memory = new MemoryObjectStore();
-    const store = new FaultyObjectStore(memory);
-    const repo = new VolumeRepository(store);
-    const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
-    const mount = async (mode: MountMode, mountId = `${mode}-${open.length}`) => {
-      const v = await MountedVolume.open({
-        repo,
-        config,
-        cache: new BlockCache(1 << 22, undefined, silentLogger()),
-        mode,
-        writer: { host: 'h', pid: 1, mountId },
-        owner,
-        logger: silentLogger(),
-        refreshIntervalMs: 1e9,
-        autoCommitMs: 1e9,
-        dirtyLimitBytes: 1 << 24,
-        readaheadBlocks: 0,
-        uploadConcurrency: 4,
-        commitOutcomeTimeoutMs: 400,
-      });
-      open.push(v);
-      return v;
-    };
-    return { memory, store, repo, mount };
+    const volume = await newTestVolume((memory) => new FaultyObjectStore(memory), { commitOutcomeTimeoutMs: 400 });
+    const mount = (mode: MountMode, mountId?: string) => volume.mount(mode, { mountId });
+    return { ...volume, mount };
   }
   const versionKey = /\/versions\//;
 

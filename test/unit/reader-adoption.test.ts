@@ -1,19 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
-import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
-import { BlockCache } from '../../chalkfs/cache/block-cache.js';
-import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
+import { MountedVolume } from '../../chalkfs/vfs/mounted-volume.js';
 import { blocksToHaveBeforeAdopting } from '../../chalkfs/vfs/adoption-plan.js';
 import type { FileInode, Inode } from '../../chalkfs/meta/format.js';
-import { silentLogger } from '../../chalkfs/util/logger.js';
+import { closeTestMounts, newTestVolume, testBlockSize as bs } from '../support/test-volume.js';
 
 // How a read-only mount adopts new versions: only once the blocks a version changed in
 // the files this host uses are local (so a store outage right after adoption cannot
 // leave it unable to serve what it had), and reading each inconsistent version once.
 
-const bs = 4096;
-const owner = { uid: 1000, gid: 1000 };
 const O_RDONLY = 0;
 const O_RDWR = 2;
 
@@ -50,37 +45,9 @@ describe('blocksToHaveBeforeAdopting', () => {
   });
 });
 
-const open: MountedVolume[] = [];
-afterEach(async () => {
-  for (const v of open.splice(0)) await v.close().catch(() => undefined);
-});
+afterEach(closeTestMounts);
 
-async function newVolume() {
-  const memory = new MemoryObjectStore();
-  const store = new FaultyObjectStore(memory);
-  const repo = new VolumeRepository(store);
-  const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
-  const mount = async (mode: MountMode) => {
-    const v = await MountedVolume.open({
-      repo,
-      config,
-      // Each mount its own cache: another host.
-      cache: new BlockCache(1 << 22, undefined, silentLogger()),
-      mode,
-      writer: { host: 'h', pid: 1, mountId: `${mode}-${open.length}` },
-      owner,
-      logger: silentLogger(),
-      refreshIntervalMs: 1e9,
-      autoCommitMs: 1e9,
-      dirtyLimitBytes: 1 << 24,
-      readaheadBlocks: 0,
-      uploadConcurrency: 4,
-    });
-    open.push(v);
-    return v;
-  };
-  return { memory, store, mount };
-}
+const newVolume = () => newTestVolume((memory) => new FaultyObjectStore(memory));
 
 async function readAll(v: MountedVolume, path: string): Promise<string> {
   // As the kernel does: a lookup (getattr) first, then the open.

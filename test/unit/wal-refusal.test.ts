@@ -1,11 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
-import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { decodeVersion, encodeMeta, versionFormat, type DirInode, type VersionRecord } from '../../chalkfs/meta/format.js';
-import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
-import { silentLogger } from '../../chalkfs/util/logger.js';
+import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 
 // A WAL database's -shm never reaches a version, and read-only and pinned mounts refuse
@@ -14,36 +11,15 @@ import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 const bs = 4096;
 const owner = { uid: 1000, gid: 1000 };
 const O_RDONLY = 0;
-const open: MountedVolume[] = [];
 
 afterEach(async () => {
-  for (const v of open.splice(0)) await v.close().catch(() => undefined);
+  await closeTestMounts();
 });
 
 async function newVolume() {
-  const memory = new MemoryObjectStore();
-  const repo = new VolumeRepository(memory);
-  const config = await repo.create('vol', bs, owner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
-  const mount = async (mode: MountMode, pinnedSeq?: number) => {
-    const v = await MountedVolume.open({
-      repo,
-      config,
-      cache: new BlockCache(1 << 22, undefined, silentLogger()),
-      mode,
-      pinnedSeq,
-      writer: { host: 'h', pid: 1, mountId: `${mode}-${open.length}` },
-      owner,
-      logger: silentLogger(),
-      refreshIntervalMs: 1e9,
-      autoCommitMs: 1e9,
-      dirtyLimitBytes: 1 << 24,
-      readaheadBlocks: 0,
-      uploadConcurrency: 4,
-    });
-    open.push(v);
-    return v;
-  };
-  return { memory, repo, mount };
+  const volume = await newTestVolume();
+  const mount = (mode: MountMode, pinnedSeq?: number) => volume.mount(mode, { pinnedSeq });
+  return { ...volume, mount };
 }
 
 function dbHeader(journalVersion: 1 | 2): Buffer {

@@ -21,6 +21,28 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+
+/** Mount a holds the lease; the store stops answering it (not other mounts) for two TTLs, until the test heals `store`. */
+async function lapsedThroughAnOutage() {
+  vi.useFakeTimers();
+  const memory = new MemoryObjectStore();
+  const store = new FaultyObjectStore(memory);
+  const clock = { now: 1_000_000 };
+  const onLost = vi.fn();
+  const lease = await WriterLease.acquire(options(store, a, clock, onLost));
+  store.inject({ op: 'put', fault: { kind: 'fail', error: 'timeout' } });
+  store.inject({ op: 'get', fault: { kind: 'fail', error: 'io' } });
+  await advance(clock, 2 * ttlMs, 500);
+  return { memory, store, clock, onLost, lease };
+}
+
+/** As lapsedThroughAnOutage, and meanwhile mount b took the expired lease. */
+async function lapsedWhileAnotherMountTookIt() {
+  const lapsed = await lapsedThroughAnOutage();
+  const other = await WriterLease.acquire(options(lapsed.memory, b, lapsed.clock));
+  return { ...lapsed, other };
+}
+
 describe('WriterLease', () => {
   it('acquires, and a second writer is refused with the holder named', async () => {
     const store = new MemoryObjectStore();
@@ -140,15 +162,7 @@ describe('WriterLease under store faults', () => {
   });
 
   it('through a store outage longer than the lease: not held during it, held again after, without onLost', async () => {
-    vi.useFakeTimers();
-    const memory = new MemoryObjectStore();
-    const store = new FaultyObjectStore(memory);
-    const clock = { now: 1_000_000 };
-    const onLost = vi.fn();
-    const lease = await WriterLease.acquire(options(store, a, clock, onLost));
-    store.inject({ op: 'put', fault: { kind: 'fail', error: 'timeout' } });
-    store.inject({ op: 'get', fault: { kind: 'fail', error: 'io' } });
-    await advance(clock, 2 * ttlMs, 500);
+    const { memory, store, clock, onLost, lease } = await lapsedThroughAnOutage();
     expect(lease.held()).toBe(false);
     store.heal();
     await advance(clock, ttlMs / 3, 500);
@@ -180,16 +194,7 @@ describe('WriterLease under store faults', () => {
   });
 
   it('after an outage, a lease another mount took and released is taken again (counted, so history gets checked)', async () => {
-    vi.useFakeTimers();
-    const memory = new MemoryObjectStore();
-    const store = new FaultyObjectStore(memory);
-    const clock = { now: 1_000_000 };
-    const onLost = vi.fn();
-    const lease = await WriterLease.acquire(options(store, a, clock, onLost));
-    store.inject({ op: 'put', fault: { kind: 'fail', error: 'timeout' } });
-    store.inject({ op: 'get', fault: { kind: 'fail', error: 'io' } });
-    await advance(clock, 2 * ttlMs, 500);
-    const other = await WriterLease.acquire(options(memory, b, clock));
+    const { memory, store, clock, onLost, lease, other } = await lapsedWhileAnotherMountTookIt();
     await other.release();
     store.heal();
     await advance(clock, ttlMs / 3, 500);
@@ -201,16 +206,7 @@ describe('WriterLease under store faults', () => {
   });
 
   it('after an outage, a lease another mount holds fences this one for good: onLost once, no more renewals', async () => {
-    vi.useFakeTimers();
-    const memory = new MemoryObjectStore();
-    const store = new FaultyObjectStore(memory);
-    const clock = { now: 1_000_000 };
-    const onLost = vi.fn();
-    const lease = await WriterLease.acquire(options(store, a, clock, onLost));
-    store.inject({ op: 'put', fault: { kind: 'fail', error: 'timeout' } });
-    store.inject({ op: 'get', fault: { kind: 'fail', error: 'io' } });
-    await advance(clock, 2 * ttlMs, 500);
-    const other = await WriterLease.acquire(options(memory, b, clock));
+    const { memory, store, clock, onLost, lease, other } = await lapsedWhileAnotherMountTookIt();
     store.heal();
     await advance(clock, ttlMs / 3, 500);
     expect(onLost).toHaveBeenCalledTimes(1);
