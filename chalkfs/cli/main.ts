@@ -17,7 +17,8 @@ import { safeUntil } from '../lease/lease-rules.js';
 import { EmbeddedMinio, processAlive } from '../minio/embedded-minio.js';
 import { openStore, resolveStoreSettings, storeEnv, configuredEndpoint } from '../store/store-config.js';
 import { forceUnmount } from '../fuse/fuse-mount.js';
-import { isMounted, runMountDaemon } from './mount-daemon.js';
+import { runMountDaemon } from './mount-daemon.js';
+import { isChalkfsMount, mountAt } from '../fuse/proc-mounts.js';
 import { servePlugin, DEFAULT_PLUGIN_SOCKET } from '../plugin/plugin-server.js';
 import { controlRequest, liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from './mount-records.js';
 
@@ -341,8 +342,11 @@ program
       process.stdout.write(`unmounted ${mountpoint}\n`);
       return;
     }
+    // Only what chalkfs mounted: another filesystem here is not ours to take away.
+    const entry = mountAt(mountpoint);
+    if (entry && !isChalkfsMount(entry)) throw new ChalkError('config', `${mountpoint} is a ${entry.fstype} mount, not a chalkfs one; refusing to unmount it`);
     removeMountRecord(home, mountpoint);
-    if (isMounted(mountpoint)) {
+    if (entry) {
       await forceUnmount(mountpoint);
       process.stdout.write(`cleared stale mount ${mountpoint}\n`);
       return;

@@ -17,6 +17,8 @@ import { WriterLease } from '../lease/writer-lease.js';
 import { processAlive } from '../minio/embedded-minio.js';
 import { MountedVolume, type MountMode } from '../vfs/mounted-volume.js';
 import { FuseMount, forceUnmount } from '../fuse/fuse-mount.js';
+import { isChalkfsMount, mountAt } from '../fuse/proc-mounts.js';
+import { watchMount } from '../fuse/mount-watch.js';
 import { controlSocketPath, removeMountRecord, writeMountRecord, type MountRecord } from './mount-records.js';
 
 export interface MountDaemonOptions {
@@ -46,16 +48,19 @@ export interface RunningMount {
 }
 
 /** Checks the mount point before anything is started: it must be an empty directory. */
-export async function checkMountpoint(mountpoint: string): Promise<void> {
+export async function checkMountpoint(mountpoint: string, retried = false): Promise<void> {
   let st;
   try {
     st = statSync(mountpoint);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTCONN') {
-      // A chalkfs daemon died here (kill -9) and left its mount behind: clear it.
+    if (code === 'ENOTCONN' && !retried) {
+      // A chalkfs daemon died here (kill -9) and left its mount behind: clear it. Another
+      // filesystem's dead mount is not chalkfs's to clear.
+      const entry = mountAt(mountpoint);
+      if (entry && !isChalkfsMount(entry)) throw new ChalkError('config', `mount point ${mountpoint} is a dead ${entry.fstype} mount, not a chalkfs one; unmount it first`);
       await forceUnmount(mountpoint).catch(() => undefined);
-      return checkMountpoint(mountpoint);
+      return checkMountpoint(mountpoint, true);
     }
     if (code === 'ENOENT') throw new ChalkError('config', `mount point ${mountpoint} does not exist`);
     throw new ChalkError('config', `mount point ${mountpoint} is not usable: ${(err as Error).message}`);
@@ -212,6 +217,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason, mountpoint }, 'unmounting');
+      stopWatching();
       let failure: unknown;
       try {
         await volume.close();
@@ -244,6 +250,13 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
         finish();
       },
     );
+
+  // Unmounted from outside (fusermount -u): commit what is dirty, release the lease,
+  // remove the record and exit, as for `chalkfs unmount`.
+  const stopWatching = watchMount(mountpoint, 1_000, () => {
+    logger.warn({ mountpoint }, 'the mount was unmounted from outside chalkfs; committing and exiting');
+    void shutdownAndFinish('unmounted from outside');
+  });
 
   mkdirSync(join(options.home, 'run'), { recursive: true });
   rmSync(record.controlSocket, { force: true });

@@ -1,0 +1,104 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+import { ChalkfsFixture, isMountpoint, type CliResult } from '../support/chalkfs-fixture.js';
+import { processAlive, waitFor } from '../support/multihost-children.js';
+
+// The host around chalkfs misbehaving or being hostile: other filesystems where chalkfs
+// looks, mounts taken away from outside, a full disk under CHALKFS_HOME, shell
+// metacharacters in paths, racing first commands, and bad input. Everything through the
+// real CLI, real FUSE mounts and a real MinIO.
+
+const execFileAsync = promisify(execFile);
+
+function expectOneLineError(r: CliResult, pattern: RegExp): void {
+  expect(r.code, r.stdout + r.stderr).not.toBe(0);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^chalkfs: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+/** Mounts a tmpfs at `dir` (the tests run as root); returns its unmount. */
+async function mountTmpfs(dir: string, options = 'size=1m'): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
+  await execFileAsync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  return async () => {
+    if (isMountpoint(dir)) await execFileAsync('umount', ['-l', dir]);
+  };
+}
+
+/** Reads a file through a mount in a child process (the test process never touches a mount itself). */
+function readInChild(path: string): string {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(require("fs").readFileSync(process.argv[1]))', path], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`reading ${path} failed: ${r.status} ${r.stderr}`);
+  return r.stdout;
+}
+
+function writeInChild(path: string, data: string | Buffer): void {
+  const r = spawnSync(process.execPath, ['-e', `const fs=require('fs');const fd=fs.openSync(process.argv[1],'w');fs.writeSync(fd,fs.readFileSync(0));fs.fsyncSync(fd);fs.closeSync(fd)`, path], { input: data, timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`writing ${path} failed: ${r.status} ${r.error?.message ?? ''} ${r.stderr}`);
+}
+
+describe('only chalkfs mounts are chalkfs business', () => {
+  test('chalkfs unmount refuses a tmpfs: non-zero exit, one line, its file is still there', async () => {
+    await using fx = await ChalkfsFixture.create();
+    const dir = await fx.tempDir('tmpfs');
+    const unmountTmpfs = await mountTmpfs(dir);
+    try {
+      await writeFile(join(dir, 'keep.txt'), 'not chalkfs');
+      const r = await fx.cli(['unmount', dir]);
+      expectOneLineError(r, /not a chalkfs/);
+      expect(isMountpoint(dir)).toBe(true);
+      expect(await readFile(join(dir, 'keep.txt'), 'utf8')).toBe('not chalkfs');
+    } finally {
+      await unmountTmpfs();
+    }
+  });
+});
+
+describe('a mount taken away from outside', () => {
+  test('fusermount -u on a writer: the daemon commits, releases the lease, drops its record and exits', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('outside');
+    const writer = await fx.mount('outside');
+    writeInChild(join(writer.dir, 'a.txt'), 'written before the outside unmount');
+    await execFileAsync('fusermount', ['-u', writer.dir]);
+
+    await waitFor('the daemon to exit after fusermount -u', 60_000, () => !processAlive(writer.pid), 100);
+    const status = JSON.parse((await fx.cliOk(['status', '--json'])).stdout) as { mountpoint: string }[];
+    expect(status.map((s) => s.mountpoint)).not.toContain(writer.dir);
+
+    // The lease is free at once: another host mounts read-write without waiting it out.
+    const other = await fx.addHost('host-b').mount('outside');
+    expect(readInChild(join(other.dir, 'a.txt'))).toBe('written before the outside unmount');
+    await other.unmount();
+  });
+});
+
+describe('shell metacharacters in paths', () => {
+  test('a mount point named with $(...) and backticks mounts and unmounts; nothing in its name runs', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('shelly');
+    const marker = `/tmp/pwned-${randomBytes(6).toString('hex')}`;
+    const markerBt = `${marker}-bt`;
+    try {
+      const dir = join(fx.root, 'mnt $(touch $CHALKFS_PWNED) `touch $CHALKFS_PWNED_BT`');
+      await mkdir(dir);
+      const env = { CHALKFS_PWNED: marker, CHALKFS_PWNED_BT: markerBt };
+      const m = await fx.mount('shelly', { dir, env });
+      writeInChild(join(m.dir, 'f.txt'), 'hello');
+      await m.unmount(); // throws unless `chalkfs unmount` exits 0 and the mount is gone
+      await waitFor('the daemon to exit', 30_000, () => !processAlive(m.pid), 100);
+      expect(existsSync(marker)).toBe(false);
+      expect(existsSync(markerBt)).toBe(false);
+    } finally {
+      rmSync(marker, { force: true });
+      rmSync(markerBt, { force: true });
+    }
+  });
+});
