@@ -102,3 +102,50 @@ describe('shell metacharacters in paths', () => {
     }
   });
 });
+
+/** Pids of MinIO servers serving `dataDir`. */
+function minioPidsFor(dataDir: string): number[] {
+  const r = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .filter((line) => line.includes(' server ') && line.includes(` ${dataDir} `))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+describe('the embedded MinIO', () => {
+  test('three first `chalkfs minio start` at once on a fresh CHALKFS_HOME: all succeed, one MinIO serves the data directory', async () => {
+    await using fx = await ChalkfsFixture.create();
+    const env = { CHALKFS_S3_ENDPOINT: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined };
+    const dataDir = join(fx.host.home, 'minio', 'data');
+    try {
+      const results = await Promise.all([1, 2, 3].map(() => fx.cli(['minio', 'start'], { env, timeoutMs: 90_000 })));
+      for (const r of results) expect(r.code, r.stderr).toBe(0);
+      const endpoints = new Set(results.map((r) => /running at (\S+)/.exec(r.stdout)?.[1]));
+      expect(endpoints.size).toBe(1);
+      expect(minioPidsFor(dataDir)).toHaveLength(1);
+      const status = await fx.cliOk(['minio', 'status'], { env });
+      expect(status.stdout).toMatch(/minio running at/);
+    } finally {
+      await fx.cli(['minio', 'stop'], { env });
+      for (const pid of minioPidsFor(dataDir)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  test('a damaged state.json reads as "not running"; start then starts one', async () => {
+    await using fx = await ChalkfsFixture.create();
+    const env = { CHALKFS_S3_ENDPOINT: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined };
+    const dataDir = join(fx.host.home, 'minio', 'data');
+    try {
+      await mkdir(join(fx.host.home, 'minio'), { recursive: true });
+      await writeFile(join(fx.host.home, 'minio', 'state.json'), '{"pid": 12');
+      const status = await fx.cli(['minio', 'status'], { env });
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/minio not running/);
+      await fx.cliOk(['minio', 'start'], { env, timeoutMs: 90_000 });
+      expect(minioPidsFor(dataDir)).toHaveLength(1);
+    } finally {
+      await fx.cli(['minio', 'stop'], { env });
+      for (const pid of minioPidsFor(dataDir)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
