@@ -248,6 +248,11 @@ program
     if (!opts.foreground) return mountInBackground(volumeRef, mountpoint, opts, settings, logFile);
 
     const logger = createLogger({ level: opts.logLevel, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}` });
+    if (opts.notifyParent) {
+      // The daemon's stdout and stderr are its log file too: a full disk there must not kill it.
+      process.stdout.on('error', () => undefined);
+      process.stderr.on('error', () => undefined);
+    }
     const notify = (message: object) => process.send?.(message);
     let running;
     try {

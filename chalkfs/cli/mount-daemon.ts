@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import { Metrics } from '../util/metrics.js';
+import { logHealth } from '../util/log-destination.js';
 import { parseVolumeRef } from '../meta/volume-name.js';
 import { VolumeRepository } from '../meta/volume-repository.js';
 import { InstrumentedObjectStore } from '../store/instrumented-object-store.js';
@@ -263,7 +264,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   const controlServer = await listen(createServer((req, res) => {
     const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.method === 'GET' && req.url === '/status') {
-      reply(200, { ...record, ...volume.status(), cache: cache.stats() });
+      reply(200, { ...record, ...volume.status(), cache: cache.stats(), logs: logHealth });
     } else if (req.method === 'POST' && req.url === '/unmount') {
       // Answer before the daemon exits, so `chalkfs unmount` sees the outcome.
       void shutdownAndFinish('unmount requested', (err) =>

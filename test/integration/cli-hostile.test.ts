@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,6 +35,14 @@ async function mountTmpfs(dir: string, options = 'size=1m'): Promise<() => Promi
 /** Reads a file through a mount in a child process (the test process never touches a mount itself). */
 function readInChild(path: string): string {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(require("fs").readFileSync(process.argv[1]))', path], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`reading ${path} failed: ${r.status} ${r.stderr}`);
+  return r.stdout;
+}
+
+const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+function shaInChild(path: string): string {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(require("crypto").createHash("sha256").update(require("fs").readFileSync(process.argv[1])).digest("hex"))', path], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`reading ${path} failed: ${r.status} ${r.stderr}`);
   return r.stdout;
 }
@@ -146,6 +154,66 @@ describe('the embedded MinIO', () => {
     } finally {
       await fx.cli(['minio', 'stop'], { env });
       for (const pid of minioPidsFor(dataDir)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
+/** Appends to `path` until the filesystem is full (ENOSPC); returns the bytes written. */
+async function fillDisk(path: string): Promise<number> {
+  const { appendFile } = await import('node:fs/promises');
+  let written = 0;
+  // Big appends, then smaller ones: the last free page goes too.
+  for (const size of [16 * 1024, 1024, 1]) {
+    const chunk = Buffer.alloc(size, 7);
+    for (;;) {
+      try {
+        await appendFile(path, chunk);
+        written += chunk.length;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
+        throw err;
+      }
+    }
+  }
+  return written;
+}
+
+describe('a full disk under CHALKFS_HOME', () => {
+  test('logs and disk cache on a full 2 MiB tmpfs: the writer keeps serving reads and committing writes; chalkfs unmount succeeds', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('fullhome', ['--block-size', '64KiB']);
+    const home = fx.host.home;
+    const unmountTmpfs = await mountTmpfs(home, 'size=2m');
+    try {
+      // A small memory cache, so reads after the disk filled go to the store and the disk tier.
+      const writer = await fx.mount('fullhome', { cacheDir: join(home, 'cache'), extraArgs: ['--log-level', 'debug', '--memory-cache-size', '128KiB'] });
+      writeInChild(join(writer.dir, 'before.txt'), 'written before the disk filled');
+      const seed = randomBytes(512 * 1024);
+      writeInChild(join(writer.dir, 'seed.bin'), seed);
+      expect(shaInChild(join(writer.dir, 'seed.bin'))).toBe(sha(seed));
+      await fillDisk(join(home, 'filler'));
+      await fillDisk(writer.logFile); // the slack in the log file's last page too
+
+      // Reads, writes and commits go on; log lines and cache blocks have nowhere to go.
+      const data = randomBytes(512 * 1024);
+      for (let i = 0; i < 4; i++) writeInChild(join(writer.dir, `after-${i}.bin`), data);
+      for (let i = 0; i < 4; i++) expect(shaInChild(join(writer.dir, `after-${i}.bin`))).toBe(sha(data));
+      expect(shaInChild(join(writer.dir, 'seed.bin'))).toBe(sha(seed));
+      expect(readInChild(join(writer.dir, 'before.txt'))).toBe('written before the disk filled');
+      expect(processAlive(writer.pid)).toBe(true);
+      const status = JSON.parse((await fx.cliOk(['status', '--json'])).stdout) as { mountpoint: string; logs?: { writeErrors: number } }[];
+      const mine = status.find((s) => s.mountpoint === writer.dir);
+      expect(mine?.logs?.writeErrors, JSON.stringify(mine)).toBeGreaterThan(0);
+      await writer.unmount();
+
+      // Everything was committed: another host sees it.
+      const reader = await fx.addHost('host-b').mount('fullhome', { readOnly: true });
+      expect(readInChild(join(reader.dir, 'before.txt'))).toBe('written before the disk filled');
+      expect(shaInChild(join(reader.dir, 'after-3.bin'))).toBe(sha(data));
+      expect(shaInChild(join(reader.dir, 'seed.bin'))).toBe(sha(seed));
+      await reader.unmount();
+    } finally {
+      await unmountTmpfs();
     }
   });
 });
