@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ensureWritableDir } from '../util/writable-dir.js';
 import { ChalkError } from '../util/chalk-error.js';
 import { startMinio, waitForMinio, type MinioCredentials } from './minio-server.js';
 import { withFileLock } from './start-lock.js';
@@ -91,7 +92,7 @@ export class EmbeddedMinio {
   }
 
   private locked<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    ensureWritableDir(this.dir, `CHALKFS_HOME ${dirname(this.dir)} (embedded MinIO)`);
     // Starting MinIO takes up to its 30 s readiness wait; a waiter outlasts that.
     return withFileLock(this.lockPath, { timeoutMs: 60_000, isAlive: processAlive, what }, fn);
   }

@@ -217,3 +217,92 @@ describe('a full disk under CHALKFS_HOME', () => {
     }
   });
 });
+
+describe('bad input: one line, the right exit status, nothing made', () => {
+  test('--lease-ttl-ms 1 (and other out-of-range intervals) are refused before anything starts', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('ranges');
+    for (const args of [['--lease-ttl-ms', '1'], ['--lease-ttl-ms', '99999999999'], ['--commit-ms', '0'], ['--refresh-ms', '1.5']]) {
+      const dir = await fx.tempDir('mnt');
+      const r = await fx.cli(['mount', 'ranges', dir, ...args]);
+      if (isMountpoint(dir)) await fx.cli(['unmount', dir]); // accepted after all: take it down before failing
+      expectOneLineError(r, new RegExp(args[0]!));
+      expect(r.code).toBe(2);
+      expect(isMountpoint(dir)).toBe(false);
+    }
+  });
+
+  test('a mistyped CHALKFS_BUCKET: commands other than volume create fail naming the bucket and do not create it', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('real');
+    const typo = `${fx.bucket}-typo`;
+    const env = { CHALKFS_BUCKET: typo };
+    for (const args of [['volume', 'ls'], ['volume', 'info', 'real'], ['mount', 'real', await fx.tempDir('mnt')]]) {
+      const r = await fx.cli(args, { env });
+      expectOneLineError(r, new RegExp(`bucket "?${typo}"? does not exist.*volume create`));
+      expect(r.code).toBe(2);
+    }
+    const typoStore = new (await import('../../chalkfs/store/s3-object-store.js')).S3ObjectStore({ ...fx.store, region: 'us-east-1', bucket: typo, ...(await import('../../chalkfs/store/s3-object-store.js')).defaultS3Timeouts });
+    try {
+      expect(await typoStore.bucketExists()).toBe(false);
+      // volume create is the command that makes a bucket, and it says so.
+      const created = await fx.cliOk(['volume', 'create', 'fresh'], { env });
+      expect(created.stdout).toMatch(new RegExp(`created bucket ${typo}`));
+      expect(await typoStore.bucketExists()).toBe(true);
+      await fx.cliOk(['volume', 'rm', 'fresh'], { env });
+    } finally {
+      typoStore.destroy();
+    }
+  });
+
+  test('a read-only CHALKFS_HOME is named as such', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('rohome');
+    const ro = await fx.tempDir('ro');
+    const unmountTmpfs = await mountTmpfs(ro, 'ro,size=1m');
+    try {
+      for (const home of [ro, join(ro, 'home')]) {
+        const dir = await fx.tempDir('mnt');
+        const r = await fx.cli(['mount', 'rohome', dir], { env: { CHALKFS_HOME: home } });
+        expectOneLineError(r, /read-only|not writable/);
+        expect(r.stderr).not.toMatch(/ENOENT/);
+        expect(r.code).toBe(2);
+        expect(isMountpoint(dir)).toBe(false);
+      }
+    } finally {
+      await unmountTmpfs();
+    }
+  });
+
+  test('exit status: 1 for a store failure from every command, 2 for usage errors; --help says so', async () => {
+    await using fx = await ChalkfsFixture.create();
+    const { freeLoopbackPort } = await import('../../chalkfs/minio/minio-server.js');
+    const env = { CHALKFS_S3_ENDPOINT: `http://127.0.0.1:${await freeLoopbackPort()}`, CHALKFS_STORE_MAX_ATTEMPTS: '1', CHALKFS_STORE_TIMEOUT_MS: '3000' };
+    const ls = await fx.cli(['volume', 'ls'], { env });
+    expectOneLineError(ls, /ECONNREFUSED/);
+    expect(ls.code).toBe(1);
+    const dir = await fx.tempDir('mnt');
+    const mount = await fx.cli(['mount', 'any', dir], { env });
+    expectOneLineError(mount, /ECONNREFUSED/);
+    expect(mount.code).toBe(1);
+
+    const usage = await fx.cli(['volume', 'ls', '--no-such-option']);
+    expect(usage.code).toBe(2);
+    expect((await fx.cli(['volume', 'create', 'Bad Name'])).code).toBe(2);
+    const help = await fx.cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/exit status.*1.*2/is);
+  });
+
+  test('mount --log-level verbose is refused up front, listing the levels', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('levels');
+    const dir = await fx.tempDir('mnt');
+    const r = await fx.cli(['mount', 'levels', dir, '--log-level', 'verbose']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--log-level.*verbose.*trace, debug, info, warn, error/);
+    expect(isMountpoint(dir)).toBe(false);
+    expect(await fx.host.logs()).toBe('');
+  });
+});
