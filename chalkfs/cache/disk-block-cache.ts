@@ -7,7 +7,14 @@ import { blockHash } from '../meta/format.js';
 export interface DiskCacheEvents {
   onEvict?: () => void;
   onCorrupt?: (hash: string) => void;
+  /** The cache disk is full even after evicting: the disk tier is skipped for a while. */
+  onBypass?: () => void;
 }
+
+/** How long puts skip a disk that stayed full after this cache made room on it. */
+export const FULL_DISK_BYPASS_MS = 30_000;
+
+const isNoSpace = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
 
 /**
  * The disk tier: one file per block, named by its content hash, under `dir/blocks/xx/`.
@@ -15,22 +22,27 @@ export interface DiskCacheEvents {
  * content hashes, so a file is never stale, only present or not. Files are written to a
  * temporary name and renamed, and verified against their name when read; a mismatch is
  * deleted and reported as a miss. Eviction is LRU by this daemon's own use, bounded by
- * `capacityBytes`; a block another daemon evicted is simply a miss.
+ * `capacityBytes`; a block another daemon evicted is simply a miss. A full disk (ENOSPC,
+ * whoever filled it) first makes this cache evict its oldest blocks to fit the new one;
+ * if the disk is still full, puts skip the disk tier for FULL_DISK_BYPASS_MS. Reads
+ * never depend on the disk tier: a block it lacks comes from memory or the store.
  */
 export class DiskBlockCache {
   private readonly index = new Map<string, number>(); // hash -> size, in LRU order (oldest first)
   private totalBytes = 0;
   private readonly madeDirs = new Set<string>();
+  private bypassUntilMs = 0;
 
   private constructor(
     readonly dir: string,
     readonly capacityBytes: number,
     private readonly logger: Logger,
     private readonly events: DiskCacheEvents,
+    private readonly now: () => number,
   ) {}
 
-  static async open(dir: string, capacityBytes: number, logger: Logger, events: DiskCacheEvents = {}): Promise<DiskBlockCache> {
-    const cache = new DiskBlockCache(dir, capacityBytes, logger, events);
+  static async open(dir: string, capacityBytes: number, logger: Logger, events: DiskCacheEvents = {}, now: () => number = Date.now): Promise<DiskBlockCache> {
+    const cache = new DiskBlockCache(dir, capacityBytes, logger, events, now);
     await mkdir(join(dir, 'blocks'), { recursive: true });
     await cache.loadIndex();
     await cache.evict();
@@ -69,8 +81,42 @@ export class DiskBlockCache {
     return data;
   }
 
+  /** True while puts skip the disk tier because the disk stayed full. */
+  get bypassed(): boolean {
+    return this.now() < this.bypassUntilMs;
+  }
+
   async put(hash: string, data: Buffer): Promise<void> {
-    if (this.index.has(hash) || data.length > this.capacityBytes) return;
+    if (this.index.has(hash) || data.length > this.capacityBytes || this.bypassed) return;
+    let madeRoom = false;
+    for (;;) {
+      try {
+        await this.write(hash, data);
+        break;
+      } catch (err) {
+        if (isNoSpace(err) && !madeRoom && this.index.size > 0) {
+          // The disk is full before the cap is: make room from this cache's own oldest blocks.
+          madeRoom = true;
+          await this.evict(Math.max(0, this.totalBytes - 2 * data.length));
+          continue;
+        }
+        if (isNoSpace(err)) {
+          this.bypassUntilMs = this.now() + FULL_DISK_BYPASS_MS;
+          this.events.onBypass?.();
+          this.logger.warn({ err, dir: this.dir, bypassMs: FULL_DISK_BYPASS_MS }, 'the cache disk is full; skipping the disk cache for a while');
+          return;
+        }
+        // A failing cache disk degrades to a smaller cache, never to an error.
+        this.logger.warn({ err, hash }, 'could not write block to the disk cache');
+        return;
+      }
+    }
+    this.touch(hash, data.length);
+    await this.evict();
+  }
+
+  /** Writes one block under a temporary name and renames it into place; leaves no temporary file behind. */
+  private async write(hash: string, data: Buffer): Promise<void> {
     const path = this.pathOf(hash);
     const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     try {
@@ -84,13 +130,9 @@ export class DiskBlockCache {
       await this.evict(this.capacityBytes - data.length);
       await rename(tmp, path);
     } catch (err) {
-      // A full or failing cache disk degrades to a smaller cache, never to an error.
-      this.logger.warn({ err, hash }, 'could not write block to the disk cache');
       await unlink(tmp).catch(() => undefined);
-      return;
+      throw err;
     }
-    this.touch(hash, data.length);
-    await this.evict();
   }
 
   pathOf(hash: string): string {

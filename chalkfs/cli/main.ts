@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { ChalkError } from '../util/chalk-error.js';
-import { createLogger } from '../util/logger.js';
+import { createLogger, LOG_LEVELS } from '../util/logger.js';
+import { ensureWritableDir } from '../util/writable-dir.js';
+import { isChalkError, type ErrorKind } from '../util/chalk-error.js';
+import { parseInterval } from './mount-options.js';
 import { chalkfsHome, cliEntry, packageJson } from '../util/paths.js';
 import { formatSize, parseSize } from '../util/size.js';
 import { validateVolumeName, parseVolumeRef } from '../meta/volume-name.js';
@@ -19,7 +22,8 @@ import { safeUntil } from '../lease/lease-rules.js';
 import { EmbeddedMinio, processAlive } from '../minio/embedded-minio.js';
 import { openStore, resolveStoreSettings, storeEnv, configuredEndpoint } from '../store/store-config.js';
 import { forceUnmount } from '../fuse/fuse-mount.js';
-import { isMounted, runMountDaemon } from './mount-daemon.js';
+import { runMountDaemon } from './mount-daemon.js';
+import { isChalkfsMount, mountAt } from '../fuse/proc-mounts.js';
 import { servePlugin, DEFAULT_PLUGIN_SOCKET } from '../plugin/plugin-server.js';
 import { controlRequest, liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from './mount-records.js';
 
@@ -30,10 +34,13 @@ program
   .description('S3-backed volumes mounted with FUSE, made for SQLite databases shared between containers and hosts.\n\n' +
     'Store: AWS_ENDPOINT_URL_S3 or CHALKFS_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, CHALKFS_BUCKET;\n' +
     'with no endpoint set, chalkfs runs its own MinIO under CHALKFS_HOME (now ' + home + ').')
-  .version(packageJson().version);
+  .version(packageJson().version)
+  .addHelpText('after', '\nExit status: 0 success; 1 runtime failure (store unreachable or failing, I/O, lease held, data not found);\n2 usage or configuration error (bad arguments or names, invalid settings, missing bucket, unwritable CHALKFS_HOME).')
+  // Commander's own usage errors exit 2 too (its default is 1): see the catch at the end.
+  .exitOverride();
 
-async function repository(): Promise<VolumeRepository> {
-  return new VolumeRepository(await openStore(await resolveStoreSettings()));
+async function repository(options: { createBucket?: boolean } = {}): Promise<VolumeRepository> {
+  return new VolumeRepository(await openStore(await resolveStoreSettings(), options));
 }
 
 function printJson(value: unknown): void {
@@ -58,7 +65,11 @@ volume
   .action(async (name: string, opts: { blockSize: string; json?: boolean }) => {
     validateVolumeName(name);
     const blockSizeBytes = validateBlockSize(parseSize(opts.blockSize, 'block size'));
-    const repo = await repository();
+    // The one command that creates a missing bucket (see openStore).
+    const settings = await resolveStoreSettings();
+    const store = await openStore(settings, { createBucket: true });
+    if (store.bucketCreated && !opts.json) process.stdout.write(`created bucket ${settings.bucket} (${store.description})\n`);
+    const repo = new VolumeRepository(store);
     const config = await repo.create(name, blockSizeBytes, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, { host: hostname(), pid: process.pid, mountId: randomUUID() });
     if (opts.json) printJson(config);
     else process.stdout.write(`created volume ${name} (block size ${formatSize(config.blockSizeBytes)}) in ${repo.store.description}\n`);
@@ -232,36 +243,42 @@ program
   .option('--memory-cache-size <size>', 'memory cache capacity', '256MiB')
   .option('--foreground', 'stay in the foreground (logs to stderr)')
   .addOption(new Option('--notify-parent').hideHelp())
-  .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.CHALKFS_LOG_LEVEL ?? 'info')
-  .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions while the volume changes', '250')
-  .option('--idle-refresh-ms <ms>', 'read-only mounts: how often to look while it does not (one GET each)', '1000')
-  .option('--commit-ms <ms>', 'read-write mounts: commit changes no fsync or close committed after this long', '500')
-  .option('--lease-ttl-ms <ms>', 'read-write mounts: writer lease time-to-live', '10000')
+  .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default: CHALKFS_LOG_LEVEL or info)`)
+  .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions while the volume changes (10..3600000)', '250')
+  .option('--idle-refresh-ms <ms>', 'read-only mounts: how often to look while it does not, one GET each (10..3600000)', '1000')
+  .option('--commit-ms <ms>', 'read-write mounts: commit changes no fsync or close committed after this long (1..3600000)', '500')
+  .option('--lease-ttl-ms <ms>', 'read-write mounts: writer lease time-to-live (3000..600000)', '10000')
   .action(async (volumeRef: string, dir: string, opts: MountOptions) => {
     const ref = parseVolumeRef(volumeRef);
     const mountpoint = resolve(dir);
     const cacheSizeBytes = parseSize(opts.cacheSize, 'cache size');
     const memoryCacheBytes = parseSize(opts.memoryCacheSize, 'memory cache size');
-    const ms = (text: string, what: string) => {
-      const n = Number(text);
-      if (!Number.isInteger(n) || n <= 0) throw new ChalkError('config', `invalid ${what} "${text}": expected a positive whole number of milliseconds`);
-      return n;
-    };
-    const refreshIntervalMs = ms(opts.refreshMs, '--refresh-ms');
-    const idleRefreshIntervalMs = ms(opts.idleRefreshMs, '--idle-refresh-ms');
-    const autoCommitMs = ms(opts.commitMs, '--commit-ms');
-    const leaseTtlMs = ms(opts.leaseTtlMs, '--lease-ttl-ms');
-    // An environment variable, not an option: only tests need another interval.
+    const refreshIntervalMs = parseInterval(opts.refreshMs, '--refresh-ms');
+    const idleRefreshIntervalMs = parseInterval(opts.idleRefreshMs, '--idle-refresh-ms');
+    const autoCommitMs = parseInterval(opts.commitMs, '--commit-ms');
+    const leaseTtlMs = parseInterval(opts.leaseTtlMs, '--lease-ttl-ms');
     const presenceInterval = process.env.CHALKFS_PRESENCE_INTERVAL_MS;
-    const presenceIntervalMs = presenceInterval ? ms(presenceInterval, 'CHALKFS_PRESENCE_INTERVAL_MS') : defaultPresenceIntervalMs;
-    const settings = await resolveStoreSettings();
+    const presenceIntervalMs = presenceInterval ? parseInterval(presenceInterval, 'CHALKFS_PRESENCE_INTERVAL_MS') : defaultPresenceIntervalMs;
+    opts.logLevel ??= process.env.CHALKFS_LOG_LEVEL || 'info';
+    if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) {
+      throw new ChalkError('config', `invalid --log-level (or CHALKFS_LOG_LEVEL) "${opts.logLevel}": use one of ${LOG_LEVELS.join(', ')}`);
+    }
+    // Before the store: an unwritable CHALKFS_HOME is a configuration error, named as such.
     const logDir = join(home, 'logs');
-    mkdirSync(logDir, { recursive: true });
+    ensureWritableDir(logDir, `CHALKFS_HOME ${home}`);
+    if (opts.cacheDir) ensureWritableDir(resolve(opts.cacheDir), `--cache-dir ${resolve(opts.cacheDir)}`);
+    else ensureWritableDir(join(home, 'cache'), `CHALKFS_HOME ${home}`);
+    const settings = await resolveStoreSettings();
     const logFile = join(logDir, `${ref.name}-${createHash('sha1').update(mountpoint).digest('hex').slice(0, 8)}.log`);
 
     if (!opts.foreground) return mountInBackground(volumeRef, mountpoint, opts, settings, logFile);
 
     const logger = createLogger({ level: opts.logLevel, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}` });
+    if (opts.notifyParent) {
+      // The daemon's stdout and stderr are its log file too: a full disk there must not kill it.
+      process.stdout.on('error', () => undefined);
+      process.stderr.on('error', () => undefined);
+    }
     const notify = (message: object) => process.send?.(message);
     let running;
     try {
@@ -284,10 +301,10 @@ program
         presenceIntervalMs,
       });
     } catch (err) {
-      logger.error({ err: (err as Error).message }, 'mount failed');
+      logger.error({ err }, 'mount failed');
       logger.flush();
       if (opts.notifyParent) {
-        notify({ type: 'error', message: (err as Error).message });
+        notify({ type: 'error', message: (err as Error).message, kind: isChalkError(err) ? err.kind : 'io' });
         if (process.connected) process.disconnect?.();
         process.exitCode = 1;
         return;
@@ -320,9 +337,9 @@ async function mountInBackground(volumeRef: string, mountpoint: string, opts: Mo
     env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
   });
   closeSync(out);
-  const outcome = await new Promise<{ type: string; message?: string; record?: MountRecord }>((resolvePromise) => {
+  const outcome = await new Promise<{ type: string; message?: string; kind?: ErrorKind; record?: MountRecord }>((resolvePromise) => {
     const timer = setTimeout(() => resolvePromise({ type: 'error', message: `the mount daemon did not become ready within 60 s (log: ${logFile})` }), 60_000);
-    child.on('message', (m: { type: string; message?: string }) => {
+    child.on('message', (m: { type: string; message?: string; kind?: ErrorKind }) => {
       clearTimeout(timer);
       resolvePromise(m);
     });
@@ -336,7 +353,8 @@ async function mountInBackground(volumeRef: string, mountpoint: string, opts: Mo
   if (child.connected) child.disconnect();
   if (outcome.type !== 'ready') {
     if (child.exitCode === null && outcome.message?.includes('did not become ready')) child.kill('SIGKILL');
-    throw new ChalkError('config', outcome.message ?? 'mount failed');
+    // The daemon's own kind: a store failure is a runtime failure (1), bad input a usage error (2).
+    throw new ChalkError(outcome.kind ?? 'io', outcome.message ?? 'mount failed');
   }
   const r = outcome.record!;
   process.stdout.write(`mounted ${volumeRef} at ${mountpoint} (${r.mode}, pid ${r.pid}, log ${logFile})\n`);
@@ -358,8 +376,11 @@ program
       process.stdout.write(`unmounted ${mountpoint}\n`);
       return;
     }
+    // Only what chalkfs mounted: another filesystem here is not ours to take away.
+    const entry = mountAt(mountpoint);
+    if (entry && !isChalkfsMount(entry)) throw new ChalkError('config', `${mountpoint} is a ${entry.fstype} mount, not a chalkfs one; refusing to unmount it`);
     removeMountRecord(home, mountpoint);
-    if (isMounted(mountpoint)) {
+    if (entry) {
       await forceUnmount(mountpoint);
       process.stdout.write(`cleared stale mount ${mountpoint}\n`);
       return;
@@ -400,6 +421,10 @@ program
   .action(async (opts: { socket: string; cacheDir?: string }) => {
     // Resolve the store once, so every mount this plugin makes uses the same one.
     const settings = await resolveStoreSettings();
+    // The plugin creates volumes, so it may create their bucket; it says which one it uses.
+    const store = await openStore(settings, { createBucket: true });
+    process.stderr.write(`chalkfs volume plugin: ${store.bucketCreated ? 'created bucket' : 'using bucket'} ${settings.bucket} (${store.description})\n`);
+    store.destroy();
     const server = await servePlugin({
       socketPath: opts.socket,
       stateDir: join(home, 'plugin'),
@@ -435,7 +460,12 @@ minio.command('status').description('is it running, and where').option('--json',
   process.stdout.write(status.running && status.state ? `minio running at ${status.state.endpoint} (pid ${status.state.pid}), data in ${status.dataDir}\n` : `minio not running (data in ${status.dataDir})\n`);
 });
 
+// Exit status (also in --help): 2 for usage and configuration errors, 1 for runtime failures.
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Commander printed its message already; --help and --version end here with 0.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`chalkfs: ${message.split('\n')[0]}\n`);
   process.exit(err instanceof ChalkError && err.kind === 'config' ? 2 : 1);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import { Metrics } from '../util/metrics.js';
+import { logHealth } from '../util/log-destination.js';
 import { parseVolumeRef } from '../meta/volume-name.js';
 import { VolumeRepository } from '../meta/volume-repository.js';
 import { InstrumentedObjectStore } from '../store/instrumented-object-store.js';
@@ -19,6 +20,8 @@ import { PresenceKeeper } from '../meta/presence.js';
 import { processAlive } from '../minio/embedded-minio.js';
 import { MountedVolume, type MountMode } from '../vfs/mounted-volume.js';
 import { FuseMount, forceUnmount } from '../fuse/fuse-mount.js';
+import { isChalkfsMount, mountAt } from '../fuse/proc-mounts.js';
+import { watchMount } from '../fuse/mount-watch.js';
 import { controlSocketPath, removeMountRecord, writeMountRecord, type MountRecord } from './mount-records.js';
 
 export interface MountDaemonOptions {
@@ -51,16 +54,19 @@ export interface RunningMount {
 }
 
 /** Checks the mount point before anything is started: it must be an empty directory. */
-export async function checkMountpoint(mountpoint: string): Promise<void> {
+export async function checkMountpoint(mountpoint: string, retried = false): Promise<void> {
   let st;
   try {
     st = statSync(mountpoint);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTCONN') {
-      // A chalkfs daemon died here (kill -9) and left its mount behind: clear it.
+    if (code === 'ENOTCONN' && !retried) {
+      // A chalkfs daemon died here (kill -9) and left its mount behind: clear it. Another
+      // filesystem's dead mount is not chalkfs's to clear.
+      const entry = mountAt(mountpoint);
+      if (entry && !isChalkfsMount(entry)) throw new ChalkError('config', `mount point ${mountpoint} is a dead ${entry.fstype} mount, not a chalkfs one; unmount it first`);
       await forceUnmount(mountpoint).catch(() => undefined);
-      return checkMountpoint(mountpoint);
+      return checkMountpoint(mountpoint, true);
     }
     if (code === 'ENOENT') throw new ChalkError('config', `mount point ${mountpoint} does not exist`);
     throw new ChalkError('config', `mount point ${mountpoint} is not usable: ${(err as Error).message}`);
@@ -236,6 +242,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason, mountpoint }, 'unmounting');
+      stopWatching();
       let failure: unknown;
       try {
         await volume.close();
@@ -270,12 +277,19 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       },
     );
 
+  // Unmounted from outside (fusermount -u): commit what is dirty, release the lease,
+  // remove the record and exit, as for `chalkfs unmount`.
+  const stopWatching = watchMount(mountpoint, 1_000, () => {
+    logger.warn({ mountpoint }, 'the mount was unmounted from outside chalkfs; committing and exiting');
+    void shutdownAndFinish('unmounted from outside');
+  });
+
   mkdirSync(join(options.home, 'run'), { recursive: true });
   rmSync(record.controlSocket, { force: true });
   const controlServer = await listen(createServer((req, res) => {
     const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.method === 'GET' && req.url === '/status') {
-      reply(200, { ...record, ...volume.status(), cache: cache.stats() });
+      reply(200, { ...record, ...volume.status(), cache: cache.stats(), logs: logHealth });
     } else if (req.method === 'POST' && req.url === '/unmount') {
       // Answer before the daemon exits, so `chalkfs unmount` sees the outcome.
       void shutdownAndFinish('unmount requested', (err) =>

@@ -1,10 +1,13 @@
 import Fuse from 'fuse-native';
+import { execFile } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import { ChalkError } from '../util/chalk-error.js';
 import type { MountedVolume } from '../vfs/mounted-volume.js';
 import type { Attributes } from '../vfs/attributes.js';
 import { fuseErrno } from './errno.js';
+import { isChalkfsMount, mountAt } from './proc-mounts.js';
 
 export interface FuseMountOptions {
   mountpoint: string;
@@ -242,7 +245,33 @@ function rootNames(v: MountedVolume): string[] {
   return v.readdir('/').filter((n) => n !== '.' && n !== '..');
 }
 
+/**
+ * Unmounts a chalkfs mount with fusermount, run directly (no shell: a mount point may hold
+ * `$(...)` or backticks). Only a chalkfs mount is ever unmounted: another filesystem
+ * mounted there is refused; nothing mounted there (say, unmounted from outside) is done.
+ */
+export function fusermountUnmount(mountpoint: string, lazy: boolean): Promise<void> {
+  const target = resolvePath(mountpoint);
+  const entry = mountAt(target);
+  if (entry === undefined) return Promise.resolve();
+  if (!isChalkfsMount(entry)) return Promise.reject(new ChalkError('config', `${target} is a ${entry.fstype} mount (${entry.source}), not a chalkfs one; refusing to unmount it`));
+  return new Promise((resolve, reject) =>
+    execFile('fusermount', [lazy ? '-uz' : '-u', '--', target], { timeout: 30_000 }, (err, _stdout, stderr) =>
+      err ? reject(new ChalkError('io', `could not unmount ${target}: ${String(stderr).trim() || err.message}`, { cause: err })) : resolve(),
+    ),
+  );
+}
+
+// fuse-native's own Fuse.unmount runs `fusermount -uz "<path>"` through a shell
+// (node_modules/fuse-native/index.js), so `$(...)` in a mount point would run. Its close
+// (fusermount, then the native unmount that lets its thread's handle go) and its forced
+// mount both call that static: replacing it here, in the one module that imports
+// fuse-native, keeps the rest of close as it is and leaves no path to the shell.
+(Fuse as unknown as { unmount: (mnt: string, cb: (err: Error | null) => void) => void }).unmount = (mnt, cb) => {
+  fusermountUnmount(mnt, true).then(() => cb(null), (err: Error) => cb(err));
+};
+
 /** Unmounts a mount point whose daemon is gone (ENOTCONN), lazily. */
 export function forceUnmount(mountpoint: string): Promise<void> {
-  return new Promise((resolve, reject) => Fuse.unmount(mountpoint, (err: Error | null) => (err ? reject(err) : resolve())));
+  return fusermountUnmount(mountpoint, true);
 }

@@ -156,18 +156,25 @@ export class S3ObjectStore implements ObjectStore {
     return out;
   }
 
-  /** Creates the bucket unless it exists (embedded MinIO and tests start empty). */
-  async ensureBucket(): Promise<void> {
+  /** Whether the bucket exists; other failures (credentials, network) throw. */
+  async bucketExists(): Promise<boolean> {
     try {
       await this.call('list', '', (abortSignal) => this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
-      return;
+      return true;
     } catch (err) {
-      if (!(err instanceof ChalkError) || err.kind !== 'not-found') throw err;
+      if (err instanceof ChalkError && err.kind === 'not-found') return false;
+      throw err;
     }
+  }
+
+  /** Creates the bucket unless it exists; true when this call created it. */
+  async ensureBucket(): Promise<boolean> {
+    if (await this.bucketExists()) return false;
     try {
       await this.call('put', '', (abortSignal) => this.client.send(new CreateBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
+      return true;
     } catch (err) {
-      if (err instanceof ChalkError && err.kind === 'exists') return;
+      if (err instanceof ChalkError && err.kind === 'exists') return false;
       throw err;
     }
   }

@@ -62,9 +62,23 @@ export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Pick<S3StoreConfig, 'op
   };
 }
 
-/** Opens the store and makes sure its bucket exists; bad credentials fail here, clearly. */
-export async function openStore(settings: StoreSettings, env: NodeJS.ProcessEnv = process.env): Promise<S3ObjectStore> {
+/**
+ * Opens the store. Only `volume create` (and the Docker plugin, which creates volumes)
+ * creates a missing bucket, so a mistyped CHALKFS_BUCKET is an error that names it
+ * rather than a new, empty bucket. Bad credentials fail here, clearly.
+ */
+export async function openStore(settings: StoreSettings, options: { createBucket?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
   const store = new S3ObjectStore({ ...settings, ...timeoutsFromEnv(env) });
-  await store.ensureBucket();
-  return store;
+  try {
+    if (options.createBucket) return Object.assign(store, { bucketCreated: await store.ensureBucket() });
+    if (!(await store.bucketExists())) {
+      throw new ChalkError('config', `bucket "${settings.bucket}" does not exist at ${settings.endpoint ?? 'aws'}; check CHALKFS_BUCKET, or create it with \`chalkfs volume create NAME\``);
+    }
+  } catch (err) {
+    store.destroy();
+    throw err;
+  }
+  return Object.assign(store, { bucketCreated: false });
 }
+
+export type OpenedStore = S3ObjectStore & { bucketCreated: boolean };
