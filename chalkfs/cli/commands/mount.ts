@@ -1,0 +1,224 @@
+/**
+ * The mount commands: mount (the daemon runs in its own process), unmount and status.
+ */
+import { Command, Option } from 'commander';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { ChalkError } from '../../util/chalk-error.js';
+import { createLogger, LOG_LEVELS } from '../../util/logger.js';
+import { ensureWritableDir } from '../../util/writable-dir.js';
+import { isChalkError, type ErrorKind } from '../../util/chalk-error.js';
+import { parseInterval } from '../mount-options.js';
+import { cliEntry } from '../../util/paths.js';
+import { formatSize, parseSize } from '../../util/size.js';
+import { parseVolumeRef } from '../../meta/volume-name.js';
+import { defaultPresenceIntervalMs } from '../../meta/presence.js';
+import { processAlive } from '../../minio/embedded-minio.js';
+import { resolveStoreSettings, storeEnv } from '../../store/store-config.js';
+import { forceUnmount } from '../../fuse/fuse-mount.js';
+import { runMountDaemon } from '../mount-daemon.js';
+import { isChalkfsMount, mountAt } from '../../fuse/proc-mounts.js';
+import { controlRequest, liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from '../mount-records.js';
+import { home, printJson, table } from '../cli-context.js';
+
+export function registerMountCommands(program: Command): void {
+  // ---- mount -----------------------------------------------------------------------------
+
+  interface MountOptions {
+    readOnly?: boolean;
+    fallbackReadOnly?: boolean;
+    cacheDir?: string;
+    cacheSize: string;
+    memoryCacheSize: string;
+    foreground?: boolean;
+    notifyParent?: boolean;
+    logLevel?: string;
+    refreshMs: string;
+    idleRefreshMs: string;
+    commitMs: string;
+    leaseTtlMs: string;
+  }
+
+  program
+    .command('mount')
+    .description('mount a volume (NAME, or NAME@VERSION for a read-only view of an old version); returns once the mount is ready')
+    .argument('<volume>', 'volume name, optionally @VERSION')
+    .argument('<dir>', 'an existing, empty directory')
+    .option('--read-only', 'mount read-only: follows the writer, refuses writes with EROFS')
+    .option('--fallback-read-only', 'if another mount holds the writer lease, mount read-only instead of failing')
+    .option('--cache-dir <dir>', 'block cache directory, shared by all volumes of this host (default CHALKFS_HOME/cache)')
+    .option('--cache-size <size>', 'disk cache capacity', '2GiB')
+    .option('--memory-cache-size <size>', 'memory cache capacity', '256MiB')
+    .option('--foreground', 'stay in the foreground (logs to stderr)')
+    .addOption(new Option('--notify-parent').hideHelp())
+    .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default: CHALKFS_LOG_LEVEL or info)`)
+    .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions while the volume changes (10..3600000)', '250')
+    .option('--idle-refresh-ms <ms>', 'read-only mounts: how often to look while it does not, one GET each (10..3600000)', '1000')
+    .option('--commit-ms <ms>', 'read-write mounts: commit changes no fsync or close committed after this long (1..3600000)', '500')
+    .option('--lease-ttl-ms <ms>', 'read-write mounts: writer lease time-to-live (3000..600000)', '10000')
+    .action(async (volumeRef: string, dir: string, opts: MountOptions) => {
+      const ref = parseVolumeRef(volumeRef);
+      const mountpoint = resolve(dir);
+      const cacheSizeBytes = parseSize(opts.cacheSize, 'cache size');
+      const memoryCacheBytes = parseSize(opts.memoryCacheSize, 'memory cache size');
+      const refreshIntervalMs = parseInterval(opts.refreshMs, '--refresh-ms');
+      const idleRefreshIntervalMs = parseInterval(opts.idleRefreshMs, '--idle-refresh-ms');
+      const autoCommitMs = parseInterval(opts.commitMs, '--commit-ms');
+      const leaseTtlMs = parseInterval(opts.leaseTtlMs, '--lease-ttl-ms');
+      const presenceInterval = process.env.CHALKFS_PRESENCE_INTERVAL_MS;
+      const presenceIntervalMs = presenceInterval ? parseInterval(presenceInterval, 'CHALKFS_PRESENCE_INTERVAL_MS') : defaultPresenceIntervalMs;
+      opts.logLevel ??= process.env.CHALKFS_LOG_LEVEL || 'info';
+      if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) {
+        throw new ChalkError('config', `invalid --log-level (or CHALKFS_LOG_LEVEL) "${opts.logLevel}": use one of ${LOG_LEVELS.join(', ')}`);
+      }
+      // Before the store: an unwritable CHALKFS_HOME is a configuration error, named as such.
+      const logDir = join(home, 'logs');
+      ensureWritableDir(logDir, `CHALKFS_HOME ${home}`);
+      if (opts.cacheDir) ensureWritableDir(resolve(opts.cacheDir), `--cache-dir ${resolve(opts.cacheDir)}`);
+      else ensureWritableDir(join(home, 'cache'), `CHALKFS_HOME ${home}`);
+      const settings = await resolveStoreSettings();
+      const logFile = join(logDir, `${ref.name}-${createHash('sha1').update(mountpoint).digest('hex').slice(0, 8)}.log`);
+
+      if (!opts.foreground) return mountInBackground(volumeRef, mountpoint, opts, settings, logFile);
+
+      const logger = createLogger({ level: opts.logLevel, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}` });
+      if (opts.notifyParent) {
+        // The daemon's stdout and stderr are its log file too: a full disk there must not kill it.
+        process.stdout.on('error', () => undefined);
+        process.stderr.on('error', () => undefined);
+      }
+      const notify = (message: object) => process.send?.(message);
+      let running;
+      try {
+        running = await runMountDaemon({
+          volumeRef,
+          mountpoint,
+          readOnly: Boolean(opts.readOnly),
+          fallbackReadOnly: Boolean(opts.fallbackReadOnly),
+          cacheDir: resolve(opts.cacheDir ?? join(home, 'cache')),
+          cacheSizeBytes,
+          memoryCacheBytes,
+          home,
+          logFile: opts.notifyParent ? logFile : '(stderr)',
+          settings,
+          logger,
+          refreshIntervalMs,
+          idleRefreshIntervalMs,
+          autoCommitMs,
+          leaseTtlMs,
+          presenceIntervalMs,
+        });
+      } catch (err) {
+        logger.error({ err }, 'mount failed');
+        logger.flush();
+        if (opts.notifyParent) {
+          notify({ type: 'error', message: (err as Error).message, kind: isChalkError(err) ? err.kind : 'io' });
+          if (process.connected) process.disconnect?.();
+          process.exitCode = 1;
+          return;
+        }
+        throw err;
+      }
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+        process.on(signal, () => void running.shutdown(signal).catch(() => undefined));
+      }
+      if (opts.notifyParent) {
+        notify({ type: 'ready', record: running.record });
+        if (process.connected) process.disconnect?.();
+      } else {
+        process.stderr.write(`mounted ${volumeRef} at ${mountpoint} (${running.record.mode}); Ctrl-C to unmount\n`);
+      }
+      await running.done;
+      logger.flush();
+      process.exit(0);
+    });
+
+  async function mountInBackground(volumeRef: string, mountpoint: string, opts: MountOptions, settings: Awaited<ReturnType<typeof resolveStoreSettings>>, logFile: string): Promise<void> {
+    const args = [cliEntry(), 'mount', volumeRef, mountpoint, '--foreground', '--notify-parent', '--cache-size', opts.cacheSize, '--memory-cache-size', opts.memoryCacheSize, '--log-level', opts.logLevel ?? 'info', '--refresh-ms', opts.refreshMs, '--idle-refresh-ms', opts.idleRefreshMs, '--commit-ms', opts.commitMs, '--lease-ttl-ms', opts.leaseTtlMs];
+    if (opts.readOnly) args.push('--read-only');
+    if (opts.fallbackReadOnly) args.push('--fallback-read-only');
+    if (opts.cacheDir) args.push('--cache-dir', resolve(opts.cacheDir));
+    const out = openSync(logFile, 'a');
+    const child = spawn(process.execPath, args, {
+      detached: true,
+      stdio: ['ignore', out, out, 'ipc'],
+      env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
+    });
+    closeSync(out);
+    const outcome = await new Promise<{ type: string; message?: string; kind?: ErrorKind; record?: MountRecord }>((resolvePromise) => {
+      const timer = setTimeout(() => resolvePromise({ type: 'error', message: `the mount daemon did not become ready within 60 s (log: ${logFile})` }), 60_000);
+      child.on('message', (m: { type: string; message?: string; kind?: ErrorKind }) => {
+        clearTimeout(timer);
+        resolvePromise(m);
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolvePromise({ type: 'error', message: `the mount daemon exited (code ${code}) before it was ready; see ${logFile}` });
+      });
+    });
+    child.unref();
+    // The daemon disconnects right after its message; by now it may have (then this throws).
+    if (child.connected) child.disconnect();
+    if (outcome.type !== 'ready') {
+      if (child.exitCode === null && outcome.message?.includes('did not become ready')) child.kill('SIGKILL');
+      // The daemon's own kind: a store failure is a runtime failure (1), bad input a usage error (2).
+      throw new ChalkError(outcome.kind ?? 'io', outcome.message ?? 'mount failed');
+    }
+    const r = outcome.record!;
+    process.stdout.write(`mounted ${volumeRef} at ${mountpoint} (${r.mode}, pid ${r.pid}, log ${logFile})\n`);
+  }
+
+  program
+    .command('unmount')
+    .alias('umount')
+    .description('commit what is pending, then unmount; also clears a mount whose daemon died')
+    .argument('<dir>')
+    .action(async (dir: string) => {
+      const mountpoint = resolve(dir);
+      const record = readMountRecord(home, mountpoint);
+      if (record && processAlive(record.pid)) {
+        await controlRequest(record.controlSocket, 'POST', '/unmount');
+        const deadline = Date.now() + 15_000;
+        while (processAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        if (processAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+        process.stdout.write(`unmounted ${mountpoint}\n`);
+        return;
+      }
+      // Only what chalkfs mounted: another filesystem here is not ours to take away.
+      const entry = mountAt(mountpoint);
+      if (entry && !isChalkfsMount(entry)) throw new ChalkError('config', `${mountpoint} is a ${entry.fstype} mount, not a chalkfs one; refusing to unmount it`);
+      removeMountRecord(home, mountpoint);
+      if (entry) {
+        await forceUnmount(mountpoint);
+        process.stdout.write(`cleared stale mount ${mountpoint}\n`);
+        return;
+      }
+      throw new ChalkError('config', `${mountpoint} is not a chalkfs mount`);
+    });
+
+  program
+    .command('status')
+    .description('active mounts on this host, with version, mode, cache and dirty figures')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const mounts = [];
+      for (const record of liveMountRecords(home)) {
+        const live = await controlRequest<Record<string, unknown>>(record.controlSocket, 'GET', '/status', 5_000).catch((err: Error) => ({ error: err.message }));
+        mounts.push({ ...record, ...live });
+      }
+      if (opts.json) return printJson(mounts);
+      if (mounts.length === 0) return void process.stdout.write('no chalkfs mounts on this host\n');
+      const rows = [['VOLUME', 'MOUNTPOINT', 'MODE', 'VERSION', 'PID', 'DIRTY', 'CACHE (MEM/DISK)', 'METRICS']];
+      for (const m of mounts as (MountRecord & { seq?: number; dirtyBytes?: number; cache?: { memoryBytes: number; diskBytes: number } })[]) {
+        rows.push([m.volume, m.mountpoint, m.mode, String(m.seq ?? '?'), String(m.pid), formatSize(m.dirtyBytes ?? 0), m.cache ? `${formatSize(m.cache.memoryBytes)}/${formatSize(m.cache.diskBytes)}` : '?', m.metricsUrl]);
+      }
+      process.stdout.write(table(rows));
+      for (const m of mounts as (MountRecord & { problem?: string; volumeState?: string })[]) {
+        if (m.volumeState === 'deleted') process.stdout.write(`${m.mountpoint}: volume ${m.volume} was deleted from the store; unmount it\n`);
+        if (m.problem) process.stdout.write(`${m.mountpoint}: ${m.problem}\n`);
+      }
+    });
+
+}

@@ -1,0 +1,62 @@
+/**
+ * The long-running services chalkfs starts: the Docker volume plugin and the embedded MinIO.
+ */
+import { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { ChalkError } from '../../util/chalk-error.js';
+import { EmbeddedMinio } from '../../minio/embedded-minio.js';
+import { openStore, resolveStoreSettings, storeEnv, configuredEndpoint } from '../../store/store-config.js';
+import { servePlugin, DEFAULT_PLUGIN_SOCKET } from '../../plugin/plugin-server.js';
+import { home, printJson } from '../cli-context.js';
+
+export function registerServiceCommands(program: Command): void {
+  // ---- plugin ----------------------------------------------------------------------------
+
+  program
+    .command('plugin')
+    .description('serve the Docker volume plugin protocol, so `docker run --volume-driver chalkfs -v NAME:/data ...` works')
+    .option('--socket <path>', 'unix socket dockerd discovers the plugin by', DEFAULT_PLUGIN_SOCKET)
+    .option('--cache-dir <dir>', 'block cache directory for the mounts it makes (default CHALKFS_HOME/cache)')
+    .action(async (opts: { socket: string; cacheDir?: string }) => {
+      // Resolve the store once, so every mount this plugin makes uses the same one.
+      const settings = await resolveStoreSettings();
+      // The plugin creates volumes, so it may create their bucket; it says which one it uses.
+      const store = await openStore(settings, { createBucket: true });
+      process.stderr.write(`chalkfs volume plugin: ${store.bucketCreated ? 'created bucket' : 'using bucket'} ${settings.bucket} (${store.description})\n`);
+      store.destroy();
+      const server = await servePlugin({
+        socketPath: opts.socket,
+        stateDir: join(home, 'plugin'),
+        cacheDir: opts.cacheDir ? resolve(opts.cacheDir) : undefined,
+        env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
+      });
+      process.stderr.write(`chalkfs volume plugin serving on ${server.socketPath}\n`);
+      await new Promise<void>((done) => {
+        for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => done());
+      });
+      await server.close();
+    });
+
+  // ---- minio -----------------------------------------------------------------------------
+
+  const minio = program.command('minio').description('the embedded MinIO server chalkfs uses when no S3 endpoint is configured');
+  const embedded = () => {
+    const endpoint = configuredEndpoint(process.env);
+    if (endpoint) throw new ChalkError('config', `an S3 endpoint is configured (${endpoint}), so the embedded MinIO is not used`);
+    return new EmbeddedMinio(home);
+  };
+  minio.command('start').description('start it (no-op when running)').action(async () => {
+    const state = await embedded().ensureRunning();
+    process.stdout.write(`minio running at ${state.endpoint} (pid ${state.pid})\n`);
+  });
+  minio.command('stop').description('stop it').action(async () => {
+    const wasRunning = await embedded().stop();
+    process.stdout.write(wasRunning ? 'minio stopped\n' : 'minio was not running\n');
+  });
+  minio.command('status').description('is it running, and where').option('--json', 'print JSON').action((opts: { json?: boolean }) => {
+    const status = embedded().status();
+    if (opts.json) return printJson(status);
+    process.stdout.write(status.running && status.state ? `minio running at ${status.state.endpoint} (pid ${status.state.pid}), data in ${status.dataDir}\n` : `minio not running (data in ${status.dataDir})\n`);
+  });
+
+}
