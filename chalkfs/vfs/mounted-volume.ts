@@ -79,7 +79,7 @@ export const maxBlocksPerFile = 2 ** 22;
 
 /** A follower that saw no new version for this many active intervals (10 s at 250 ms) backs off. */
 const idleAfterIntervals = 40;
-/** Empty polls between two reads of the head hint (see anythingNewer). */
+/** Empty polls between two reads of the head hint (see newestAdoptable). */
 const headCheckEvery = 30;
 
 /** The kernel's readahead window on a mount (fuse/kernel-readahead.ts sets 4 MiB). */
