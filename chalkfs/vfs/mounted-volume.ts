@@ -126,6 +126,8 @@ export class MountedVolume {
   private lastConsistentSeq: number;
   /** Journals seen hot at least once: zeroed again, they no longer make a version inconsistent. */
   private readonly journalsSeenHot = new Set<number>();
+  /** Inodes a journal's removal took out of the namespace, put back if its commit fails. */
+  private readonly mayBeRestored = new Set<Inode>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
   /** Read-only mounts: versions found inconsistent (never adoptable), so each is read once. */
@@ -293,7 +295,7 @@ export class MountedVolume {
     const { parentIno, name } = this.ns.parentOf(path);
     const { inode } = this.ns.resolve(path);
     const ino = this.ns.unlink(path, this.clock());
-    await this.commitJournalRemoval(() => this.ns.restore(parentIno, name, ino, inode));
+    await this.commitJournalRemoval(() => this.ns.restore(parentIno, name, ino, inode), [inode]);
     this.journalsSeenHot.delete(ino);
     if (!this.openCounts.has(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
   }
@@ -320,13 +322,18 @@ export class MountedVolume {
    * commit fails, `undo` puts the journal back, so the application sees it still there
    * and hot, exactly as the store does.
    */
-  private async commitJournalRemoval(undo: () => void): Promise<void> {
+  private async commitJournalRemoval(undo: () => void, removed: Inode[]): Promise<void> {
     this.changed = true;
+    // Until the commit's outcome is known, the removed inodes may come back: their blocks
+    // still waiting for upload must not be dropped as unreferenced meanwhile.
+    for (const inode of removed) this.mayBeRestored.add(inode);
     try {
       await this.commit('journal-deleted');
     } catch (err) {
       undo();
       throw err;
+    } finally {
+      for (const inode of removed) this.mayBeRestored.delete(inode);
     }
   }
 
@@ -338,7 +345,7 @@ export class MountedVolume {
     await this.commitJournalRemoval(() => {
       this.ns.rename(to, from, this.clock());
       if (target) this.ns.restore(target.parentIno, target.name, target.ino, target.inode);
-    });
+    }, target ? [target.inode] : []);
     if (replaced !== undefined && !this.openCounts.has(replaced)) this.data.discard(replaced);
   }
 
@@ -680,6 +687,7 @@ export class MountedVolume {
     };
     for (const inode of this.ns.inodes.values()) add(inode);
     for (const handle of this.handles.values()) add(handle.inode);
+    for (const inode of this.mayBeRestored) add(inode);
     return (hash) => hashes.has(hash);
   }
 

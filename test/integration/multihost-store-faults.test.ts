@@ -41,7 +41,11 @@ describe('store faults: MinIO killed and restarted mid-run', () => {
         // The store comes back: same port, same data.
         minio = await startMinio({ dataDir, credentials, port, logFile });
         const restartedAt = Date.now();
-        const firstAfter = await writer.waitForLine('a commit after the restart', 90_000, (l) => l.type === 'commit' && (l.at as number) > restartedAt);
+        const firstAfter = await writer.waitForLine('a commit after the restart', 90_000, (l) => l.type === 'commit' && (l.at as number) > restartedAt).catch(async (err: Error) => {
+          // Say why: the writer's last lines and its daemon's log.
+          const log = (await writerMount.log()).split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n');
+          throw new Error(`${err.message}\nwriter: ${JSON.stringify(writer.lines.slice(-5))}\ndaemon warnings and errors:\n${log}`);
+        });
         await writer.waitForLine('10 commits after the restart', 90_000, () => writer.ofType('commit').filter((l) => (l.at as number) > restartedAt).length >= 10);
         await writeFile(stopWriter, '');
         await writer.waitForLine('the writer to stop', 60_000, (l) => l.type === 'stopped');

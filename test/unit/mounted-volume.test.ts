@@ -458,6 +458,25 @@ describe('MountedVolume (journal deletion)', () => {
     await rw.unlink('/db-journal');
     expect(await kindOf(() => rw.getattr('/db-journal'))).toBe('not-found');
   });
+
+  it('a journal whose block awaits upload keeps it through a deletion commit that fails (never dropped as unreferenced meanwhile)', async () => {
+    const { store, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const hot = Buffer.alloc(bs, 7);
+    hot.set([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, hot, 0);
+    rw.release(j);
+    // The store is down: a commit seals the journal's block, which waits for upload...
+    store.failPuts = true;
+    expect(await kindOf(() => rw.commit('periodic'))).toBe('io');
+    // ...and the journal's deletion (SQLite's commit point) fails and is undone.
+    expect(await kindOf(() => rw.unlink('/db-journal'))).toBe('io');
+    store.failPuts = false;
+    expect(await readFile(rw, '/db-journal')).toEqual(hot);
+    await rw.unlink('/db-journal');
+    expect(await kindOf(() => rw.getattr('/db-journal'))).toBe('not-found');
+  });
 });
 
 describe('MountedVolume (journal renamed away)', () => {
