@@ -117,36 +117,49 @@ export type ReplyKind = 'entry' | 'create' | 'attr' | 'readlink' | 'open' | 'buf
  * here: locks stay in the kernel. access is never registered with defaultPermissions.
  */
 export interface LowLevelHandlers {
+  // Names and the kernel's references to inodes.
   lookup?(req: FuseRequest<'entry'>, parent: Ino, name: string): void;
   /** The kernel dropped references; no answer is expected. */
   forget?(items: ForgetItem[]): void;
+
+  // Attributes.
   getattr?(req: FuseRequest<'attr'>, ino: Ino, fh: number | undefined): void;
   setattr?(req: FuseRequest<'attr'>, ino: Ino, changes: FuseAttrChanges, fh: number | undefined): void;
-  readlink?(req: FuseRequest<'readlink'>, ino: Ino): void;
+  access?(req: FuseRequest<'none'>, ino: Ino, mask: number): void;
+  statfs?(req: FuseRequest<'statfs'>, ino: Ino): void;
+
+  // New names (mode arrives with the caller's umask applied; requestContext says who).
   mknod?(req: FuseRequest<'entry'>, parent: Ino, name: string, mode: number, rdev: number): void;
   mkdir?(req: FuseRequest<'entry'>, parent: Ino, name: string, mode: number): void;
+  symlink?(req: FuseRequest<'entry'>, target: string, parent: Ino, name: string): void;
+  link?(req: FuseRequest<'entry'>, ino: Ino, newParent: Ino, newName: string): void;
+  create?(req: FuseRequest<'create'>, parent: Ino, name: string, mode: number, flags: number): void;
+
+  // Names going away or moving.
   unlink?(req: FuseRequest<'none'>, parent: Ino, name: string): void;
   rmdir?(req: FuseRequest<'none'>, parent: Ino, name: string): void;
-  symlink?(req: FuseRequest<'entry'>, target: string, parent: Ino, name: string): void;
   /** flags: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2). */
   rename?(req: FuseRequest<'none'>, parent: Ino, name: string, newParent: Ino, newName: string, flags: number): void;
-  link?(req: FuseRequest<'entry'>, ino: Ino, newParent: Ino, newName: string): void;
+
+  // Contents, through handles.
   open?(req: FuseRequest<'open'>, ino: Ino, flags: number): void;
   read?(req: FuseRequest<'buf'>, ino: Ino, size: number, offset: number, fh: number): void;
   /** `data` belongs to the handler (already copied out of libfuse's buffer). */
   write?(req: FuseRequest<'write'>, ino: Ino, data: Buffer, offset: number, fh: number): void;
+  readlink?(req: FuseRequest<'readlink'>, ino: Ino): void;
+  fallocate?(req: FuseRequest<'none'>, ino: Ino, mode: number, offset: number, length: number, fh: number): void;
+
+  // Closing and syncing.
   flush?(req: FuseRequest<'none'>, ino: Ino, fh: number): void;
   release?(req: FuseRequest<'none'>, ino: Ino, fh: number, flags: number): void;
   fsync?(req: FuseRequest<'none'>, ino: Ino, datasync: boolean, fh: number): void;
+
+  // Directories.
   opendir?(req: FuseRequest<'open'>, ino: Ino, flags: number): void;
   readdir?(req: FuseRequest<'dirents'>, ino: Ino, size: number, offset: number, fh: number): void;
   readdirplus?(req: FuseRequest<'direntsplus'>, ino: Ino, size: number, offset: number, fh: number): void;
   releasedir?(req: FuseRequest<'none'>, ino: Ino, fh: number): void;
   fsyncdir?(req: FuseRequest<'none'>, ino: Ino, datasync: boolean, fh: number): void;
-  statfs?(req: FuseRequest<'statfs'>, ino: Ino): void;
-  create?(req: FuseRequest<'create'>, parent: Ino, name: string, mode: number, flags: number): void;
-  fallocate?(req: FuseRequest<'none'>, ino: Ino, mode: number, offset: number, length: number, fh: number): void;
-  access?(req: FuseRequest<'none'>, ino: Ino, mask: number): void;
 }
 
 export interface LowLevelMountOptions {

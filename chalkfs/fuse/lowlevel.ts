@@ -31,12 +31,10 @@ interface NativeSession {
   closed(): Promise<number>;
   notifyInvalInode(ino: Ino, offset: number, length: number): Promise<number>;
   notifyInvalEntry(parent: Ino, name: string): Promise<number>;
-  attrCachePut(ino: Ino, attr: FuseAttr, timeoutS: number): void;
-  attrCacheInvalidate(ino: Ino): void;
-  attrCacheDrop(ino: Ino): void;
-  attrCacheClear(): void;
-  retireShared(ino: Ino): number[];
-  retireAllShared(): number[];
+  attrCache(action: 'put', ino: Ino, attr: FuseAttr, timeoutS: number): void;
+  attrCache(action: 'invalidate' | 'drop', ino: Ino): void;
+  attrCache(action: 'clear'): void;
+  retireShared(ino?: Ino): number[];
   stats(): LowLevelStats;
   connection(): FuseConnection;
 }
@@ -124,20 +122,20 @@ export class LowLevelSession {
 
   /** With attrCache: the answer for ino after a change this daemon made. */
   attrCachePut(ino: Ino, attr: FuseAttr, timeoutS: number): void {
-    this.native.attrCachePut(ino, attr, timeoutS);
+    this.native.attrCache('put', ino, attr, timeoutS);
   }
 
   attrCacheInvalidate(ino: Ino): void {
-    this.native.attrCacheInvalidate(ino);
+    this.native.attrCache('invalidate', ino);
   }
 
   /** The inode is gone from the kernel (its last forget). */
   attrCacheDrop(ino: Ino): void {
-    this.native.attrCacheDrop(ino);
+    this.native.attrCache('drop', ino);
   }
 
   attrCacheClear(): void {
-    this.native.attrCacheClear();
+    this.native.attrCache('clear');
   }
 
   /** Shared handles of ino serve no new opens; returns those no open holds, to release now. */
@@ -146,7 +144,7 @@ export class LowLevelSession {
   }
 
   retireAllShared(): number[] {
-    return this.native.retireAllShared();
+    return this.native.retireShared();
   }
 
   stats(): LowLevelStats {

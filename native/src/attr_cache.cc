@@ -67,14 +67,9 @@ void AttrCache::clear() {
   floor_ = ++seq_;
 }
 
-uint64_t AttrCache::hits() {
+AttrCache::Counts AttrCache::counts() {
   std::lock_guard<std::mutex> lock(mu_);
-  return hits_;
-}
-
-size_t AttrCache::size() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return entries_.size();
+  return Counts{hits_, entries_.size()};
 }
 
 }  // namespace chalkfs

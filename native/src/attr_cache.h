@@ -40,8 +40,11 @@ class AttrCache {
   // Everything may have changed.
   void clear();
 
-  uint64_t hits();
-  size_t size();
+  struct Counts {
+    uint64_t hits;     // getattrs answered here
+    size_t entries;
+  };
+  Counts counts();
 
  private:
   struct Entry {

@@ -129,43 +129,44 @@ void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
 
 void ll_readlink(fuse_req_t req, fuse_ino_t ino) { post_request(make(req, Op::kReadlink, ino)); }
 
-void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
-  if (refused_name(req, name)) return;
-  changed(req, parent);
-  Request* r = make(req, Op::kMknod, parent);
-  r->name = name;
-  r->mode = mode;
-  r->rdev = rdev;
-  post_request(r);
-}
-
-void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  if (refused_name(req, name)) return;
-  changed(req, parent);
-  Request* r = make(req, Op::kMkdir, parent);
-  r->name = name;
-  r->mode = mode;
-  post_request(r);
-}
-
-void remove_name(fuse_req_t req, Op op, fuse_ino_t parent, const char* name) {
-  if (refused_name(req, name)) return;
+// A request about one name in parent that changes parent (it gains or loses the name);
+// nullptr when the name was refused (and answered) here.
+Request* name_change(fuse_req_t req, Op op, fuse_ino_t parent, const char* name) {
+  if (refused_name(req, name)) return nullptr;
   changed(req, parent);
   Request* r = make(req, op, parent);
   r->name = name;
-  post_request(r);
+  return r;
 }
 
-void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) { remove_name(req, Op::kUnlink, parent, name); }
-void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) { remove_name(req, Op::kRmdir, parent, name); }
+void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  if (Request* r = name_change(req, Op::kMknod, parent, name)) {
+    r->mode = mode;
+    r->rdev = rdev;
+    post_request(r);
+  }
+}
+
+void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  if (Request* r = name_change(req, Op::kMkdir, parent, name)) {
+    r->mode = mode;
+    post_request(r);
+  }
+}
+
+void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (Request* r = name_change(req, Op::kUnlink, parent, name)) post_request(r);
+}
+
+void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (Request* r = name_change(req, Op::kRmdir, parent, name)) post_request(r);
+}
 
 void ll_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
-  if (refused_name(req, name)) return;
-  changed(req, parent);
-  Request* r = make(req, Op::kSymlink, parent);
-  r->name = name;
-  r->name2 = target;
-  post_request(r);
+  if (Request* r = name_change(req, Op::kSymlink, parent, name)) {
+    r->name2 = target;
+    post_request(r);
+  }
 }
 
 void ll_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname, unsigned int flags) {
@@ -259,12 +260,15 @@ void ll_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   post_request(r);
 }
 
-void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
-  Request* r = make(req, Op::kFsync, ino);
+void post_sync(fuse_req_t req, Op op, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
+  Request* r = make(req, op, ino);
   r->datasync = datasync;
   with_fh(r, fi);
   post_request(r);
 }
+
+void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) { post_sync(req, Op::kFsync, ino, datasync, fi); }
+void ll_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) { post_sync(req, Op::kFsyncdir, ino, datasync, fi); }
 
 void ll_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Request* r = make(req, Op::kOpendir, ino);
@@ -289,23 +293,14 @@ void ll_releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   post_request(r);
 }
 
-void ll_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
-  Request* r = make(req, Op::kFsyncdir, ino);
-  r->datasync = datasync;
-  with_fh(r, fi);
-  post_request(r);
-}
-
 void ll_statfs(fuse_req_t req, fuse_ino_t ino) { post_request(make(req, Op::kStatfs, ino)); }
 
 void ll_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
-  if (refused_name(req, name)) return;
-  changed(req, parent);
-  Request* r = make(req, Op::kCreate, parent);
-  r->name = name;
-  r->mode = mode;
-  r->flags = fi->flags;
-  post_request(r);
+  if (Request* r = name_change(req, Op::kCreate, parent, name)) {
+    r->mode = mode;
+    r->flags = fi->flags;
+    post_request(r);
+  }
 }
 
 void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len, fuse_file_info* fi) {

@@ -122,14 +122,13 @@ Napi::Function Session::Define(Napi::Env env) {
                          InstanceMethod("mount", &Session::Mount),
                          InstanceMethod("kernelUnmount", &Session::KernelUnmount),
                          InstanceMethod("closed", &Session::Closed),
+                         // notices
                          InstanceMethod("notifyInvalInode", &Session::NotifyInvalInode),
                          InstanceMethod("notifyInvalEntry", &Session::NotifyInvalEntry),
-                         InstanceMethod("attrCachePut", &Session::AttrCachePut),
-                         InstanceMethod("attrCacheInvalidate", &Session::AttrCacheInvalidate),
-                         InstanceMethod("attrCacheDrop", &Session::AttrCacheDrop),
-                         InstanceMethod("attrCacheClear", &Session::AttrCacheClear),
+                         // rules
+                         InstanceMethod("attrCache", &Session::AttrCache),
                          InstanceMethod("retireShared", &Session::RetireShared),
-                         InstanceMethod("retireAllShared", &Session::RetireAllShared),
+                         // what is known
                          InstanceMethod("stats", &Session::Stats),
                          InstanceMethod("connection", &Session::Connection),
                      });
@@ -315,48 +314,39 @@ Napi::Value Session::NotifyInvalEntry(const Napi::CallbackInfo& info) {
   return notice(info.Env(), std::move(n));
 }
 
-Napi::Value Session::AttrCachePut(const Napi::CallbackInfo& info) {
-  if (core_->cfg.attr_cache) core_->attrs.put(to_u64(info[0], "ino"), stat_from_js(info[1].As<Napi::Object>()), info[2].As<Napi::Number>().DoubleValue());
+// attrCache(action, ino?, attr?, timeoutS?): 'put' | 'invalidate' | 'drop' | 'clear'.
+Napi::Value Session::AttrCache(const Napi::CallbackInfo& info) {
+  std::string action = info[0].As<Napi::String>().Utf8Value();
+  if (action == "clear") {
+    core_->attrs.clear();
+    return info.Env().Undefined();
+  }
+  uint64_t ino = to_u64(info[1], "ino");
+  if (action == "put" && core_->cfg.attr_cache) core_->attrs.put(ino, stat_from_js(info[2].As<Napi::Object>()), info[3].As<Napi::Number>().DoubleValue());
+  else if (action == "invalidate") core_->attrs.invalidate(ino);
+  else if (action == "drop") core_->attrs.drop(ino);
+  else if (action != "put") throw Napi::TypeError::New(info.Env(), "attrCache: put, invalidate, drop or clear");
   return info.Env().Undefined();
 }
 
-Napi::Value Session::AttrCacheInvalidate(const Napi::CallbackInfo& info) {
-  core_->attrs.invalidate(to_u64(info[0], "ino"));
-  return info.Env().Undefined();
-}
-
-Napi::Value Session::AttrCacheDrop(const Napi::CallbackInfo& info) {
-  core_->attrs.drop(to_u64(info[0], "ino"));
-  return info.Env().Undefined();
-}
-
-Napi::Value Session::AttrCacheClear(const Napi::CallbackInfo& info) {
-  core_->attrs.clear();
-  return info.Env().Undefined();
-}
-
-static Napi::Value handle_list(Napi::Env env, const std::vector<uint64_t>& fhs) {
-  Napi::Array out = Napi::Array::New(env, fhs.size());
-  for (size_t i = 0; i < fhs.size(); i++) out.Set(i, Napi::Number::New(env, static_cast<double>(fhs[i])));
-  return out;
-}
-
+// retireShared(ino) or retireShared() for every inode: the idle handles to release now.
 Napi::Value Session::RetireShared(const Napi::CallbackInfo& info) {
-  return handle_list(info.Env(), core_->shared.retire(to_u64(info[0], "ino")));
-}
-
-Napi::Value Session::RetireAllShared(const Napi::CallbackInfo& info) {
-  return handle_list(info.Env(), core_->shared.retire_all());
+  std::vector<uint64_t> idle = info[0].IsUndefined() ? core_->shared.retire_all() : core_->shared.retire(to_u64(info[0], "ino"));
+  Napi::Array out = Napi::Array::New(info.Env(), idle.size());
+  for (size_t i = 0; i < idle.size(); i++) out.Set(i, Napi::Number::New(info.Env(), static_cast<double>(idle[i])));
+  return out;
 }
 
 Napi::Value Session::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   auto n = [&](uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); };
-  o.Set("attrCacheHits", n(core_->attrs.hits()));
-  o.Set("attrCacheEntries", n(core_->attrs.size()));
-  o.Set("sharedOpenHits", n(core_->shared.hits()));
-  o.Set("sharedHandles", n(core_->shared.live()));
+  AttrCache::Counts attrs = core_->attrs.counts();
+  SharedOpens::Counts shared = core_->shared.counts();
+  o.Set("attrCacheHits", n(attrs.hits));
+  o.Set("attrCacheEntries", n(attrs.entries));
+  o.Set("sharedOpenHits", n(shared.hits));
+  o.Set("sharedHandles", n(shared.live));
   o.Set("sharedReleases", n(core_->shared_releases.load()));
   o.Set("noOpenAnswers", n(core_->no_open_answers.load()));
   o.Set("namesTooLong", n(core_->names_too_long.load()));

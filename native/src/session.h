@@ -28,17 +28,19 @@ class Session : public Napi::ObjectWrap<Session> {
   void on_notice_done(uint64_t id, int result);
 
  private:
+  // Lifecycle.
   Napi::Value Mount(const Napi::CallbackInfo& info);
   Napi::Value KernelUnmount(const Napi::CallbackInfo& info);
   Napi::Value Closed(const Napi::CallbackInfo& info);
+
+  // Notices to the kernel (notifier.h).
   Napi::Value NotifyInvalInode(const Napi::CallbackInfo& info);
   Napi::Value NotifyInvalEntry(const Napi::CallbackInfo& info);
-  Napi::Value AttrCachePut(const Napi::CallbackInfo& info);
-  Napi::Value AttrCacheInvalidate(const Napi::CallbackInfo& info);
-  Napi::Value AttrCacheDrop(const Napi::CallbackInfo& info);
-  Napi::Value AttrCacheClear(const Napi::CallbackInfo& info);
+
+  // The C rules' state: the attribute cache (one call, by action) and shared handles.
+  Napi::Value AttrCache(const Napi::CallbackInfo& info);
   Napi::Value RetireShared(const Napi::CallbackInfo& info);
-  Napi::Value RetireAllShared(const Napi::CallbackInfo& info);
+
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Connection(const Napi::CallbackInfo& info);
 

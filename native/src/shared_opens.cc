@@ -64,14 +64,9 @@ std::vector<uint64_t> SharedOpens::retire_all() {
   return idle;
 }
 
-uint64_t SharedOpens::hits() {
+SharedOpens::Counts SharedOpens::counts() {
   std::lock_guard<std::mutex> lock(mu_);
-  return hits_;
-}
-
-size_t SharedOpens::live() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return live_.size();
+  return Counts{hits_, live_.size()};
 }
 
 }  // namespace chalkfs

@@ -42,8 +42,11 @@ class SharedOpens {
   std::vector<uint64_t> retire(uint64_t ino);
   std::vector<uint64_t> retire_all();
 
-  uint64_t hits();
-  size_t live();
+  struct Counts {
+    uint64_t hits;  // opens answered here
+    size_t live;    // handles serving opens
+  };
+  Counts counts();
 
  private:
   struct Live {

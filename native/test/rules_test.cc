@@ -30,6 +30,15 @@ int checks = 0;
     }                                                                        \
   } while (0)
 
+// The size a cached answer for ino holds, or -1 when there is none.
+off_t cached_size(AttrCache& c, uint64_t ino, double* timeout_s = nullptr) {
+  struct stat st;
+  double t;
+  if (!c.get(ino, &st, &t)) return -1;
+  if (timeout_s != nullptr) *timeout_s = t;
+  return st.st_size;
+}
+
 struct stat stat_of_size(off_t size) {
   struct stat st;
   std::memset(&st, 0, sizeof(st));
@@ -40,81 +49,70 @@ struct stat stat_of_size(off_t size) {
 
 void attr_cache_serves_what_was_filled() {
   AttrCache c;
-  struct stat st;
   double timeout = -1;
-  CHECK(!c.get(2, &st, &timeout));
+  CHECK(cached_size(c, 2) == -1);
   CHECK(c.fill(2, stat_of_size(10), 30, c.ticket()));
-  CHECK(c.get(2, &st, &timeout));
-  CHECK(st.st_size == 10);
+  CHECK(cached_size(c, 2, &timeout) == 10);
   CHECK(timeout == 30);
-  CHECK(c.hits() == 1);
-  CHECK(!c.get(3, &st, &timeout));
+  CHECK(c.counts().hits == 1);
+  CHECK(cached_size(c, 3) == -1);
 }
 
 void attr_cache_refuses_an_answer_older_than_a_change() {
   AttrCache c;
-  struct stat st;
-  double timeout;
   AttrCache::Ticket before = c.ticket();
   c.invalidate(2);
   CHECK(!c.fill(2, stat_of_size(1), 1, before));
-  CHECK(!c.get(2, &st, &timeout));
+  CHECK(cached_size(c, 2) == -1);
   CHECK(c.fill(2, stat_of_size(2), 1, c.ticket()));
-  CHECK(c.get(2, &st, &timeout) && st.st_size == 2);
+  CHECK(cached_size(c, 2) == 2);
 }
 
 void attr_cache_put_wins_over_answers_in_flight() {
   AttrCache c;
-  struct stat st;
-  double timeout;
   AttrCache::Ticket in_flight = c.ticket();
   c.put(2, stat_of_size(7), 5);
   CHECK(!c.fill(2, stat_of_size(1), 1, in_flight));
-  CHECK(c.get(2, &st, &timeout) && st.st_size == 7 && timeout == 5);
+  double timeout = -1;
+  CHECK(cached_size(c, 2, &timeout) == 7 && timeout == 5);
 }
 
 void attr_cache_invalidate_is_per_inode() {
   AttrCache c;
-  struct stat st;
-  double timeout;
   c.fill(3, stat_of_size(3), 1, c.ticket());
   AttrCache::Ticket t = c.ticket();
   c.invalidate(2);
   CHECK(c.fill(3, stat_of_size(4), 1, t));
   CHECK(c.fill(4, stat_of_size(4), 1, t));
   CHECK(!c.fill(2, stat_of_size(4), 1, t));
-  CHECK(c.get(3, &st, &timeout) && st.st_size == 4);
+  CHECK(cached_size(c, 3) == 4);
 }
 
 void attr_cache_drop_and_clear_refuse_older_fills() {
   AttrCache c;
-  struct stat st;
-  double timeout;
   c.fill(2, stat_of_size(2), 1, c.ticket());
   AttrCache::Ticket t = c.ticket();
   c.drop(2);
-  CHECK(!c.get(2, &st, &timeout));
+  CHECK(cached_size(c, 2) == -1);
   CHECK(!c.fill(2, stat_of_size(9), 1, t));
   CHECK(!c.fill(5, stat_of_size(9), 1, t));  // any missing inode may have been the dropped one
   CHECK(c.fill(2, stat_of_size(3), 1, c.ticket()));
   t = c.ticket();
   c.clear();
-  CHECK(c.size() == 0);
-  CHECK(!c.get(2, &st, &timeout));
+  CHECK(c.counts().entries == 0);
+  CHECK(cached_size(c, 2) == -1);
   CHECK(!c.fill(2, stat_of_size(9), 1, t));
 }
 
 void attr_cache_stays_bounded() {
   AttrCache c(2);
-  struct stat st;
-  double timeout;
   c.fill(1, stat_of_size(1), 1, c.ticket());
   c.fill(2, stat_of_size(2), 1, c.ticket());
   AttrCache::Ticket old = c.ticket();
   c.put(3, stat_of_size(3), 1);
-  CHECK(c.size() == 1);
-  CHECK(!c.get(1, &st, &timeout));
-  CHECK(c.get(3, &st, &timeout));
+  CHECK(c.counts().entries == 1);
+  CHECK(cached_size(c, 1) == -1);
+  CHECK(cached_size(c, 3) == 3);
   CHECK(!c.fill(1, stat_of_size(1), 1, old));
 }
 
@@ -124,11 +122,11 @@ void shared_opens_answer_repeated_opens_with_one_handle() {
   CHECK(s.offer(2, 40, 5, s.ticket()));
   auto h = s.acquire(2);
   CHECK(h.has_value() && h->fh == 40 && h->open_bits == 5);
-  CHECK(s.hits() == 1);
+  CHECK(s.counts().hits == 1);
   CHECK(s.release(2, 40));
   CHECK(s.release(2, 40));
   CHECK(!s.release(2, 40));  // no open left: not a shared release, so JavaScript's
-  CHECK(s.live() == 1);      // still serves the next open
+  CHECK(s.counts().live == 1);  // still serves the next open
   CHECK(s.acquire(2)->fh == 40);
 }
 
@@ -139,7 +137,7 @@ void shared_opens_retire_hands_idle_handles_back() {
   auto idle = s.retire(2);
   CHECK(idle.size() == 1 && idle[0] == 40);
   CHECK(!s.acquire(2).has_value());
-  CHECK(s.live() == 0);
+  CHECK(s.counts().live == 0);
 }
 
 void shared_opens_retired_handle_goes_back_at_last_release() {
@@ -173,7 +171,7 @@ void shared_opens_retire_all() {
   s.release(2, 40);
   auto idle = s.retire_all();
   CHECK(idle.size() == 1 && idle[0] == 40);
-  CHECK(s.live() == 0);
+  CHECK(s.counts().live == 0);
   CHECK(!s.release(3, 50));
 }
 
@@ -190,7 +188,7 @@ void shared_opens_count_concurrent_opens() {
     });
   }
   for (auto& t : threads) t.join();
-  CHECK(s.hits() == 80000);
+  CHECK(s.counts().hits == 80000);
   CHECK(s.retire(2).empty());  // the first open is still held
   CHECK(!s.release(2, 40));
 }
