@@ -57,6 +57,13 @@ interface NativeBinding {
   requestContext(req: AnyRequest): RequestContext;
 }
 
+// Every operation a handler may serve (the addon registers those given).
+const HANDLER_NAMES: readonly (keyof LowLevelHandlers)[] = [
+  'lookup', 'forget', 'getattr', 'setattr', 'access', 'statfs', 'mknod', 'mkdir', 'symlink', 'link', 'create',
+  'unlink', 'rmdir', 'rename', 'open', 'read', 'write', 'readlink', 'fallocate', 'flush', 'release', 'fsync',
+  'opendir', 'readdir', 'readdirplus', 'releasedir', 'fsyncdir',
+];
+
 const ADDON = join('native', 'build', 'Release', 'chalkfs_fuse.node');
 
 /** The addon, found from the source tree (chalkfs/fuse) or the build (dist/chalkfs/fuse). */
@@ -81,7 +88,13 @@ export class LowLevelSession {
   private readonly native: NativeSession;
 
   constructor(readonly options: LowLevelMountOptions, handlers: LowLevelHandlers) {
-    this.native = new binding.Session(options, handlers);
+    // The addon calls handlers without a receiver: bind them, so methods of a class work.
+    const bound: Record<string, unknown> = {};
+    for (const op of HANDLER_NAMES) {
+      const fn = handlers[op];
+      if (fn !== undefined) bound[op] = typeof fn === 'function' ? (fn as () => void).bind(handlers) : fn;
+    }
+    this.native = new binding.Session(options, bound as LowLevelHandlers);
   }
 
   /** Resolves once the kernel's INIT is answered (connection() is then known). */
