@@ -142,6 +142,7 @@ export interface LowLevelHandlers {
   rename?(req: FuseRequest<'none'>, parent: Ino, name: string, newParent: Ino, newName: string, flags: number): void;
 
   // Contents, through handles.
+  /** flags may hold O_TRUNC (atomic_o_trunc is on): the handler truncates. */
   open?(req: FuseRequest<'open'>, ino: Ino, flags: number): void;
   read?(req: FuseRequest<'buf'>, ino: Ino, size: number, offset: number, fh: number): void;
   /** `data` belongs to the handler (already copied out of libfuse's buffer). */
