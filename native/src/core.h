@@ -37,6 +37,7 @@ struct Config {
   enum class Readdirplus { kOff, kAlways, kAuto } readdirplus = Readdirplus::kAlways;
   bool auto_inval_data = true;
   bool explicit_inval_data = false;
+  unsigned max_read = 0;        // the max_read mount option; INIT must repeat it
   unsigned max_write = 0;       // 0: libfuse's default
   unsigned max_readahead = 0;   // 0: the kernel's offer
   unsigned max_background = 0;  // 0: libfuse's default

@@ -71,6 +71,8 @@ void ll_init(void* userdata, fuse_conn_info* conn) {
   // Locks stay in the kernel (no lock ops are registered, so libfuse never asks).
   want(FUSE_CAP_POSIX_LOCKS, false);
   want(FUSE_CAP_FLOCK_LOCKS, false);
+  // libfuse refuses an INIT whose max_read differs from the mount option's.
+  conn->max_read = cfg.max_read;
   // libfuse has already bounded max_write by its buffer: only ever lower it.
   if (cfg.max_write != 0 && cfg.max_write < conn->max_write) conn->max_write = cfg.max_write;
   if (cfg.max_readahead != 0 && cfg.max_readahead < conn->max_readahead) conn->max_readahead = cfg.max_readahead;

@@ -174,8 +174,8 @@ Session::Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(inf
   if (get_bool(o, "allowOther", false)) opts += ",allow_other";
   if (get_bool(o, "autoUnmount", false)) opts += ",auto_unmount";
   if (get_bool(o, "readOnly", false)) opts += ",ro";
-  unsigned max_read = get_uint(o, "maxReadBytes", 0);
-  if (max_read != 0) opts += ",max_read=" + std::to_string(max_read);
+  cfg.max_read = get_uint(o, "maxReadBytes", 0);
+  if (cfg.max_read != 0) opts += ",max_read=" + std::to_string(cfg.max_read);
   args_ = {"chalkfs", "-o", opts};
   if (get_bool(o, "debug", false)) args_.push_back("-d");
 }
