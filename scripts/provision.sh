@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, everything chalkfs needs on a fresh Debian machine:
-# FUSE (fuse3 + libfuse2), the Docker engine, debootstrap, the benchmark peers
-# (s3fs, rclone), node modules, and a MinIO server built from a pinned revision.
+# FUSE (fuse3 + libfuse2; libfuse3-dev and a compiler for chalkfs's own binding), the
+# Docker engine, debootstrap, the benchmark peers (s3fs, rclone), node modules, the
+# FUSE binding (scripts/build-native.sh), and a MinIO server built from a pinned revision.
 # Each step prints what it does and is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ source scripts/versions.sh
 log() { printf '[provision] %s\n' "$*"; }
 
 need_pkgs=()
-for pkg in fuse3 libfuse2 libfuse-dev docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
+for pkg in fuse3 libfuse2 libfuse-dev libfuse3-dev pkg-config g++ make docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -46,4 +47,5 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 node scripts/build-fuse-native.mjs
+bash scripts/build-native.sh
 log "ready (minio: $minio_bin)"

@@ -1,0 +1,35 @@
+# chalkfs's libfuse 3 binding (Node-API) and the test binary for its C rules.
+# Built offline against the system's Node headers: node-gyp rebuild --nodedir=/usr
+{
+  "targets": [
+    {
+      "target_name": "chalkfs_fuse",
+      "sources": [
+        "src/addon.cc",
+        "src/session.cc",
+        "src/lowlevel_ops.cc",
+        "src/request.cc",
+        "src/replies.cc",
+        "src/convert.cc",
+        "src/notifier.cc",
+        "src/attr_cache.cc",
+        "src/shared_opens.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('path').dirname(require.resolve('node-addon-api/package.json'))\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "<!@(pkg-config --cflags fuse3)"],
+      "libraries": ["<!@(pkg-config --libs fuse3)"]
+    },
+    {
+      "target_name": "rules_test",
+      "type": "executable",
+      "sources": ["test/rules_test.cc", "src/attr_cache.cc", "src/shared_opens.cc"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fexceptions"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "libraries": ["-pthread"]
+    }
+  ]
+}
