@@ -10,14 +10,14 @@ import type { WriterLease } from '../lease/writer-lease.js';
 import { firstForeignVersion } from './foreign-versions.js';
 import { FileData, type PendingBlock } from './file-data.js';
 import { attributesOf, type Attributes } from './attributes.js';
-import { isTransactionConsistent } from './sqlite-consistency.js';
 import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js';
 import { SequentialReads } from './sequential-reads.js';
 import { blocksToHaveBeforeAdopting } from './adoption-plan.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 import { defaultCommitOutcomeTimeoutMs, isAmbiguous, resolveVersionOutcome } from './version-outcome.js';
-import { classify, withoutHostLocalFiles } from './sqlite-files.js';
-import { WalRefusal } from './wal-refusal.js';
+import { classify, withoutHostLocalFiles } from './sqlite/sqlite-files.js';
+import { SqliteJournals } from './sqlite/sqlite-journals.js';
+import { WalRefusal } from './sqlite/wal-refusal.js';
 import { VolumeExistence, type VolumeState } from './volume-existence.js';
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
@@ -124,8 +124,7 @@ export class MountedVolume {
   private lastHeadWriteMs = 0;
   private wakeHeadWriter: (() => void) | undefined;
   private lastConsistentSeq: number;
-  /** Journals seen hot at least once: zeroed again, they no longer make a version inconsistent. */
-  private readonly journalsSeenHot = new Set<number>();
+  private readonly journals: SqliteJournals;
   /** Inodes a journal's removal took out of the namespace, put back if its commit fails. */
   private readonly mayBeRestored = new Set<Inode>();
   private timer: NodeJS.Timeout | undefined;
@@ -164,9 +163,9 @@ export class MountedVolume {
       }
     };
     this.data = new FileData(config.blockSizeBytes, options.cache, this.fetchBlock, options.maxPatchBytesPerBlock ?? 0);
+    this.journals = new SqliteJournals(this.data);
     this.rememberBlocks(record);
-    // Journals a consistent version already holds are idle PERSIST/TRUNCATE journals.
-    if (record.consistent) for (const { ino, path, inode } of this.ns.walk()) if (inode.type === 'file' && path.endsWith('-journal')) this.journalsSeenHot.add(ino);
+    if (record.consistent) this.journals.trustIdleJournals(this.ns);
     options.metrics?.versionSeq.set(record.seq);
   }
 
@@ -275,7 +274,7 @@ export class MountedVolume {
    */
   unlink(path: string): Promise<void> | void {
     this.assertWritable();
-    if (!path.endsWith('-journal')) {
+    if (classify(path).kind !== 'journal') {
       const ino = this.ns.unlink(path, this.clock());
       if (!this.openCounts.has(ino)) this.data.discard(ino);
       this.changed = true;
@@ -296,7 +295,7 @@ export class MountedVolume {
     const { inode } = this.ns.resolve(path);
     const ino = this.ns.unlink(path, this.clock());
     await this.commitJournalRemoval(() => this.ns.restore(parentIno, name, ino, inode), [inode]);
-    this.journalsSeenHot.delete(ino);
+    this.journals.forget(ino);
     if (!this.openCounts.has(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
   }
 
@@ -311,7 +310,7 @@ export class MountedVolume {
    */
   rename(from: string, to: string): Promise<void> | void {
     this.assertWritable();
-    if (from.endsWith('-journal') && !to.endsWith('-journal')) return this.renameJournalAway(from, to);
+    if (classify(from).kind === 'journal' && classify(to).kind !== 'journal') return this.renameJournalAway(from, to);
     const replaced = this.ns.rename(from, to, this.clock());
     if (replaced !== undefined && !this.openCounts.has(replaced)) this.data.discard(replaced);
     this.changed = true;
@@ -401,7 +400,7 @@ export class MountedVolume {
     if (inode.type !== 'file') throw new ChalkError('invalid', `${path}: not a regular file`);
     const writable = (flags & O_ACCMODE) !== O_RDONLY;
     if (writable) {
-      this.explainWal(path);
+      if (this.options.mode !== 'read-write') this.walRefusal.explainWriteOpen(path);
       this.assertWritable();
     }
     if (this.options.mode !== 'read-write') {
@@ -438,7 +437,7 @@ export class MountedVolume {
   }
 
   create(path: string, mode: number): number {
-    this.explainWal(path);
+    if (this.options.mode !== 'read-write') this.walRefusal.explainWriteOpen(path);
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
     this.changed = true;
@@ -474,7 +473,7 @@ export class MountedVolume {
   /** close(2): publishes what this handle wrote (see syncDeferred for SQLite files). */
   async flush(fh: number, path: string): Promise<void> {
     const handle = this.handle(fh);
-    if (handle.writable && this.changed && !this.syncDeferred(path)) await this.commit('close');
+    if (handle.writable && this.changed && !this.journals.syncDeferred(this.ns, path)) await this.commit('close');
   }
 
   release(fh: number): void {
@@ -496,47 +495,8 @@ export class MountedVolume {
 
   /** fsync(2), fdatasync(2) and fsync of a directory: returns once a version holding everything is durable. */
   async fsync(path: string): Promise<void> {
-    if (this.options.mode !== 'read-write' || this.syncDeferred(path)) return;
+    if (this.options.mode !== 'read-write' || this.journals.syncDeferred(this.ns, path)) return;
     await this.commit('fsync');
-  }
-
-  /**
-   * SQLite-aware durability (docs/CONSISTENCY.md): while a transaction is under way (a
-   * rollback journal is hot, or new and not yet hot), a sync of that journal, of its
-   * database or of their directory is deferred to the commit that ends the
-   * transaction (journal deleted, truncated or zeroed, each followed by a sync). A
-   * version is an atomic snapshot of every file, so the store holds either the state
-   * before the transaction or after it; SQLite's COMMIT returns only after that final
-   * sync, so nothing it acknowledged is lost, and one store commit serves the whole
-   * transaction instead of three. The periodic commit still bounds what a crash loses
-   * of an unfinished transaction (which SQLite would roll back anyway).
-   */
-  private syncDeferred(path: string): boolean {
-    const target = this.ns.tryResolve(path);
-    if (target?.inode.type === 'dir') {
-      // SQLite syncs the directory right after creating a journal: part of the same transaction.
-      const base = path === '/' ? '' : path;
-      return Object.keys(target.inode.entries).some((name) => name.endsWith('-journal') && this.transactionOpen(`${base}/${name}`));
-    }
-    return this.transactionOpen(path.endsWith('-journal') ? path : `${path}-journal`);
-  }
-
-  /**
-   * A transaction is under way on the journal's database while the journal is hot, and
-   * also while it is a new, non-empty journal that has never been hot: with
-   * synchronous=FULL SQLite syncs a new journal once with a zeroed header before writing
-   * its magic, and that sync orders nothing a version needs (the database is not
-   * written before the journal is hot). A journal zeroed after being hot (PERSIST mode's
-   * commit) ends the transaction: its sync commits.
-   */
-  private transactionOpen(journalPath: string): boolean {
-    const journal = this.ns.tryResolve(journalPath);
-    if (!journal || journal.inode.type !== 'file' || journal.inode.sizeBytes === 0) return false;
-    const header = this.data.peekBlock(journal.ino, journal.inode, 0);
-    if (!header) return false;
-    const hot = header.subarray(0, Math.min(8, journal.inode.sizeBytes)).some((byte) => byte !== 0);
-    if (hot) this.journalsSeenHot.add(journal.ino);
-    return hot || !this.journalsSeenHot.has(journal.ino);
   }
 
   // ---- commits (read-write) ----------------------------------------------------------
@@ -565,7 +525,7 @@ export class MountedVolume {
     if ((this.options.lease?.retakes ?? 0) !== this.historyCheckedAtRetake) await this.checkHistoryAfterRetake();
     const end = this.options.metrics?.commits.startTimer();
     const { repo, config } = this.options;
-    await this.loadJournalHeaders();
+    await this.journals.loadHeaders(this.ns);
     const fold = this.blocksToFold();
     if (fold.length > 0) await Promise.all(fold.map(({ ino, index }) => this.data.fold(ino, this.ns.inodes.get(ino) as FileInode, index)));
 
@@ -578,15 +538,7 @@ export class MountedVolume {
       if (inode?.type === 'file') this.data.seal(ino, inode);
     }
     this.data.dropUnreferencedPending(this.referencedBlocks());
-    const consistent = isTransactionConsistent(
-      this.ns,
-      (ino, inode) => {
-        const header = this.data.peekBlock(ino, inode, 0);
-        if (header && header.subarray(0, Math.min(8, inode.sizeBytes)).some((byte) => byte !== 0)) this.journalsSeenHot.add(ino);
-        return header;
-      },
-      (ino) => this.journalsSeenHot.has(ino),
-    );
+    const consistent = this.journals.isConsistent(this.ns);
     const seq = this.seq + 1;
     const record: VersionRecord = {
       format: versionFormat,
@@ -731,17 +683,6 @@ export class MountedVolume {
       for (const [index, extents] of Object.entries(inode.patches)) patched.push({ ino, index: Number(index), bytes: extentBytes(extents) });
     }
     return blocksToFold(patched, this.options.patchBudgetBytes ?? 0);
-  }
-
-  /** The consistency check reads journal headers synchronously: bring them into memory first. */
-  private async loadJournalHeaders(): Promise<void> {
-    const loads: Promise<unknown>[] = [];
-    for (const { ino, path, inode } of this.ns.walk()) {
-      if (inode.type === 'file' && path.endsWith('-journal') && inode.sizeBytes > 0 && this.data.peekBlock(ino, inode, 0) === undefined) {
-        loads.push(this.data.blockContent(ino, inode, 0));
-      }
-    }
-    await Promise.all(loads);
   }
 
   /** The head object is a hint for mounts; it is written after commits, off their path. */
@@ -946,23 +887,6 @@ export class MountedVolume {
   private assertFileSize(sizeBytes: number, what: string): void {
     const maxBytes = maxBlocksPerFile * this.blockSizeBytes;
     if (sizeBytes > maxBytes) throw new ChalkError('too-big', `${what}: ${sizeBytes} bytes is over the largest file this volume holds (${maxBytes} bytes)`);
-  }
-
-  private readonly walWarned = new Set<string>();
-
-  /**
-   * A SQLite reader of a WAL-mode database needs a writable `-shm` next to it, which a
-   * read-only mount cannot give: SQLite then reports only "unable to open database
-   * file". Say why in the log, once per file (docs/CONSISTENCY.md, "WAL mode").
-   */
-  private explainWal(path: string): void {
-    const kind = classify(path).kind;
-    if (this.options.mode === 'read-write' || (kind !== 'shm' && kind !== 'wal') || this.walWarned.has(path)) return;
-    this.walWarned.add(path);
-    this.options.logger.error(
-      { path, volume: this.options.config.name },
-      'a WAL-mode SQLite database cannot be read from a read-only mount (no shared -shm across hosts): have the writer use PRAGMA journal_mode=DELETE (or TRUNCATE/PERSIST)',
-    );
   }
 
   private assertWritable(): void {

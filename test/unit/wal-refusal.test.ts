@@ -6,7 +6,7 @@ import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 
 // A WAL database's -shm never reaches a version, and read-only and pinned mounts refuse
-// to open a WAL-mode database instead of serving it (chalkfs/vfs/wal-refusal.ts).
+// to open a WAL-mode database instead of serving it (chalkfs/vfs/sqlite/wal-refusal.ts).
 
 const bs = 4096;
 const owner = { uid: 1000, gid: 1000 };
