@@ -11,7 +11,7 @@ import { firstForeignVersion } from './foreign-versions.js';
 import { FileData, type PendingBlock } from './file-data.js';
 import { attributesOf, type Attributes } from './attributes.js';
 import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js';
-import { SequentialReads } from './sequential-reads.js';
+import { HandleTable } from './handle-table.js';
 import { blocksToHaveBeforeAdopting } from './adoption-plan.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 import { defaultCommitOutcomeTimeoutMs, isAmbiguous, resolveVersionOutcome } from './version-outcome.js';
@@ -59,13 +59,6 @@ export interface MountedVolumeOptions {
   commitOutcomeTimeoutMs?: number;
 }
 
-interface Handle {
-  ino: number;
-  inode: FileInode;
-  writable: boolean;
-  reads: SequentialReads;
-}
-
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
 const UTIME_OMIT_MS = 2 ** 52;
@@ -82,9 +75,6 @@ const idleAfterIntervals = 40;
 /** Empty polls between two reads of the head hint (see newestAdoptable). */
 const headCheckEvery = 30;
 
-/** The kernel's readahead window on a mount (fuse/kernel-readahead.ts sets 4 MiB). */
-const sequentialWindowBytes = 4 * 1024 * 1024;
-
 /**
  * One mounted volume: the namespace of the version it serves, open handles, dirty data,
  * and the rules for when a new version is written (fsync, close, periodically) or, on a
@@ -95,10 +85,7 @@ export class MountedVolume {
   private ns: Namespace;
   private seq: number;
   private readonly data: FileData;
-  private readonly handles = new Map<number, Handle>();
-  private readonly openCounts = new Map<number, number>();
-  /** Read-only mounts: inodes kept at their old version while open (see CONSISTENCY.md). */
-  private readonly pins = new Map<number, FileInode>();
+  private readonly handles: HandleTable;
   /** Read-only mounts: the inode each file's last getattr reported, i.e. what the kernel caches. */
   private readonly reported = new Map<number, FileInode>();
   /**
@@ -112,7 +99,6 @@ export class MountedVolume {
    * and the latest version is always retained (docs/FORMAT.md, "Garbage").
    */
   private knownBlocks = new Set<string>();
-  private nextFh = 1;
   private changed = false;
   private fenced: string | undefined;
   /** The lease's retake count when history was last checked (see foreign-versions.ts). */
@@ -147,6 +133,7 @@ export class MountedVolume {
     record: VersionRecord,
   ) {
     this.clock = options.clock ?? Date.now;
+    this.handles = new HandleTable(options.config.blockSizeBytes);
     this.schedule = new RefreshSchedule(options.refreshIntervalMs, options.idleRefreshIntervalMs ?? 4 * options.refreshIntervalMs, idleAfterIntervals * options.refreshIntervalMs, this.clock);
     this.walRefusal = new WalRefusal(options.config.name, options.logger);
     this.existence = new VolumeExistence(options.repo, options.config.name, options.logger);
@@ -276,7 +263,7 @@ export class MountedVolume {
     this.assertWritable();
     if (classify(path).kind !== 'journal') {
       const ino = this.ns.unlink(path, this.clock());
-      if (!this.openCounts.has(ino)) this.data.discard(ino);
+      if (!this.handles.isOpen(ino)) this.data.discard(ino);
       this.changed = true;
       return;
     }
@@ -296,7 +283,7 @@ export class MountedVolume {
     const ino = this.ns.unlink(path, this.clock());
     await this.commitJournalRemoval(() => this.ns.restore(parentIno, name, ino, inode), [inode]);
     this.journals.forget(ino);
-    if (!this.openCounts.has(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
+    if (!this.handles.isOpen(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
   }
 
 
@@ -312,7 +299,7 @@ export class MountedVolume {
     this.assertWritable();
     if (classify(from).kind === 'journal' && classify(to).kind !== 'journal') return this.renameJournalAway(from, to);
     const replaced = this.ns.rename(from, to, this.clock());
-    if (replaced !== undefined && !this.openCounts.has(replaced)) this.data.discard(replaced);
+    if (replaced !== undefined && !this.handles.isOpen(replaced)) this.data.discard(replaced);
     this.changed = true;
   }
 
@@ -345,7 +332,7 @@ export class MountedVolume {
       this.ns.rename(to, from, this.clock());
       if (target) this.ns.restore(target.parentIno, target.name, target.ino, target.inode);
     }, target ? [target.inode] : []);
-    if (replaced !== undefined && !this.openCounts.has(replaced)) this.data.discard(replaced);
+    if (replaced !== undefined && !this.handles.isOpen(replaced)) this.data.discard(replaced);
   }
 
   chmod(path: string, mode: number): void {
@@ -380,7 +367,7 @@ export class MountedVolume {
   }
 
   async ftruncate(fh: number, sizeBytes: number): Promise<void> {
-    const handle = this.handle(fh);
+    const handle = this.handles.get(fh);
     await this.truncateInode(handle.ino, handle.inode, sizeBytes, `handle ${fh}`);
   }
 
@@ -415,12 +402,12 @@ export class MountedVolume {
     // The kernel sized this file from the lookup just before open(2). If a new version
     // was adopted in between, serve the version the kernel saw until the file is closed.
     const seen = this.reported.get(ino);
-    if (seen && seen !== inode && !this.pins.has(ino)) {
+    if (seen && seen !== inode && !this.handles.isPinned(ino)) {
       this.attributesChanged();
-      this.pins.set(ino, seen);
-      return this.addHandle(ino, seen, false);
+      this.handles.pin(ino, seen);
+      return this.handles.add(ino, seen, false);
     }
-    return this.addHandle(ino, inode, writable);
+    return this.handles.add(ino, inode, writable);
   }
 
   /**
@@ -431,9 +418,9 @@ export class MountedVolume {
    * a pinned inode, whose pin must end when the last open of it is released.
    */
   shareable(fh: number): boolean {
-    const handle = this.handles.get(fh);
+    const handle = this.handles.find(fh);
     if (!handle || handle.writable || this.options.mode === 'read-write') return false;
-    return !this.pins.has(handle.ino) && this.ns.inodes.get(handle.ino) === handle.inode;
+    return !this.handles.isPinned(handle.ino) && this.ns.inodes.get(handle.ino) === handle.inode;
   }
 
   create(path: string, mode: number): number {
@@ -441,11 +428,11 @@ export class MountedVolume {
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
     this.changed = true;
-    return this.addHandle(ino, inode, true);
+    return this.handles.add(ino, inode, true);
   }
 
   async read(fh: number, target: Buffer, length: number, offset: number): Promise<number> {
-    const handle = this.handle(fh);
+    const handle = this.handles.get(fh);
     const count = await this.data.read(handle.ino, handle.inode, target, length, offset);
     if (handle.reads.observe(offset, count) && this.options.readaheadBlocks > 0) {
       // The kernel's own readahead already asks for the block after the frontier.
@@ -457,7 +444,7 @@ export class MountedVolume {
 
   /** `data` must already be a private copy: FUSE reuses its buffers. */
   async write(fh: number, data: Buffer, offset: number): Promise<number> {
-    const handle = this.handle(fh);
+    const handle = this.handles.get(fh);
     if (!handle.writable) throw new ChalkError('bad-handle', `handle ${fh} is not open for writing`);
     this.assertWritable();
     this.assertFileSize(offset + data.length, `handle ${fh}`);
@@ -472,25 +459,13 @@ export class MountedVolume {
 
   /** close(2): publishes what this handle wrote (see syncDeferred for SQLite files). */
   async flush(fh: number, path: string): Promise<void> {
-    const handle = this.handle(fh);
+    const handle = this.handles.get(fh);
     if (handle.writable && this.changed && !this.journals.syncDeferred(this.ns, path)) await this.commit('close');
   }
 
   release(fh: number): void {
-    const handle = this.handles.get(fh);
-    if (!handle) return;
-    this.handles.delete(fh);
-    const left = (this.openCounts.get(handle.ino) ?? 1) - 1;
-    if (left > 0) {
-      this.openCounts.set(handle.ino, left);
-      return;
-    }
-    this.openCounts.delete(handle.ino);
-    if (this.pins.has(handle.ino)) {
-      this.attributesChanged();
-      this.pins.delete(handle.ino);
-    }
-    if (!this.ns.inodes.has(handle.ino)) this.data.discard(handle.ino);
+    const released = this.handles.release(fh, () => this.attributesChanged());
+    if (released?.lastClose && !this.ns.inodes.has(released.ino)) this.data.discard(released.ino);
   }
 
   /** fsync(2), fdatasync(2) and fsync of a directory: returns once a version holding everything is durable. */
@@ -638,7 +613,7 @@ export class MountedVolume {
       if (inode.type === 'file') for (const hash of inode.blocks) if (hash) hashes.add(hash);
     };
     for (const inode of this.ns.inodes.values()) add(inode);
-    for (const handle of this.handles.values()) add(handle.inode);
+    for (const inode of this.handles.openInodes()) add(inode);
     for (const inode of this.mayBeRestored) add(inode);
     return (hash) => hashes.has(hash);
   }
@@ -782,7 +757,7 @@ export class MountedVolume {
 
   private adopt(record: VersionRecord): void {
     this.attributesChanged();
-    for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);
+    this.handles.pinOpenFiles();
     this.ns = servedNamespace(record);
     this.seq = record.seq;
     for (const ino of [...this.reported.keys()]) if (!this.ns.inodes.has(ino)) this.reported.delete(ino);
@@ -849,26 +824,7 @@ export class MountedVolume {
   // ---- helpers ---------------------------------------------------------------------------
 
   private resolve(path: string): { ino: number; inode: Inode } {
-    const found = this.ns.resolve(path);
-    const pinned = this.pins.get(found.ino);
-    return pinned ? { ino: found.ino, inode: pinned } : found;
-  }
-
-  private handle(fh: number): Handle {
-    const handle = this.handles.get(fh);
-    if (!handle) throw new ChalkError('bad-handle', `no open file handle ${fh}`);
-    return handle;
-  }
-
-  private addHandle(ino: number, inode: FileInode, writable: boolean): number {
-    // After wrapping around, skip numbers still in use: a shared handle (fuse-mount.ts)
-    // can outlive billions of other opens.
-    while (this.handles.has(this.nextFh)) this.nextFh = this.nextFh >= 0xfffffff0 ? 1 : this.nextFh + 1;
-    const fh = this.nextFh;
-    this.nextFh = fh >= 0xfffffff0 ? 1 : fh + 1;
-    this.handles.set(fh, { ino, inode, writable, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
-    this.openCounts.set(ino, (this.openCounts.get(ino) ?? 0) + 1);
-    return fh;
+    return this.handles.served(this.ns.resolve(path));
   }
 
   private async truncateInode(ino: number, inode: Inode, sizeBytes: number, what: string): Promise<void> {

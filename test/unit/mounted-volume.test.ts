@@ -682,7 +682,7 @@ describe('MountedVolume (read-only follower)', () => {
     await createCommitted(rw, '/f', 'x');
     const ro = await mount('read-only');
     const first = ro.open('/f', O_RDONLY);
-    (ro as unknown as { nextFh: number }).nextFh = 0xfffffff0;
+    (ro as unknown as { handles: { nextFh: number } }).handles.nextFh = 0xfffffff0;
     expect(ro.open('/f', O_RDONLY)).toBe(0xfffffff0);
     const wrapped = ro.open('/f', O_RDONLY);
     expect(wrapped).not.toBe(first);
