@@ -4,14 +4,14 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import { ChalkError } from '../util/chalk-error.js';
-import type { MountedVolume } from '../vfs/mounted-volume.js';
+import type { TimesChange, VolumeView } from '../vfs/volume-view.js';
 import type { Attributes } from '../vfs/attributes.js';
 import { fuseErrno } from './errno.js';
 import { isChalkfsMount, mountAt } from './proc-mounts.js';
 
 export interface FuseMountOptions {
   mountpoint: string;
-  volume: MountedVolume;
+  volume: VolumeView;
   volumeName: string;
   logger: Logger;
   metrics?: Metrics;
@@ -48,6 +48,20 @@ export interface FuseMountOptions {
 
 type Callback = (err: number, ...result: unknown[]) => void;
 
+// What the kernel's arguments mean, translated here so vfs sees plain values.
+const O_ACCMODE = 3;
+const O_RDONLY = 0;
+/** chown's "leave this id unchanged" ((uid_t)-1). */
+const NO_CHANGE_ID = 0xffffffff;
+/** How patches/fuse-native+2.2.6.patch passes UTIME_OMIT (this time is left unchanged). */
+const UTIME_OMIT_MS = 2 ** 52;
+
+const idChange = (id: number): number | undefined => (id === NO_CHANGE_ID ? undefined : id);
+const timeChange = (ms: number): number | undefined => (ms === UTIME_OMIT_MS ? undefined : ms);
+function timesChange(atimeMs: number, mtimeMs: number): TimesChange {
+  return { atimeMs: timeChange(atimeMs), mtimeMs: timeChange(mtimeMs) };
+}
+
 function toStat(a: Attributes): Record<string, number> {
   return {
     mode: a.mode,
@@ -65,7 +79,7 @@ function toStat(a: Attributes): Record<string, number> {
 }
 
 /**
- * The FUSE boundary: fuse-native callbacks in, MountedVolume calls out. Thin on purpose:
+ * The FUSE boundary: fuse-native callbacks in, VolumeView calls out. Thin on purpose:
  * every op is a one-line call wrapped by `run`, which times it and turns errors into
  * errnos (errno.ts). Ops chalkfs does not serve stay unregistered, so libfuse answers
  * them (ENOSYS) without a trip into JavaScript.
@@ -97,7 +111,7 @@ export class FuseMount {
       // A third callback value, true, lets fuse-native answer later read-only opens of
       // the path with this handle (see shareOpens below).
       open: (path: string, flags: number, cb: Callback) =>
-        run('open', path, (err, fh) => cb(err, fh, err === 0 && options.shareOpens && v.shareable(fh as number)), () => v.open(path, flags)),
+        run('open', path, (err, fh) => cb(err, fh, err === 0 && options.shareOpens && v.shareable(fh as number)), () => v.open(path, { write: (flags & O_ACCMODE) !== O_RDONLY })),
       create: (path: string, mode: number, cb: Callback) => run('create', path, after(path, cb), () => v.create(path, mode)),
       read: (path: string, fh: number, buf: Buffer, len: number, offset: number, cb: Callback) =>
         this.runCount('read', path, cb, () => v.read(fh, buf, len, offset)),
@@ -118,8 +132,8 @@ export class FuseMount {
       rmdir: (path: string, cb: Callback) => run('rmdir', path, after(undefined, cb), () => v.rmdir(path)),
       symlink: (target: string, path: string, cb: Callback) => run('symlink', path, after(path, cb), () => v.symlink(target, path)),
       chmod: (path: string, mode: number, cb: Callback) => run('chmod', path, after(path, cb), () => v.chmod(path, mode)),
-      chown: (path: string, uid: number, gid: number, cb: Callback) => run('chown', path, after(path, cb), () => v.chown(path, uid, gid)),
-      utimens: (path: string, atime: number, mtime: number, cb: Callback) => run('utimens', path, after(path, cb), () => v.utimens(path, atime, mtime)),
+      chown: (path: string, uid: number, gid: number, cb: Callback) => run('chown', path, after(path, cb), () => v.chown(path, idChange(uid), idChange(gid))),
+      utimens: (path: string, atime: number, mtime: number, cb: Callback) => run('utimens', path, after(path, cb), () => v.setTimes(path, timesChange(atime, mtime))),
     };
     // flush commits only on read-write mounts; elsewhere leaving it unregistered saves a
     // trip into JavaScript on every close(2) (about 50 us, see docs/BENCHMARKS.md).
@@ -153,13 +167,15 @@ export class FuseMount {
     });
     if (options.cacheAttributes) {
       // Synchronous on purpose: the cache must be empty before any getattr can see the
-      // volume's new state (MountedVolume calls this inside the change itself).
-      v.onAttributesChanged(() => {
-        // Shared handles the kernel holds no open of come back here: release them as the
-        // kernel would have. Those still open come back as releases from the kernel.
-        const idle: number[] = this.fuse.invalidateAttrCache();
-        for (const fh of idle) v.release(fh);
-        if (options.invalidateNames) this.invalidateKernelNames(rootNames(v));
+      // volume's new state (the volume calls this inside the change itself).
+      v.setInvalidator({
+        attributesMayChange: () => {
+          // Shared handles the kernel holds no open of come back here: release them as the
+          // kernel would have. Those still open come back as releases from the kernel.
+          const idle: number[] = this.fuse.invalidateAttrCache();
+          for (const fh of idle) v.release(fh);
+          if (options.invalidateNames) this.invalidateKernelNames(rootNames(v));
+        },
       });
       if (options.metrics) options.metrics.fuseNativeCacheHitsSource = () => ({ getattr: this.fuse.attrCacheHits(), open: this.fuse.openShareHits() });
     }
@@ -170,7 +186,7 @@ export class FuseMount {
    * it is made, so the kernel is told about those and the old ones a moment later. Until
    * its notices are written (by a helper thread in fuse-native), an open may still find a
    * cached name: it then pins the version its attributes came from, as after any lookup
-   * that raced a new version (MountedVolume.open).
+   * that raced a new version (ReaderVolume.open).
    */
   private invalidateKernelNames(before: string[]): void {
     queueMicrotask(() => {
@@ -241,7 +257,7 @@ export class FuseMount {
   }
 }
 
-function rootNames(v: MountedVolume): string[] {
+function rootNames(v: VolumeView): string[] {
   return v.readdir('/').filter((n) => n !== '.' && n !== '..');
 }
 
