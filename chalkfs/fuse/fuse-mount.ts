@@ -94,7 +94,7 @@ export class FuseMount {
     // change puts the changed path's new answer into the C cache (and drops every other
     // cached answer) before the reply reaches the kernel; a change to several paths, or
     // a failed one, only drops them. Read-only and pinned mounts change only as the
-    // volume says (onAttributesChanged below).
+    // volume says (its Invalidator, set below).
     const pushing = options.cacheAttributes && options.writable;
     const after = (path: string | undefined, cb: Callback): Callback =>
       pushing
