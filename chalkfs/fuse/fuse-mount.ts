@@ -4,9 +4,10 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import { ChalkError } from '../util/chalk-error.js';
-import type { TimesChange, VolumeView } from '../vfs/volume-view.js';
+import type { VolumeView } from '../vfs/volume-view.js';
 import type { Attributes } from '../vfs/attributes.js';
 import { fuseErrno } from './errno.js';
+import { idChange, openIntent, timesChange } from './kernel-args.js';
 import { isChalkfsMount, mountAt } from './proc-mounts.js';
 
 export interface FuseMountOptions {
@@ -47,20 +48,6 @@ export interface FuseMountOptions {
 }
 
 type Callback = (err: number, ...result: unknown[]) => void;
-
-// What the kernel's arguments mean, translated here so vfs sees plain values.
-const O_ACCMODE = 3;
-const O_RDONLY = 0;
-/** chown's "leave this id unchanged" ((uid_t)-1). */
-const NO_CHANGE_ID = 0xffffffff;
-/** How patches/fuse-native+2.2.6.patch passes UTIME_OMIT (this time is left unchanged). */
-const UTIME_OMIT_MS = 2 ** 52;
-
-const idChange = (id: number): number | undefined => (id === NO_CHANGE_ID ? undefined : id);
-const timeChange = (ms: number): number | undefined => (ms === UTIME_OMIT_MS ? undefined : ms);
-function timesChange(atimeMs: number, mtimeMs: number): TimesChange {
-  return { atimeMs: timeChange(atimeMs), mtimeMs: timeChange(mtimeMs) };
-}
 
 function toStat(a: Attributes): Record<string, number> {
   return {
@@ -111,7 +98,7 @@ export class FuseMount {
       // A third callback value, true, lets fuse-native answer later read-only opens of
       // the path with this handle (see shareOpens below).
       open: (path: string, flags: number, cb: Callback) =>
-        run('open', path, (err, fh) => cb(err, fh, err === 0 && options.shareOpens && v.shareable(fh as number)), () => v.open(path, { write: (flags & O_ACCMODE) !== O_RDONLY })),
+        run('open', path, (err, fh) => cb(err, fh, err === 0 && options.shareOpens && v.shareable(fh as number)), () => v.open(path, openIntent(flags))),
       create: (path: string, mode: number, cb: Callback) => run('create', path, after(path, cb), () => v.create(path, mode)),
       read: (path: string, fh: number, buf: Buffer, len: number, offset: number, cb: Callback) =>
         this.runCount('read', path, cb, () => v.read(fh, buf, len, offset)),
