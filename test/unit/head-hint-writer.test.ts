@@ -1,12 +1,11 @@
+// The head hint after commits: at most one write a second, always the latest commit's
+// numbers, written at once on flush (unmount), a failure only logged.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { HeadHintWriter } from '../../chalkfs/vfs/head-hint-writer.js';
-
-// The head hint after commits: at most one write a second, always the latest commit's
-// numbers, written at once on flush (unmount), a failure only logged.
 
 afterEach(() => vi.useRealTimers());
 

@@ -1,8 +1,7 @@
+// The FUSE layer's translation of kernel arguments into VolumeView's plain values.
 import { describe, expect, it } from 'vitest';
 import { constants } from 'node:fs';
 import { idChange, openIntent, timesChange } from '../../chalkfs/fuse/kernel-args.js';
-
-// The FUSE layer's translation of kernel arguments into VolumeView's plain values.
 
 describe('kernel-args', () => {
   it('open: writing unless the access mode is O_RDONLY, whatever other flags are set', () => {
