@@ -55,7 +55,7 @@ export class VersionWriter {
    */
   private knownBlocks = new Set<string>();
   /** Something changed since the last commit started. */
-  changed = false;
+  private changedSinceCommit = false;
   private fencedReason: string | undefined;
   /** The lease's retake count when history was last checked (see foreign-versions.ts). */
   private historyCheckedAtRetake = 0;
@@ -79,6 +79,16 @@ export class VersionWriter {
   /** The newest version this writer made or started from. */
   get seq(): number {
     return this.seqReached;
+  }
+
+  /** Whether something changed that no commit has taken yet. */
+  get changed(): boolean {
+    return this.changedSinceCommit;
+  }
+
+  /** The namespace or a file changed: the next commit has something to write. */
+  noteChange(): void {
+    this.changedSinceCommit = true;
   }
 
   /** Why this mount no longer writes, if it does not. */
@@ -113,7 +123,7 @@ export class VersionWriter {
    * application sees them still there, exactly as the store does.
    */
   async commitRemoval(undo: () => void, removed: Inode[]): Promise<void> {
-    this.changed = true;
+    this.changedSinceCommit = true;
     // Until the commit's outcome is known, the removed inodes may come back: their blocks
     // still waiting for upload must not be dropped as unreferenced meanwhile.
     for (const inode of removed) this.mayBeRestored.add(inode);
@@ -163,7 +173,7 @@ export class VersionWriter {
 
   private async commitNow(reason: string): Promise<number> {
     const { ns, data, journals } = this.state;
-    if (!this.changed && data.pendingBlocks().length === 0) return this.seqReached;
+    if (!this.changedSinceCommit && data.pendingBlocks().length === 0) return this.seqReached;
     this.assertCanCommit();
     // Awaited only when there is something to check: commits group on the same tick.
     if ((this.options.lease?.retakes ?? 0) !== this.historyCheckedAtRetake) await this.checkHistoryAfterRetake();
@@ -197,13 +207,13 @@ export class VersionWriter {
     };
     const body = VolumeRepository.encodeVersion(record);
     const uploads = data.pendingBlocks().filter((b) => !this.knownBlocks.has(b.hash));
-    this.changed = false;
+    this.changedSinceCommit = false;
 
     try {
       await this.uploadBlocks(uploads);
       await this.writeVersion(seq, body);
     } catch (err) {
-      this.changed = true;
+      this.changedSinceCommit = true;
       end?.({ result: 'error' });
       this.options.logger.error({ seq, reason, err }, 'commit failed');
       if (err instanceof ChalkError && (err.kind === 'read-only' || err.kind === 'lease-held')) throw err;
@@ -285,7 +295,7 @@ export class VersionWriter {
     const foreign = await firstForeignVersion(repo, config.name, this.seqReached, writer.mountId);
     if (foreign) {
       await this.fence(`version ${foreign.seq} was written by ${foreign.writer.host} pid ${foreign.writer.pid} while this mount's writer lease had lapsed`);
-      this.changed = true;
+      this.changedSinceCommit = true;
       throw new ChalkError('read-only', `volume ${config.name}: ${this.fencedReason}; this mount no longer accepts writes`);
     }
     this.historyCheckedAtRetake = retakes;

@@ -89,7 +89,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (classify(path).kind === 'journal') return this.unlinkJournal(path);
     const ino = this.ns.unlink(path, this.clock());
     if (!this.handles.isOpen(ino)) this.data.discard(ino);
-    this.versions.changed = true;
+    this.versions.noteChange();
   }
 
   /**
@@ -104,7 +104,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (classify(from).kind === 'journal' && classify(to).kind !== 'journal') return this.renameJournalAway(from, to);
     const replaced = this.ns.rename(from, to, this.clock());
     if (replaced !== undefined && !this.handles.isOpen(replaced)) this.data.discard(replaced);
-    this.versions.changed = true;
+    this.versions.noteChange();
   }
 
   chmod(path: string, mode: number): void {
@@ -146,7 +146,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   create(path: string, mode: number): number {
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
-    this.versions.changed = true;
+    this.versions.noteChange();
     return this.handles.add(ino, inode, true);
   }
 
@@ -158,7 +158,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (this.versions.overDirtyLimit) await this.versions.makeRoom();
     await this.data.write(handle.ino, handle.inode, data, offset);
     contentChanged(handle.inode, this.clock());
-    this.versions.changed = true;
+    this.versions.noteChange();
     return data.length;
   }
 
@@ -232,14 +232,14 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   private change(apply: () => unknown): void {
     this.assertWritable();
     apply();
-    this.versions.changed = true;
+    this.versions.noteChange();
   }
 
   /** A metadata change to the inode at `path` (inode-changes.ts). */
   private changeInode(path: string, apply: (inode: Inode, nowMs: number) => void): void {
     this.assertWritable();
     apply(this.resolve(path).inode, this.clock());
-    this.versions.changed = true;
+    this.versions.noteChange();
   }
 
   private async truncateInode(ino: number, inode: Inode, sizeBytes: number, what: string): Promise<void> {
@@ -250,7 +250,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertFileSize(sizeBytes, what);
     await this.data.truncate(ino, inode, sizeBytes);
     contentChanged(inode, this.clock());
-    this.versions.changed = true;
+    this.versions.noteChange();
   }
 
   private assertFileSize(sizeBytes: number, what: string): void {
