@@ -18,7 +18,8 @@ import { WriterLease } from '../lease/writer-lease.js';
 import { hostIdentity } from '../host/host-identity.js';
 import { PresenceKeeper } from '../meta/presence.js';
 import { processAlive } from '../minio/embedded-minio.js';
-import { MountedVolume, type MountMode } from '../vfs/mounted-volume.js';
+import { openVolume, type MountMode, type Volume } from '../vfs/open-volume.js';
+import { WriterVolume } from '../vfs/writer-volume.js';
 import { FuseMount, forceUnmount } from '../fuse/fuse-mount.js';
 import { isChalkfsMount, mountAt } from '../fuse/proc-mounts.js';
 import { watchMount } from '../fuse/mount-watch.js';
@@ -127,9 +128,9 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     }
   }
 
-  let volume: MountedVolume;
+  let volume: Volume;
   try {
-    volume = await MountedVolume.open({
+    volume = await openVolume({
       repo,
       config,
       cache,
@@ -178,7 +179,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   // open(2) looks the file up and gets the new size and mtime. Attributes live 1 s (the
   // kernel asks again for files held open), missing names 1 s (SQLite's hot-journal
   // probes), and auto_cache drops cached pages at open when mtime or size changed.
-  // MountedVolume.open serves the version the kernel's attributes came from. Lookups and
+  // ReaderVolume.open serves the version the kernel's attributes came from. Lookups and
   // getattrs are answered from fuse-native's C cache, emptied at the same moments, and
   // read-only opens too (a shared handle). A writer's and a pinned mount's files change
   // only through this kernel: cache freely (a writer's C cache takes each changed path's
@@ -300,7 +301,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
         }),
       );
     } else if (req.method === 'POST' && req.url === '/commit') {
-      volume.commit('requested').then(
+      (volume instanceof WriterVolume ? volume.commit('requested') : Promise.resolve(volume.versionSeq)).then(
         (seq) => reply(200, { seq }),
         (err) => reply(500, { error: (err as Error).message }),
       );

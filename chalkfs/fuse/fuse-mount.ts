@@ -4,14 +4,15 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import { ChalkError } from '../util/chalk-error.js';
-import type { MountedVolume } from '../vfs/mounted-volume.js';
+import type { VolumeView } from '../vfs/volume-view.js';
 import type { Attributes } from '../vfs/attributes.js';
 import { fuseErrno } from './errno.js';
+import { idChange, openIntent, timesChange } from './kernel-args.js';
 import { isChalkfsMount, mountAt } from './proc-mounts.js';
 
 export interface FuseMountOptions {
   mountpoint: string;
-  volume: MountedVolume;
+  volume: VolumeView;
   volumeName: string;
   logger: Logger;
   metrics?: Metrics;
@@ -65,7 +66,7 @@ function toStat(a: Attributes): Record<string, number> {
 }
 
 /**
- * The FUSE boundary: fuse-native callbacks in, MountedVolume calls out. Thin on purpose:
+ * The FUSE boundary: fuse-native callbacks in, VolumeView calls out. Thin on purpose:
  * every op is a one-line call wrapped by `run`, which times it and turns errors into
  * errnos (errno.ts). Ops chalkfs does not serve stay unregistered, so libfuse answers
  * them (ENOSYS) without a trip into JavaScript.
@@ -80,7 +81,7 @@ export class FuseMount {
     // change puts the changed path's new answer into the C cache (and drops every other
     // cached answer) before the reply reaches the kernel; a change to several paths, or
     // a failed one, only drops them. Read-only and pinned mounts change only as the
-    // volume says (onAttributesChanged below).
+    // volume says (its Invalidator, set below).
     const pushing = options.cacheAttributes && options.writable;
     const after = (path: string | undefined, cb: Callback): Callback =>
       pushing
@@ -97,7 +98,7 @@ export class FuseMount {
       // A third callback value, true, lets fuse-native answer later read-only opens of
       // the path with this handle (see shareOpens below).
       open: (path: string, flags: number, cb: Callback) =>
-        run('open', path, (err, fh) => cb(err, fh, err === 0 && options.shareOpens && v.shareable(fh as number)), () => v.open(path, flags)),
+        run('open', path, (err, fh) => cb(err, fh, err === 0 && options.shareOpens && v.shareable(fh as number)), () => v.open(path, openIntent(flags))),
       create: (path: string, mode: number, cb: Callback) => run('create', path, after(path, cb), () => v.create(path, mode)),
       read: (path: string, fh: number, buf: Buffer, len: number, offset: number, cb: Callback) =>
         this.runCount('read', path, cb, () => v.read(fh, buf, len, offset)),
@@ -118,8 +119,8 @@ export class FuseMount {
       rmdir: (path: string, cb: Callback) => run('rmdir', path, after(undefined, cb), () => v.rmdir(path)),
       symlink: (target: string, path: string, cb: Callback) => run('symlink', path, after(path, cb), () => v.symlink(target, path)),
       chmod: (path: string, mode: number, cb: Callback) => run('chmod', path, after(path, cb), () => v.chmod(path, mode)),
-      chown: (path: string, uid: number, gid: number, cb: Callback) => run('chown', path, after(path, cb), () => v.chown(path, uid, gid)),
-      utimens: (path: string, atime: number, mtime: number, cb: Callback) => run('utimens', path, after(path, cb), () => v.utimens(path, atime, mtime)),
+      chown: (path: string, uid: number, gid: number, cb: Callback) => run('chown', path, after(path, cb), () => v.chown(path, idChange(uid), idChange(gid))),
+      utimens: (path: string, atime: number, mtime: number, cb: Callback) => run('utimens', path, after(path, cb), () => v.setTimes(path, timesChange(atime, mtime))),
     };
     // flush commits only on read-write mounts; elsewhere leaving it unregistered saves a
     // trip into JavaScript on every close(2) (about 50 us, see docs/BENCHMARKS.md).
@@ -153,13 +154,15 @@ export class FuseMount {
     });
     if (options.cacheAttributes) {
       // Synchronous on purpose: the cache must be empty before any getattr can see the
-      // volume's new state (MountedVolume calls this inside the change itself).
-      v.onAttributesChanged(() => {
-        // Shared handles the kernel holds no open of come back here: release them as the
-        // kernel would have. Those still open come back as releases from the kernel.
-        const idle: number[] = this.fuse.invalidateAttrCache();
-        for (const fh of idle) v.release(fh);
-        if (options.invalidateNames) this.invalidateKernelNames(rootNames(v));
+      // volume's new state (the volume calls this inside the change itself).
+      v.setInvalidator({
+        attributesMayChange: () => {
+          // Shared handles the kernel holds no open of come back here: release them as the
+          // kernel would have. Those still open come back as releases from the kernel.
+          const idle: number[] = this.fuse.invalidateAttrCache();
+          for (const fh of idle) v.release(fh);
+          if (options.invalidateNames) this.invalidateKernelNames(rootNames(v));
+        },
       });
       if (options.metrics) options.metrics.fuseNativeCacheHitsSource = () => ({ getattr: this.fuse.attrCacheHits(), open: this.fuse.openShareHits() });
     }
@@ -170,7 +173,7 @@ export class FuseMount {
    * it is made, so the kernel is told about those and the old ones a moment later. Until
    * its notices are written (by a helper thread in fuse-native), an open may still find a
    * cached name: it then pins the version its attributes came from, as after any lookup
-   * that raced a new version (MountedVolume.open).
+   * that raced a new version (ReaderVolume.open).
    */
   private invalidateKernelNames(before: string[]): void {
     queueMicrotask(() => {
@@ -241,7 +244,7 @@ export class FuseMount {
   }
 }
 
-function rootNames(v: MountedVolume): string[] {
+function rootNames(v: VolumeView): string[] {
   return v.readdir('/').filter((n) => n !== '.' && n !== '..');
 }
 

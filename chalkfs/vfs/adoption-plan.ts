@@ -1,4 +1,4 @@
-/**
+/*
  * Which blocks a read-only mount must have locally before it may adopt a new version.
  *
  * A reader that switched to a version whose changed blocks it does not have, and then

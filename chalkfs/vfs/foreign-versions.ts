@@ -1,4 +1,4 @@
-/**
+/*
  * A writer whose lease lapsed (store outage) and was taken again cannot know whether
  * another mount held the lease meanwhile and committed. Version N+1's If-None-Match
  * catches that at the next commit only while N+1 exists; gc may have removed it if the

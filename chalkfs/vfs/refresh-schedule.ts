@@ -1,4 +1,4 @@
-/**
+/*
  * When a read-only mount next looks for a newer version: every `activeMs` while the
  * volume is changing (a change seen within the last `idleAfterMs`), then backing off
  * by doubling to `idleMs` while nothing changes. An idle reader then costs one small

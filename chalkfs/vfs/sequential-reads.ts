@@ -1,4 +1,4 @@
-/**
+/*
  * Tells a sequential reader (a SQLite full scan, a copy) from a random one, per open
  * handle, so that only the first gets blocks prefetched. The kernel's readahead sends a
  * sequential reader's reads concurrently and slightly out of order (anywhere inside its

@@ -1,4 +1,4 @@
-/**
+/*
  * Finds out what became of a version PUT whose answer never came (timeout, reset, any
  * io error after the request may have been sent). Answering "failed" without knowing
  * is how a transaction reported failed could land anyway: the application (SQLite)

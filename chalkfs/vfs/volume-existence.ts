@@ -1,4 +1,4 @@
-/**
+/*
  * Whether a mount's volume still exists in the store. `chalkfs volume rm --force` can
  * delete a volume other hosts have mounted; their mounts then keep answering what they
  * have (namespace in memory, cached blocks) and fail the rest with EIO, and say once, in

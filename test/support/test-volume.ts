@@ -1,5 +1,5 @@
-/**
- * Volumes for unit tests of MountedVolume: an in-memory store (wrapped by the test's
+/*
+ * Volumes for unit tests of WriterVolume and ReaderVolume: an in-memory store (wrapped by the test's
  * choice of fault injector), one volume of 4 KiB blocks, and mounts of it, each with its
  * own block cache as if on its own host. Mounts made here are closed by
  * closeTestMounts(), which every test file using this calls in afterEach.
@@ -9,28 +9,31 @@ import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import type { ObjectStore } from '../../chalkfs/store/object-store.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
-import { MountedVolume, type MountMode, type MountedVolumeOptions } from '../../chalkfs/vfs/mounted-volume.js';
+import { openVolume, type MountMode, type Volume, type VolumeFor } from '../../chalkfs/vfs/open-volume.js';
+import type { VolumeOptions } from '../../chalkfs/vfs/volume-options.js';
 
 export const testBlockSize = 4096;
 export const testOwner = { uid: 1000, gid: 1000 };
 
-const mounted: MountedVolume[] = [];
+const mounted: Volume[] = [];
 
-export interface TestMountOptions extends Partial<MountedVolumeOptions> {
+/** Open options with a `mode` are made by `mount(mode)`. */
+export type TestVolumeDefaults = Partial<Omit<VolumeOptions, 'mode'>>;
+
+export interface TestMountOptions extends TestVolumeDefaults {
   mountId?: string;
 }
 
-export async function newTestVolume<S extends ObjectStore = MemoryObjectStore>(wrap?: (memory: MemoryObjectStore) => S, defaults: Partial<MountedVolumeOptions> = {}) {
+export async function newTestVolume<S extends ObjectStore = MemoryObjectStore>(wrap?: (memory: MemoryObjectStore) => S, defaults: TestVolumeDefaults = {}) {
   const memory = new MemoryObjectStore();
   const store = (wrap ? wrap(memory) : memory) as S;
   const repo = new VolumeRepository(store);
   const config = await repo.create('vol', testBlockSize, testOwner, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
-  const mount = async (mode: MountMode, { mountId, ...options }: TestMountOptions = {}): Promise<MountedVolume> => {
-    const volume = await MountedVolume.open({
+  const mount = async <M extends MountMode>(mode: M, { mountId, ...options }: TestMountOptions = {}): Promise<VolumeFor<M>> => {
+    const volume = await openVolume({
       repo,
       config,
       cache: new BlockCache(1 << 22, undefined, silentLogger()),
-      mode,
       writer: { host: 'h', pid: 1, mountId: mountId ?? `${mode}-${mounted.length}` },
       owner: testOwner,
       logger: silentLogger(),
@@ -41,6 +44,7 @@ export async function newTestVolume<S extends ObjectStore = MemoryObjectStore>(w
       uploadConcurrency: 4,
       ...defaults,
       ...options,
+      mode,
     });
     mounted.push(volume);
     return volume;

@@ -5,7 +5,7 @@ import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { decodeMeta, encodeMeta } from '../../chalkfs/meta/format.js';
 import { livePresence, presenceFormat, PresenceKeeper, type PresenceRecord } from '../../chalkfs/meta/presence.js';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';
-import { MountedVolume } from '../../chalkfs/vfs/mounted-volume.js';
+import { openVolume } from '../../chalkfs/vfs/open-volume.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 
@@ -86,7 +86,7 @@ describe('presence objects', () => {
     const repo = new VolumeRepository(store);
     const config = await repo.create('vol', 4096, owner, { host: 'h', pid: 1, mountId: 'c' }, 1000);
     const base = { repo, config, owner, logger: silentLogger(), refreshIntervalMs: 1e9, autoCommitMs: 1e9, dirtyLimitBytes: 1 << 24, readaheadBlocks: 0, uploadConcurrency: 2, writer: { host: 'h', pid: 1, mountId: 'w' } };
-    const rw = await MountedVolume.open({ ...base, mode: 'read-write', cache: new BlockCache(1 << 20, undefined, silentLogger()) });
+    const rw = await openVolume({ ...base, mode: 'read-write', cache: new BlockCache(1 << 20, undefined, silentLogger()) });
     for (const [path, fill] of [['/a', 1], ['/b', 2]] as const) {
       const fh = rw.create(path, 0o644);
       await rw.write(fh, Buffer.alloc(100, fill), 0);
@@ -94,10 +94,10 @@ describe('presence objects', () => {
     }
     await rw.fsync('/');
     await rw.close();
-    const ro = await MountedVolume.open({ ...base, mode: 'read-only', cache: new BlockCache(1 << 20, undefined, silentLogger()) });
+    const ro = await openVolume({ ...base, mode: 'read-only', cache: new BlockCache(1 << 20, undefined, silentLogger()) });
     try {
       const read = async (path: string) => {
-        const fh = await ro.open(path, 0);
+        const fh = await ro.open(path, { write: false });
         try {
           const out = Buffer.alloc(100);
           await ro.read(fh, out, 100, 0);

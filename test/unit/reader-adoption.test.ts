@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
-import { MountedVolume } from '../../chalkfs/vfs/mounted-volume.js';
+import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
+import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 import { blocksToHaveBeforeAdopting } from '../../chalkfs/vfs/adoption-plan.js';
 import type { FileInode, Inode } from '../../chalkfs/meta/format.js';
 import { closeTestMounts, newTestVolume, testBlockSize as bs } from '../support/test-volume.js';
@@ -9,8 +10,8 @@ import { closeTestMounts, newTestVolume, testBlockSize as bs } from '../support/
 // the files this host uses are local (so a store outage right after adoption cannot
 // leave it unable to serve what it had), and reading each inconsistent version once.
 
-const O_RDONLY = 0;
-const O_RDWR = 2;
+const reading = { write: false };
+const writing = { write: true };
 
 const file = (blocks: (string | null)[], patches?: FileInode['patches']): FileInode => ({
   type: 'file',
@@ -49,10 +50,10 @@ afterEach(closeTestMounts);
 
 const newVolume = () => newTestVolume((memory) => new FaultyObjectStore(memory));
 
-async function readAll(v: MountedVolume, path: string): Promise<string> {
+async function readAll(v: VolumeView, path: string): Promise<string> {
   // As the kernel does: a lookup (getattr) first, then the open.
   const size = v.getattr(path).size;
-  const fh = await v.open(path, O_RDONLY);
+  const fh = await v.open(path, reading);
   try {
     const out = Buffer.alloc(size);
     await v.read(fh, out, size, 0);
@@ -62,8 +63,8 @@ async function readAll(v: MountedVolume, path: string): Promise<string> {
   }
 }
 
-async function rewrite(rw: MountedVolume, path: string, content: string): Promise<void> {
-  const fh = await rw.open(path, O_RDWR);
+async function rewrite(rw: WriterVolume, path: string, content: string): Promise<void> {
+  const fh = await rw.open(path, writing);
   await rw.truncate(path, 0);
   await rw.write(fh, Buffer.from(content), 0);
   rw.release(fh);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import type { FileInode } from '../../chalkfs/meta/format.js';
-import { isTransactionConsistent } from '../../chalkfs/vfs/sqlite-consistency.js';
+import { isTransactionConsistent } from '../../chalkfs/vfs/sqlite/sqlite-consistency.js';
 
 const owner = { uid: 0, gid: 0 };
 const magic = Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, headerSaysWal, isHostLocal, mayBeDatabase, withoutHostLocalFiles } from '../../chalkfs/vfs/sqlite-files.js';
+import { classify, headerSaysWal, isHostLocal, mayBeDatabase, withoutHostLocalFiles } from '../../chalkfs/vfs/sqlite/sqlite-files.js';
 import type { Inode } from '../../chalkfs/meta/format.js';
 
 const base = { mode: 0o644, uid: 0, gid: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 };
@@ -16,10 +16,10 @@ function header(writeVersion: number, readVersion: number): Buffer {
 
 describe('sqlite-files', () => {
   it('classifies a path as database, journal, wal or shm and names its database', () => {
-    expect(classify('/d/app.db')).toEqual({ kind: 'database', databasePath: '/d/app.db' });
-    expect(classify('/d/app.db-journal')).toEqual({ kind: 'journal', databasePath: '/d/app.db' });
-    expect(classify('/d/app.db-wal')).toEqual({ kind: 'wal', databasePath: '/d/app.db' });
-    expect(classify('/d/app.db-shm')).toEqual({ kind: 'shm', databasePath: '/d/app.db' });
+    expect(classify('/d/app.db')).toEqual({ kind: 'db', database: '/d/app.db' });
+    expect(classify('/d/app.db-journal')).toEqual({ kind: 'journal', database: '/d/app.db' });
+    expect(classify('/d/app.db-wal')).toEqual({ kind: 'wal', database: '/d/app.db' });
+    expect(classify('/d/app.db-shm')).toEqual({ kind: 'shm', database: '/d/app.db' });
     expect(isHostLocal('app.db-shm')).toBe(true);
     expect(isHostLocal('app.db-wal')).toBe(false);
     expect(isHostLocal('app.db')).toBe(false);

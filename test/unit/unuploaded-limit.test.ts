@@ -4,7 +4,8 @@ import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';
-import { MountedVolume } from '../../chalkfs/vfs/mounted-volume.js';
+import { openVolume } from '../../chalkfs/vfs/open-volume.js';
+import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 import type { FileData } from '../../chalkfs/vfs/file-data.js';
@@ -16,7 +17,7 @@ import type { FileData } from '../../chalkfs/vfs/file-data.js';
 
 const bs = 4096;
 const limitBytes = 8 * bs;
-const open: MountedVolume[] = [];
+const open: WriterVolume[] = [];
 
 afterEach(async () => {
   for (const v of open.splice(0)) await v.close().catch(() => undefined);
@@ -27,7 +28,7 @@ async function setup() {
   const store = new FaultyObjectStore(memory);
   const repo = new VolumeRepository(store);
   const config = await repo.create('vol', bs, { uid: 1, gid: 1 }, { host: 'h', pid: 1, mountId: 'creator' }, 1000);
-  const rw = await MountedVolume.open({
+  const rw = await openVolume({
     repo,
     config,
     cache: new BlockCache(1 << 22, undefined, silentLogger()),
@@ -54,7 +55,7 @@ const block = (fill: number) => Buffer.alloc(bs, fill);
  * buffers (dirty blocks and sealed blocks awaiting upload), not from the counter the
  * limit uses: the measure must not depend on the code under test.
  */
-function heldBytes(rw: MountedVolume): number {
+function heldBytes(rw: WriterVolume): number {
   const data = (rw as unknown as { data: FileData }).data;
   return data.dirtyBytes + data.pendingBlocks().reduce((sum, b) => sum + b.data.length, 0);
 }

@@ -4,7 +4,8 @@ import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { VolumeHistory } from '../../chalkfs/meta/volume-history.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';
-import { MountedVolume } from '../../chalkfs/vfs/mounted-volume.js';
+import { openVolume } from '../../chalkfs/vfs/open-volume.js';
+import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 
 const writer = { host: 'h', pid: 1, mountId: 'm' };
@@ -14,8 +15,8 @@ async function setup() {
   const store = new MemoryObjectStore();
   const repo = new VolumeRepository(store);
   const config = await repo.create('vol', 4096, owner, writer);
-  const open = (mode: 'read-write' | 'pinned', pinnedSeq?: number) =>
-    MountedVolume.open({
+  const open = <M extends 'read-write' | 'pinned'>(mode: M, pinnedSeq?: number) =>
+    openVolume({
       repo,
       config,
       cache: new BlockCache(1 << 20, undefined, silentLogger()),
@@ -33,8 +34,8 @@ async function setup() {
   return { store, repo, open, history: new VolumeHistory(repo) };
 }
 
-async function readAll(volume: MountedVolume, path: string): Promise<string> {
-  const fh = volume.open(path, 0);
+async function readAll(volume: VolumeView, path: string): Promise<string> {
+  const fh = await volume.open(path, { write: false });
   const size = volume.getattr(path).size;
   const buf = Buffer.alloc(size);
   await volume.read(fh, buf, size, 0);

@@ -1,16 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { decodeVersion, encodeMeta, versionFormat, type DirInode, type VersionRecord } from '../../chalkfs/meta/format.js';
-import { MountedVolume, type MountMode } from '../../chalkfs/vfs/mounted-volume.js';
+import type { MountMode } from '../../chalkfs/vfs/open-volume.js';
+import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
+import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 
 // A WAL database's -shm never reaches a version, and read-only and pinned mounts refuse
-// to open a WAL-mode database instead of serving it (chalkfs/vfs/wal-refusal.ts).
+// to open a WAL-mode database instead of serving it (chalkfs/vfs/sqlite/wal-refusal.ts).
 
 const bs = 4096;
 const owner = { uid: 1000, gid: 1000 };
-const O_RDONLY = 0;
+const reading = { write: false };
 
 afterEach(async () => {
   await closeTestMounts();
@@ -18,7 +20,7 @@ afterEach(async () => {
 
 async function newVolume() {
   const volume = await newTestVolume();
-  const mount = (mode: MountMode, pinnedSeq?: number) => volume.mount(mode, { pinnedSeq });
+  const mount = <M extends MountMode>(mode: M, pinnedSeq?: number) => volume.mount(mode, { pinnedSeq });
   return { ...volume, mount };
 }
 
@@ -30,16 +32,16 @@ function dbHeader(journalVersion: 1 | 2): Buffer {
   return page;
 }
 
-async function write(rw: MountedVolume, path: string, data: Buffer): Promise<void> {
-  const fh = rw.readdir('/').includes(path.slice(1)) ? await rw.open(path, 2) : rw.create(path, 0o644);
+async function write(rw: WriterVolume, path: string, data: Buffer): Promise<void> {
+  const fh = rw.readdir('/').includes(path.slice(1)) ? await rw.open(path, { write: true }) : rw.create(path, 0o644);
   await rw.write(fh, data, 0);
   rw.release(fh);
   await rw.fsync(path);
 }
 
-async function openError(v: MountedVolume, path: string): Promise<string> {
+async function openError(v: VolumeView, path: string): Promise<string> {
   try {
-    const fh = await v.open(path, O_RDONLY);
+    const fh = await v.open(path, reading);
     v.release(fh);
     return 'opened';
   } catch (err) {
@@ -60,7 +62,7 @@ describe('WAL databases across hosts', () => {
     await write(rw, '/a.db-shm', Buffer.alloc(bs, 7));
     await write(rw, '/a.db', dbHeader(1));
     expect(rw.readdir('/')).toContain('a.db-shm');
-    const fh = await rw.open('/a.db-shm', O_RDONLY);
+    const fh = await rw.open('/a.db-shm', reading);
     const back = Buffer.alloc(bs);
     expect(await rw.read(fh, back, bs, 0)).toBe(bs);
     rw.release(fh);
@@ -117,7 +119,7 @@ describe('WAL databases across hosts', () => {
       expect(await openError(v, '/wal.db')).toMatch(/^unsupported: .*\/wal\.db: WAL-mode database served read-only across hosts is not supported yet: use journal_mode=DELETE\/TRUNCATE\/PERSIST \(its header says WAL mode\)/);
       expect(await openError(v, '/fresh.db')).toMatch(/^unsupported: .*\(a -wal file is beside it\)/);
       // Asked again (header now in memory): the same answer, synchronously.
-      expect(() => v.open('/wal.db', O_RDONLY)).toThrow(/WAL-mode database/);
+      expect(() => v.open('/wal.db', reading)).toThrow(/WAL-mode database/);
       expect(v.status().problem).toMatch(/WAL-mode database served read-only across hosts/);
     }
     // The writer's own mount serves WAL as on a local disk.

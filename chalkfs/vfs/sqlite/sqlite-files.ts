@@ -1,20 +1,25 @@
-/**
- * SQLite's file names and database header, in one place (like LiteFS's ParseFilename):
- * which file of a database a path is, which files are host-local and so never stored in
- * a version, and whether a database header says WAL mode. Pure: no I/O.
+/*
+ * SQLite's file names and headers, in one place (like LiteFS's ParseFilename): which
+ * file of a database a path is, which files are host-local and so never stored in a
+ * version, whether a rollback journal's header is hot, and whether a database header
+ * says WAL mode. Everything else in chalkfs switches on `classify(path).kind` instead of
+ * matching suffixes. Pure: no I/O.
  */
-import type { Inode } from '../meta/format.js';
+import type { Inode } from '../../meta/format.js';
 
 /**
- * `database` is every name that is not a journal, WAL or shared-memory file: it may be a
- * SQLite database (its header says whether it is) or any other file.
+ * `db` is every name that is not a journal, WAL or shared-memory file: it may be a
+ * SQLite database (its header says whether it is) or any other file. A name alone
+ * cannot tell a database from another file (SQLite databases have any name), so there
+ * is no separate kind for "other": code that must know reads the header (mayBeDatabase,
+ * headerSaysWal).
  */
-export type SqliteFileKind = 'database' | 'journal' | 'wal' | 'shm';
+export type SqliteFileKind = 'db' | 'journal' | 'wal' | 'shm';
 
 export interface SqliteFile {
   kind: SqliteFileKind;
-  /** The database this file belongs to (the path itself for `database`). */
-  databasePath: string;
+  /** The database this file belongs to (the path itself for `db`). */
+  database: string;
 }
 
 const suffixes: readonly (readonly [string, SqliteFileKind])[] = [
@@ -25,9 +30,19 @@ const suffixes: readonly (readonly [string, SqliteFileKind])[] = [
 
 export function classify(path: string): SqliteFile {
   for (const [suffix, kind] of suffixes) {
-    if (path.endsWith(suffix)) return { kind, databasePath: path.slice(0, -suffix.length) };
+    if (path.endsWith(suffix)) return { kind, database: path.slice(0, -suffix.length) };
   }
-  return { kind: 'database', databasePath: path };
+  return { kind: 'db', database: path };
+}
+
+/**
+ * Whether a rollback journal whose first bytes are `firstBytes` is hot: non-empty, with
+ * a header (its first 8 bytes, the journal magic) that is not zeroed. DELETE mode ends
+ * a transaction by removing the journal, TRUNCATE by emptying it, PERSIST by zeroing
+ * this header.
+ */
+export function isHot(firstBytes: Buffer, sizeBytes: number): boolean {
+  return firstBytes.subarray(0, Math.min(8, sizeBytes)).some((byte) => byte !== 0);
 }
 
 /**

@@ -1,8 +1,5 @@
-import type { FileInode } from '../meta/format.js';
-import type { Namespace } from '../meta/namespace.js';
-
-/**
- * Is this namespace at a SQLite transaction-consistent point? Not while any rollback
+/*
+ * The consistency rule: is this namespace at a SQLite transaction-consistent point? Not while any rollback
  * journal is "hot": a `*-journal` file that is non-empty and whose header (its first 8
  * bytes, the journal magic) is not zeroed. That covers the DELETE (journal gone),
  * TRUNCATE (size 0) and PERSIST (header zeroed) journal modes. A header that is not in
@@ -15,18 +12,21 @@ import type { Namespace } from '../meta/namespace.js';
  * not, and SQLite takes a journal it cannot open for a hot one (SQLITE_READONLY_ROLLBACK
  * on a read-only connection). A PERSIST or TRUNCATE journal that has been hot stays.
  */
+import type { FileInode } from '../../meta/format.js';
+import type { Namespace } from '../../meta/namespace.js';
+import { classify, isHot } from './sqlite-files.js';
+
 export function isTransactionConsistent(
   ns: Namespace,
   firstBlock: (ino: number, inode: FileInode) => Buffer | null | undefined,
   established: (ino: number) => boolean = () => true,
 ): boolean {
   for (const { ino, path, inode } of ns.walk()) {
-    if (inode.type !== 'file' || !path.endsWith('-journal') || inode.sizeBytes === 0) continue;
+    if (inode.type !== 'file' || classify(path).kind !== 'journal' || inode.sizeBytes === 0) continue;
     const block = firstBlock(ino, inode);
     if (block === undefined) return false;
     if (block === null) continue;
-    const header = block.subarray(0, Math.min(8, inode.sizeBytes));
-    if (header.some((byte) => byte !== 0)) return false;
+    if (isHot(block, inode.sizeBytes)) return false;
     if (!established(ino)) return false;
   }
   return true;

@@ -1,0 +1,117 @@
+/*
+ * A mount's open files: handle numbers, how many handles each inode has open, and pins.
+ * A pin keeps a file at the inode of an older version while it is open on a follower
+ * (docs/CONSISTENCY.md): lookups of that file answer with the pinned inode until its last
+ * handle is released. A writer never pins. No I/O, no policy: the volumes decide when to
+ * pin, and what to do when a file's last handle goes.
+ */
+import { ChalkError } from '../util/chalk-error.js';
+import type { FileInode, Inode } from '../meta/format.js';
+import { SequentialReads } from './sequential-reads.js';
+
+/** The kernel's readahead window on a mount (fuse/kernel-readahead.ts sets 4 MiB). */
+const sequentialWindowBytes = 4 * 1024 * 1024;
+/** Handle numbers wrap around below this (and skip 0). */
+const maxFh = 0xfffffff0;
+
+export interface Handle {
+  ino: number;
+  /** The inode this handle reads and writes: the version's at open, or a pinned one. */
+  inode: FileInode;
+  writable: boolean;
+  reads: SequentialReads;
+}
+
+/** What releasing a handle ended. */
+export interface Released {
+  ino: number;
+  /** The inode has no handle left. */
+  lastClose: boolean;
+}
+
+export class HandleTable {
+  private readonly handles = new Map<number, Handle>();
+  private readonly openCounts = new Map<number, number>();
+  private readonly pins = new Map<number, FileInode>();
+  private nextFh = 1;
+
+  constructor(private readonly blockSizeBytes: number) {}
+
+  get size(): number {
+    return this.handles.size;
+  }
+
+  add(ino: number, inode: FileInode, writable: boolean): number {
+    // After wrapping around, skip numbers still in use: a shared handle (fuse-mount.ts)
+    // can outlive billions of other opens.
+    while (this.handles.has(this.nextFh)) this.nextFh = this.nextFh >= maxFh ? 1 : this.nextFh + 1;
+    const fh = this.nextFh;
+    this.nextFh = fh >= maxFh ? 1 : fh + 1;
+    this.handles.set(fh, { ino, inode, writable, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
+    this.openCounts.set(ino, (this.openCounts.get(ino) ?? 0) + 1);
+    return fh;
+  }
+
+  /** The handle `fh`; a bad-handle error if it is not open. */
+  get(fh: number): Handle {
+    const handle = this.handles.get(fh);
+    if (!handle) throw new ChalkError('bad-handle', `no open file handle ${fh}`);
+    return handle;
+  }
+
+  find(fh: number): Handle | undefined {
+    return this.handles.get(fh);
+  }
+
+  /**
+   * Undefined when `fh` is not open (a second release is harmless). When the last handle
+   * of a pinned file goes, its pin ends: `beforeUnpin` runs just before, while lookups
+   * still answer with the pinned inode.
+   */
+  release(fh: number, beforeUnpin: () => void): Released | undefined {
+    const handle = this.handles.get(fh);
+    if (!handle) return undefined;
+    this.handles.delete(fh);
+    const left = (this.openCounts.get(handle.ino) ?? 1) - 1;
+    if (left > 0) {
+      this.openCounts.set(handle.ino, left);
+      return { ino: handle.ino, lastClose: false };
+    }
+    this.openCounts.delete(handle.ino);
+    if (this.pins.has(handle.ino)) {
+      beforeUnpin();
+      this.pins.delete(handle.ino);
+    }
+    return { ino: handle.ino, lastClose: true };
+  }
+
+  isOpen(ino: number): boolean {
+    return this.openCounts.has(ino);
+  }
+
+  /** Every open handle's inode (an unlinked file's handle still reads its blocks). */
+  openInodes(): Iterable<FileInode> {
+    return [...this.handles.values()].map((handle) => handle.inode);
+  }
+
+  // ---- pins ------------------------------------------------------------------------
+
+  /** The inode `found` as this mount serves it: pinned while open, else as found. */
+  served<T extends { ino: number; inode: Inode }>(found: T): T | { ino: number; inode: FileInode } {
+    const pinned = this.pins.get(found.ino);
+    return pinned ? { ino: found.ino, inode: pinned } : found;
+  }
+
+  isPinned(ino: number): boolean {
+    return this.pins.has(ino);
+  }
+
+  pin(ino: number, inode: FileInode): void {
+    this.pins.set(ino, inode);
+  }
+
+  /** Before a new version is served: every open file keeps the inode its handles read. */
+  pinOpenFiles(): void {
+    for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);
+  }
+}

@@ -1,0 +1,186 @@
+/*
+ * A read-only mount: serves a consistent version and never writes. A follower
+ * (`ReaderVolume.follow`) adopts newer versions as the writer publishes them, through a
+ * VersionFollower; a pinned mount (`ReaderVolume.pin`) is a reader without one, serving
+ * one version for good. Every mutation is refused with `read-only` (EROFS) by `refuse`;
+ * WAL-mode databases are refused at open (sqlite/wal-refusal.ts).
+ *
+ * When the version served changes, open files keep the inode they opened (a pin, in the
+ * handle table) until their last handle is released, and the Invalidator is told first,
+ * so the kernel's cached answers never outlive the state they describe
+ * (docs/CONSISTENCY.md).
+ */
+import { ChalkError, isChalkError } from '../util/chalk-error.js';
+import type { FileInode, VersionRecord } from '../meta/format.js';
+import { ServedVolume, servedNamespace } from './served-volume.js';
+import { VersionFollower } from './version-follower.js';
+import { WalRefusal } from './sqlite/wal-refusal.js';
+import type { VolumeOptions } from './volume-options.js';
+import type { OpenIntent, VolumeStatus, VolumeView } from './volume-view.js';
+
+export class ReaderVolume extends ServedVolume implements VolumeView {
+  private seq: number;
+  private readonly walRefusal: WalRefusal;
+  private refreshing = false;
+  /** Undefined on a pinned mount. */
+  private readonly follower: VersionFollower | undefined;
+
+  /** A follower: serves the newest consistent version, and adopts newer ones. */
+  static async follow(options: VolumeOptions): Promise<ReaderVolume> {
+    const { repo, config } = options;
+    const record = await repo.latestConsistent(config.name);
+    if (!record) throw new ChalkError('corrupt', `volume ${config.name} has no consistent version to serve`);
+    return new ReaderVolume(options, record, true);
+  }
+
+  /** A pinned mount: serves version `seq` and nothing else. */
+  static async pin(options: VolumeOptions, seq: number): Promise<ReaderVolume> {
+    const { repo, config } = options;
+    try {
+      return new ReaderVolume(options, await repo.readVersion(config.name, seq), false);
+    } catch (err) {
+      if (isChalkError(err, 'not-found')) throw new ChalkError('not-found', `volume ${config.name} has no version ${seq}`, { cause: err });
+      throw err;
+    }
+  }
+
+  private constructor(options: VolumeOptions, record: VersionRecord, follows: boolean) {
+    super(options, servedNamespace(record));
+    this.seq = record.seq;
+    this.walRefusal = new WalRefusal(options.config.name, options.logger);
+    options.metrics?.versionSeq.set(record.seq);
+    if (!follows) return;
+    const follower = new VersionFollower({ ...options, clock: this.clock, fetchConcurrency: options.uploadConcurrency, fetchBlock: this.fetchBlock });
+    this.follower = follower;
+    this.startPeriodic('refresh failed', () => follower.nextDelayMs(), async () => {
+      if (this.existence.state !== 'deleted') await this.refresh();
+    });
+  }
+
+  get versionSeq(): number {
+    return this.seq;
+  }
+
+  status(): VolumeStatus {
+    return {
+      ...this.commonStatus(),
+      mode: this.follower ? 'read-only' : 'pinned',
+      adoptionWaiting: this.follower?.adoptionWaiting,
+      fenced: this.options.lease?.fenced,
+      problem: this.walRefusal.problem,
+    };
+  }
+
+  /** Adopts the newest consistent version, if newer. Returns whether it changed (never, pinned). */
+  async refresh(): Promise<boolean> {
+    if (!this.follower || this.refreshing) return false;
+    this.refreshing = true;
+    try {
+      const record = await this.follower.nextVersion({ seq: this.seq, ns: this.ns });
+      if (!record) return false;
+      this.adopt(record, this.follower);
+      return true;
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  // ---- files -----------------------------------------------------------------------
+
+  /** Synchronous unless a database's header must first be read (WalRefusal). */
+  open(path: string, intent: OpenIntent): number | Promise<number> {
+    const { ino, inode } = this.regularFile(path);
+    if (intent.write) {
+      this.walRefusal.explainWriteOpen(path);
+      this.refuse();
+    }
+    const loading = this.walRefusal.check(path, inode, {
+      exists: (p) => this.ns.tryResolve(p) !== undefined,
+      peekFirstBlock: () => this.data.peekBlock(ino, inode, 0),
+      loadFirstBlock: () => this.data.blockContent(ino, inode, 0),
+    });
+    // A version adopted meanwhile is a new inode: the next call decides again.
+    if (loading) return loading.then(() => this.open(path, intent));
+    // The kernel sized this file from the lookup just before open(2). If a new version
+    // was adopted in between, serve the version the kernel saw until the file is closed.
+    const seen = this.follower?.reportedInode(ino);
+    if (seen && seen !== inode && !this.handles.isPinned(ino)) {
+      this.invalidator.attributesMayChange();
+      this.handles.pin(ino, seen);
+      return this.handles.add(ino, seen, false);
+    }
+    return this.handles.add(ino, inode, false);
+  }
+
+  /**
+   * True for a handle of the served version's own inode; never for a pinned inode,
+   * whose pin must end when the last open of it is released.
+   */
+  shareable(fh: number): boolean {
+    const handle = this.handles.find(fh);
+    if (!handle || handle.writable) return false;
+    return !this.handles.isPinned(handle.ino) && this.ns.inodes.get(handle.ino) === handle.inode;
+  }
+
+  /** Nothing is written here: nothing to publish at close(2). */
+  async flush(fh: number, _path: string): Promise<void> {
+    this.handles.get(fh);
+  }
+
+  /** Nothing is written here: every version served is durable already. */
+  async fsync(_path: string): Promise<void> {}
+
+  /** A reader's handles are never open for writing: bad-handle (EBADF), as for any read-only descriptor. */
+  async write(fh: number, _data: Buffer, _offset: number): Promise<number> {
+    this.writableHandle(fh);
+    return this.refuse(); // not reached
+  }
+
+  create(path: string, _mode: number): number {
+    this.walRefusal.explainWriteOpen(path);
+    return this.refuse();
+  }
+
+  async truncate(path: string, _sizeBytes: number): Promise<void> {
+    this.resolve(path);
+    this.refuse();
+  }
+
+  async ftruncate(fh: number, _sizeBytes: number): Promise<void> {
+    this.handles.get(fh);
+    this.refuse();
+  }
+
+  readonly mkdir: VolumeView['mkdir'] = this.refuse;
+  readonly rmdir: VolumeView['rmdir'] = this.refuse;
+  readonly symlink: VolumeView['symlink'] = this.refuse;
+  readonly unlink: VolumeView['unlink'] = this.refuse;
+  readonly rename: VolumeView['rename'] = this.refuse;
+  readonly chmod: VolumeView['chmod'] = this.refuse;
+  readonly chown: VolumeView['chown'] = this.refuse;
+  readonly setTimes: VolumeView['setTimes'] = this.refuse;
+
+  async close(): Promise<void> {
+    this.beginClose();
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  /** The one answer to every change asked of a read-only mount. */
+  private refuse(): never {
+    throw new ChalkError('read-only', `volume ${this.options.config.name} is mounted read-only`);
+  }
+
+  /** Switches to `record`: the kernel is told first, and open files keep what they read. */
+  private adopt(record: VersionRecord, follower: VersionFollower): void {
+    this.invalidator.attributesMayChange();
+    this.handles.pinOpenFiles();
+    this.ns = servedNamespace(record);
+    this.seq = record.seq;
+    follower.adopted(record, this.ns);
+  }
+
+  protected override reportedToKernel(ino: number, inode: FileInode): void {
+    this.follower?.report(ino, inode);
+  }
+}

@@ -1,0 +1,95 @@
+/*
+ * What a writer knows about the rollback journals of the SQLite databases it holds: which
+ * journals have been seen hot, whether a sync may wait for the commit that ends a
+ * transaction (deferred syncs), and whether the namespace is at a transaction-consistent
+ * point (sqlite-consistency.ts). A journal's state is read from its first block in memory;
+ * `loadHeaders` brings those blocks in before a commit asks synchronously.
+ */
+import type { FileInode } from '../../meta/format.js';
+import type { Namespace } from '../../meta/namespace.js';
+import { isTransactionConsistent } from './sqlite-consistency.js';
+import { classify, isHot } from './sqlite-files.js';
+
+/** The file data a journal's header is read from (FileData). */
+export interface FirstBlocks {
+  /** The block if in memory (null for a hole), else undefined. */
+  peekBlock(ino: number, inode: FileInode, index: number): Buffer | null | undefined;
+  blockContent(ino: number, inode: FileInode, index: number): Promise<Buffer | null>;
+}
+
+export class SqliteJournals {
+  /** Journals seen hot at least once: zeroed again, they no longer make a version inconsistent. */
+  private readonly seenHot = new Set<number>();
+
+  constructor(private readonly data: FirstBlocks) {}
+
+  /** Journals a consistent version already holds are idle PERSIST/TRUNCATE journals. */
+  trustIdleJournals(ns: Namespace): void {
+    for (const { ino, path, inode } of ns.walk()) if (inode.type === 'file' && classify(path).kind === 'journal') this.seenHot.add(ino);
+  }
+
+  /** The journal `ino` was removed for good: a new one under its number starts over. */
+  forget(ino: number): void {
+    this.seenHot.delete(ino);
+  }
+
+  /**
+   * SQLite-aware durability (docs/CONSISTENCY.md): while a transaction is under way (a
+   * rollback journal is hot, or new and not yet hot), a sync of that journal, of its
+   * database or of their directory is deferred to the commit that ends the
+   * transaction (journal deleted, truncated or zeroed, each followed by a sync). A
+   * version is an atomic snapshot of every file, so the store holds either the state
+   * before the transaction or after it; SQLite's COMMIT returns only after that final
+   * sync, so nothing it acknowledged is lost, and one store commit serves the whole
+   * transaction instead of three. The periodic commit still bounds what a crash loses
+   * of an unfinished transaction (which SQLite would roll back anyway).
+   */
+  syncDeferred(ns: Namespace, path: string): boolean {
+    const target = ns.tryResolve(path);
+    if (target?.inode.type === 'dir') {
+      // SQLite syncs the directory right after creating a journal: part of the same transaction.
+      const base = path === '/' ? '' : path;
+      return Object.keys(target.inode.entries).some((name) => classify(name).kind === 'journal' && this.transactionOpen(ns, `${base}/${name}`));
+    }
+    return this.transactionOpen(ns, classify(path).kind === 'journal' ? path : `${path}-journal`);
+  }
+
+  /** Whether `ns` is at a transaction-consistent point (sqlite-consistency.ts). */
+  isConsistent(ns: Namespace): boolean {
+    return isTransactionConsistent(ns, (ino, inode) => this.header(ino, inode), (ino) => this.seenHot.has(ino));
+  }
+
+  /** The consistency check reads journal headers synchronously: bring them into memory first. */
+  async loadHeaders(ns: Namespace): Promise<void> {
+    const loads: Promise<unknown>[] = [];
+    for (const { ino, path, inode } of ns.walk()) {
+      if (inode.type === 'file' && classify(path).kind === 'journal' && inode.sizeBytes > 0 && this.data.peekBlock(ino, inode, 0) === undefined) {
+        loads.push(this.data.blockContent(ino, inode, 0));
+      }
+    }
+    await Promise.all(loads);
+  }
+
+  /**
+   * A transaction is under way on the journal's database while the journal is hot, and
+   * also while it is a new, non-empty journal that has never been hot: with
+   * synchronous=FULL SQLite syncs a new journal once with a zeroed header before writing
+   * its magic, and that sync orders nothing a version needs (the database is not
+   * written before the journal is hot). A journal zeroed after being hot (PERSIST mode's
+   * commit) ends the transaction: its sync commits.
+   */
+  private transactionOpen(ns: Namespace, journalPath: string): boolean {
+    const journal = ns.tryResolve(journalPath);
+    if (!journal || journal.inode.type !== 'file' || journal.inode.sizeBytes === 0) return false;
+    const header = this.header(journal.ino, journal.inode);
+    if (!header) return false;
+    return isHot(header, journal.inode.sizeBytes) || !this.seenHot.has(journal.ino);
+  }
+
+  /** A journal's first block if in memory; seeing it hot is remembered. */
+  private header(ino: number, inode: FileInode): Buffer | null | undefined {
+    const header = this.data.peekBlock(ino, inode, 0);
+    if (header && isHot(header, inode.sizeBytes)) this.seenHot.add(ino);
+    return header;
+  }
+}

@@ -1,0 +1,110 @@
+/*
+ * What the FUSE layer calls: one interface for every kind of mount, with paths and
+ * handle numbers in and plain values out. WriterVolume (read-write) and ReaderVolume
+ * (read-only follower, or pinned to one version) implement it; FUSE details (flag bits,
+ * sentinel values) are translated by the FUSE layer before they get here. Every failure
+ * is a ChalkError; a mutation on a reader is `read-only` (EROFS).
+ *
+ * The vfs also declares what it needs from the FUSE layer: an Invalidator, told before
+ * answers the kernel may have cached change (as LiteFS's core declares its invalidator
+ * and its FUSE layer implements it), so vfs never imports FUSE.
+ */
+import type { Attributes } from './attributes.js';
+import type { VolumeState } from './volume-existence.js';
+
+export type MountMode = 'read-write' | 'read-only' | 'pinned';
+
+/**
+ * Told just before getattr's answer for some path may change (a new version adopted, a
+ * file pinned or unpinned): before, not after, so that no cached answer is served once
+ * the change is made. Between two calls, getattr(path) answers the same for every path,
+ * so the FUSE layer may cache answers until the next call.
+ */
+export interface Invalidator {
+  attributesMayChange(): void;
+}
+
+export interface OpenIntent {
+  /** Opened for writing (O_WRONLY or O_RDWR). */
+  write: boolean;
+}
+
+/** A time left undefined is left unchanged (UTIME_OMIT). */
+export interface TimesChange {
+  atimeMs?: number;
+  mtimeMs?: number;
+}
+
+export interface FileSystemStats {
+  bsize: number;
+  frsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  favail: number;
+  namemax: number;
+}
+
+export interface VolumeStatus {
+  seq: number;
+  mode: MountMode;
+  openHandles: number;
+  dirtyBytes: number;
+  unuploadedBytes: number;
+  fenced?: string;
+  leaseHeld?: boolean;
+  adoptionWaiting?: number;
+  problem?: string;
+  volumeState: VolumeState;
+}
+
+export interface VolumeView {
+  readonly versionSeq: number;
+  status(): VolumeStatus;
+  setInvalidator(invalidator: Invalidator): void;
+
+  getattr(path: string): Attributes;
+  readdir(path: string): string[];
+  readlink(path: string): string;
+  statfs(): FileSystemStats;
+
+  /**
+   * A handle number. Synchronous where no store work can be needed (a writer, or a
+   * reader whose answer is in memory): the FUSE layer then replies on the same tick.
+   * A reader returns a promise when it must first read a database's header (WAL
+   * refusal); so the interface allows both.
+   */
+  open(path: string, intent: OpenIntent): number | Promise<number>;
+  /**
+   * Whether this handle may also serve every later read-only open of its path until the
+   * Invalidator is next called: the FUSE layer then answers those opens without calling
+   * open, and releases the handle once (fuse-mount.ts).
+   */
+  shareable(fh: number): boolean;
+  read(fh: number, target: Buffer, length: number, offset: number): Promise<number>;
+  /** `data` must already be a private copy: FUSE reuses its buffers. */
+  write(fh: number, data: Buffer, offset: number): Promise<number>;
+  /** close(2) of one file descriptor. */
+  flush(fh: number, path: string): Promise<void>;
+  release(fh: number): void;
+  /** fsync(2), fdatasync(2) and fsync of a directory. */
+  fsync(path: string): Promise<void>;
+
+  create(path: string, mode: number): number;
+  mkdir(path: string, mode: number): void;
+  rmdir(path: string): void;
+  symlink(target: string, path: string): void;
+  unlink(path: string): Promise<void> | void;
+  rename(from: string, to: string): Promise<void> | void;
+  chmod(path: string, mode: number): void;
+  /** An id left undefined is left unchanged. */
+  chown(path: string, uid: number | undefined, gid: number | undefined): void;
+  setTimes(path: string, times: TimesChange): void;
+  truncate(path: string, sizeBytes: number): Promise<void>;
+  ftruncate(fh: number, sizeBytes: number): Promise<void>;
+
+  /** Stops background work; a writer commits what is left first. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,265 @@
+/*
+ * A read-write mount: the one writer of a volume (it holds the writer lease). It applies
+ * the FUSE layer's changes to its namespace and file data, and decides when they become
+ * a version: at fsync and close (SQLite-aware: a sync inside a transaction waits for the
+ * commit that ends it, sqlite/sqlite-journals.ts), when a journal is deleted (DELETE
+ * mode's commit point), when memory holds too much, periodically, and at unmount. How a
+ * version is written is VersionWriter's (version-writer.ts).
+ */
+import { ChalkError } from '../util/chalk-error.js';
+import type { Inode, VersionRecord } from '../meta/format.js';
+import { ServedVolume, servedNamespace } from './served-volume.js';
+import { VersionWriter } from './version-writer.js';
+import { contentChanged, setMode, setOwner, setTimes } from './inode-changes.js';
+import { classify } from './sqlite/sqlite-files.js';
+import { SqliteJournals } from './sqlite/sqlite-journals.js';
+import type { VolumeOptions } from './volume-options.js';
+import type { OpenIntent, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
+
+/**
+ * A file's block list is dense (holes are nulls), so its length bounds the file size:
+ * without a bound, one write at a huge offset made a list of billions of entries and
+ * the daemon died (ENOTCONN). 2^22 blocks: 16 GiB with 4 KiB blocks, 4 TiB with 1 MiB.
+ */
+export const maxBlocksPerFile = 2 ** 22;
+
+export class WriterVolume extends ServedVolume implements VolumeView {
+  private readonly journals: SqliteJournals;
+  private readonly versions: VersionWriter;
+
+  /**
+   * The writer continues from the newest durable version, consistent or not: a hot
+   * journal in it is rolled back by SQLite itself, as after a power cut.
+   */
+  static async open(options: VolumeOptions): Promise<WriterVolume> {
+    const { repo, config } = options;
+    const volume = new WriterVolume(options, await repo.readVersion(config.name, await repo.latestSeq(config.name)));
+    volume.startPeriodic('periodic commit failed', () => options.autoCommitMs, async () => {
+      if (volume.versions.changed && volume.versions.canCommit) await volume.commit('periodic');
+    });
+    return volume;
+  }
+
+  private constructor(options: VolumeOptions, record: VersionRecord) {
+    super(options, servedNamespace(record));
+    this.journals = new SqliteJournals(this.data);
+    if (record.consistent) this.journals.trustIdleJournals(this.ns);
+    this.versions = new VersionWriter({ ...options, clock: this.clock }, { ns: this.ns, data: this.data, handles: this.handles, journals: this.journals }, record);
+    options.metrics?.versionSeq.set(record.seq);
+  }
+
+  get versionSeq(): number {
+    return this.versions.seq;
+  }
+
+  status(): VolumeStatus {
+    return { ...this.commonStatus(), mode: 'read-write', fenced: this.versions.fenced };
+  }
+
+  /**
+   * Writes a new version holding everything changed so far; callers arriving while a
+   * commit runs share the next one. Resolves with the version number once durable.
+   */
+  commit(reason: string): Promise<number> {
+    return this.versions.commit(reason);
+  }
+
+  // ---- namespace -------------------------------------------------------------------
+
+  mkdir(path: string, mode: number): void {
+    this.change(() => this.ns.mkdir(path, mode, this.options.owner, this.clock()));
+  }
+
+  rmdir(path: string): void {
+    this.change(() => this.ns.rmdir(path, this.clock()));
+  }
+
+  symlink(target: string, path: string): void {
+    this.change(() => this.ns.symlink(target, path, this.options.owner, this.clock()));
+  }
+
+  /**
+   * In DELETE journal mode, deleting the journal is what commits a SQLite transaction,
+   * and SQLite syncs nothing after it (the syncs before it were deferred while the
+   * journal was hot): so deleting a journal commits before it returns, or a crash would
+   * lose a transaction whose COMMIT had returned.
+   */
+  unlink(path: string): Promise<void> | void {
+    this.assertWritable();
+    if (classify(path).kind === 'journal') return this.unlinkJournal(path);
+    const ino = this.ns.unlink(path, this.clock());
+    if (!this.handles.isOpen(ino)) this.data.discard(ino);
+    this.versions.noteChange();
+  }
+
+  /**
+   * A journal renamed to a name that is not a journal is deleted as far as SQLite can
+   * tell, so it is a commit point like unlinkJournal. This is not hypothetical: libfuse 2
+   * turns an unlink of a file it still counts as open into a rename to `.fuse_hidden…`,
+   * and SQLite's DELETE-mode commit (close the journal, then unlink it) can get there
+   * before the kernel's release of the journal has been processed.
+   */
+  rename(from: string, to: string): Promise<void> | void {
+    this.assertWritable();
+    if (classify(from).kind === 'journal' && classify(to).kind !== 'journal') return this.renameJournalAway(from, to);
+    const replaced = this.ns.rename(from, to, this.clock());
+    if (replaced !== undefined && !this.handles.isOpen(replaced)) this.data.discard(replaced);
+    this.versions.noteChange();
+  }
+
+  chmod(path: string, mode: number): void {
+    this.changeInode(path, (inode, nowMs) => setMode(inode, mode, nowMs));
+  }
+
+  chown(path: string, uid: number | undefined, gid: number | undefined): void {
+    this.changeInode(path, (inode, nowMs) => setOwner(inode, uid, gid, nowMs));
+  }
+
+  setTimes(path: string, times: TimesChange): void {
+    this.changeInode(path, (inode, nowMs) => setTimes(inode, times, nowMs));
+  }
+
+  async truncate(path: string, sizeBytes: number): Promise<void> {
+    const { ino, inode } = this.resolve(path);
+    await this.truncateInode(ino, inode, sizeBytes, path);
+  }
+
+  async ftruncate(fh: number, sizeBytes: number): Promise<void> {
+    const handle = this.handles.get(fh);
+    await this.truncateInode(handle.ino, handle.inode, sizeBytes, `handle ${fh}`);
+  }
+
+  // ---- files -----------------------------------------------------------------------
+
+  /** Synchronous: a writer opens from memory, with no store work. */
+  open(path: string, intent: OpenIntent): number {
+    const { ino, inode } = this.regularFile(path);
+    if (intent.write) this.assertWritable();
+    return this.handles.add(ino, inode, intent.write);
+  }
+
+  /** A writer's files change under its handles: none is shared. */
+  shareable(_fh: number): boolean {
+    return false;
+  }
+
+  create(path: string, mode: number): number {
+    this.assertWritable();
+    const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
+    this.versions.noteChange();
+    return this.handles.add(ino, inode, true);
+  }
+
+  /** `data` must already be a private copy: FUSE reuses its buffers. */
+  async write(fh: number, data: Buffer, offset: number): Promise<number> {
+    const handle = this.writableHandle(fh);
+    this.assertWritable();
+    this.assertFileSize(offset + data.length, `handle ${fh}`);
+    if (this.versions.overDirtyLimit) await this.versions.makeRoom();
+    await this.data.write(handle.ino, handle.inode, data, offset);
+    contentChanged(handle.inode, this.clock());
+    this.versions.noteChange();
+    return data.length;
+  }
+
+  /** close(2): publishes what this handle wrote (see SqliteJournals.syncDeferred). */
+  async flush(fh: number, path: string): Promise<void> {
+    const handle = this.handles.get(fh);
+    if (handle.writable && this.versions.changed && !this.journals.syncDeferred(this.ns, path)) await this.commit('close');
+  }
+
+  /** fsync(2), fdatasync(2) and fsync of a directory: returns once a version holding everything is durable. */
+  async fsync(path: string): Promise<void> {
+    if (this.journals.syncDeferred(this.ns, path)) return;
+    await this.commit('fsync');
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------
+
+  /** Commits what is left and stops background work. */
+  async close(): Promise<void> {
+    if (!this.beginClose()) return;
+    if (this.versions.canCommit) {
+      await this.commit('unmount');
+      await this.versions.flushHeadHint();
+    } else if (this.versions.changed || this.data.dirtyBytes > 0) {
+      this.reportLostChanges();
+    }
+  }
+
+  /**
+   * Nothing can commit the changes left any more: says so, with what is lost. A failed
+   * commit left its sealed blocks pending (no longer dirty): those files' data is lost too.
+   */
+  private reportLostChanges(): void {
+    const dirty = new Set(this.data.dirtyInodes());
+    const pending = new Map(this.data.pendingBlocks().map((b) => [b.hash, b.data.length]));
+    const paths = [...this.ns.walk()]
+      .filter(({ ino, inode }) => dirty.has(ino) || (inode.type === 'file' && inode.blocks.some((hash) => hash !== null && pending.has(hash))))
+      .map(({ path }) => path);
+    const lostBytes = this.data.dirtyBytes + [...pending.values()].reduce((sum, n) => sum + n, 0);
+    this.options.logger.error(
+      { volume: this.options.config.name, reason: this.versions.fenced ?? 'the writer lease is not held', lastCommittedSeq: this.versionSeq, paths, lostBytes },
+      'unmounting with uncommitted changes that cannot be committed: they are lost (data of the files listed, and every change since the last committed version)',
+    );
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  /** Deleting a journal: see unlink. A failed commit undoes the deletion (entry and unsynced content). */
+  private async unlinkJournal(path: string): Promise<void> {
+    const { parentIno, name } = this.ns.parentOf(path);
+    const { inode } = this.ns.resolve(path);
+    const ino = this.ns.unlink(path, this.clock());
+    await this.versions.commitRemoval(() => this.ns.restore(parentIno, name, ino, inode), [inode]);
+    this.journals.forget(ino);
+    if (!this.handles.isOpen(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
+  }
+
+  /** See rename: commits before returning; a failed commit puts both names back. */
+  private async renameJournalAway(from: string, to: string): Promise<void> {
+    const existing = this.ns.tryResolve(to);
+    const target = existing && { ...this.ns.parentOf(to), ...existing };
+    const replaced = this.ns.rename(from, to, this.clock());
+    await this.versions.commitRemoval(() => {
+      this.ns.rename(to, from, this.clock());
+      if (target) this.ns.restore(target.parentIno, target.name, target.ino, target.inode);
+    }, target ? [target.inode] : []);
+    if (replaced !== undefined && !this.handles.isOpen(replaced)) this.data.discard(replaced);
+  }
+
+  /** A namespace change: refused unless this mount may commit, then part of the next version. */
+  private change(apply: () => unknown): void {
+    this.assertWritable();
+    apply();
+    this.versions.noteChange();
+  }
+
+  /** A metadata change to the inode at `path` (inode-changes.ts). */
+  private changeInode(path: string, apply: (inode: Inode, nowMs: number) => void): void {
+    this.assertWritable();
+    apply(this.resolve(path).inode, this.clock());
+    this.versions.noteChange();
+  }
+
+  private async truncateInode(ino: number, inode: Inode, sizeBytes: number, what: string): Promise<void> {
+    this.assertWritable();
+    if (inode.type === 'dir') throw new ChalkError('is-a-directory', `${what}: is a directory`);
+    if (inode.type !== 'file') throw new ChalkError('invalid', `${what}: not a regular file`);
+    if (sizeBytes < 0 || !Number.isSafeInteger(sizeBytes)) throw new ChalkError('invalid', `${what}: invalid size ${sizeBytes}`);
+    this.assertFileSize(sizeBytes, what);
+    await this.data.truncate(ino, inode, sizeBytes);
+    contentChanged(inode, this.clock());
+    this.versions.noteChange();
+  }
+
+  private assertFileSize(sizeBytes: number, what: string): void {
+    const maxBytes = maxBlocksPerFile * this.blockSizeBytes;
+    if (sizeBytes > maxBytes) throw new ChalkError('too-big', `${what}: ${sizeBytes} bytes is over the largest file this volume holds (${maxBytes} bytes)`);
+  }
+
+  /** A change this mount could never commit (fenced), or cannot for now (lease unsure), is refused. */
+  private assertWritable(): void {
+    this.versions.assertCanCommit();
+  }
+}

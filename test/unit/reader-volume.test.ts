@@ -1,0 +1,231 @@
+/*
+ * ReaderVolume: a follower adopts the writer's new versions, pins open files to the
+ * version they opened, tells its Invalidator before any answer changes, shares handles
+ * only when safe; a pinned mount serves one version. Every change is refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { cleanUpAfterEach, reading, writing, newVolume, kindOf, openNow, readFile, createCommitted, rewriteCommitted, invalidatorOf } from '../support/volume-test-helpers.js';
+
+cleanUpAfterEach();
+
+describe('ReaderVolume', () => {
+  it('writes on a read-only mount fail with read-only', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await createCommitted(rw, '/f', 'x');
+    const ro = await mount('read-only');
+    expect(await kindOf(() => ro.mkdir('/d', 0o755))).toBe('read-only');
+    expect(await kindOf(() => ro.create('/g', 0o644))).toBe('read-only');
+    expect(await kindOf(() => ro.open('/f', writing))).toBe('read-only');
+    expect(await kindOf(() => ro.unlink('/f'))).toBe('read-only');
+    expect(await kindOf(() => ro.rename('/f', '/h'))).toBe('read-only');
+    expect(await kindOf(() => ro.truncate('/f', 0))).toBe('read-only');
+    expect(await kindOf(() => ro.chmod('/f', 0o600))).toBe('read-only');
+    expect(ro.readdir('/')).toEqual(['.', '..', 'f']);
+  });
+
+
+  it('adopts the writer\'s new version on refresh, and pins open handles to the old one', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await createCommitted(rw, '/f', 'old content');
+
+    const ro = await mount('read-only');
+    expect(ro.versionSeq).toBe(2);
+    expect(ro.getattr('/f').size).toBe(11);
+    const pinned = openNow(ro, '/f');
+
+    const fh = rw.open('/f', writing);
+    await rw.truncate('/f', 0);
+    await rw.write(fh, Buffer.from('new, longer content'), 0);
+    rw.release(fh);
+    rw.create('/g', 0o644);
+    await rw.fsync('/f');
+
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.versionSeq).toBe(rw.versionSeq);
+    expect(await ro.refresh()).toBe(false);
+    expect(ro.readdir('/').sort()).toEqual(['.', '..', 'f', 'g']);
+    // The handle opened before adoption keeps reading the old content, and the file
+    // keeps its old size until that handle is released.
+    const out = Buffer.alloc(64);
+    expect(await ro.read(pinned, out, 64, 0)).toBe(11);
+    expect(out.subarray(0, 11).toString()).toBe('old content');
+    expect(ro.getattr('/f').size).toBe(11);
+    ro.release(pinned);
+    expect(ro.getattr('/f').size).toBe(19);
+    expect((await readFile(ro, '/f')).toString()).toBe('new, longer content');
+  });
+
+  it('tells its attribute listener just before any getattr answer changes: new version, pin at open, unpin at release', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    rw.release(rw.create('/f', 0o644));
+    const publish = (content: string) => rewriteCommitted(rw, '/f', content);
+    await publish('v1');
+    const ro = await mount('read-only');
+
+    // A cache of getattr answers that the listener empties, as fuse-mount.ts keeps in C.
+    const cache = new Map<string, number>();
+    const sizesSeenByListener: number[] = [];
+    ro.setInvalidator(invalidatorOf(() => {
+      sizesSeenByListener.push(ro.getattr('/f').size);
+      cache.clear();
+    }));
+    const lookup = (path: string): number => {
+      const hit = cache.get(path);
+      if (hit !== undefined) return hit;
+      const size = ro.getattr(path).size;
+      cache.set(path, size);
+      return size;
+    };
+    const cacheAgrees = () => {
+      for (const [path, size] of cache) expect(ro.getattr(path).size).toBe(size);
+    };
+
+    expect(lookup('/f')).toBe(2);
+    await publish('v2 longer');
+    expect(await ro.refresh()).toBe(true);
+    // Called before the version changed: the listener still saw the old size.
+    expect(sizesSeenByListener).toEqual([2]);
+    cacheAgrees();
+    expect(lookup('/f')).toBe(9);
+
+    // The kernel looked the file up (v2), then a new version came, then open(2): the
+    // open pins what the lookup reported, and the cache must not keep the newer answer.
+    await publish('v3 is longer still');
+    expect(await ro.refresh()).toBe(true);
+    const fh = openNow(ro, '/f');
+    // Called before the pin: until then getattr answered with the newest version.
+    expect(sizesSeenByListener).toEqual([2, 9, 18]);
+    expect(lookup('/f')).toBe(9);
+    cacheAgrees();
+    // The last release unpins: the next lookup sees the newest version.
+    ro.release(fh);
+    expect(sizesSeenByListener).toEqual([2, 9, 18, 9]);
+    cacheAgrees();
+    expect(lookup('/f')).toBe(18);
+
+    // Opens and releases that change no pin leave the cache alone.
+    ro.release(openNow(ro, '/f'));
+    expect(sizesSeenByListener).toHaveLength(4);
+    cacheAgrees();
+  });
+
+  it('shares only read-only handles of the version\'s own inode, and lets the attribute listener release idle shared handles', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await createCommitted(rw, '/f', 'v1');
+    expect(rw.shareable(rw.open('/f', reading))).toBe(false);
+    const rewrite = (content: string) => rewriteCommitted(rw, '/f', content);
+
+    const ro = await mount('read-only');
+    // The FUSE layer's model: handles shared until the listener is called; those with no
+    // open left are released from inside it (fuse-mount.ts), the others when closed.
+    const shared = new Map<number, number>(); // fh -> opens the kernel holds
+    const retired = new Map<number, number>(); // no longer shared, still open
+    ro.setInvalidator(invalidatorOf(() => {
+      for (const [fh, opens] of [...shared]) {
+        shared.delete(fh);
+        if (opens === 0) ro.release(fh);
+        else retired.set(fh, opens);
+      }
+    }));
+    const openShared = (): number => {
+      for (const [fh, opens] of shared) {
+        shared.set(fh, opens + 1);
+        return fh;
+      }
+      const fh = openNow(ro, '/f');
+      if (ro.shareable(fh)) shared.set(fh, 1);
+      return fh;
+    };
+    const closeShared = (fh: number) => {
+      if (shared.has(fh)) return void shared.set(fh, shared.get(fh)! - 1);
+      const left = (retired.get(fh) ?? 1) - 1;
+      if (left > 0) return void retired.set(fh, left);
+      retired.delete(fh);
+      ro.release(fh);
+    };
+    const readVia = async (fh: number) => {
+      const out = Buffer.alloc(64);
+      return out.subarray(0, await ro.read(fh, out, 64, 0)).toString();
+    };
+
+    const a = openShared();
+    expect(shared.has(a)).toBe(true);
+    expect(openShared()).toBe(a);
+    closeShared(a);
+    closeShared(a);
+    expect(ro.status().openHandles).toBe(1); // idle, still shared
+
+    // A new version with no open held: the idle handle is released inside the listener
+    // and nothing stays pinned.
+    await rewrite('v2 longer');
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.status().openHandles).toBe(0);
+    expect(ro.getattr('/f').size).toBe(9);
+
+    // A new version while a shared open is held: that handle keeps v2 and pins the file;
+    // opens meanwhile get the pinned inode, which is never shared.
+    const held = openShared();
+    expect(await readVia(held)).toBe('v2 longer');
+    await rewrite('v3 is longer still');
+    expect(await ro.refresh()).toBe(true);
+    expect(retired.has(held)).toBe(true);
+    expect(await readVia(held)).toBe('v2 longer');
+    const during = openShared();
+    expect(ro.shareable(during)).toBe(false);
+    expect(await readVia(during)).toBe('v2 longer');
+    closeShared(during);
+    closeShared(held);
+    expect(ro.status().openHandles).toBe(0);
+    expect(ro.getattr('/f').size).toBe(18);
+    const after = openShared();
+    expect(ro.shareable(after)).toBe(true);
+    expect(await readVia(after)).toBe('v3 is longer still');
+  });
+
+  it('handle numbers wrap around without reusing one still open', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await createCommitted(rw, '/f', 'x');
+    const ro = await mount('read-only');
+    const first = openNow(ro, '/f');
+    (ro as unknown as { handles: { nextFh: number } }).handles.nextFh = 0xfffffff0;
+    expect(openNow(ro, '/f')).toBe(0xfffffff0);
+    const wrapped = openNow(ro, '/f');
+    expect(wrapped).not.toBe(first);
+    expect(wrapped).toBe(first + 1);
+  });
+
+  it('does not adopt a version with a hot journal', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    const ro = await mount('read-only');
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]), 0);
+    await rw.commit('test');
+    expect(await ro.refresh()).toBe(false);
+    expect(ro.versionSeq).toBe(1);
+    await rw.ftruncate(j, 0);
+    await rw.commit('test');
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.versionSeq).toBe(3);
+  });
+
+  it('a pinned mount serves its version and refuses writes', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('v2'), 0);
+    await rw.fsync('/f');
+    await rw.write(fh, Buffer.from('v3'), 0);
+    await rw.fsync('/f');
+    const v = await mount('pinned', 'pinned', 2);
+    expect(v.versionSeq).toBe(2);
+    expect(await kindOf(() => mount('pinned', 'pinned', 99))).toBe('not-found');
+    expect((await readFile(v, '/f')).toString()).toBe('v2');
+    expect(await kindOf(() => v.create('/x', 0o644))).toBe('read-only');
+  });
+});
