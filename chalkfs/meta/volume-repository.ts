@@ -55,7 +55,7 @@ export class VolumeRepository {
       if (isChalkError(err, 'precondition')) throw new ChalkError('exists', `volume ${name} already exists`, { cause: err });
       throw err;
     }
-    const ns = Namespace.empty(owner, nowMs);
+    const { nextIno, inodes } = Namespace.empty(owner, nowMs).snapshot();
     const first: VersionRecord = {
       format: versionFormat,
       volume: name,
@@ -64,8 +64,8 @@ export class VolumeRepository {
       createdAt: config.createdAt,
       writer,
       consistent: true,
-      nextIno: ns.nextIno,
-      inodes: ns.toRecordInodes(),
+      nextIno,
+      inodes,
     };
     await this.writeVersion(first);
     await this.writeHead(name, { seq: 1, consistentSeq: 1, updatedAt: config.createdAt });

@@ -352,26 +352,21 @@ export class MountedVolume {
   chmod(path: string, mode: number): void {
     this.assertWritable();
     const { inode } = this.resolve(path);
-    inode.mode = mode & 0o7777;
-    inode.ctimeMs = this.clock();
+    this.ns.setMode(inode, mode, this.clock());
     this.changed = true;
   }
 
   chown(path: string, uid: number, gid: number): void {
     this.assertWritable();
     const { inode } = this.resolve(path);
-    if (uid !== NO_CHANGE_ID) inode.uid = uid;
-    if (gid !== NO_CHANGE_ID) inode.gid = gid;
-    inode.ctimeMs = this.clock();
+    this.ns.setOwner(inode, { uid: uid === NO_CHANGE_ID ? undefined : uid, gid: gid === NO_CHANGE_ID ? undefined : gid }, this.clock());
     this.changed = true;
   }
 
   utimens(path: string, atimeMs: number, mtimeMs: number): void {
     this.assertWritable();
     const { inode } = this.resolve(path);
-    if (atimeMs !== UTIME_OMIT_MS) inode.atimeMs = atimeMs;
-    if (mtimeMs !== UTIME_OMIT_MS) inode.mtimeMs = mtimeMs;
-    inode.ctimeMs = this.clock();
+    this.ns.setTimes(inode, { atimeMs: atimeMs === UTIME_OMIT_MS ? undefined : atimeMs, mtimeMs: mtimeMs === UTIME_OMIT_MS ? undefined : mtimeMs }, this.clock());
     this.changed = true;
   }
 
@@ -464,9 +459,7 @@ export class MountedVolume {
     this.assertFileSize(offset + data.length, `handle ${fh}`);
     if (this.data.unuploadedBytes > this.options.dirtyLimitBytes) await this.commitToMakeRoom();
     await this.data.write(handle.ino, handle.inode, data, offset);
-    const now = this.clock();
-    handle.inode.mtimeMs = now;
-    handle.inode.ctimeMs = now;
+    this.ns.markWritten(handle.inode, offset + data.length, this.clock());
     this.changed = true;
     return data.length;
   }
@@ -569,14 +562,17 @@ export class MountedVolume {
     const fold = this.blocksToFold();
     if (fold.length > 0) await Promise.all(fold.map(({ ino, index }) => this.data.fold(ino, this.ns.inodes.get(ino) as FileInode, index)));
 
-    // Synchronous from here to the encoding: the version must be one instant's state.
-    // Host-local files (a WAL's -shm) stay in this mount's memory, never in a version.
-    const stored = withoutHostLocalFiles(this.ns.toRecordInodes());
+    // Sealing, the snapshot and the consistency check see one instant's state (no await
+    // between them). Host-local files (a WAL's -shm) stay in this mount's memory, never
+    // in a version.
+    const hostLocal = withoutHostLocalFiles(Object.fromEntries(this.ns.inodes)).left;
     for (const ino of this.data.dirtyInodes()) {
-      if (stored.left.has(ino)) continue;
+      if (hostLocal.has(ino)) continue;
       const inode = this.ns.inodes.get(ino);
-      if (inode?.type === 'file') this.data.seal(ino, inode);
+      if (inode?.type === 'file') this.ns.applySeal(inode, this.data.seal(ino, inode));
     }
+    const snapshot = this.ns.snapshot();
+    const stored = withoutHostLocalFiles(snapshot.inodes);
     this.data.dropUnreferencedPending(this.referencedBlocks());
     const consistent = isTransactionConsistent(
       this.ns,
@@ -596,7 +592,7 @@ export class MountedVolume {
       createdAt: new Date(this.clock()).toISOString(),
       writer: this.options.writer,
       consistent,
-      nextIno: this.ns.nextIno,
+      nextIno: snapshot.nextIno,
       inodes: stored.inodes,
     };
     const body = VolumeRepository.encodeVersion(record);
@@ -936,10 +932,10 @@ export class MountedVolume {
     if (inode.type !== 'file') throw new ChalkError('invalid', `${what}: not a regular file`);
     if (sizeBytes < 0 || !Number.isSafeInteger(sizeBytes)) throw new ChalkError('invalid', `${what}: invalid size ${sizeBytes}`);
     this.assertFileSize(sizeBytes, what);
-    await this.data.truncate(ino, inode, sizeBytes);
-    const now = this.clock();
-    inode.mtimeMs = now;
-    inode.ctimeMs = now;
+    const oldSizeBytes = inode.sizeBytes;
+    this.ns.setSize(inode, sizeBytes, this.blockSizeBytes);
+    await this.data.truncated(ino, inode, oldSizeBytes);
+    this.ns.touchData(inode, this.clock());
     this.changed = true;
   }
 

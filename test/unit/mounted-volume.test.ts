@@ -133,7 +133,7 @@ describe('MountedVolume (read-write)', () => {
     const ns = Namespace.fromRecord(v2);
     const inode = ns.resolve('/dir/f').inode;
     expect(inode).toMatchObject({ type: 'file', sizeBytes: bs + 100 });
-    for (const hash of (inode as { blocks: string[] }).blocks) expect(memory.objects.has(storeKeys.block('vol', hash))).toBe(true);
+    for (const hash of (inode as { blocks: readonly string[] }).blocks) expect(memory.objects.has(storeKeys.block('vol', hash))).toBe(true);
     rw.release(fh);
     // A fresh mount reads the data back from the store.
     const ro = await mount('read-only');
@@ -190,7 +190,7 @@ describe('MountedVolume (read-write)', () => {
     // Another writer takes version 2 first.
     const other = Namespace.empty(owner, 1);
     other.createFile('/theirs', 0o644, owner, 1);
-    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, ...other.snapshot() });
     expect(await kindOf(() => rw.fsync('/f'))).toBe('read-only');
     expect(rw.status().fenced).toMatch(/other-host/);
     expect(await kindOf(() => rw.write(fh, Buffer.from('more'), 4))).toBe('read-only');
@@ -208,7 +208,7 @@ describe('MountedVolume (read-write)', () => {
     const fh = rw.create('/f', 0o644);
     await rw.write(fh, Buffer.from('mine'), 0);
     const other = Namespace.empty(owner, 1);
-    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, ...other.snapshot() });
     expect(await kindOf(() => rw.fsync('/f'))).toBe('read-only');
     expect(lease.held()).toBe(false);
     expect(lease.fenced).toMatch(/other-host/);
@@ -239,7 +239,7 @@ describe('MountedVolume (read-write)', () => {
     const theirs = await takeLease(memory, 'theirs', clock);
     for (const seq of [3, 4]) {
       const ns = Namespace.empty(owner, 1);
-      await repo.writeVersion({ format: versionFormat, volume: 'vol', seq, parentSeq: seq - 1, createdAt: 'x', writer: { host: 'theirs-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: ns.nextIno, inodes: ns.toRecordInodes() });
+      await repo.writeVersion({ format: versionFormat, volume: 'vol', seq, parentSeq: seq - 1, createdAt: 'x', writer: { host: 'theirs-host', pid: 9, mountId: 'theirs' }, consistent: true, ...ns.snapshot() });
     }
     await theirs.release();
     await memory.delete(storeKeys.version('vol', 3));
@@ -264,7 +264,7 @@ describe('MountedVolume (read-write)', () => {
     const fh = rw.create('/lost.bin', 0o644);
     await rw.write(fh, Buffer.alloc(5000, 1), 0);
     const other = Namespace.empty(owner, 1);
-    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, ...other.snapshot() });
     expect(await kindOf(() => rw.fsync('/lost.bin'))).toBe('read-only');
     rw.release(fh);
     await rw.close();

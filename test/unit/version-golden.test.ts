@@ -75,7 +75,7 @@ const v1FormatBody = `chalkfs-version/1 sha256=eca7ba05330086cf2dbca2ed5fe58c7ab
 /** A decoded record made live (Namespace) and encoded again from it, as a writer does. */
 function reencodedThroughTheModel(record: VersionRecord): Buffer {
   const ns = Namespace.fromRecord(record);
-  return encodeMeta(record.format, { ...record, nextIno: ns.nextIno, inodes: ns.toRecordInodes() });
+  return encodeMeta(record.format, { ...record, ...ns.snapshot() });
 }
 
 describe('version wire format (golden)', () => {
@@ -90,7 +90,7 @@ describe('version wire format (golden)', () => {
     expect(patched).toMatchObject({ format: 'chalkfs-version/2', seq: 3, parentSeq: 2, consistent: true, nextIno: 5, writer: { host: 'h', pid: 1, mountId: 'golden' } });
     expect(patched.inodes['1']).toEqual({ type: 'dir', mode: 0o755, uid: 1000, gid: 1000, atimeMs: 1000, mtimeMs: 5000, ctimeMs: 5000, entries: { d: 2, link: 4 } });
     expect(patched.inodes['3']).toMatchObject({ type: 'file', mode: 0o600, uid: 7, atimeMs: 1234, sizeBytes: 3 * bs + 4, patches: { 0: [[10, Buffer.from('patch').toString('base64')]] } });
-    expect((patched.inodes['3'] as { blocks: unknown[] }).blocks[2]).toBeNull();
+    expect((patched.inodes['3'] as { blocks: readonly unknown[] }).blocks[2]).toBeNull();
     expect(patched.inodes['4']).toMatchObject({ type: 'symlink', target: '/d/f' });
     expect(reencodedThroughTheModel(patched).toString('utf8')).toBe(patchedVersionBody);
 
