@@ -1,3 +1,8 @@
+/*
+ * A volume's metadata in the store: its config, its versions (written with
+ * If-None-Match, read and checked), the head hint, and finding the newest (consistent)
+ * version. docs/FORMAT.md says what each object holds.
+ */
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { storeKeys, seqFromKey } from './store-keys.js';

@@ -32,7 +32,7 @@ export class FileData {
   private readonly zeroBlock: Buffer;
   dirtyBytes = 0;
   /** Bytes of `pending`: sealed by a commit, not yet confirmed in the store. */
-  pendingBytes = 0;
+  private pendingBytes = 0;
 
   /**
    * @param maxPatchBytesPerBlock a sealed block whose changes since its committed base
@@ -46,10 +46,6 @@ export class FileData {
     private readonly maxPatchBytesPerBlock = 0,
   ) {
     this.zeroBlock = Buffer.alloc(blockSizeBytes);
-  }
-
-  hasDirty(ino: number): boolean {
-    return (this.dirty.get(ino)?.size ?? 0) > 0;
   }
 
   /** Reads up to `length` bytes at `offset` into `target`; returns the count (0 at EOF). */

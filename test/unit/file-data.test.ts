@@ -114,10 +114,10 @@ describe('FileData', () => {
   it('seal hashes dirty blocks, moves them to pending and keeps them readable', async () => {
     const { data, inode, stored, fetches, write, seal } = setup();
     await write(Buffer.alloc(bs + 4, 0x61), 0);
-    expect(data.hasDirty(1)).toBe(true);
+    expect(data.dirtyInodes()).toEqual([1]);
     expect(data.dirtyBytes).toBe(2 * bs);
     const sealed = seal();
-    expect(data.hasDirty(1)).toBe(false);
+    expect(data.dirtyInodes()).toEqual([]);
     expect(data.dirtyBytes).toBe(0);
     expect(sealed.map((b) => b.hash)).toEqual([blockHash(Buffer.alloc(bs, 0x61)), blockHash(Buffer.alloc(4, 0x61))]);
     expect(sealed[1]!.data.length).toBe(4); // the last block is stored only up to EOF
