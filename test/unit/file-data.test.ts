@@ -155,7 +155,7 @@ describe('FileData', () => {
   });
 
   it('an all-zero dirty block seals to null, and trailing nulls are trimmed', async () => {
-    const { data, inode, write, seal } = setup();
+    const { inode, write, seal } = setup();
     await write(Buffer.alloc(2 * bs), 0);
     expect(seal()).toEqual([]);
     expect(inode.blocks).toEqual([]);
@@ -163,7 +163,7 @@ describe('FileData', () => {
   });
 
   it('reads committed blocks through the cache, fetching each once', async () => {
-    const { data, inode, commit, fetches, stored, write } = setup();
+    const { inode, commit, fetches, stored, write } = setup();
     await write(Buffer.alloc(2 * bs, 0x33), 0);
     await commit();
     const other = setup();
@@ -185,7 +185,7 @@ describe('FileData', () => {
   });
 
   it('discard forgets dirty data of an inode', async () => {
-    const { data, inode, write } = setup();
+    const { data, write } = setup();
     await write(Buffer.alloc(bs, 1), 0);
     data.discard(1);
     expect(data.dirtyBytes).toBe(0);
