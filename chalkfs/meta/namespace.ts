@@ -230,11 +230,10 @@ export class Namespace {
     touch(this.own(inode), nowMs);
   }
 
-  /** A write ended at `endBytes`: the file grows to reach it, and its content changed. */
-  markWritten(file: FileInode, endBytes: number, nowMs: number): void {
+  /** A write ended at `endBytes`: the file grows to reach it (never shrinks). */
+  extendTo(file: FileInode, endBytes: number): void {
     const live = this.ownFile(file);
     live.sizeBytes = Math.max(live.sizeBytes, endBytes);
-    touch(live, nowMs);
   }
 
   /** truncate(2) of the inode's size: a smaller file forgets the blocks and patches past its end. */

@@ -72,12 +72,15 @@ export class FileData {
   }
 
   /**
-   * Writes `data` (owned by the caller; never reused) at `offset`. The caller then grows
-   * the file to the write's end (Namespace.markWritten).
+   * Writes `data` (owned by the caller; never reused) at `offset`. `landed` runs in the
+   * step in which the last byte is in place: the caller grows the file there
+   * (Namespace.extendTo). Not a step later: a commit sealing in between would keep only
+   * the bytes inside the old size, and the rest of the write would be lost.
    */
-  async write(ino: number, inode: FileInode, data: Buffer, offset: number): Promise<void> {
+  async write(ino: number, inode: FileInode, data: Buffer, offset: number, landed: () => void): Promise<void> {
     const slices = blockSlices(offset, data.length, this.blockSizeBytes);
     await Promise.all(slices.map((s) => this.writeSlice(ino, inode, s.index, s.blockOffset, data.subarray(s.bufferOffset, s.bufferOffset + s.length))));
+    landed();
   }
 
   /**

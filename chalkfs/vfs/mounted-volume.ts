@@ -458,8 +458,8 @@ export class MountedVolume {
     this.assertWritable();
     this.assertFileSize(offset + data.length, `handle ${fh}`);
     if (this.data.unuploadedBytes > this.options.dirtyLimitBytes) await this.commitToMakeRoom();
-    await this.data.write(handle.ino, handle.inode, data, offset);
-    this.ns.markWritten(handle.inode, offset + data.length, this.clock());
+    await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
+    this.ns.touchData(handle.inode, this.clock());
     this.changed = true;
     return data.length;
   }

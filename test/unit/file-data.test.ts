@@ -24,8 +24,7 @@ function setup(blockSize = bs, maxPatchBytesPerBlock = 0) {
   const ns = Namespace.empty({ uid: 0, gid: 0 }, 0);
   const { inode } = ns.createFile('/f', 0o644, { uid: 0, gid: 0 }, 0);
   const write = async (chunk: Buffer, offset: number) => {
-    await data.write(1, inode, chunk, offset);
-    ns.markWritten(inode, offset + chunk.length, 0);
+    await data.write(1, inode, chunk, offset, () => ns.extendTo(inode, offset + chunk.length));
   };
   const truncate = async (sizeBytes: number) => {
     const oldSizeBytes = inode.sizeBytes;

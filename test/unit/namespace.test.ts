@@ -220,19 +220,19 @@ describe('Namespace changes to inodes', () => {
     expect(inode).toMatchObject({ atimeMs: 3, mtimeMs: 15, ctimeMs: 15 });
   });
 
-  it('a write grows a file to its end, never shrinks it, and sets mtime and ctime', () => {
+  it('a write grows a file to its end and never shrinks it', () => {
     const ns = sample();
     const f = file(ns);
-    ns.markWritten(f, 100, 5);
-    expect(f).toMatchObject({ sizeBytes: 100, mtimeMs: 5, ctimeMs: 5 });
-    ns.markWritten(f, 10, 6);
-    expect(f).toMatchObject({ sizeBytes: 100, mtimeMs: 6 });
+    ns.extendTo(f, 100);
+    expect(f).toMatchObject({ sizeBytes: 100, mtimeMs: 2, ctimeMs: 2 });
+    ns.extendTo(f, 10);
+    expect(f.sizeBytes).toBe(100);
   });
 
   it('applies a seal: new hashes, holes, patches, and a block list cut to the file and its last non-hole', () => {
     const ns = sample();
     const f = file(ns);
-    ns.markWritten(f, 5 * 16, 3);
+    ns.extendTo(f, 5 * 16);
     ns.applySeal(f, { blocks: new Map([[1, { hash: 'b1' }], [3, { hash: 'b3' }], [4, { hash: null }]]), blockCount: 5 });
     expect(f.blocks).toEqual([null, 'b1', null, 'b3']);
     ns.applySeal(f, { blocks: new Map([[1, { patch: [[2, 'YQ==']] as const }], [3, { patch: [[0, 'Yg==']] as const }]]), blockCount: 5 });
@@ -246,7 +246,7 @@ describe('Namespace changes to inodes', () => {
   it('truncation forgets blocks and patches past the new end; growing keeps them', () => {
     const ns = sample();
     const f = file(ns);
-    ns.markWritten(f, 4 * 16, 3);
+    ns.extendTo(f, 4 * 16);
     ns.applySeal(f, { blocks: new Map([[0, { hash: 'b0' }], [1, { hash: 'b1' }], [2, { hash: 'b2' }], [3, { hash: 'b3' }]]), blockCount: 4 });
     ns.applySeal(f, { blocks: new Map([[1, { patch: [[0, 'YQ==']] as const }], [2, { patch: [[0, 'YQ==']] as const }]]), blockCount: 4 });
     ns.setSize(f, 10 * 16, 16);
@@ -262,7 +262,7 @@ describe('Namespace changes to inodes', () => {
     const ns = sample();
     const f = file(ns);
     ns.unlink('/a/f', 3);
-    ns.markWritten(f, 9, 4);
+    ns.extendTo(f, 9);
     expect(f.sizeBytes).toBe(9);
     const record = ns.snapshot();
     const decoded = record.inodes[String(ns.resolve('/a').ino)]!;
@@ -274,7 +274,7 @@ describe('Namespace changes to inodes', () => {
   it('a snapshot is a deep copy: later changes do not reach it, and a namespace made from a record leaves the record alone', () => {
     const ns = sample();
     const f = file(ns);
-    ns.markWritten(f, 20, 3);
+    ns.extendTo(f, 20);
     ns.applySeal(f, { blocks: new Map([[0, { hash: 'b0' }]]), blockCount: 2 });
     const snapshot = ns.snapshot();
     const before = JSON.stringify(snapshot);
@@ -285,7 +285,7 @@ describe('Namespace changes to inodes', () => {
     expect(JSON.stringify(snapshot)).toBe(before);
     const live = Namespace.fromRecord(snapshot);
     const copy = file(live);
-    live.markWritten(copy, 99, 7);
+    live.extendTo(copy, 99);
     live.applySeal(copy, { blocks: new Map([[5, { hash: 'x' }]]), blockCount: 7 });
     live.unlink('/a/f', 8);
     expect(JSON.stringify(snapshot)).toBe(before);
