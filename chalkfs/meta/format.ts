@@ -1,7 +1,13 @@
+/*
+ * The stored format of a volume's metadata: the types of what is encoded and decoded
+ * (volume config, versions, head hint), the framing of every metadata object, and block
+ * hashes. docs/FORMAT.md is the contract for everything in this file. The types are
+ * readonly: a decoded record is never modified, and the live model a mount changes is
+ * meta/namespace.ts's own, copied from and to these types.
+ */
 import { createHash } from 'node:crypto';
 import { ChalkError } from '../util/chalk-error.js';
 
-/** docs/FORMAT.md is the contract for everything in this file. */
 export const volumeFormat = 'chalkfs-volume/1';
 /** Written by this release. /2 adds block patches; /1 (no patches) is still read. */
 export const versionFormat = 'chalkfs-version/2';
@@ -9,72 +15,72 @@ export const readableVersionFormats = ['chalkfs-version/1', versionFormat] as co
 export const rootIno = 1;
 
 export interface VolumeConfig {
-  format: typeof volumeFormat;
-  name: string;
-  blockSizeBytes: number;
-  createdAt: string;
+  readonly format: typeof volumeFormat;
+  readonly name: string;
+  readonly blockSizeBytes: number;
+  readonly createdAt: string;
 }
 
 interface InodeBase {
-  mode: number; // permission bits only; the type is in `type`
-  uid: number;
-  gid: number;
-  atimeMs: number;
-  mtimeMs: number;
-  ctimeMs: number;
+  readonly mode: number; // permission bits only; the type is in `type`
+  readonly uid: number;
+  readonly gid: number;
+  readonly atimeMs: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
 }
 
 export interface FileInode extends InodeBase {
-  type: 'file';
-  sizeBytes: number;
+  readonly type: 'file';
+  readonly sizeBytes: number;
   /** Content hash of each block, or null for a hole (zeros). May be shorter than the file. */
-  blocks: (string | null)[];
+  readonly blocks: readonly (string | null)[];
   /**
    * Block index (decimal string) → extents written over that block's base `blocks[i]`
    * (docs/FORMAT.md, "Patches"). Absent when no block is patched.
    */
-  patches?: Record<string, PatchExtent[]>;
+  readonly patches?: Readonly<Record<string, readonly PatchExtent[]>>;
 }
 
 /** [offset inside the block, the bytes in base64]; a block's extents are sorted and disjoint. */
-export type PatchExtent = [number, string];
+export type PatchExtent = readonly [number, string];
 
 export interface DirInode extends InodeBase {
-  type: 'dir';
-  entries: Record<string, number>;
+  readonly type: 'dir';
+  readonly entries: Readonly<Record<string, number>>;
 }
 
 export interface SymlinkInode extends InodeBase {
-  type: 'symlink';
-  target: string;
+  readonly type: 'symlink';
+  readonly target: string;
 }
 
 export type Inode = FileInode | DirInode | SymlinkInode;
 
 export interface WriterInfo {
-  host: string;
-  pid: number;
-  mountId: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly mountId: string;
 }
 
 export interface VersionRecord {
-  format: (typeof readableVersionFormats)[number];
-  volume: string;
-  seq: number;
-  parentSeq: number;
-  createdAt: string;
-  writer: WriterInfo;
+  readonly format: (typeof readableVersionFormats)[number];
+  readonly volume: string;
+  readonly seq: number;
+  readonly parentSeq: number;
+  readonly createdAt: string;
+  readonly writer: WriterInfo;
   /** True at transaction-consistent points (no hot SQLite journal): readers on other hosts adopt only these. */
-  consistent: boolean;
-  label?: string;
-  nextIno: number;
-  inodes: Record<string, Inode>;
+  readonly consistent: boolean;
+  readonly label?: string;
+  readonly nextIno: number;
+  readonly inodes: Readonly<Record<string, Inode>>;
 }
 
 export interface HeadHint {
-  seq: number;
-  consistentSeq: number;
-  updatedAt: string;
+  readonly seq: number;
+  readonly consistentSeq: number;
+  readonly updatedAt: string;
 }
 
 const sha256Hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');

@@ -1,3 +1,8 @@
+/*
+ * A volume's metadata in the store: its config, its versions (written with
+ * If-None-Match, read and checked), the head hint, and finding the newest (consistent)
+ * version. docs/FORMAT.md says what each object holds.
+ */
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { storeKeys, seqFromKey } from './store-keys.js';
@@ -55,7 +60,7 @@ export class VolumeRepository {
       if (isChalkError(err, 'precondition')) throw new ChalkError('exists', `volume ${name} already exists`, { cause: err });
       throw err;
     }
-    const ns = Namespace.empty(owner, nowMs);
+    const { nextIno, inodes } = Namespace.empty(owner, nowMs).snapshot();
     const first: VersionRecord = {
       format: versionFormat,
       volume: name,
@@ -64,8 +69,8 @@ export class VolumeRepository {
       createdAt: config.createdAt,
       writer,
       consistent: true,
-      nextIno: ns.nextIno,
-      inodes: ns.toRecordInodes(),
+      nextIno,
+      inodes,
     };
     await this.writeVersion(first);
     await this.writeHead(name, { seq: 1, consistentSeq: 1, updatedAt: config.createdAt });

@@ -1,14 +1,13 @@
-import { ChalkError } from '../util/chalk-error.js';
-import type { FileInode, PatchExtent } from '../meta/format.js';
-import type { ByteRange } from './byte-ranges.js';
-
-/**
+/*
  * Block patches (docs/FORMAT.md, "Patches"): a small change to a committed block is
  * stored inline in the version as extents over the block's unchanged base, so a small
  * SQLite transaction is one store round trip (the version PUT) instead of a whole-block
  * upload followed by it. These are the pure parts: decoding, overlaying, sizing, and
  * which blocks to fold back into whole blocks when a version carries too much inline.
  */
+import { ChalkError } from '../util/chalk-error.js';
+import type { PatchExtent } from '../meta/format.js';
+import type { ByteRange } from './byte-ranges.js';
 
 export interface DecodedExtent {
   offset: number;
@@ -68,13 +67,6 @@ export function materialize(base: Buffer | null, extents: readonly DecodedExtent
 export function extentBytes(extents: readonly PatchExtent[]): number {
   // base64: 4 characters per 3 bytes, minus padding.
   return extents.reduce((sum, [, b64]) => sum + Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0), 0);
-}
-
-/** Patch bytes a file carries. */
-export function filePatchBytes(inode: FileInode): number {
-  let sum = 0;
-  for (const extents of Object.values(inode.patches ?? {})) sum += extentBytes(extents);
-  return sum;
 }
 
 export interface PatchedBlock {

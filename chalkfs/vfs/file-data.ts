@@ -1,5 +1,14 @@
+/*
+ * File contents of one mount: committed blocks (by hash, through the block cache, with
+ * any inline patches over them), dirty blocks written since the last commit (whole-block
+ * buffers, per inode, with the ranges written), and blocks hashed by a commit whose
+ * upload is not yet confirmed. Reads see, in order: dirty, pending, cached/stored (plus
+ * patches). Never touches FUSE or S3 directly, and never changes an inode: what a write,
+ * truncation or seal means for the inode is applied by the caller through Namespace.
+ */
 import type { BlockCache, BlockFetcher } from '../cache/block-cache.js';
 import { blockHash, type FileInode, type PatchExtent } from '../meta/format.js';
+import type { FileSeal, SealedBlock } from '../meta/namespace.js';
 import { blockCount, blockSlices, validBytesInBlock } from './block-math.js';
 import { addRange, rangeBytes, type ByteRange } from './byte-ranges.js';
 import { decodeExtents, encodeExtents, extentRanges, materialize, overlayExtents } from './block-patches.js';
@@ -16,13 +25,6 @@ interface DirtyBlock {
   written: ByteRange[];
 }
 
-/**
- * File contents of one mount: committed blocks (by hash, through the block cache, with
- * any inline patches over them), dirty blocks written since the last commit (whole-block
- * buffers, per inode, with the ranges written), and blocks hashed by a commit whose
- * upload is not yet confirmed. Reads see, in order: dirty, pending, cached/stored (plus
- * patches). Never touches FUSE or S3 directly.
- */
 export class FileData {
   private readonly dirty = new Map<number, Map<number, DirtyBlock>>();
   private readonly pending = new Map<string, Buffer>();
@@ -30,7 +32,7 @@ export class FileData {
   private readonly zeroBlock: Buffer;
   dirtyBytes = 0;
   /** Bytes of `pending`: sealed by a commit, not yet confirmed in the store. */
-  pendingBytes = 0;
+  private pendingBytes = 0;
 
   /**
    * @param maxPatchBytesPerBlock a sealed block whose changes since its committed base
@@ -44,10 +46,6 @@ export class FileData {
     private readonly maxPatchBytesPerBlock = 0,
   ) {
     this.zeroBlock = Buffer.alloc(blockSizeBytes);
-  }
-
-  hasDirty(ino: number): boolean {
-    return (this.dirty.get(ino)?.size ?? 0) > 0;
   }
 
   /** Reads up to `length` bytes at `offset` into `target`; returns the count (0 at EOF). */
@@ -73,17 +71,26 @@ export class FileData {
     return count;
   }
 
-  /** Writes `data` (owned by the caller; never reused) at `offset`, growing the file. */
-  async write(ino: number, inode: FileInode, data: Buffer, offset: number): Promise<void> {
+  /**
+   * Writes `data` (owned by the caller; never reused) at `offset`. `landed` runs in the
+   * step in which the last byte is in place: the caller grows the file there
+   * (Namespace.extendTo). Not a step later: a commit sealing in between would keep only
+   * the bytes inside the old size, and the rest of the write would be lost.
+   */
+  async write(ino: number, inode: FileInode, data: Buffer, offset: number, landed: () => void): Promise<void> {
     const slices = blockSlices(offset, data.length, this.blockSizeBytes);
     await Promise.all(slices.map((s) => this.writeSlice(ino, inode, s.index, s.blockOffset, data.subarray(s.bufferOffset, s.bufferOffset + s.length))));
-    inode.sizeBytes = Math.max(inode.sizeBytes, offset + data.length);
+    landed();
   }
 
-  async truncate(ino: number, inode: FileInode, sizeBytes: number): Promise<void> {
-    const oldSize = inode.sizeBytes;
-    inode.sizeBytes = sizeBytes;
-    if (sizeBytes >= oldSize) return;
+  /**
+   * Follows a truncation the caller has just made (Namespace.setSize, in the same
+   * synchronous step) from `oldSizeBytes` to the inode's size: forgets the dirty blocks
+   * past the new end, and zeroes the cut-off part of the last block.
+   */
+  async truncated(ino: number, inode: FileInode, oldSizeBytes: number): Promise<void> {
+    const sizeBytes = inode.sizeBytes;
+    if (sizeBytes >= oldSizeBytes) return;
     const keepBlocks = blockCount(sizeBytes, this.blockSizeBytes);
     const dirty = this.dirty.get(ino);
     for (const index of [...(dirty?.keys() ?? [])]) {
@@ -92,8 +99,6 @@ export class FileData {
         this.dirtyBytes -= this.blockSizeBytes;
       }
     }
-    if (inode.blocks.length > keepBlocks) inode.blocks.length = keepBlocks;
-    dropPatchesFrom(inode, keepBlocks);
     const tail = sizeBytes % this.blockSizeBytes;
     const lastIndex = Math.floor(sizeBytes / this.blockSizeBytes);
     // Zero the cut-off part of the last block, so growing the file again reads zeros.
@@ -138,43 +143,36 @@ export class FileData {
   }
 
   /**
-   * For a commit, synchronously: hashes this inode's dirty blocks, points its block list
-   * at them, and moves their bytes to `pending` until the upload is confirmed. Returns
-   * the blocks the commit must make sure exist in the store.
+   * For a commit: hashes this inode's dirty blocks, moves their bytes to `pending` until
+   * the upload is confirmed (pendingBlocks), and returns what the inode's block list
+   * becomes, for the caller to apply (Namespace.applySeal) in the same synchronous step.
    */
-  seal(ino: number, inode: FileInode): PendingBlock[] {
+  seal(ino: number, inode: FileInode): FileSeal {
+    const blocks = new Map<number, SealedBlock>();
     const dirty = this.dirty.get(ino);
-    const sealed: PendingBlock[] = [];
     if (dirty) {
       for (const [index, { buffer, written }] of dirty) {
         this.dirtyBytes -= this.blockSizeBytes;
         const valid = validBytesInBlock(index, inode.sizeBytes, this.blockSizeBytes);
         if (valid === 0) continue;
-        while (inode.blocks.length < index) inode.blocks.push(null);
         const patch = this.patchFor(inode, index, buffer, written, valid);
         if (patch) {
-          (inode.patches ??= {})[index] = patch;
+          blocks.set(index, { patch });
           continue;
         }
-        if (inode.patches?.[index]) delete inode.patches[index];
         const content = buffer.subarray(0, valid);
         if (content.equals(this.zeroBlock.subarray(0, valid))) {
-          inode.blocks[index] = null;
+          blocks.set(index, { hash: null });
           continue;
         }
         const hash = blockHash(content);
-        inode.blocks[index] = hash;
+        blocks.set(index, { hash });
         if (!this.pending.has(hash)) this.pendingBytes += content.length;
         this.pending.set(hash, content);
-        sealed.push({ hash, data: content });
       }
       this.dirty.delete(ino);
     }
-    const count = blockCount(inode.sizeBytes, this.blockSizeBytes);
-    if (inode.blocks.length > count) inode.blocks.length = count;
-    while (inode.blocks.length > 0 && inode.blocks[inode.blocks.length - 1] === null) inode.blocks.pop();
-    dropPatchesFrom(inode, inode.blocks.length);
-    return sealed;
+    return { blocks, blockCount: blockCount(inode.sizeBytes, this.blockSizeBytes) };
   }
 
   /**
@@ -304,11 +302,4 @@ export class FileData {
     const extents = this.extentsOf(inode, index);
     return extents ? materialize(base, extents) : base;
   }
-}
-
-/** Forgets the patches of blocks from `index` on (the file no longer reaches them). */
-function dropPatchesFrom(inode: FileInode, index: number): void {
-  if (!inode.patches) return;
-  for (const key of Object.keys(inode.patches)) if (Number(key) >= index) delete inode.patches[key];
-  if (Object.keys(inode.patches).length === 0) delete inode.patches;
 }

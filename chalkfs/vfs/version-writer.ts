@@ -183,14 +183,17 @@ export class VersionWriter {
     const fold = this.blocksToFold();
     if (fold.length > 0) await Promise.all(fold.map(({ ino, index }) => data.fold(ino, ns.inodes.get(ino) as FileInode, index)));
 
-    // Synchronous from here to the encoding: the version must be one instant's state.
-    // Host-local files (a WAL's -shm) stay in this mount's memory, never in a version.
-    const stored = withoutHostLocalFiles(ns.toRecordInodes());
+    // Sealing, the snapshot and the consistency check see one instant's state (no await
+    // between them). Host-local files (a WAL's -shm) stay in this mount's memory, never
+    // in a version.
+    const hostLocal = withoutHostLocalFiles(Object.fromEntries(ns.inodes)).left;
     for (const ino of data.dirtyInodes()) {
-      if (stored.left.has(ino)) continue;
+      if (hostLocal.has(ino)) continue;
       const inode = ns.inodes.get(ino);
-      if (inode?.type === 'file') data.seal(ino, inode);
+      if (inode?.type === 'file') ns.applySeal(inode, data.seal(ino, inode));
     }
+    const snapshot = ns.snapshot();
+    const stored = withoutHostLocalFiles(snapshot.inodes);
     data.dropUnreferencedPending(this.referencedBlocks());
     const consistent = journals.isConsistent(ns);
     const seq = this.seqReached + 1;
@@ -202,7 +205,7 @@ export class VersionWriter {
       createdAt: new Date(this.options.clock()).toISOString(),
       writer: this.options.writer,
       consistent,
-      nextIno: ns.nextIno,
+      nextIno: snapshot.nextIno,
       inodes: stored.inodes,
     };
     const body = VolumeRepository.encodeVersion(record);

@@ -10,7 +10,6 @@ import { ChalkError } from '../util/chalk-error.js';
 import type { Inode, VersionRecord } from '../meta/format.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionWriter } from './version-writer.js';
-import { contentChanged, setMode, setOwner, setTimes } from './inode-changes.js';
 import { classify } from './sqlite/sqlite-files.js';
 import { SqliteJournals } from './sqlite/sqlite-journals.js';
 import type { VolumeOptions } from './volume-options.js';
@@ -108,15 +107,15 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   }
 
   chmod(path: string, mode: number): void {
-    this.changeInode(path, (inode, nowMs) => setMode(inode, mode, nowMs));
+    this.changeInode(path, (inode, nowMs) => this.ns.setMode(inode, mode, nowMs));
   }
 
   chown(path: string, uid: number | undefined, gid: number | undefined): void {
-    this.changeInode(path, (inode, nowMs) => setOwner(inode, uid, gid, nowMs));
+    this.changeInode(path, (inode, nowMs) => this.ns.setOwner(inode, { uid, gid }, nowMs));
   }
 
   setTimes(path: string, times: TimesChange): void {
-    this.changeInode(path, (inode, nowMs) => setTimes(inode, times, nowMs));
+    this.changeInode(path, (inode, nowMs) => this.ns.setTimes(inode, times, nowMs));
   }
 
   async truncate(path: string, sizeBytes: number): Promise<void> {
@@ -156,8 +155,10 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertWritable();
     this.assertFileSize(offset + data.length, `handle ${fh}`);
     if (this.versions.overDirtyLimit) await this.versions.makeRoom();
-    await this.data.write(handle.ino, handle.inode, data, offset);
-    contentChanged(handle.inode, this.clock());
+    // The size grows in the step the bytes land: a commit queued behind this write
+    // would otherwise seal them away under the old size (write-during-commit test).
+    await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
+    this.ns.touchData(handle.inode, this.clock());
     this.versions.noteChange();
     return data.length;
   }
@@ -235,7 +236,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.versions.noteChange();
   }
 
-  /** A metadata change to the inode at `path` (inode-changes.ts). */
+  /** A metadata change to the inode at `path` (a Namespace operation). */
   private changeInode(path: string, apply: (inode: Inode, nowMs: number) => void): void {
     this.assertWritable();
     apply(this.resolve(path).inode, this.clock());
@@ -248,8 +249,10 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (inode.type !== 'file') throw new ChalkError('invalid', `${what}: not a regular file`);
     if (sizeBytes < 0 || !Number.isSafeInteger(sizeBytes)) throw new ChalkError('invalid', `${what}: invalid size ${sizeBytes}`);
     this.assertFileSize(sizeBytes, what);
-    await this.data.truncate(ino, inode, sizeBytes);
-    contentChanged(inode, this.clock());
+    const oldSizeBytes = inode.sizeBytes;
+    this.ns.setSize(inode, sizeBytes, this.blockSizeBytes);
+    await this.data.truncated(ino, inode, oldSizeBytes);
+    this.ns.touchData(inode, this.clock());
     this.versions.noteChange();
   }
 

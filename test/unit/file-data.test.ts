@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { FileData } from '../../chalkfs/vfs/file-data.js';
 import { blockHash, type FileInode } from '../../chalkfs/meta/format.js';
+import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { extentBytes } from '../../chalkfs/vfs/block-patches.js';
 
@@ -19,10 +20,25 @@ function setup(blockSize = bs, maxPatchBytesPerBlock = 0) {
   };
   const cache = new BlockCache(1 << 20, undefined, silentLogger());
   const data = new FileData(blockSize, cache, fetcher, maxPatchBytesPerBlock);
-  const inode: FileInode = { type: 'file', mode: 0o644, uid: 0, gid: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, sizeBytes: 0, blocks: [] };
+  // FileData never changes an inode: as in a mount, the namespace applies what it reports.
+  const ns = Namespace.empty({ uid: 0, gid: 0 }, 0);
+  const { inode } = ns.createFile('/f', 0o644, { uid: 0, gid: 0 }, 0);
+  const write = async (chunk: Buffer, offset: number) => {
+    await data.write(1, inode, chunk, offset, () => ns.extendTo(inode, offset + chunk.length));
+  };
+  const truncate = async (sizeBytes: number) => {
+    const oldSizeBytes = inode.sizeBytes;
+    ns.setSize(inode, sizeBytes, blockSize);
+    await data.truncated(1, inode, oldSizeBytes);
+  };
+  /** Seals and applies the seal; returns the blocks a commit would upload (every pending one). */
+  const seal = () => {
+    ns.applySeal(inode, data.seal(1, inode));
+    return data.pendingBlocks();
+  };
   /** Seals, "uploads" into the map and confirms: what a commit does. */
-  const commit = async (ino = 1, node = inode, confirm = true) => {
-    const sealed = data.seal(ino, node);
+  const commit = async (confirm = true) => {
+    const sealed = seal();
     for (const b of sealed) stored.set(b.hash, Buffer.from(b.data));
     if (confirm) for (const b of data.pendingBlocks()) await data.confirmUploaded(b.hash);
     return sealed;
@@ -35,7 +51,7 @@ function setup(blockSize = bs, maxPatchBytesPerBlock = 0) {
     await other.read(1, decoded, out, out.length, 0);
     return out;
   };
-  return { stored, fetches, cache, data, inode, commit, readElsewhere };
+  return { stored, fetches, cache, data, inode, write, truncate, seal, commit, readElsewhere };
 }
 
 async function readAll(data: FileData, inode: FileInode, ino = 1): Promise<Buffer> {
@@ -47,8 +63,8 @@ async function readAll(data: FileData, inode: FileInode, ino = 1): Promise<Buffe
 
 describe('FileData', () => {
   it('writes at offsets and reads across block boundaries', async () => {
-    const { data, inode } = setup();
-    await data.write(1, inode, Buffer.from('hello world, this spans blocks!'), 5);
+    const { data, inode, write } = setup();
+    await write(Buffer.from('hello world, this spans blocks!'), 5);
     expect(inode.sizeBytes).toBe(36);
     const all = await readAll(data, inode);
     expect(all.subarray(0, 5)).toEqual(Buffer.alloc(5));
@@ -61,8 +77,8 @@ describe('FileData', () => {
   });
 
   it('reads a sparse hole as zeros and seals it as null', async () => {
-    const { data, inode, commit } = setup();
-    await data.write(1, inode, Buffer.from('end'), 5 * bs);
+    const { data, inode, commit, write } = setup();
+    await write(Buffer.from('end'), 5 * bs);
     const all = await readAll(data, inode);
     expect(all.subarray(0, 5 * bs)).toEqual(Buffer.alloc(5 * bs));
     const sealed = await commit();
@@ -72,11 +88,11 @@ describe('FileData', () => {
   });
 
   it('truncate down then up reads zeros in the regrown part', async () => {
-    const { data, inode, commit } = setup();
-    await data.write(1, inode, Buffer.alloc(3 * bs, 0x41), 0);
+    const { data, inode, commit, write, truncate } = setup();
+    await write(Buffer.alloc(3 * bs, 0x41), 0);
     await commit();
-    await data.truncate(1, inode, bs + 3);
-    await data.truncate(1, inode, 3 * bs);
+    await truncate(bs + 3);
+    await truncate(3 * bs);
     const all = await readAll(data, inode);
     expect(all.subarray(0, bs + 3)).toEqual(Buffer.alloc(bs + 3, 0x41));
     expect(all.subarray(bs + 3)).toEqual(Buffer.alloc(2 * bs - 3));
@@ -85,22 +101,22 @@ describe('FileData', () => {
   });
 
   it('truncate down then up of uncommitted data reads zeros too', async () => {
-    const { data, inode } = setup();
-    await data.write(1, inode, Buffer.alloc(3 * bs, 0x42), 0);
-    await data.truncate(1, inode, 5);
+    const { data, inode, write, truncate } = setup();
+    await write(Buffer.alloc(3 * bs, 0x42), 0);
+    await truncate(5);
     expect(data.dirtyBytes).toBe(bs);
-    await data.truncate(1, inode, 2 * bs);
+    await truncate(2 * bs);
     const all = await readAll(data, inode);
     expect(all).toEqual(Buffer.concat([Buffer.alloc(5, 0x42), Buffer.alloc(2 * bs - 5)]));
   });
 
   it('seal hashes dirty blocks, moves them to pending and keeps them readable', async () => {
-    const { data, inode, stored, fetches } = setup();
-    await data.write(1, inode, Buffer.alloc(bs + 4, 0x61), 0);
-    expect(data.hasDirty(1)).toBe(true);
+    const { data, inode, stored, fetches, write, seal } = setup();
+    await write(Buffer.alloc(bs + 4, 0x61), 0);
+    expect(data.dirtyInodes()).toEqual([1]);
     expect(data.dirtyBytes).toBe(2 * bs);
-    const sealed = data.seal(1, inode);
-    expect(data.hasDirty(1)).toBe(false);
+    const sealed = seal();
+    expect(data.dirtyInodes()).toEqual([]);
     expect(data.dirtyBytes).toBe(0);
     expect(sealed.map((b) => b.hash)).toEqual([blockHash(Buffer.alloc(bs, 0x61)), blockHash(Buffer.alloc(4, 0x61))]);
     expect(sealed[1]!.data.length).toBe(4); // the last block is stored only up to EOF
@@ -116,17 +132,38 @@ describe('FileData', () => {
     expect(data.pendingBlocks()).toEqual([]);
   });
 
+  it('seal reports what the block list becomes (hashes, holes, patches) and leaves the inode to the namespace', async () => {
+    const { data, inode, write, commit } = setup(bs, 4);
+    await write(Buffer.alloc(3 * bs, 0x61), 0);
+    await commit();
+    const before = JSON.stringify(inode);
+    await write(Buffer.from('ab'), bs + 1);
+    await write(Buffer.alloc(bs), 2 * bs);
+    await write(Buffer.alloc(bs, 0x62), 3 * bs);
+    const sizeBytes = inode.sizeBytes;
+    const sealed = data.seal(1, inode);
+    expect([...sealed.blocks]).toEqual([
+      [1, { patch: [[1, Buffer.from('ab').toString('base64')]] }],
+      [2, { hash: null }],
+      [3, { hash: blockHash(Buffer.alloc(bs, 0x62)) }],
+    ]);
+    expect(sealed.blockCount).toBe(4);
+    // Only the writes changed the inode (its size), not the seal.
+    expect(JSON.parse(JSON.stringify(inode))).toEqual({ ...JSON.parse(before), sizeBytes: 4 * bs });
+    expect(inode.sizeBytes).toBe(sizeBytes);
+  });
+
   it('an all-zero dirty block seals to null, and trailing nulls are trimmed', async () => {
-    const { data, inode } = setup();
-    await data.write(1, inode, Buffer.alloc(2 * bs), 0);
-    expect(data.seal(1, inode)).toEqual([]);
+    const { inode, write, seal } = setup();
+    await write(Buffer.alloc(2 * bs), 0);
+    expect(seal()).toEqual([]);
     expect(inode.blocks).toEqual([]);
     expect(inode.sizeBytes).toBe(2 * bs);
   });
 
   it('reads committed blocks through the cache, fetching each once', async () => {
-    const { data, inode, commit, fetches, stored } = setup();
-    await data.write(1, inode, Buffer.alloc(2 * bs, 0x33), 0);
+    const { inode, commit, fetches, stored, write } = setup();
+    await write(Buffer.alloc(2 * bs, 0x33), 0);
     await commit();
     const other = setup();
     // A second mount with an empty cache over the same store.
@@ -139,16 +176,16 @@ describe('FileData', () => {
   });
 
   it('a partial write into a committed block merges with its old content', async () => {
-    const { data, inode, commit } = setup();
-    await data.write(1, inode, Buffer.from('0123456789abcdef'), 0);
+    const { data, inode, commit, write } = setup();
+    await write(Buffer.from('0123456789abcdef'), 0);
     await commit();
-    await data.write(1, inode, Buffer.from('XY'), 4);
+    await write(Buffer.from('XY'), 4);
     expect((await readAll(data, inode)).toString()).toBe('0123XY6789abcdef');
   });
 
   it('discard forgets dirty data of an inode', async () => {
-    const { data, inode } = setup();
-    await data.write(1, inode, Buffer.alloc(bs, 1), 0);
+    const { data, write } = setup();
+    await write(Buffer.alloc(bs, 1), 0);
     data.discard(1);
     expect(data.dirtyBytes).toBe(0);
     expect(data.dirtyInodes()).toEqual([]);
@@ -175,20 +212,20 @@ describe('FileData', () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops: Op[]) => {
-        const { data, inode, commit, readElsewhere } = setup(bs, maxPatch);
+        const { data, inode, commit, readElsewhere, write, truncate } = setup(bs, maxPatch);
         let model = Buffer.alloc(0);
         for (const o of ops) {
           if (o.kind === 'write') {
             const chunk = Buffer.alloc(o.length, o.byte);
-            await data.write(1, inode, chunk, o.offset);
+            await write(chunk, o.offset);
             if (model.length < o.offset + o.length) model = Buffer.concat([model, Buffer.alloc(o.offset + o.length - model.length)]);
             chunk.copy(model, o.offset);
           } else if (o.kind === 'truncate') {
-            await data.truncate(1, inode, o.size);
+            await truncate(o.size);
             model = o.size <= model.length ? Buffer.from(model.subarray(0, o.size)) : Buffer.concat([model, Buffer.alloc(o.size - model.length)]);
           } else if (o.kind === 'commit') {
             // Unconfirmed commits leave blocks pending, as while an upload is in flight.
-            await commit(1, inode, o.confirm);
+            await commit(o.confirm);
             const elsewhere = await readElsewhere();
             if (!elsewhere.equals(model)) throw new Error('another mount reading the sealed inode differs from the model');
           } else if (o.kind === 'fold') {

@@ -56,7 +56,7 @@ describe('encodeMeta / decodeMeta', () => {
 describe('decodeVersion', () => {
   it('accepts a version with a root inode and rejects one without', () => {
     const ns = Namespace.empty({ uid: 0, gid: 0 }, 1);
-    const record = { format: versionFormat, volume: 'v', seq: 3, parentSeq: 2, createdAt: 'x', writer: { host: 'h', pid: 1, mountId: 'm' }, consistent: true, nextIno: ns.nextIno, inodes: ns.toRecordInodes() };
+    const record = { format: versionFormat, volume: 'v', seq: 3, parentSeq: 2, createdAt: 'x', writer: { host: 'h', pid: 1, mountId: 'm' }, consistent: true, ...ns.snapshot() };
     expect(decodeVersion(encodeMeta(versionFormat, record), 'k').seq).toBe(3);
     expect(corruptMessage(() => decodeVersion(encodeMeta(versionFormat, { ...record, inodes: {} }), 'k'))).toMatch(/missing fields/);
     expect(corruptMessage(() => decodeVersion(encodeMeta('chalkfs-volume/1', record), 'k'))).toMatch(/format/);
@@ -65,7 +65,7 @@ describe('decodeVersion', () => {
   it('reads both version formats, and rejects malformed block patches as corrupt', () => {
     const ns = Namespace.empty({ uid: 0, gid: 0 }, 1);
     const file = { type: 'file', mode: 0o644, uid: 0, gid: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, sizeBytes: 10, blocks: ['a'.repeat(64)] };
-    const record = { format: versionFormat, volume: 'v', seq: 3, parentSeq: 2, createdAt: 'x', writer: { host: 'h', pid: 1, mountId: 'm' }, consistent: true, nextIno: 3, inodes: { ...ns.toRecordInodes(), 2: file } };
+    const record = { format: versionFormat, volume: 'v', seq: 3, parentSeq: 2, createdAt: 'x', writer: { host: 'h', pid: 1, mountId: 'm' }, consistent: true, nextIno: 3, inodes: { ...ns.snapshot().inodes, 2: file } };
     expect(decodeVersion(encodeMeta('chalkfs-version/1', { ...record, format: 'chalkfs-version/1' }), 'k').seq).toBe(3);
     const withPatches = (patches: unknown) => encodeMeta(versionFormat, { ...record, inodes: { ...record.inodes, 2: { ...file, patches } } });
     expect(decodeVersion(withPatches({ 0: [[2, 'YWI='], [8, 'Yw==']] }), 'k').seq).toBe(3);

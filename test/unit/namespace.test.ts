@@ -178,13 +178,13 @@ describe('Namespace bookkeeping', () => {
   it('stats counts files, directories and bytes', () => {
     const ns = sample();
     const { inode } = ns.resolve('/a/f');
-    if (inode.type === 'file') inode.sizeBytes = 1234;
+    if (inode.type === 'file') ns.setSize(inode, 1234, 4096);
     expect(ns.stats()).toEqual({ files: 1, directories: 4, sizeBytes: 1234 });
   });
 
   it('round trips through a JSON record', () => {
     const ns = sample();
-    const record = JSON.parse(JSON.stringify({ inodes: ns.toRecordInodes(), nextIno: ns.nextIno }));
+    const record = JSON.parse(JSON.stringify(ns.snapshot()));
     const back = Namespace.fromRecord(record);
     expect(tree(back)).toEqual(tree(ns));
     expect(back.nextIno).toBe(ns.nextIno);
@@ -193,6 +193,102 @@ describe('Namespace bookkeeping', () => {
     const ino = back.createFile('/new', 0o644, owner, 5).ino;
     expect(ns.inodes.has(ino)).toBe(false);
     expect(ino).toBe(ns.nextIno);
+  });
+});
+
+describe('Namespace changes to inodes', () => {
+  const file = (ns: Namespace, path = '/a/f') => {
+    const { inode } = ns.resolve(path);
+    if (inode.type !== 'file') throw new Error(`${path} is not a file`);
+    return inode;
+  };
+
+  it('chmod, chown and utimens change what they name, leave the rest, and set ctime', () => {
+    const ns = sample();
+    const { inode } = ns.resolve('/a/f');
+    ns.setMode(inode, 0o104600, 10);
+    expect(inode).toMatchObject({ mode: 0o4600, ctimeMs: 10 });
+    ns.setOwner(inode, { uid: 7 }, 11);
+    expect(inode).toMatchObject({ uid: 7, gid: 1000, ctimeMs: 11 });
+    ns.setOwner(inode, { gid: 8 }, 12);
+    expect(inode).toMatchObject({ uid: 7, gid: 8, ctimeMs: 12 });
+    ns.setTimes(inode, { atimeMs: 3 }, 13);
+    expect(inode).toMatchObject({ atimeMs: 3, mtimeMs: 2, ctimeMs: 13 });
+    ns.setTimes(inode, { mtimeMs: 4 }, 14);
+    expect(inode).toMatchObject({ atimeMs: 3, mtimeMs: 4, ctimeMs: 14 });
+    ns.touchData(inode, 15);
+    expect(inode).toMatchObject({ atimeMs: 3, mtimeMs: 15, ctimeMs: 15 });
+  });
+
+  it('a write grows a file to its end and never shrinks it', () => {
+    const ns = sample();
+    const f = file(ns);
+    ns.extendTo(f, 100);
+    expect(f).toMatchObject({ sizeBytes: 100, mtimeMs: 2, ctimeMs: 2 });
+    ns.extendTo(f, 10);
+    expect(f.sizeBytes).toBe(100);
+  });
+
+  it('applies a seal: new hashes, holes, patches, and a block list cut to the file and its last non-hole', () => {
+    const ns = sample();
+    const f = file(ns);
+    ns.extendTo(f, 5 * 16);
+    ns.applySeal(f, { blocks: new Map([[1, { hash: 'b1' }], [3, { hash: 'b3' }], [4, { hash: null }]]), blockCount: 5 });
+    expect(f.blocks).toEqual([null, 'b1', null, 'b3']);
+    ns.applySeal(f, { blocks: new Map([[1, { patch: [[2, 'YQ==']] as const }], [3, { patch: [[0, 'Yg==']] as const }]]), blockCount: 5 });
+    expect(f).toMatchObject({ blocks: [null, 'b1', null, 'b3'], patches: { 1: [[2, 'YQ==']], 3: [[0, 'Yg==']] } });
+    // A new base drops the block's patches; a shorter file loses the blocks and patches past its end.
+    ns.applySeal(f, { blocks: new Map([[1, { hash: 'c1' }]]), blockCount: 3 });
+    expect(f.blocks).toEqual([null, 'c1']);
+    expect(f.patches).toBeUndefined();
+  });
+
+  it('truncation forgets blocks and patches past the new end; growing keeps them', () => {
+    const ns = sample();
+    const f = file(ns);
+    ns.extendTo(f, 4 * 16);
+    ns.applySeal(f, { blocks: new Map([[0, { hash: 'b0' }], [1, { hash: 'b1' }], [2, { hash: 'b2' }], [3, { hash: 'b3' }]]), blockCount: 4 });
+    ns.applySeal(f, { blocks: new Map([[1, { patch: [[0, 'YQ==']] as const }], [2, { patch: [[0, 'YQ==']] as const }]]), blockCount: 4 });
+    ns.setSize(f, 10 * 16, 16);
+    expect(f).toMatchObject({ sizeBytes: 160, blocks: ['b0', 'b1', 'b2', 'b3'] });
+    ns.setSize(f, 16 + 1, 16);
+    expect(f).toMatchObject({ sizeBytes: 17, blocks: ['b0', 'b1'], patches: { 1: [[0, 'YQ==']] } });
+    ns.setSize(f, 16, 16);
+    expect(f.blocks).toEqual(['b0']);
+    expect(f.patches).toBeUndefined();
+  });
+
+  it('changes an unlinked inode still held (an open file), but refuses inodes it does not own', () => {
+    const ns = sample();
+    const f = file(ns);
+    ns.unlink('/a/f', 3);
+    ns.extendTo(f, 9);
+    expect(f.sizeBytes).toBe(9);
+    const record = ns.snapshot();
+    const decoded = record.inodes[String(ns.resolve('/a').ino)]!;
+    expect(kindOf(() => ns.setMode(decoded, 0o600, 5))).toBe('invalid');
+    expect(kindOf(() => sample().setMode(f, 0o600, 5))).toBe('invalid');
+    expect(kindOf(() => ns.setSize(ns.resolve('/a').inode as never, 1, 16))).toBe('invalid');
+  });
+
+  it('a snapshot is a deep copy: later changes do not reach it, and a namespace made from a record leaves the record alone', () => {
+    const ns = sample();
+    const f = file(ns);
+    ns.extendTo(f, 20);
+    ns.applySeal(f, { blocks: new Map([[0, { hash: 'b0' }]]), blockCount: 2 });
+    const snapshot = ns.snapshot();
+    const before = JSON.stringify(snapshot);
+    ns.setMode(f, 0o600, 4);
+    ns.applySeal(f, { blocks: new Map([[1, { hash: 'b1' }], [0, { patch: [[1, 'YQ==']] as const }]]), blockCount: 2 });
+    ns.rename('/a/f', '/g', 5);
+    ns.mkdir('/new', 0o755, owner, 6);
+    expect(JSON.stringify(snapshot)).toBe(before);
+    const live = Namespace.fromRecord(snapshot);
+    const copy = file(live);
+    live.extendTo(copy, 99);
+    live.applySeal(copy, { blocks: new Map([[5, { hash: 'x' }]]), blockCount: 7 });
+    live.unlink('/a/f', 8);
+    expect(JSON.stringify(snapshot)).toBe(before);
   });
 });
 

@@ -10,9 +10,9 @@ function withJournal(sizeBytes: number): { ns: Namespace; ino: number } {
   const ns = Namespace.empty(owner, 1);
   ns.mkdir('/data', 0o755, owner, 1);
   const db = ns.createFile('/data/db.sqlite', 0o644, owner, 1);
-  db.inode.sizeBytes = 4096;
+  ns.setSize(db.inode, 4096, 4096);
   const { ino, inode } = ns.createFile('/data/db.sqlite-journal', 0o644, owner, 1);
-  inode.sizeBytes = sizeBytes;
+  ns.setSize(inode, sizeBytes, 4096);
   return { ns, ino };
 }
 
@@ -48,7 +48,7 @@ describe('isTransactionConsistent', () => {
 
   it('no journal at all is consistent', () => {
     const ns = Namespace.empty(owner, 1);
-    ns.createFile('/db.sqlite', 0o644, owner, 1).inode.sizeBytes = 8192;
+    ns.setSize(ns.createFile('/db.sqlite', 0o644, owner, 1).inode, 8192, 4096);
     expect(isTransactionConsistent(ns, () => magic)).toBe(true);
   });
 

@@ -22,7 +22,7 @@ async function kindOf(p: Promise<unknown>): Promise<ErrorKind | 'none'> {
 function version(volume: string, seq: number, consistent: boolean, files: string[] = []): VersionRecord {
   const ns = Namespace.empty(owner, 1);
   for (const f of files) ns.createFile(f, 0o644, owner, 1);
-  return { format: versionFormat, volume, seq, parentSeq: seq - 1, createdAt: new Date(seq).toISOString(), writer, consistent, nextIno: ns.nextIno, inodes: ns.toRecordInodes() };
+  return { format: versionFormat, volume, seq, parentSeq: seq - 1, createdAt: new Date(seq).toISOString(), writer, consistent, ...ns.snapshot() };
 }
 
 async function setup() {

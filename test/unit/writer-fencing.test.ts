@@ -21,7 +21,7 @@ describe('WriterVolume (fencing)', () => {
     // Another writer takes version 2 first.
     const other = Namespace.empty(owner, 1);
     other.createFile('/theirs', 0o644, owner, 1);
-    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, ...other.snapshot() });
     expect(await kindOf(() => rw.fsync('/f'))).toBe('read-only');
     expect(rw.status().fenced).toMatch(/other-host/);
     expect(await kindOf(() => rw.write(fh, Buffer.from('more'), 4))).toBe('read-only');
@@ -39,7 +39,7 @@ describe('WriterVolume (fencing)', () => {
     const fh = rw.create('/f', 0o644);
     await rw.write(fh, Buffer.from('mine'), 0);
     const other = Namespace.empty(owner, 1);
-    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, ...other.snapshot() });
     expect(await kindOf(() => rw.fsync('/f'))).toBe('read-only');
     expect(lease.held()).toBe(false);
     expect(lease.fenced).toMatch(/other-host/);
@@ -70,7 +70,7 @@ describe('WriterVolume (fencing)', () => {
     const theirs = await takeLease(memory, 'theirs', clock);
     for (const seq of [3, 4]) {
       const ns = Namespace.empty(owner, 1);
-      await repo.writeVersion({ format: versionFormat, volume: 'vol', seq, parentSeq: seq - 1, createdAt: 'x', writer: { host: 'theirs-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: ns.nextIno, inodes: ns.toRecordInodes() });
+      await repo.writeVersion({ format: versionFormat, volume: 'vol', seq, parentSeq: seq - 1, createdAt: 'x', writer: { host: 'theirs-host', pid: 9, mountId: 'theirs' }, consistent: true, ...ns.snapshot() });
     }
     await theirs.release();
     await memory.delete(storeKeys.version('vol', 3));
@@ -95,7 +95,7 @@ describe('WriterVolume (fencing)', () => {
     const fh = rw.create('/lost.bin', 0o644);
     await rw.write(fh, Buffer.alloc(5000, 1), 0);
     const other = Namespace.empty(owner, 1);
-    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, nextIno: other.nextIno, inodes: other.toRecordInodes() });
+    await repo.writeVersion({ format: versionFormat, volume: 'vol', seq: 2, parentSeq: 1, createdAt: 'x', writer: { host: 'other-host', pid: 9, mountId: 'theirs' }, consistent: true, ...other.snapshot() });
     expect(await kindOf(() => rw.fsync('/lost.bin'))).toBe('read-only');
     rw.release(fh);
     await rw.close();

@@ -1,0 +1,103 @@
+// The wire format of versions does not drift: bodies written by an earlier release
+// (kept here byte for byte) decode to the same records, and a writer doing the same
+// operations today encodes exactly the same bytes.
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeVersion, encodeMeta, type VersionRecord } from '../../chalkfs/meta/format.js';
+import { Namespace } from '../../chalkfs/meta/namespace.js';
+import { storeKeys } from '../../chalkfs/meta/store-keys.js';
+import { closeTestMounts, newTestVolume, testBlockSize as bs } from '../support/test-volume.js';
+
+afterEach(closeTestMounts);
+
+const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');
+
+/**
+ * A writer's history with every kind of inode and change the format carries: dirs,
+ * symlinks, holes, whole blocks, patches, attribute changes, truncation, a hot journal
+ * (an inconsistent version) and a host-local `-shm` left out. The clock is fixed, so
+ * the bodies are the same on every run.
+ */
+async function writeHistory(): Promise<Buffer[]> {
+  const { memory, mount } = await newTestVolume(undefined, { maxPatchBytesPerBlock: 64, patchBudgetBytes: 1 << 20, clock: () => 5_000 });
+  const rw = await mount('read-write', { mountId: 'golden' });
+  rw.mkdir('/d', 0o750);
+  const fh = rw.create('/d/f', 0o640);
+  await rw.write(fh, Buffer.alloc(bs + 100, 0x5a), 0);
+  await rw.write(fh, Buffer.from('tail'), 3 * bs);
+  rw.symlink('/d/f', '/link');
+  await rw.fsync('/d/f');
+  await rw.write(fh, Buffer.from('patch'), 10);
+  rw.chmod('/d/f', 0o600);
+  rw.chown('/d/f', 7, undefined);
+  rw.setTimes('/d/f', { atimeMs: 1234 });
+  await rw.fsync('/d/f');
+  await rw.truncate('/d/f', bs + 50);
+  rw.release(fh);
+  const shm = rw.create('/db-shm', 0o644);
+  await rw.write(shm, Buffer.alloc(100, 1), 0);
+  const journal = rw.create('/db-journal', 0o644);
+  await rw.write(journal, Buffer.alloc(512, 0xd9), 0);
+  await rw.commit('golden');
+  rw.release(journal);
+  rw.release(shm);
+  await rw.unlink('/db-journal');
+  rw.rename('/link', '/d/link2');
+  rw.mkdir('/e', 0o700);
+  await rw.commit('golden');
+  rw.rmdir('/e');
+  await rw.commit('golden');
+  await closeTestMounts();
+  const bodies: Buffer[] = [];
+  for (let seq = 1; memory.objects.has(storeKeys.version('vol', seq)); seq++) bodies.push((await memory.get(storeKeys.version('vol', seq))).body);
+  return bodies;
+}
+
+/** SHA-256 of each version body `writeHistory` wrote with the release before the live model was split from the wire types. */
+const historyBodySha256 = [
+  '4b5a1289aa9168c5bcf658cb5377d5ac4c7ae7a05609fe6ccbc4d31949d782db',
+  '183f60184f32d019ce5e9f316481b7a3bb92f80bae9b3ac46be46b311fbcb8ce',
+  'dde8f3c07c254b0d4848e74ed8a8c2a77b26a0a2a8e528b9418394fce26341a7',
+  'b1a2c543a2bf40ce4dcd2dc9550fe478391f0939fb5854467c3e54e1370ec59c',
+  '39b5fdd65567856537d249fb3a0f74cd6aa0d5b136f16cc3c972879df42677a2',
+  'f8b8ec062be613f8834f728b4ea1cea9e8a0091ce986eac3c0b8904bb47fbbce',
+  '348a1248dc80ad2ca38dc5c0c97db4eb8e0eb0f32e03b89de7a8990ee26b5a13',
+];
+
+/** Version 3 of that history: dirs, a symlink, a file with a hole and a patch. */
+const patchedVersionBody = `chalkfs-version/2 sha256=eadf31af14ed74407930547375a5914b283ea8441f35e2d5ebbfa22a788d64dd
+{"format":"chalkfs-version/2","volume":"vol","seq":3,"parentSeq":2,"createdAt":"1970-01-01T00:00:05.000Z","writer":{"host":"h","pid":1,"mountId":"golden"},"consistent":true,"nextIno":5,"inodes":{"1":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":1000,"mtimeMs":5000,"ctimeMs":5000,"entries":{"d":2,"link":4}},"2":{"type":"dir","mode":488,"uid":1000,"gid":1000,"atimeMs":5000,"mtimeMs":5000,"ctimeMs":5000,"entries":{"f":3}},"3":{"type":"file","mode":384,"uid":7,"gid":1000,"atimeMs":1234,"mtimeMs":5000,"ctimeMs":5000,"sizeBytes":12292,"blocks":["f302957da5220938a7e3e51a8718c79b9e00dc13ab2119e8cfc978f041720382","e9f5f0ecb0b383238c2974d2dfd21d2b110d69eff05da5f0e0c633c393b0ccf0",null,"0c62f876ef1dea830de9f32c2f4b46dd6d74d50d15896e09ef5a2fcd4ac7e1d7"],"patches":{"0":[[10,"cGF0Y2g="]]}},"4":{"type":"symlink","mode":511,"uid":1000,"gid":1000,"atimeMs":5000,"mtimeMs":5000,"ctimeMs":5000,"target":"/d/f"}}}`;
+
+/** Version 2 of that history as a `chalkfs-version/1` body (before patches existed). */
+const v1FormatBody = `chalkfs-version/1 sha256=eca7ba05330086cf2dbca2ed5fe58c7ab04776e2f33943ef8ac93212cc3e4e3b
+{"format":"chalkfs-version/1","volume":"vol","seq":2,"parentSeq":1,"createdAt":"1970-01-01T00:00:05.000Z","writer":{"host":"h","pid":1,"mountId":"golden"},"consistent":true,"nextIno":5,"inodes":{"1":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":1000,"mtimeMs":5000,"ctimeMs":5000,"entries":{"d":2,"link":4}},"2":{"type":"dir","mode":488,"uid":1000,"gid":1000,"atimeMs":5000,"mtimeMs":5000,"ctimeMs":5000,"entries":{"f":3}},"3":{"type":"file","mode":416,"uid":1000,"gid":1000,"atimeMs":5000,"mtimeMs":5000,"ctimeMs":5000,"sizeBytes":12292,"blocks":["f302957da5220938a7e3e51a8718c79b9e00dc13ab2119e8cfc978f041720382","e9f5f0ecb0b383238c2974d2dfd21d2b110d69eff05da5f0e0c633c393b0ccf0",null,"0c62f876ef1dea830de9f32c2f4b46dd6d74d50d15896e09ef5a2fcd4ac7e1d7"]},"4":{"type":"symlink","mode":511,"uid":1000,"gid":1000,"atimeMs":5000,"mtimeMs":5000,"ctimeMs":5000,"target":"/d/f"}}}`;
+
+/** A decoded record made live (Namespace) and encoded again from it, as a writer does. */
+function reencodedThroughTheModel(record: VersionRecord): Buffer {
+  const ns = Namespace.fromRecord(record);
+  return encodeMeta(record.format, { ...record, ...ns.snapshot() });
+}
+
+describe('version wire format (golden)', () => {
+  it('a writer encodes the same bytes as the earlier release, version by version', async () => {
+    const bodies = await writeHistory();
+    expect(bodies.map(sha256)).toEqual(historyBodySha256);
+    expect(bodies[2]!.toString('utf8')).toBe(patchedVersionBody);
+  });
+
+  it('old bodies of both version formats decode to the same records, and encode back byte for byte', () => {
+    const patched = decodeVersion(Buffer.from(patchedVersionBody), 'k');
+    expect(patched).toMatchObject({ format: 'chalkfs-version/2', seq: 3, parentSeq: 2, consistent: true, nextIno: 5, writer: { host: 'h', pid: 1, mountId: 'golden' } });
+    expect(patched.inodes['1']).toEqual({ type: 'dir', mode: 0o755, uid: 1000, gid: 1000, atimeMs: 1000, mtimeMs: 5000, ctimeMs: 5000, entries: { d: 2, link: 4 } });
+    expect(patched.inodes['3']).toMatchObject({ type: 'file', mode: 0o600, uid: 7, atimeMs: 1234, sizeBytes: 3 * bs + 4, patches: { 0: [[10, Buffer.from('patch').toString('base64')]] } });
+    expect((patched.inodes['3'] as { blocks: readonly unknown[] }).blocks[2]).toBeNull();
+    expect(patched.inodes['4']).toMatchObject({ type: 'symlink', target: '/d/f' });
+    expect(reencodedThroughTheModel(patched).toString('utf8')).toBe(patchedVersionBody);
+
+    const old = decodeVersion(Buffer.from(v1FormatBody), 'k');
+    expect(old.format).toBe('chalkfs-version/1');
+    expect(Object.keys(old.inodes)).toEqual(['1', '2', '3', '4']);
+    expect(old.inodes['3']).not.toHaveProperty('patches');
+    expect(reencodedThroughTheModel(old).toString('utf8')).toBe(v1FormatBody);
+  });
+});
