@@ -1,5 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { isMountPoint } from '../chalkfs/host/mount-table.js';
 
 export interface CommandOutput {
   stdout: string;
@@ -35,11 +36,9 @@ export function runCommand(
   });
 }
 
-/** True when `dir` is a mount point right now (read from /proc/self/mountinfo). */
+/** True when `dir` is a mount point right now. */
 export function isMounted(dir: string): boolean {
-  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  // Field 5 is the mount point, with spaces escaped as \040.
-  return lines.some((line) => line.split(' ')[4]?.replace(/\\040/g, ' ') === dir);
+  return isMountPoint(dir);
 }
 
 export async function waitForMount(dir: string, timeoutMs: number, what: string): Promise<void> {

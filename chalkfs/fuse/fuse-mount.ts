@@ -7,7 +7,7 @@ import { ChalkError } from '../util/chalk-error.js';
 import type { MountedVolume } from '../vfs/mounted-volume.js';
 import type { Attributes } from '../vfs/attributes.js';
 import { fuseErrno } from './errno.js';
-import { isChalkfsMount, mountAt } from './proc-mounts.js';
+import { isChalkfsMount, mountAt } from '../host/mount-table.js';
 
 export interface FuseMountOptions {
   mountpoint: string;

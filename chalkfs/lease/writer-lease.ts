@@ -104,10 +104,6 @@ export class WriterLease {
     return !this.stopped && this.clock() < safeUntil(this.record);
   }
 
-  holder(): LeaseHolder {
-    return this.record.holder;
-  }
-
   /** Why this mount may never write again, once it is fenced. */
   get fenced(): string | undefined {
     return this.fencedReason;

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensureWritableDir } from '../util/writable-dir.js';
-import { ChalkError } from '../util/chalk-error.js';
 import { startMinio, waitForMinio, type MinioCredentials } from './minio-server.js';
 import { withFileLock } from './start-lock.js';
+import { processAlive } from '../host/process-liveness.js';
 
 /**
  * The MinIO server chalkfs manages itself when no S3 endpoint is configured. Its data,
@@ -146,13 +146,4 @@ export class EmbeddedMinio {
   }
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EPERM') return true;
-    return false;
-  }
-}
 

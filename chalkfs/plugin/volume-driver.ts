@@ -4,6 +4,7 @@ import { ChalkError } from '../util/chalk-error.js';
 import type { Logger } from '../util/logger.js';
 import type { ChalkfsCli } from './chalkfs-cli.js';
 import { MountRefs } from './mount-refs.js';
+import { isMountPoint, readMountTable } from '../host/mount-table.js';
 
 /**
  * What the Docker volume plugin does, without the HTTP: create and remove volumes, and
@@ -238,18 +239,8 @@ async function currentBootId(): Promise<string> {
   return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'unknown')).trim();
 }
 
-/** Octal escapes /proc/self/mountinfo uses for space, tab, newline and backslash. */
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
 async function mountState(dir: string): Promise<MountState> {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  const mounted = mountinfo.split('\n').some((line) => {
-    const field = line.split(' ')[4];
-    return field !== undefined && unescapeMountPath(field) === dir;
-  });
-  if (!mounted) return 'absent';
+  if (!isMountPoint(dir, await readMountTable())) return 'absent';
   try {
     await stat(dir);
     return 'mounted';

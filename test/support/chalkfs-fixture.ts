@@ -1,15 +1,16 @@
-import './quiet-sdk-warning.js';
+import '../../chalkfs/store/quiet-sdk-warning.js';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
 import { cliEntry } from '../../chalkfs/util/paths.js';
-import { processAlive } from '../../chalkfs/minio/embedded-minio.js';
+import { processAlive } from '../../chalkfs/host/process-liveness.js';
+import { isMountPoint } from '../../chalkfs/host/mount-table.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -72,10 +73,7 @@ export function uniqueBucket(prefix = 'fs'): string {
 
 /** Whether `dir` is a mount point right now. */
 export function isMountpoint(dir: string): boolean {
-  const target = resolve(dir);
-  return readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .some((line) => line.split(' ')[1]?.replace(/\\040/g, ' ') === target);
+  return isMountPoint(dir);
 }
 
 

@@ -1,8 +1,8 @@
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
-import { decodeMeta, encodeMeta, versionFormat, type VersionRecord, type WriterInfo } from './format.js';
-import { storeKeys, seqFromKey } from './store-keys.js';
+import { decodeMeta, encodeMeta, versionFormat, type VersionRecord, type WriterInfo } from '../meta/format.js';
+import { storeKeys, seqFromKey } from '../meta/store-keys.js';
+import type { VolumeRepository } from '../meta/volume-repository.js';
 import { blocksToDelete, versionsToKeep } from './retention.js';
-import type { VolumeRepository } from './volume-repository.js';
 
 const snapshotFormat = 'chalkfs-snapshot/1';
 
