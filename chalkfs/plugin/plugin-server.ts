@@ -82,7 +82,7 @@ export async function servePlugin(options: PluginOptions): Promise<PluginServer>
     } catch (err) {
       status = err instanceof ChalkError && err.kind === 'unsupported' ? 404 : 500;
       const message = err instanceof Error ? err.message : String(err);
-      logger.warn({ op: req.url, err: message }, 'plugin request failed');
+      logger.warn({ op: req.url, err }, 'plugin request failed');
       body = { Err: message };
     }
     res.writeHead(status, { 'Content-Type': CONTENT_TYPE });

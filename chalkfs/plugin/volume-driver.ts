@@ -171,10 +171,10 @@ export class VolumeDriver {
         if (entry.ids.length > 0 && state !== 'mounted') {
           this.options.logger.warn({ volume: name, state, users: entry.ids.length }, 'mount in use but not alive: mounting again');
           await this.mountNow(name, entry.mountpoint).catch((err: unknown) =>
-            this.options.logger.error({ volume: name, err: (err as Error).message }, 'could not mount again'),
+            this.options.logger.error({ volume: name, err }, 'could not mount again'),
           );
         } else if (entry.ids.length === 0) {
-          await this.release(name).catch((err: unknown) => this.options.logger.error({ volume: name, err: (err as Error).message }, 'could not release'));
+          await this.release(name).catch((err: unknown) => this.options.logger.error({ volume: name, err }, 'could not release'));
         } else {
           this.options.logger.info({ volume: name, users: entry.ids.length }, 'recovered mount');
         }

@@ -11,34 +11,31 @@ import { VolumeHistory } from '../../history/volume-history.js';
 import { WriterLease } from '../../lease/writer-lease.js';
 import { hostIdentity } from '../../host/host-identity.js';
 import { processAlive } from '../../host/process-liveness.js';
-import { printJson, repository, table } from '../cli-context.js';
+import { onVolume, printJson, repository, table } from '../cli-context.js';
 
 /** `volume` is the command group `registerVolumeCommands` made. */
 export function registerHistoryCommands(program: Command, volume: Command): void {
-  volume
-    .command('snapshot')
-    .description('keep the newest consistent version of a volume beyond the retention window')
-    .argument('<name>')
-    .option('--label <label>', 'a name for the snapshot')
-    .action(async (name: string, opts: { label?: string }) => {
-      const repo = await repository();
-      const snap = await new VolumeHistory(repo).snapshot(validateVolumeName(name), opts.label);
+  onVolume<{ label?: string }>(
+    volume
+      .command('snapshot')
+      .description('keep the newest consistent version of a volume beyond the retention window')
+      .option('--label <label>', 'a name for the snapshot'),
+    async (name, repo, opts) => {
+      const snap = await new VolumeHistory(repo).snapshot(name, opts.label);
       process.stdout.write(`snapshot of ${name} at version ${snap.seq}${snap.label ? ` (${snap.label})` : ''}; mount it with: chalkfs mount ${name}@${snap.seq} DIR\n`);
-    });
+    },
+  );
 
-  volume
-    .command('versions')
-    .description('list the versions of a volume that are still kept')
-    .argument('<name>')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: { json?: boolean }) => {
-      const repo = await repository();
-      const versions = await new VolumeHistory(repo).versions(validateVolumeName(name));
+  onVolume<{ json?: boolean }>(
+    volume.command('versions').description('list the versions of a volume that are still kept').option('--json', 'print JSON'),
+    async (name, repo, opts) => {
+      const versions = await new VolumeHistory(repo).versions(name);
       if (opts.json) return printJson(versions);
       const rows = [['VERSION', 'CREATED', 'CONSISTENT', 'WRITER', 'SNAPSHOT']];
       for (const v of versions) rows.push([String(v.seq), v.createdAt, v.consistent ? 'yes' : 'no', v.writer, v.snapshot === undefined ? '' : v.snapshot || '(unlabelled)']);
       process.stdout.write(table(rows));
-    });
+    },
+  );
 
   volume
     .command('restore')
@@ -60,23 +57,22 @@ export function registerHistoryCommands(program: Command, volume: Command): void
       }
     });
 
-  program
-    .command('gc')
-    .description('delete versions older than the retention window (except snapshots and the newest) and blocks no kept version names')
-    .argument('<name>')
-    .option('--retention <duration>', 'keep versions younger than this (e.g. 24h, 30m, 0s)', '24h')
-    .option('--grace <duration>', 'never delete blocks younger than this (protects commits in flight)', '1h')
-    .option('--dry-run', 'only report what would be deleted')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: { retention: string; grace: string; dryRun?: boolean; json?: boolean }) => {
-      validateVolumeName(name);
-      const repo = await repository();
+  onVolume<{ retention: string; grace: string; dryRun?: boolean; json?: boolean }>(
+    program
+      .command('gc')
+      .description('delete versions older than the retention window (except snapshots and the newest) and blocks no kept version names')
+      .option('--retention <duration>', 'keep versions younger than this (e.g. 24h, 30m, 0s)', '24h')
+      .option('--grace <duration>', 'never delete blocks younger than this (protects commits in flight)', '1h')
+      .option('--dry-run', 'only report what would be deleted')
+      .option('--json', 'print JSON'),
+    async (name, repo, opts) => {
       const result = await new VolumeHistory(repo).gc(name, { retentionMs: parseDuration(opts.retention, '--retention'), graceMs: parseDuration(opts.grace, '--grace'), dryRun: opts.dryRun });
       if (opts.json) return printJson(result);
       process.stdout.write(
         `${opts.dryRun ? 'would delete' : 'deleted'} ${result.versionsDeleted} versions and ${result.blocksDeleted} blocks (${formatSize(result.bytesFreed)}); kept ${result.versionsKept} versions, ${result.blocksKept} blocks\n`,
       );
-    });
+    },
+  );
 
 }
 

@@ -13,7 +13,7 @@ import { safeUntil } from '../../lease/lease-rules.js';
 import { processAlive } from '../../host/process-liveness.js';
 import { openStore, resolveStoreSettings } from '../../store/store-config.js';
 import { liveMountRecords } from '../../daemon/mount-records.js';
-import { home, printJson, repository, table } from '../cli-context.js';
+import { home, onVolume, printJson, repository, table } from '../cli-context.js';
 
 /** Returns the `volume` command group, which the history commands join. */
 export function registerVolumeCommands(program: Command): Command {
@@ -52,14 +52,9 @@ export function registerVolumeCommands(program: Command): Command {
       process.stdout.write(table(rows));
     });
 
-  volume
-    .command('info')
-    .description('show one volume: configuration, latest version, size, lease holder, local mounts')
-    .argument('<name>')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: { json?: boolean }) => {
-      validateVolumeName(name);
-      const repo = await repository();
+  onVolume<{ json?: boolean }>(
+    volume.command('info').description('show one volume: configuration, latest version, size, lease holder, local mounts').option('--json', 'print JSON'),
+    async (name, repo, opts) => {
       const summary = await repo.summary(name);
       const lease = await WriterLease.read(repo.store, name);
       const mounts = liveMountRecords(home).filter((m) => m.volume === name);
@@ -76,16 +71,12 @@ export function registerVolumeCommands(program: Command): Command {
           ['local mounts', info.localMounts.map((m) => `${m.mountpoint} (${m.mode})`).join(', ') || 'none'],
         ]),
       );
-    });
+    },
+  );
 
-  volume
-    .command('rm')
-    .description('delete a volume and all its data (refuses while it is mounted)')
-    .argument('<name>')
-    .option('--force', 'delete even while mounted somewhere')
-    .action(async (name: string, opts: { force?: boolean }) => {
-      validateVolumeName(name);
-      const repo = await repository();
+  onVolume<{ force?: boolean }>(
+    volume.command('rm').description('delete a volume and all its data (refuses while it is mounted)').option('--force', 'delete even while mounted somewhere'),
+    async (name, repo, opts) => {
       await repo.config(name);
       if (!opts.force) {
         const local = liveMountRecords(home).filter((m) => m.volume === name);
@@ -105,6 +96,7 @@ export function registerVolumeCommands(program: Command): Command {
       }
       const objects = await repo.destroy(name);
       process.stdout.write(`deleted volume ${name} (${objects} objects)\n`);
-    });
+    },
+  );
   return volume;
 }
