@@ -1,3 +1,5 @@
+// The bench's system helpers: running commands, waiting for and clearing mounts, dropping
+// the kernel caches.
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { isMountPoint } from '../chalkfs/host/mount-table.js';

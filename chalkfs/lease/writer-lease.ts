@@ -1,3 +1,5 @@
+// The writer lease as a running thing: acquiring, renewing, releasing and fencing against
+// the store (the rules it follows are the pure functions in lease-rules.ts).
 import type { Logger } from 'pino';
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { ObjectStore } from '../store/object-store.js';

@@ -1,3 +1,9 @@
+// The MinIO server chalkfs manages itself when no S3 endpoint is configured. Its data,
+// generated credentials (mode 0600) and pid/port live under CHALKFS_HOME/minio, so every
+// chalkfs command on this host finds the same server; it runs detached from the command
+// that started it. Starting and stopping happen under a lock file (minio/lock), so two
+// first commands at once start one server; state.json is written whole (temp + rename)
+// and a damaged one reads as "not running".
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -6,14 +12,6 @@ import { startMinio, waitForMinio, type MinioCredentials } from './minio-server.
 import { withFileLock } from './start-lock.js';
 import { processAlive } from '../host/process-liveness.js';
 
-/**
- * The MinIO server chalkfs manages itself when no S3 endpoint is configured. Its data,
- * generated credentials (mode 0600) and pid/port live under CHALKFS_HOME/minio, so every
- * chalkfs command on this host finds the same server; it runs detached from the command
- * that started it. Starting and stopping happen under a lock file (minio/lock), so two
- * first commands at once start one server; state.json is written whole (temp + rename)
- * and a damaged one reads as "not running".
- */
 export interface EmbeddedMinioState {
   pid: number;
   port: number;

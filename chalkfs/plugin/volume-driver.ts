@@ -1,3 +1,10 @@
+// What the Docker volume plugin does, without the HTTP: create and remove volumes, and
+// keep ONE FUSE mount per volume on this host however many containers use it, so that
+// the kernel's POSIX locks (which SQLite relies on) coordinate all of them. Mounts are
+// reference-counted by Docker's mount request IDs and released after the last Unmount.
+//
+// Operations on one volume run one at a time (two containers starting together must not
+// both mount it); operations on different volumes run in parallel.
 import { mkdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChalkError } from '../util/chalk-error.js';
@@ -6,15 +13,6 @@ import type { ChalkfsCli } from './chalkfs-cli.js';
 import { MountRefs } from './mount-refs.js';
 import { isMountPoint, readMountTable } from '../host/mount-table.js';
 
-/**
- * What the Docker volume plugin does, without the HTTP: create and remove volumes, and
- * keep ONE FUSE mount per volume on this host however many containers use it, so that
- * the kernel's POSIX locks (which SQLite relies on) coordinate all of them. Mounts are
- * reference-counted by Docker's mount request IDs and released after the last Unmount.
- *
- * Operations on one volume run one at a time (two containers starting together must not
- * both mount it); operations on different volumes run in parallel.
- */
 export interface VolumeDriverOptions {
   stateDir: string;
   cli: ChalkfsCli;
