@@ -38,14 +38,12 @@ export function runCommand(
   });
 }
 
-/** True when `dir` is a mount point right now. */
-export function isMounted(dir: string): boolean {
-  return isMountPoint(dir);
-}
+/** True when `dir` is a mount point right now (chalkfs's own mount table). */
+export { isMountPoint as isMounted };
 
 export async function waitForMount(dir: string, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!isMounted(dir)) {
+  while (!isMountPoint(dir)) {
     if (Date.now() > deadline) throw new Error(`${what}: ${dir} was not mounted within ${timeoutMs} ms`);
     await sleep(50);
   }
@@ -53,9 +51,9 @@ export async function waitForMount(dir: string, timeoutMs: number, what: string)
 
 /** Lazy unmount: never fails and never hangs on a dead mount (ENOTCONN). */
 export async function forceUnmount(dir: string): Promise<void> {
-  if (!isMounted(dir)) return;
+  if (!isMountPoint(dir)) return;
   await runCommand('fusermount', ['-uz', dir], { timeoutMs: 10_000 }).catch(() => undefined);
-  if (isMounted(dir)) await runCommand('umount', ['-l', dir], { timeoutMs: 10_000 }).catch(() => undefined);
+  if (isMountPoint(dir)) await runCommand('umount', ['-l', dir], { timeoutMs: 10_000 }).catch(() => undefined);
 }
 
 /** Writes back dirty pages and empties the kernel's page, dentry and inode caches (root only). */

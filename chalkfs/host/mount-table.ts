@@ -23,7 +23,7 @@ export interface MountEntry {
   source: string;
 }
 
-export const CHALKFS_FSTYPE = 'fuse.chalkfs';
+const chalkfsFstype = 'fuse.chalkfs';
 
 const mountinfoPath = '/proc/self/mountinfo';
 
@@ -79,5 +79,5 @@ export function mountPointsUnder(dir: string, table: MountEntry[] = readMountTab
 }
 
 export function isChalkfsMount(entry: MountEntry | undefined): boolean {
-  return entry !== undefined && entry.fstype === CHALKFS_FSTYPE && entry.source.startsWith('chalkfs:');
+  return entry !== undefined && entry.fstype === chalkfsFstype && entry.source.startsWith('chalkfs:');
 }
