@@ -1,9 +1,9 @@
-import './quiet-sdk-warning.js';
+import '../chalkfs/store/quiet-sdk-warning.js';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { findMinioBinary, startMinio, type RunningMinio } from '../chalkfs/minio/minio-server.js';

@@ -1,5 +1,8 @@
+// The bench's system helpers: running commands, waiting for and clearing mounts, dropping
+// the kernel caches.
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { isMountPoint } from '../chalkfs/host/mount-table.js';
 
 export interface CommandOutput {
   stdout: string;
@@ -35,16 +38,12 @@ export function runCommand(
   });
 }
 
-/** True when `dir` is a mount point right now (read from /proc/self/mountinfo). */
-export function isMounted(dir: string): boolean {
-  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  // Field 5 is the mount point, with spaces escaped as \040.
-  return lines.some((line) => line.split(' ')[4]?.replace(/\\040/g, ' ') === dir);
-}
+/** True when `dir` is a mount point right now (chalkfs's own mount table). */
+export { isMountPoint as isMounted };
 
 export async function waitForMount(dir: string, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!isMounted(dir)) {
+  while (!isMountPoint(dir)) {
     if (Date.now() > deadline) throw new Error(`${what}: ${dir} was not mounted within ${timeoutMs} ms`);
     await sleep(50);
   }
@@ -52,9 +51,9 @@ export async function waitForMount(dir: string, timeoutMs: number, what: string)
 
 /** Lazy unmount: never fails and never hangs on a dead mount (ENOTCONN). */
 export async function forceUnmount(dir: string): Promise<void> {
-  if (!isMounted(dir)) return;
+  if (!isMountPoint(dir)) return;
   await runCommand('fusermount', ['-uz', dir], { timeoutMs: 10_000 }).catch(() => undefined);
-  if (isMounted(dir)) await runCommand('umount', ['-l', dir], { timeoutMs: 10_000 }).catch(() => undefined);
+  if (isMountPoint(dir)) await runCommand('umount', ['-l', dir], { timeoutMs: 10_000 }).catch(() => undefined);
 }
 
 /** Writes back dirty pages and empties the kernel's page, dentry and inode caches (root only). */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../chalkfs/util/paths.js';
+import { projectRoot } from '../chalkfs/index.js';
 import { OrchestratorError } from './orchestrator-error.js';
 
 /**

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Transform } from 'node:stream';
@@ -8,6 +8,7 @@ import { debianMirror } from './apt-sources.js';
 import type { BuildProgress } from './build-progress.js';
 import type { DockerEngine } from './docker-engine.js';
 import { OrchestratorError } from './orchestrator-error.js';
+import { mountPointsUnder, readMountTable } from '../chalkfs/index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -209,13 +210,7 @@ async function importRootfs(
  * fails; a recursive delete must never walk into them.
  */
 async function removeRootfs(dir: string): Promise<void> {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  const inside = mountinfo
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((p): p is string => Boolean(p) && (p === dir || p!.startsWith(`${dir}/`)))
-    .sort((a, b) => b.length - a.length);
-  for (const mountPoint of inside) {
+  for (const mountPoint of mountPointsUnder(dir, await readMountTable())) {
     await execFileAsync('umount', ['-l', mountPoint]).catch(() => undefined);
   }
   await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { ORCHESTRATOR_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL } from './container.js';
 import { DockerEngine } from './docker-engine.js';
+import { processAlive } from '../chalkfs/index.js';
 
 /**
  * Removes containers the orchestrator created for a process that no longer exists (a
@@ -14,19 +15,10 @@ export async function reapOrphanContainers(options: { engine?: DockerEngine; all
   for (const c of containers) {
     const pid = Number(c.labels[OWNER_PID_LABEL]);
     const sameHost = c.labels[OWNER_HOST_LABEL] === hostname();
-    const orphan = options.all || (sameHost && !(Number.isInteger(pid) && pid > 0 && processAlive(pid)));
+    const orphan = options.all || (sameHost && !processAlive(pid));
     if (!orphan) continue;
     await engine.removeContainer(c.id);
     removed.push(c.name);
   }
   return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
+// The chalkfs command line: parses arguments and exits with the documented status; one
+// file per command group under commands/ (the mount daemon itself is chalkfs/daemon).
 import { Command, CommanderError } from 'commander';
 import { ChalkError } from '../util/chalk-error.js';
 import { packageJson } from '../util/paths.js';
 import { home } from './cli-context.js';
 import { registerMountCommands } from './commands/mount.js';
 import { registerServiceCommands } from './commands/services.js';
+import { registerHistoryCommands } from './commands/history.js';
 import { registerVolumeCommands } from './commands/volume.js';
 
-/** The chalkfs command line: one file per command group under commands/. */
 const program = new Command();
 program
   .name('chalkfs')
@@ -19,7 +21,7 @@ program
   // Commander's own usage errors exit 2 too (its default is 1): see the catch at the end.
   .exitOverride();
 
-registerVolumeCommands(program);
+registerHistoryCommands(program, registerVolumeCommands(program));
 registerMountCommands(program);
 registerServiceCommands(program);
 

@@ -1,3 +1,5 @@
+// Parsing of the mount command's interval options, with the ranges that keep a lease and
+// its timers sane.
 import { ChalkError } from '../util/chalk-error.js';
 import { clockSkewMs } from '../lease/lease-rules.js';
 

@@ -8,7 +8,7 @@ import type { VolumeView } from '../vfs/volume-view.js';
 import type { Attributes } from '../vfs/attributes.js';
 import { fuseErrno } from './errno.js';
 import { idChange, openIntent, timesChange } from './kernel-args.js';
-import { isChalkfsMount, mountAt } from './proc-mounts.js';
+import { isChalkfsMount, mountAt } from '../host/mount-table.js';
 
 export interface FuseMountOptions {
   mountpoint: string;

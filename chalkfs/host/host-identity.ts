@@ -1,10 +1,8 @@
-/**
- * Which process-id space this process lives in, so that a lease holder's pid can be
- * checked only by processes that see the same pids. A hostname cannot say that: cloned
- * VMs and containers with host networking share one while their pids mean different
- * processes. The kernel's boot id tells machines (and boots) apart, the pid namespace's
- * inode tells containers on one kernel apart.
- */
+// Which process-id space this process lives in, so that a lease holder's pid can be
+// checked only by processes that see the same pids. A hostname cannot say that: cloned
+// VMs and containers with host networking share one while their pids mean different
+// processes. The kernel's boot id tells machines (and boots) apart, the pid namespace's
+// inode tells containers on one kernel apart.
 import { readFileSync, readlinkSync } from 'node:fs';
 
 /**

@@ -1,8 +1,6 @@
-/**
- * The single-writer lease's rules, as pure functions of the stored record and the
- * observer's clock. docs/CONSISTENCY.md states them; the lease loop in writer-lease.ts
- * only performs the store calls they decide.
- */
+// The single-writer lease's rules, as pure functions of the stored record and the
+// observer's clock. docs/CONSISTENCY.md states them; the lease loop in writer-lease.ts
+// only performs the store calls they decide.
 export interface LeaseHolder {
   /** For people: the holder's hostname. Two hosts may share one (cloned VMs, containers). */
   host: string;

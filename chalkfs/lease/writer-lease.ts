@@ -1,3 +1,5 @@
+// The writer lease as a running thing: acquiring, renewing, releasing and fencing against
+// the store (the rules it follows are the pure functions in lease-rules.ts).
 import type { Logger } from 'pino';
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -102,10 +104,6 @@ export class WriterLease {
   /** True while writes are safe: not fenced or released, and renewed recently enough. */
   held(): boolean {
     return !this.stopped && this.clock() < safeUntil(this.record);
-  }
-
-  holder(): LeaseHolder {
-    return this.record.holder;
   }
 
   /** Why this mount may never write again, once it is fenced. */

@@ -1,19 +1,17 @@
+// The MinIO server chalkfs manages itself when no S3 endpoint is configured. Its data,
+// generated credentials (mode 0600) and pid/port live under CHALKFS_HOME/minio, so every
+// chalkfs command on this host finds the same server; it runs detached from the command
+// that started it. Starting and stopping happen under a lock file (minio/lock), so two
+// first commands at once start one server; state.json is written whole (temp + rename)
+// and a damaged one reads as "not running".
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensureWritableDir } from '../util/writable-dir.js';
-import { ChalkError } from '../util/chalk-error.js';
 import { startMinio, waitForMinio, type MinioCredentials } from './minio-server.js';
 import { withFileLock } from './start-lock.js';
+import { processAlive } from '../host/process-liveness.js';
 
-/**
- * The MinIO server chalkfs manages itself when no S3 endpoint is configured. Its data,
- * generated credentials (mode 0600) and pid/port live under CHALKFS_HOME/minio, so every
- * chalkfs command on this host finds the same server; it runs detached from the command
- * that started it. Starting and stopping happen under a lock file (minio/lock), so two
- * first commands at once start one server; state.json is written whole (temp + rename)
- * and a damaged one reads as "not running".
- */
 export interface EmbeddedMinioState {
   pid: number;
   port: number;
@@ -146,13 +144,4 @@ export class EmbeddedMinio {
   }
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EPERM') return true;
-    return false;
-  }
-}
 

@@ -1,3 +1,5 @@
+// Finding the MinIO binary and running one server process: started on a free loopback
+// port, ready once it answers its health check, stopped with SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';

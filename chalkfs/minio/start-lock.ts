@@ -1,3 +1,4 @@
+// A lock file between processes on one host, for starting and stopping the embedded MinIO.
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { ChalkError } from '../util/chalk-error.js';

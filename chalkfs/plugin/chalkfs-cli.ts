@@ -1,13 +1,11 @@
+// Runs the chalkfs CLI as a child process. The plugin does every volume operation this
+// way, so it holds no store connection, cache or FUSE state of its own: mounts are
+// separate daemons that outlive a plugin restart, and the CLI stays the one place that
+// knows how to create, mount or delete a volume.
 import { execFile } from 'node:child_process';
 import { ChalkError } from '../util/chalk-error.js';
 import { cliEntry } from '../util/paths.js';
 
-/**
- * Runs the chalkfs CLI as a child process. The plugin does every volume operation this
- * way, so it holds no store connection, cache or FUSE state of its own: mounts are
- * separate daemons that outlive a plugin restart, and the CLI stays the one place that
- * knows how to create, mount or delete a volume.
- */
 export interface CliResult {
   stdout: string;
   stderr: string;

@@ -1,14 +1,12 @@
+// Which Docker mount requests hold each volume's shared FUSE mount. Docker sends a
+// Mount and later an Unmount carrying the same request ID for every container that uses
+// a volume; the mount is made at the first and released after the last. The table is
+// saved to disk after every change so a restarted plugin knows which mounts are still
+// in use (the mount daemons themselves keep running across a plugin restart).
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ChalkError } from '../util/chalk-error.js';
 
-/**
- * Which Docker mount requests hold each volume's shared FUSE mount. Docker sends a
- * Mount and later an Unmount carrying the same request ID for every container that uses
- * a volume; the mount is made at the first and released after the last. The table is
- * saved to disk after every change so a restarted plugin knows which mounts are still
- * in use (the mount daemons themselves keep running across a plugin restart).
- */
 export interface VolumeRefs {
   mountpoint: string;
   /** Docker's mount request IDs, in the order they arrived. */

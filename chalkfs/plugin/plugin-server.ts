@@ -1,3 +1,7 @@
+// Docker's volume plugin protocol (legacy, socket-discovered plugins): JSON POSTs over
+// HTTP on a unix socket. dockerd finds the plugin by its socket name: chalkfs.sock in
+// /run/docker/plugins serves the volume driver "chalkfs". Errors go back as HTTP 500
+// with {"Err": message}, which dockerd reports as "VolumeDriver.<Op>: message".
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { mkdir, rm } from 'node:fs/promises';
@@ -7,12 +11,6 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { ChalkfsCli } from './chalkfs-cli.js';
 import { VolumeDriver } from './volume-driver.js';
 
-/**
- * Docker's volume plugin protocol (legacy, socket-discovered plugins): JSON POSTs over
- * HTTP on a unix socket. dockerd finds the plugin by its socket name: chalkfs.sock in
- * /run/docker/plugins serves the volume driver "chalkfs". Errors go back as HTTP 500
- * with {"Err": message}, which dockerd reports as "VolumeDriver.<Op>: message".
- */
 export interface PluginOptions {
   socketPath: string;
   stateDir: string;
@@ -82,7 +80,7 @@ export async function servePlugin(options: PluginOptions): Promise<PluginServer>
     } catch (err) {
       status = err instanceof ChalkError && err.kind === 'unsupported' ? 404 : 500;
       const message = err instanceof Error ? err.message : String(err);
-      logger.warn({ op: req.url, err: message }, 'plugin request failed');
+      logger.warn({ op: req.url, err }, 'plugin request failed');
       body = { Err: message };
     }
     res.writeHead(status, { 'Content-Type': CONTENT_TYPE });

@@ -1,19 +1,18 @@
+// What the Docker volume plugin does, without the HTTP: create and remove volumes, and
+// keep ONE FUSE mount per volume on this host however many containers use it, so that
+// the kernel's POSIX locks (which SQLite relies on) coordinate all of them. Mounts are
+// reference-counted by Docker's mount request IDs and released after the last Unmount.
+//
+// Operations on one volume run one at a time (two containers starting together must not
+// both mount it); operations on different volumes run in parallel.
 import { mkdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChalkError } from '../util/chalk-error.js';
 import type { Logger } from '../util/logger.js';
 import type { ChalkfsCli } from './chalkfs-cli.js';
 import { MountRefs } from './mount-refs.js';
+import { isMountPoint, readMountTable } from '../host/mount-table.js';
 
-/**
- * What the Docker volume plugin does, without the HTTP: create and remove volumes, and
- * keep ONE FUSE mount per volume on this host however many containers use it, so that
- * the kernel's POSIX locks (which SQLite relies on) coordinate all of them. Mounts are
- * reference-counted by Docker's mount request IDs and released after the last Unmount.
- *
- * Operations on one volume run one at a time (two containers starting together must not
- * both mount it); operations on different volumes run in parallel.
- */
 export interface VolumeDriverOptions {
   stateDir: string;
   cli: ChalkfsCli;
@@ -170,10 +169,10 @@ export class VolumeDriver {
         if (entry.ids.length > 0 && state !== 'mounted') {
           this.options.logger.warn({ volume: name, state, users: entry.ids.length }, 'mount in use but not alive: mounting again');
           await this.mountNow(name, entry.mountpoint).catch((err: unknown) =>
-            this.options.logger.error({ volume: name, err: (err as Error).message }, 'could not mount again'),
+            this.options.logger.error({ volume: name, err }, 'could not mount again'),
           );
         } else if (entry.ids.length === 0) {
-          await this.release(name).catch((err: unknown) => this.options.logger.error({ volume: name, err: (err as Error).message }, 'could not release'));
+          await this.release(name).catch((err: unknown) => this.options.logger.error({ volume: name, err }, 'could not release'));
         } else {
           this.options.logger.info({ volume: name, users: entry.ids.length }, 'recovered mount');
         }
@@ -238,18 +237,8 @@ async function currentBootId(): Promise<string> {
   return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'unknown')).trim();
 }
 
-/** Octal escapes /proc/self/mountinfo uses for space, tab, newline and backslash. */
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
 async function mountState(dir: string): Promise<MountState> {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  const mounted = mountinfo.split('\n').some((line) => {
-    const field = line.split(' ')[4];
-    return field !== undefined && unescapeMountPath(field) === dir;
-  });
-  if (!mounted) return 'absent';
+  if (!isMountPoint(dir, await readMountTable())) return 'absent';
   try {
     await stat(dir);
     return 'mounted';

@@ -11,7 +11,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
-import { ChalkError } from '../util/chalk-error.js';
+import { ChalkError, isChalkError, type ErrorKind } from '../util/chalk-error.js';
 import { readBody } from './read-body.js';
 import { describeNetworkFailure } from './network-error.js';
 import { SignedGet } from './signed-get.js';
@@ -158,23 +158,22 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Whether the bucket exists; other failures (credentials, network) throw. */
   async bucketExists(): Promise<boolean> {
-    try {
-      await this.call('list', '', (abortSignal) => this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
-      return true;
-    } catch (err) {
-      if (err instanceof ChalkError && err.kind === 'not-found') return false;
-      throw err;
-    }
+    return this.succeeds('list', 'not-found', (abortSignal) => this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
   }
 
   /** Creates the bucket unless it exists; true when this call created it. */
   async ensureBucket(): Promise<boolean> {
     if (await this.bucketExists()) return false;
+    return this.succeeds('put', 'exists', (abortSignal) => this.client.send(new CreateBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
+  }
+
+  /** True when a bucket request succeeds, false when it fails with `noKind`; other failures throw. */
+  private async succeeds(op: string, noKind: ErrorKind, fn: (signal: AbortSignal) => Promise<unknown>): Promise<boolean> {
     try {
-      await this.call('put', '', (abortSignal) => this.client.send(new CreateBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
+      await this.call(op, '', fn);
       return true;
     } catch (err) {
-      if (err instanceof ChalkError && err.kind === 'exists') return false;
+      if (isChalkError(err, noKind)) return false;
       throw err;
     }
   }

@@ -1,7 +1,5 @@
-/**
- * The one error type used inside chalkfs. `kind` is a closed set: the FUSE layer maps
- * each kind to exactly one errno (chalkfs/fuse/errno.ts), the CLI prints `message`.
- */
+// The one error type used inside chalkfs. `kind` is a closed set: the FUSE layer maps
+// each kind to exactly one errno (chalkfs/fuse/errno.ts), the CLI prints `message`.
 export type ErrorKind =
   | 'not-found' // ENOENT
   | 'exists' // EEXIST

@@ -1,13 +1,11 @@
+// Where log lines go (a file or a descriptor), made so logging can never block or kill
+// the data path. pino's default destination (sonic-boom) emits write errors nobody
+// handles (the daemon died) and, at exit, retries a failed write forever (a full disk
+// wedged the daemon). Here every write is asynchronous and tried once: a failed write
+// (ENOSPC, EIO, ...) drops its lines and counts them; lines beyond `maxQueuedBytes`
+// waiting for the disk are dropped and counted too. Nothing is retried in a loop.
 import { closeSync, openSync, write, writeSync } from 'node:fs';
 
-/**
- * Where log lines go (a file or a descriptor), made so logging can never block or kill
- * the data path. pino's default destination (sonic-boom) emits write errors nobody
- * handles (the daemon died) and, at exit, retries a failed write forever (a full disk
- * wedged the daemon). Here every write is asynchronous and tried once: a failed write
- * (ENOSPC, EIO, ...) drops its lines and counts them; lines beyond `maxQueuedBytes`
- * waiting for the disk are dropped and counted too. Nothing is retried in a loop.
- */
 export interface LogHealth {
   droppedLines: number;
   writeErrors: number;

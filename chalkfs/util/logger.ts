@@ -1,3 +1,8 @@
+// Structured logs (pino). The daemon writes JSON lines to its log file; the level comes
+// from --log-level or CHALKFS_LOG_LEVEL. Secrets never reach a log: the store adapter
+// logs endpoints and keys of objects, never credentials, and `redact` is a second guard.
+// Lines go through a LogDestination: a full or failing log disk drops (and counts) lines,
+// it never blocks or kills the process.
 import { pino, type Logger } from 'pino';
 import { LogDestination } from './log-destination.js';
 
@@ -6,13 +11,7 @@ export type { Logger };
 /** The levels --log-level and CHALKFS_LOG_LEVEL accept. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-/**
- * Structured logs (pino). The daemon writes JSON lines to its log file; the level comes
- * from --log-level or CHALKFS_LOG_LEVEL. Secrets never reach a log: the store adapter
- * logs endpoints and keys of objects, never credentials, and `redact` is a second guard.
- * Lines go through a LogDestination: a full or failing log disk drops (and counts) lines,
- * it never blocks or kills the process.
- */
+/** A pino logger writing through a LogDestination (default: stderr). */
 export function createLogger(options: { level?: string; destination?: number | string; name?: string } = {}): Logger {
   const level = options.level ?? process.env.CHALKFS_LOG_LEVEL ?? 'info';
   const destination = new LogDestination(options.destination ?? 2);

@@ -1,9 +1,7 @@
+// The daemon's Prometheus metrics (prom-client). One instance per daemon, passed down to
+// the layers that count things; a fresh registry each, so tests do not share counters.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/**
- * The daemon's Prometheus metrics (prom-client). One instance per daemon, passed down to
- * the layers that count things; a fresh registry each, so tests do not share counters.
- */
 export class Metrics {
   readonly registry = new Registry();
   readonly fuseOps = new Histogram({
@@ -35,30 +33,10 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [this.registry],
   });
-  readonly cacheLookups = new Counter({
-    name: 'chalkfs_cache_lookups_total',
-    help: 'Block cache lookups by tier and result (hit, miss)',
-    labelNames: ['tier', 'result'] as const,
-    registers: [this.registry],
-  });
-  readonly cacheEvictions = new Counter({
-    name: 'chalkfs_cache_evictions_total',
-    help: 'Blocks evicted from a cache tier',
-    labelNames: ['tier'] as const,
-    registers: [this.registry],
-  });
-  readonly cacheBytes = new Gauge({
-    name: 'chalkfs_cache_bytes',
-    help: 'Bytes held by a cache tier',
-    labelNames: ['tier'] as const,
-    registers: [this.registry],
-  });
-  readonly corruptBlocks = new Counter({
-    name: 'chalkfs_corrupt_blocks_total',
-    help: 'Blocks that failed hash verification, by where they were read',
-    labelNames: ['source'] as const,
-    registers: [this.registry],
-  });
+  readonly cacheLookups = this.counter('chalkfs_cache_lookups_total', 'Block cache lookups by tier and result (hit, miss)', ['tier', 'result']);
+  readonly cacheEvictions = this.counter('chalkfs_cache_evictions_total', 'Blocks evicted from a cache tier', ['tier']);
+  readonly cacheBytes = new Gauge({ name: 'chalkfs_cache_bytes', help: 'Bytes held by a cache tier', labelNames: ['tier'] as const, registers: [this.registry] });
+  readonly corruptBlocks = this.counter('chalkfs_corrupt_blocks_total', 'Blocks that failed hash verification, by where they were read', ['source']);
   readonly commits = new Histogram({
     name: 'chalkfs_commit_seconds',
     help: 'Version commits (fsync, close, periodic), by result',
@@ -77,4 +55,8 @@ export class Metrics {
     help: 'The volume version this mount serves',
     registers: [this.registry],
   });
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
 }

@@ -1,3 +1,4 @@
+// Where things are: the installation, CHALKFS_HOME, the tool cache, the compiled CLI.
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,5 @@
-/**
- * A small deterministic PRNG (mulberry32): every run and every target asks for the same
- * keys in the same order, so targets are compared on identical access patterns.
- */
+// A small deterministic PRNG (mulberry32): every run and every target asks for the same
+// keys in the same order, so targets are compared on identical access patterns.
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

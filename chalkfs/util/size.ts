@@ -1,3 +1,4 @@
+// Byte sizes as people write them ("256KiB", "2GiB") and back.
 import { ChalkError } from './chalk-error.js';
 
 const units: Record<string, number> = {

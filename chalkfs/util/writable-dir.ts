@@ -1,3 +1,5 @@
+// Checks, before anything starts, that chalkfs may write where a setting points, and says
+// why not in words.
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ChalkError } from './chalk-error.js';

@@ -1,5 +1,4 @@
-import { EmbeddedMinio } from '../../chalkfs/minio/embedded-minio.js';
-import { chalkfsHome } from '../../chalkfs/util/paths.js';
+import { EmbeddedMinio, chalkfsHome } from '../../chalkfs/index.js';
 
 /**
  * The store the demo's chalkfs daemons talk to: the S3 endpoint the environment names,

@@ -6,7 +6,7 @@ import { servePlugin } from '../../chalkfs/plugin/plugin-server.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { mountsUnder, requireChalkfsBuild, startPluginHost, uniqueName, type TestPluginHost } from '../support/docker-fixture.js';
 import { pluginCall } from '../support/docker-plugin-client.js';
-import { processAlive } from '../../chalkfs/minio/embedded-minio.js';
+import { processAlive } from '../../chalkfs/host/process-liveness.js';
 
 // The volume plugin spoken to directly, as dockerd would: real chalkfs CLI, real MinIO,
 // real FUSE mounts; no Docker engine involved.

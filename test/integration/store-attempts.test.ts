@@ -1,4 +1,4 @@
-import '../support/quiet-sdk-warning.js';
+import '../../chalkfs/store/quiet-sdk-warning.js';
 import { createServer } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { ChalkfsFixture, uniqueBucket } from '../support/chalkfs-fixture.js';

@@ -1,15 +1,16 @@
-import './quiet-sdk-warning.js';
+import '../../chalkfs/store/quiet-sdk-warning.js';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
 import { cliEntry } from '../../chalkfs/util/paths.js';
-import { processAlive } from '../../chalkfs/minio/embedded-minio.js';
+import { processAlive } from '../../chalkfs/host/process-liveness.js';
+import { isMountPoint } from '../../chalkfs/host/mount-table.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -70,13 +71,8 @@ export function uniqueBucket(prefix = 'fs'): string {
   return `t-${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`.toLowerCase().slice(0, 63);
 }
 
-/** Whether `dir` is a mount point right now. */
-export function isMountpoint(dir: string): boolean {
-  const target = resolve(dir);
-  return readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .some((line) => line.split(' ')[1]?.replace(/\\040/g, ' ') === target);
-}
+/** Whether `dir` is a mount point right now (chalkfs's mount table). */
+export { isMountPoint as isMountpoint };
 
 
 /** Runs a command; never throws for a non-zero exit. */
@@ -169,7 +165,7 @@ export class ChalkfsHost {
     const result = await this.cli(args, { env: options.env });
     if (result.code !== 0) {
       // A half-started daemon must not outlive the test.
-      if (isMountpoint(dir)) await this.fixture.forceUnmount(dir);
+      if (isMountPoint(dir)) await this.fixture.forceUnmount(dir);
       throw new Error(`chalkfs ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
     }
     const match = /pid (\d+), log (.+)\)\s*$/.exec(result.stdout.trim());
@@ -188,7 +184,7 @@ export class ChalkfsHost {
         unmounted ??= (async () => {
           const r = await this.cli(['unmount', dir], { timeoutMs: 60_000 });
           if (r.code !== 0) throw new Error(`chalkfs unmount ${dir} exited ${r.code}: ${r.stderr}`);
-          if (isMountpoint(dir)) throw new Error(`${dir} is still mounted after chalkfs unmount`);
+          if (isMountPoint(dir)) throw new Error(`${dir} is still mounted after chalkfs unmount`);
         })();
         return unmounted;
       },
@@ -311,7 +307,7 @@ export class ChalkfsFixture implements AsyncDisposable {
           // already gone
         }
       }
-      if (isMountpoint(mount.dir)) await this.forceUnmount(mount.dir);
+      if (isMountPoint(mount.dir)) await this.forceUnmount(mount.dir);
     }
     for (const fn of this.cleanups.reverse()) {
       try {
@@ -322,7 +318,7 @@ export class ChalkfsFixture implements AsyncDisposable {
     }
     this.s3?.destroy();
     // Never delete through a mount that is somehow still there.
-    const stillMounted = this.mounts.filter((m) => isMountpoint(m.dir));
+    const stillMounted = this.mounts.filter((m) => isMountPoint(m.dir));
     if (stillMounted.length === 0) await rm(this.root, { recursive: true, force: true });
     else errors.push(new Error(`still mounted after cleanup: ${stillMounted.map((m) => m.dir).join(', ')}`));
     // Cleanup problems are reported only through logs: a failing test's own error matters more.

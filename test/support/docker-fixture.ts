@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import { ensureDockerEngine } from '../../orchestrator/docker-provisioning.js';
 import { DockerEngine } from '../../orchestrator/docker-engine.js';
 import { ORCHESTRATOR_LABEL } from '../../orchestrator/container.js';
 import { Volume } from '../../orchestrator/volume.js';
+import { mountPointsUnder, readMountTable } from '../../chalkfs/host/mount-table.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -157,13 +158,9 @@ export async function startPluginHost(options: { bucket: string; label?: string 
   };
 }
 
-/** FUSE mounts whose mount point is `dir` or below it, from /proc/self/mountinfo. */
+/** Mount points at `dir` or below it, deepest first. */
 export async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info
-    .split('\n')
-    .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))
-    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)));
+  return mountPointsUnder(dir, await readMountTable());
 }
 
 /** Containers the orchestrator created that still exist (should be none after a test). */

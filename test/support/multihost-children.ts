@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { projectRoot } from '../../chalkfs/util/paths.js';
+import { processAlive } from '../../chalkfs/host/process-liveness.js';
 
 /**
  * Child processes for the multi-host tests (test/integration/multihost-*.test.ts): SQLite
@@ -10,14 +11,7 @@ import { projectRoot } from '../../chalkfs/util/paths.js';
  * finally) makes sure none outlives its test.
  */
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { processAlive };
 
 /** Polls `probe` until it returns a value (not undefined/false); bounded; a throw ends the wait. */
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | false | Promise<T | undefined | false>, intervalMs = 50): Promise<T> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blocksToDelete, versionsToKeep } from '../../chalkfs/meta/retention.js';
+import { blocksToDelete, versionsToKeep } from '../../chalkfs/history/retention.js';
 
 const hour = 3_600_000;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
-import { VolumeHistory } from '../../chalkfs/meta/volume-history.js';
+import { VolumeHistory } from '../../chalkfs/history/volume-history.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { openVolume } from '../../chalkfs/vfs/open-volume.js';

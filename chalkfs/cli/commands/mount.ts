@@ -1,6 +1,5 @@
-/**
- * The mount commands: mount (the daemon runs in its own process), unmount and status.
- */
+// The mount commands: mount (the daemon runs in its own process, chalkfs/daemon), unmount
+// and status.
 import { Command, Option } from 'commander';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -9,18 +8,18 @@ import { createHash } from 'node:crypto';
 import { ChalkError } from '../../util/chalk-error.js';
 import { createLogger, LOG_LEVELS } from '../../util/logger.js';
 import { ensureWritableDir } from '../../util/writable-dir.js';
-import { isChalkError, type ErrorKind } from '../../util/chalk-error.js';
 import { parseInterval } from '../mount-options.js';
 import { cliEntry } from '../../util/paths.js';
 import { formatSize, parseSize } from '../../util/size.js';
 import { parseVolumeRef } from '../../meta/volume-name.js';
 import { defaultPresenceIntervalMs } from '../../meta/presence.js';
-import { processAlive } from '../../minio/embedded-minio.js';
+import { processAlive } from '../../host/process-liveness.js';
+import { isChalkfsMount, mountAt } from '../../host/mount-table.js';
 import { resolveStoreSettings, storeEnv } from '../../store/store-config.js';
 import { forceUnmount } from '../../fuse/fuse-mount.js';
-import { runMountDaemon } from '../mount-daemon.js';
-import { isChalkfsMount, mountAt } from '../../fuse/proc-mounts.js';
-import { controlRequest, liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from '../mount-records.js';
+import { serveMountProcess, awaitDaemonReady } from '../../daemon/daemon-process.js';
+import { controlRequest } from '../../daemon/control-socket.js';
+import { liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from '../../daemon/mount-records.js';
 import { home, printJson, table } from '../cli-context.js';
 
 export function registerMountCommands(program: Command): void {
@@ -84,55 +83,25 @@ export function registerMountCommands(program: Command): void {
       if (!opts.foreground) return mountInBackground(volumeRef, mountpoint, opts, settings, logFile);
 
       const logger = createLogger({ level: opts.logLevel, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}` });
-      if (opts.notifyParent) {
-        // The daemon's stdout and stderr are its log file too: a full disk there must not kill it.
-        process.stdout.on('error', () => undefined);
-        process.stderr.on('error', () => undefined);
-      }
-      const notify = (message: object) => process.send?.(message);
-      let running;
-      try {
-        running = await runMountDaemon({
-          volumeRef,
-          mountpoint,
-          readOnly: Boolean(opts.readOnly),
-          fallbackReadOnly: Boolean(opts.fallbackReadOnly),
-          cacheDir: resolve(opts.cacheDir ?? join(home, 'cache')),
-          cacheSizeBytes,
-          memoryCacheBytes,
-          home,
-          logFile: opts.notifyParent ? logFile : '(stderr)',
-          settings,
-          logger,
-          refreshIntervalMs,
-          idleRefreshIntervalMs,
-          autoCommitMs,
-          leaseTtlMs,
-          presenceIntervalMs,
-        });
-      } catch (err) {
-        logger.error({ err }, 'mount failed');
-        logger.flush();
-        if (opts.notifyParent) {
-          notify({ type: 'error', message: (err as Error).message, kind: isChalkError(err) ? err.kind : 'io' });
-          if (process.connected) process.disconnect?.();
-          process.exitCode = 1;
-          return;
-        }
-        throw err;
-      }
-      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-        process.on(signal, () => void running.shutdown(signal).catch(() => undefined));
-      }
-      if (opts.notifyParent) {
-        notify({ type: 'ready', record: running.record });
-        if (process.connected) process.disconnect?.();
-      } else {
-        process.stderr.write(`mounted ${volumeRef} at ${mountpoint} (${running.record.mode}); Ctrl-C to unmount\n`);
-      }
-      await running.done;
-      logger.flush();
-      process.exit(0);
+      await serveMountProcess({
+        volumeRef,
+        mountpoint,
+        readOnly: Boolean(opts.readOnly),
+        fallbackReadOnly: Boolean(opts.fallbackReadOnly),
+        cacheDir: resolve(opts.cacheDir ?? join(home, 'cache')),
+        cacheSizeBytes,
+        memoryCacheBytes,
+        home,
+        logFile: opts.notifyParent ? logFile : '(stderr)',
+        settings,
+        logger,
+        refreshIntervalMs,
+        idleRefreshIntervalMs,
+        autoCommitMs,
+        leaseTtlMs,
+        presenceIntervalMs,
+        notifyParent: Boolean(opts.notifyParent),
+      });
     });
 
   async function mountInBackground(volumeRef: string, mountpoint: string, opts: MountOptions, settings: Awaited<ReturnType<typeof resolveStoreSettings>>, logFile: string): Promise<void> {
@@ -147,26 +116,7 @@ export function registerMountCommands(program: Command): void {
       env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
     });
     closeSync(out);
-    const outcome = await new Promise<{ type: string; message?: string; kind?: ErrorKind; record?: MountRecord }>((resolvePromise) => {
-      const timer = setTimeout(() => resolvePromise({ type: 'error', message: `the mount daemon did not become ready within 60 s (log: ${logFile})` }), 60_000);
-      child.on('message', (m: { type: string; message?: string; kind?: ErrorKind }) => {
-        clearTimeout(timer);
-        resolvePromise(m);
-      });
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolvePromise({ type: 'error', message: `the mount daemon exited (code ${code}) before it was ready; see ${logFile}` });
-      });
-    });
-    child.unref();
-    // The daemon disconnects right after its message; by now it may have (then this throws).
-    if (child.connected) child.disconnect();
-    if (outcome.type !== 'ready') {
-      if (child.exitCode === null && outcome.message?.includes('did not become ready')) child.kill('SIGKILL');
-      // The daemon's own kind: a store failure is a runtime failure (1), bad input a usage error (2).
-      throw new ChalkError(outcome.kind ?? 'io', outcome.message ?? 'mount failed');
-    }
-    const r = outcome.record!;
+    const r = await awaitDaemonReady(child, logFile);
     process.stdout.write(`mounted ${volumeRef} at ${mountpoint} (${r.mode}, pid ${r.pid}, log ${logFile})\n`);
   }
 

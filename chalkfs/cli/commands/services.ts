@@ -1,6 +1,4 @@
-/**
- * The long-running services chalkfs starts: the Docker volume plugin and the embedded MinIO.
- */
+// The long-running services chalkfs starts: the Docker volume plugin and the embedded MinIO.
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { ChalkError } from '../../util/chalk-error.js';

@@ -1,27 +1,22 @@
-/**
- * The volume commands: create, ls, info, rm, snapshot, versions, restore, and gc.
- */
+// The volume commands: create, ls, info, rm (history.ts has snapshot, versions, restore
+// and gc).
 import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ChalkError } from '../../util/chalk-error.js';
-import { createLogger } from '../../util/logger.js';
 import { formatSize, parseSize } from '../../util/size.js';
 import { validateVolumeName } from '../../meta/volume-name.js';
 import { VolumeRepository, validateBlockSize } from '../../meta/volume-repository.js';
-import { VolumeHistory } from '../../meta/volume-history.js';
 import { livePresence } from '../../meta/presence.js';
 import { WriterLease } from '../../lease/writer-lease.js';
-import { hostIdentity } from '../../host/host-identity.js';
 import { safeUntil } from '../../lease/lease-rules.js';
-import { processAlive } from '../../minio/embedded-minio.js';
+import { processAlive } from '../../host/process-liveness.js';
 import { openStore, resolveStoreSettings } from '../../store/store-config.js';
-import { liveMountRecords } from '../mount-records.js';
-import { home, printJson, repository, table } from '../cli-context.js';
+import { liveMountRecords } from '../../daemon/mount-records.js';
+import { home, onVolume, printJson, repository, table } from '../cli-context.js';
 
-export function registerVolumeCommands(program: Command): void {
-  // ---- volume ----------------------------------------------------------------------------
-
+/** Returns the `volume` command group, which the history commands join. */
+export function registerVolumeCommands(program: Command): Command {
   const volume = program.command('volume').description('create, list, inspect and remove volumes');
 
   volume
@@ -57,14 +52,9 @@ export function registerVolumeCommands(program: Command): void {
       process.stdout.write(table(rows));
     });
 
-  volume
-    .command('info')
-    .description('show one volume: configuration, latest version, size, lease holder, local mounts')
-    .argument('<name>')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: { json?: boolean }) => {
-      validateVolumeName(name);
-      const repo = await repository();
+  onVolume<{ json?: boolean }>(
+    volume.command('info').description('show one volume: configuration, latest version, size, lease holder, local mounts').option('--json', 'print JSON'),
+    async (name, repo, opts) => {
       const summary = await repo.summary(name);
       const lease = await WriterLease.read(repo.store, name);
       const mounts = liveMountRecords(home).filter((m) => m.volume === name);
@@ -81,16 +71,12 @@ export function registerVolumeCommands(program: Command): void {
           ['local mounts', info.localMounts.map((m) => `${m.mountpoint} (${m.mode})`).join(', ') || 'none'],
         ]),
       );
-    });
+    },
+  );
 
-  volume
-    .command('rm')
-    .description('delete a volume and all its data (refuses while it is mounted)')
-    .argument('<name>')
-    .option('--force', 'delete even while mounted somewhere')
-    .action(async (name: string, opts: { force?: boolean }) => {
-      validateVolumeName(name);
-      const repo = await repository();
+  onVolume<{ force?: boolean }>(
+    volume.command('rm').description('delete a volume and all its data (refuses while it is mounted)').option('--force', 'delete even while mounted somewhere'),
+    async (name, repo, opts) => {
       await repo.config(name);
       if (!opts.force) {
         const local = liveMountRecords(home).filter((m) => m.volume === name);
@@ -110,76 +96,7 @@ export function registerVolumeCommands(program: Command): void {
       }
       const objects = await repo.destroy(name);
       process.stdout.write(`deleted volume ${name} (${objects} objects)\n`);
-    });
-
-  volume
-    .command('snapshot')
-    .description('keep the newest consistent version of a volume beyond the retention window')
-    .argument('<name>')
-    .option('--label <label>', 'a name for the snapshot')
-    .action(async (name: string, opts: { label?: string }) => {
-      const repo = await repository();
-      const snap = await new VolumeHistory(repo).snapshot(validateVolumeName(name), opts.label);
-      process.stdout.write(`snapshot of ${name} at version ${snap.seq}${snap.label ? ` (${snap.label})` : ''}; mount it with: chalkfs mount ${name}@${snap.seq} DIR\n`);
-    });
-
-  volume
-    .command('versions')
-    .description('list the versions of a volume that are still kept')
-    .argument('<name>')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: { json?: boolean }) => {
-      const repo = await repository();
-      const versions = await new VolumeHistory(repo).versions(validateVolumeName(name));
-      if (opts.json) return printJson(versions);
-      const rows = [['VERSION', 'CREATED', 'CONSISTENT', 'WRITER', 'SNAPSHOT']];
-      for (const v of versions) rows.push([String(v.seq), v.createdAt, v.consistent ? 'yes' : 'no', v.writer, v.snapshot === undefined ? '' : v.snapshot || '(unlabelled)']);
-      process.stdout.write(table(rows));
-    });
-
-  volume
-    .command('restore')
-    .description('make an old version the newest one (a new commit; history is kept); refuses while a writer is mounted')
-    .argument('<name>')
-    .argument('<version>', 'version number (see `chalkfs volume versions`)')
-    .action(async (name: string, versionText: string) => {
-      validateVolumeName(name);
-      if (!/^\d+$/.test(versionText)) throw new ChalkError('config', `invalid version "${versionText}": expected a version number`);
-      const repo = await repository();
-      await repo.config(name);
-      const writer = { host: hostname(), pid: process.pid, mountId: randomUUID() };
-      const lease = await WriterLease.acquire({ store: repo.store, volume: name, holder: { ...writer, hostId: hostIdentity() }, ttlMs: 30_000, logger: createLogger({ level: 'warn' }), isLocalProcessAlive: processAlive });
-      try {
-        const seq = await new VolumeHistory(repo).restore(name, Number(versionText), writer);
-        process.stdout.write(`restored ${name} to the content of version ${versionText} as version ${seq}\n`);
-      } finally {
-        await lease.release();
-      }
-    });
-
-  program
-    .command('gc')
-    .description('delete versions older than the retention window (except snapshots and the newest) and blocks no kept version names')
-    .argument('<name>')
-    .option('--retention <duration>', 'keep versions younger than this (e.g. 24h, 30m, 0s)', '24h')
-    .option('--grace <duration>', 'never delete blocks younger than this (protects commits in flight)', '1h')
-    .option('--dry-run', 'only report what would be deleted')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: { retention: string; grace: string; dryRun?: boolean; json?: boolean }) => {
-      validateVolumeName(name);
-      const repo = await repository();
-      const result = await new VolumeHistory(repo).gc(name, { retentionMs: parseDuration(opts.retention, '--retention'), graceMs: parseDuration(opts.grace, '--grace'), dryRun: opts.dryRun });
-      if (opts.json) return printJson(result);
-      process.stdout.write(
-        `${opts.dryRun ? 'would delete' : 'deleted'} ${result.versionsDeleted} versions and ${result.blocksDeleted} blocks (${formatSize(result.bytesFreed)}); kept ${result.versionsKept} versions, ${result.blocksKept} blocks\n`,
-      );
-    });
-
-  function parseDuration(text: string, what: string): number {
-    const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
-    if (!match) throw new ChalkError('config', `invalid ${what} "${text}": use a number with ms, s, m, h or d (e.g. 30m)`);
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-    return Number(match[1]) * unit;
-  }
-
+    },
+  );
+  return volume;
 }

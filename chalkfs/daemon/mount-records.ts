@@ -1,10 +1,11 @@
+// What a running mount daemon leaves under CHALKFS_HOME/mounts so other commands find
+// it: one JSON record per mount point, written atomically, removed at unmount; a record
+// whose daemon is gone is removed by the next reader.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { request } from 'node:http';
-import { processAlive } from '../minio/embedded-minio.js';
+import { processAlive } from '../host/process-liveness.js';
 
-/** What a running mount daemon leaves under CHALKFS_HOME/mounts so other commands find it. */
 export interface MountRecord {
   volume: string;
   mountpoint: string;
@@ -64,27 +65,4 @@ export function liveMountRecords(home: string): MountRecord[] {
     }
   }
   return live;
-}
-
-/** A JSON request to a daemon's control socket. */
-export function controlRequest<T>(socketPath: string, method: 'GET' | 'POST', path: string, timeoutMs = 120_000): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request({ socketPath, method, path, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          const body = JSON.parse(text) as T & { error?: string };
-          if ((res.statusCode ?? 500) >= 400) reject(new Error(body.error ?? `HTTP ${res.statusCode}`));
-          else resolvePromise(body);
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${socketPath} within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
 }

@@ -1,8 +1,6 @@
-/**
- * Which versions a volume keeps (pure; docs/FORMAT.md "Garbage"): every version younger
- * than the retention window, every snapshot, the newest version and the newest
- * consistent one (what writers and readers mount). Everything else may be deleted.
- */
+// Which versions a volume keeps (pure; docs/FORMAT.md "Garbage"): every version younger
+// than the retention window, every snapshot, the newest version and the newest
+// consistent one (what writers and readers mount). Everything else may be deleted.
 export interface VersionListing {
   seq: number;
   createdAtMs: number;

@@ -1,8 +1,10 @@
+// A volume's history, above the repository: snapshots, version listings, restore (a new
+// version with an old one's content) and garbage collection (docs/FORMAT.md, "Garbage").
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
-import { decodeMeta, encodeMeta, versionFormat, type VersionRecord, type WriterInfo } from './format.js';
-import { storeKeys, seqFromKey } from './store-keys.js';
+import { decodeMeta, encodeMeta, versionFormat, type VersionRecord, type WriterInfo } from '../meta/format.js';
+import { storeKeys, seqFromKey } from '../meta/store-keys.js';
+import type { VolumeRepository } from '../meta/volume-repository.js';
 import { blocksToDelete, versionsToKeep } from './retention.js';
-import type { VolumeRepository } from './volume-repository.js';
 
 const snapshotFormat = 'chalkfs-snapshot/1';
 

@@ -1,10 +1,13 @@
-import { createServer, type Server } from 'node:http';
+// The mount daemon: serves one volume at one mount point until told to stop. It composes
+// the layers below (store, cache, writer lease, presence, vfs, FUSE) and adds what a
+// running mount shows the host: its record, a control socket (status, unmount, commit;
+// control-socket.ts) and a Prometheus endpoint (metrics-server.ts).
 import { hostname } from 'node:os';
-import { mkdirSync, readdirSync, rmSync, statSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ChalkError, isChalkError } from '../util/chalk-error.js';
+import { isChalkError } from '../util/chalk-error.js';
 import { Metrics } from '../util/metrics.js';
 import { logHealth } from '../util/log-destination.js';
 import { parseVolumeRef } from '../meta/volume-name.js';
@@ -13,17 +16,19 @@ import { InstrumentedObjectStore } from '../store/instrumented-object-store.js';
 import { openStore, type StoreSettings } from '../store/store-config.js';
 import { BlockCache } from '../cache/block-cache.js';
 import { DiskBlockCache } from '../cache/disk-block-cache.js';
-import { setKernelReadahead } from '../fuse/kernel-readahead.js';
+import { setKernelReadahead } from '../host/kernel-readahead.js';
 import { WriterLease } from '../lease/writer-lease.js';
 import { hostIdentity } from '../host/host-identity.js';
 import { PresenceKeeper } from '../meta/presence.js';
-import { processAlive } from '../minio/embedded-minio.js';
+import { processAlive } from '../host/process-liveness.js';
 import { openVolume, type MountMode, type Volume } from '../vfs/open-volume.js';
 import { WriterVolume } from '../vfs/writer-volume.js';
 import { FuseMount, forceUnmount } from '../fuse/fuse-mount.js';
-import { isChalkfsMount, mountAt } from '../fuse/proc-mounts.js';
-import { watchMount } from '../fuse/mount-watch.js';
+import { watchMount } from '../host/mount-watch.js';
 import { controlSocketPath, removeMountRecord, writeMountRecord, type MountRecord } from './mount-records.js';
+import { checkMountpoint } from './mountpoint-check.js';
+import { serveControlSocket } from './control-socket.js';
+import { serveMetrics } from './metrics-server.js';
 
 export interface MountDaemonOptions {
   volumeRef: string;
@@ -54,40 +59,7 @@ export interface RunningMount {
   shutdown(reason: string): Promise<void>;
 }
 
-/** Checks the mount point before anything is started: it must be an empty directory. */
-export async function checkMountpoint(mountpoint: string, retried = false): Promise<void> {
-  let st;
-  try {
-    st = statSync(mountpoint);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTCONN' && !retried) {
-      // A chalkfs daemon died here (kill -9) and left its mount behind: clear it. Another
-      // filesystem's dead mount is not chalkfs's to clear.
-      const entry = mountAt(mountpoint);
-      if (entry && !isChalkfsMount(entry)) throw new ChalkError('config', `mount point ${mountpoint} is a dead ${entry.fstype} mount, not a chalkfs one; unmount it first`);
-      await forceUnmount(mountpoint).catch(() => undefined);
-      return checkMountpoint(mountpoint, true);
-    }
-    if (code === 'ENOENT') throw new ChalkError('config', `mount point ${mountpoint} does not exist`);
-    throw new ChalkError('config', `mount point ${mountpoint} is not usable: ${(err as Error).message}`);
-  }
-  if (!st.isDirectory()) throw new ChalkError('config', `mount point ${mountpoint} is not a directory`);
-  if (isMounted(mountpoint)) throw new ChalkError('config', `mount point ${mountpoint} is already a mount point (unmount it first)`);
-  if (readdirSync(mountpoint).length > 0) throw new ChalkError('config', `mount point ${mountpoint} is not empty`);
-}
-
-export function isMounted(mountpoint: string): boolean {
-  const target = resolve(mountpoint);
-  return readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .some((line) => line.split(' ')[1]?.replace(/\\040/g, ' ') === target);
-}
-
-/**
- * Serves one volume at one mount point until told to stop: store, cache, lease, vfs,
- * FUSE, plus a control socket (status, unmount) and a Prometheus endpoint.
- */
+/** Mounts, then serves until told to stop (the control socket, a signal, or an unmount from outside). */
 export async function runMountDaemon(options: MountDaemonOptions): Promise<RunningMount> {
   const { logger } = options;
   const mountpoint = resolve(options.mountpoint);
@@ -123,7 +95,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       });
     } catch (err) {
       if (!isChalkError(err, 'lease-held') || !options.fallbackReadOnly) throw err;
-      logger.warn({ err: (err as Error).message }, 'falling back to a read-only mount');
+      logger.warn({ err }, 'falling back to a read-only mount');
       mode = 'read-only';
     }
   }
@@ -212,16 +184,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   // Sequential reads (a SQLite full scan) need many reads in flight, not 128 KiB at a time.
   await setKernelReadahead(mountpoint, 4 * 1024 * 1024, logger);
 
-  const metricsServer = await listen(createServer(async (req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': metrics.registry.contentType });
-    res.end(await metrics.registry.metrics());
-  }), { port: 0, host: '127.0.0.1' });
-  const metricsAddress = metricsServer.address();
-  const metricsUrl = `http://127.0.0.1:${typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : 0}/metrics`;
+  const { server: metricsServer, url: metricsUrl } = await serveMetrics(metrics);
 
   const record: MountRecord = {
     volume: ref.name,
@@ -249,10 +212,10 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
         await volume.close();
       } catch (err) {
         failure = err;
-        logger.error({ err: (err as Error).message }, 'final commit failed; unmounting anyway');
+        logger.error({ err }, 'final commit failed; unmounting anyway');
       }
       await fuse.unmount().catch(async () => {
-        await forceUnmount(mountpoint).catch((err) => logger.error({ err: (err as Error).message }, 'unmount failed'));
+        await forceUnmount(mountpoint).catch((err: unknown) => logger.error({ err }, 'unmount failed'));
       });
       // Blocks read last are still on their way to the disk tier; the next mount wants them.
       await cache.settled();
@@ -285,37 +248,14 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     void shutdownAndFinish('unmounted from outside');
   });
 
-  mkdirSync(join(options.home, 'run'), { recursive: true });
-  rmSync(record.controlSocket, { force: true });
-  const controlServer = await listen(createServer((req, res) => {
-    const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (req.method === 'GET' && req.url === '/status') {
-      reply(200, { ...record, ...volume.status(), cache: cache.stats(), logs: logHealth });
-    } else if (req.method === 'POST' && req.url === '/unmount') {
-      // Answer before the daemon exits, so `chalkfs unmount` sees the outcome.
-      void shutdownAndFinish('unmount requested', (err) =>
-        new Promise<void>((done) => {
-          res.once('finish', () => done());
-          if (err) reply(500, { error: (err as Error).message });
-          else reply(200, { ok: true });
-        }),
-      );
-    } else if (req.method === 'POST' && req.url === '/commit') {
-      (volume instanceof WriterVolume ? volume.commit('requested') : Promise.resolve(volume.versionSeq)).then(
-        (seq) => reply(200, { seq }),
-        (err) => reply(500, { error: (err as Error).message }),
-      );
-    } else reply(404, { error: 'unknown request' });
-  }), { path: record.controlSocket });
+  const controlServer = await serveControlSocket(record.controlSocket, {
+    status: () => ({ ...record, ...volume.status(), cache: cache.stats(), logs: logHealth }),
+    unmount: (answer) => void shutdownAndFinish('unmount requested', answer),
+    // A reader has nothing to commit: it answers the version it serves.
+    commit: () => (volume instanceof WriterVolume ? volume.commit('requested') : Promise.resolve(volume.versionSeq)),
+  });
 
   writeMountRecord(options.home, record);
   logger.info({ volume: ref.name, mountpoint, mode, seq: volume.versionSeq, metricsUrl }, 'mounted');
   return { record, done, shutdown: (reason) => shutdownAndFinish(reason) };
-}
-
-function listen(server: Server, where: { port: number; host: string } | { path: string }): Promise<Server> {
-  return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(where, () => resolvePromise(server));
-  });
 }

@@ -1,0 +1,77 @@
+// The daemon as a process. `chalkfs mount` forks the CLI again with `--foreground
+// --notify-parent`; the child runs serveMountProcess, which tells the parent over IPC
+// that the mount is ready (with its record) or why it failed (with the error's kind, so
+// the parent exits 1 or 2 as the daemon would have), then disconnects and serves until
+// unmounted or signalled. awaitDaemonReady is the parent's side of that exchange.
+import type { ChildProcess } from 'node:child_process';
+import { ChalkError, isChalkError, type ErrorKind } from '../util/chalk-error.js';
+import { runMountDaemon, type MountDaemonOptions } from './mount-daemon.js';
+import type { MountRecord } from './mount-records.js';
+
+type DaemonMessage = { type: 'ready'; record: MountRecord } | { type: 'error'; message?: string; kind?: ErrorKind };
+
+const readyTimeoutMs = 60_000;
+
+/** Serves the mount in this process until it is unmounted, then exits 0. */
+export async function serveMountProcess(options: MountDaemonOptions & { notifyParent: boolean }): Promise<void> {
+  const { logger, notifyParent } = options;
+  if (notifyParent) {
+    // The daemon's stdout and stderr are its log file too: a full disk there must not kill it.
+    process.stdout.on('error', () => undefined);
+    process.stderr.on('error', () => undefined);
+  }
+  const notify = (message: DaemonMessage) => process.send?.(message);
+  let running;
+  try {
+    running = await runMountDaemon(options);
+  } catch (err) {
+    logger.error({ err }, 'mount failed');
+    logger.flush();
+    if (notifyParent) {
+      notify({ type: 'error', message: (err as Error).message, kind: isChalkError(err) ? err.kind : 'io' });
+      if (process.connected) process.disconnect?.();
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => void running.shutdown(signal).catch(() => undefined));
+  }
+  if (notifyParent) {
+    notify({ type: 'ready', record: running.record });
+    if (process.connected) process.disconnect?.();
+  } else {
+    process.stderr.write(`mounted ${options.volumeRef} at ${running.record.mountpoint} (${running.record.mode}); Ctrl-C to unmount\n`);
+  }
+  await running.done;
+  logger.flush();
+  process.exit(0);
+}
+
+/**
+ * Waits for a forked daemon's ready message; throws a ChalkError of the daemon's own kind
+ * (a store failure is a runtime failure, bad input a usage error) if it failed, exited
+ * or stayed silent for a minute (then it is killed).
+ */
+export async function awaitDaemonReady(child: ChildProcess, logFile: string): Promise<MountRecord> {
+  const outcome = await new Promise<DaemonMessage>((resolvePromise) => {
+    const timer = setTimeout(() => resolvePromise({ type: 'error', message: `the mount daemon did not become ready within ${readyTimeoutMs / 1000} s (log: ${logFile})` }), readyTimeoutMs);
+    child.on('message', (m: DaemonMessage) => {
+      clearTimeout(timer);
+      resolvePromise(m);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ type: 'error', message: `the mount daemon exited (code ${code}) before it was ready; see ${logFile}` });
+    });
+  });
+  child.unref();
+  // The daemon disconnects right after its message; by now it may have (then this throws).
+  if (child.connected) child.disconnect();
+  if (outcome.type !== 'ready') {
+    if (child.exitCode === null && outcome.message?.includes('did not become ready')) child.kill('SIGKILL');
+    throw new ChalkError(outcome.kind ?? 'io', outcome.message ?? 'mount failed');
+  }
+  return outcome.record;
+}

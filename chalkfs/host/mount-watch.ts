@@ -1,0 +1,33 @@
+// Notices a mount taken away from outside the daemon (`fusermount -u`, `umount -l`, the
+// mount point's filesystem going away). fuse-native's loop thread ends quietly then and
+// tells JavaScript nothing, so the daemon looks at the mount table every `intervalMs`
+// and calls `onGone` once when its chalkfs mount is no longer there.
+import { isChalkfsMount, mountAt, readMountTable } from './mount-table.js';
+
+/** Returns a stop function. */
+export function watchMount(mountpoint: string, intervalMs: number, onGone: () => void): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const check = async () => {
+    let present = true;
+    try {
+      present = isChalkfsMount(mountAt(mountpoint, await readMountTable()));
+    } catch {
+      // /proc unreadable for a moment: look again next time rather than guess.
+    }
+    if (stopped) return;
+    if (!present) {
+      stopped = true;
+      onGone();
+      return;
+    }
+    timer = setTimeout(() => void check(), intervalMs);
+    timer.unref();
+  };
+  timer = setTimeout(() => void check(), intervalMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
