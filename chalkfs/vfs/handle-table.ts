@@ -9,7 +9,7 @@ import { ChalkError } from '../util/chalk-error.js';
 import type { FileInode, Inode } from '../meta/format.js';
 import { SequentialReads } from './sequential-reads.js';
 
-/** The kernel's readahead window on a mount (fuse/kernel-readahead.ts sets 4 MiB). */
+/** The kernel's readahead window on a mount (host/kernel-readahead.ts sets 4 MiB). */
 const sequentialWindowBytes = 4 * 1024 * 1024;
 /** Handle numbers wrap around below this (and skip 0). */
 const maxFh = 0xfffffff0;
