@@ -34,7 +34,7 @@ async function setup() {
 }
 
 async function readAll(volume: MountedVolume, path: string): Promise<string> {
-  const fh = volume.open(path, 0);
+  const fh = await volume.open(path, 0);
   const size = volume.getattr(path).size;
   const buf = Buffer.alloc(size);
   await volume.read(fh, buf, size, 0);
