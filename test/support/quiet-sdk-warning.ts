@@ -1,4 +1,4 @@
-/**
+/*
  * Imported before anything that loads the AWS SDK: the SDK warns about Node 20 when it
  * loads, which says nothing about a test. Other warnings still print.
  */

@@ -1,4 +1,4 @@
-/**
+/*
  * Volumes for unit tests of MountedVolume: an in-memory store (wrapped by the test's
  * choice of fault injector), one volume of 4 KiB blocks, and mounts of it, each with its
  * own block cache as if on its own host. Mounts made here are closed by
