@@ -15,24 +15,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ObjectStore } from '../../chalkfs/store/object-store.js';
-import { isChalkError, type ErrorKind } from '../../chalkfs/util/chalk-error.js';
+import type { ObjectStore, PutCondition } from '../../chalkfs/store/object-store.js';
+import { kindOf } from './error-kind.js';
 
 /** A fresh, empty store for one test, and how to let it go. */
 export interface ContractStore {
   store: ObjectStore;
   close(): Promise<void>;
-}
-
-/** The ChalkError kind `promise` rejects with, or 'resolved'. Anything else is rethrown. */
-async function outcome(promise: Promise<unknown>): Promise<ErrorKind | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    if (isChalkError(err)) return err.kind;
-    throw err;
-  }
 }
 
 const text = (s: string) => Buffer.from(s, 'utf8');
@@ -48,6 +37,13 @@ async function putAll(store: ObjectStore, keys: string[], concurrency = 16): Pro
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** Eight writers put to `key` at once under `condition`: each one's outcome, and the body that won. */
+async function race(store: ObjectStore, key: string, condition: PutCondition): Promise<{ outcomes: string[]; stored: string; winner: string | undefined }> {
+  const bodies = Array.from({ length: 8 }, (_, i) => `writer ${i}`);
+  const outcomes = await Promise.all(bodies.map((body) => kindOf(store.put(key, text(body), condition))));
+  return { outcomes, stored: (await store.get(key)).body.toString(), winner: bodies[outcomes.indexOf('none')] };
 }
 
 export function describeObjectStoreContract(name: string, open: () => Promise<ContractStore>): void {
@@ -75,10 +71,10 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Co
       });
 
       it('a key never written: get rejects with not-found', async () => {
-        expect(await outcome(store.get('volumes/v/head.json'))).toBe('not-found');
+        expect(await kindOf(store.get('volumes/v/head.json'))).toBe('not-found');
         await store.put('volumes/v/head.jsonx', text('x'));
         await store.put('volumes/v/head.jso', text('x'));
-        expect(await outcome(store.get('volumes/v/head.json'))).toBe('not-found');
+        expect(await kindOf(store.get('volumes/v/head.json'))).toBe('not-found');
       });
 
       it('a plain put replaces: the new body and a new etag', async () => {
@@ -130,15 +126,15 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Co
         await store.put('d/a', text('a'));
         await store.put('d/b', text('b'));
         await store.delete('d/a');
-        expect(await outcome(store.get('d/a'))).toBe('not-found');
+        expect(await kindOf(store.get('d/a'))).toBe('not-found');
         expect((await store.list('d/')).map((o) => o.key)).toEqual(['d/b']);
       });
 
       it('deleting a key that does not exist succeeds (a retried delete is harmless)', async () => {
-        expect(await outcome(store.delete('never-written'))).toBe('resolved');
+        expect(await kindOf(store.delete('never-written'))).toBe('none');
         await store.put('k', text('k'));
         await store.delete('k');
-        expect(await outcome(store.delete('k'))).toBe('resolved');
+        expect(await kindOf(store.delete('k'))).toBe('none');
       });
     });
 
@@ -152,15 +148,15 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Co
 
       it('a key that exists: rejects with precondition and leaves the object as it was', async () => {
         await store.put('k', text('first'), { ifNoneMatch: '*' });
-        expect(await outcome(store.put('k', text('second'), { ifNoneMatch: '*' }))).toBe('precondition');
+        expect(await kindOf(store.put('k', text('second'), { ifNoneMatch: '*' }))).toBe('precondition');
         expect((await store.get('k')).body.toString()).toBe('first');
         // The same content is no exception: the key exists, that is all that counts.
-        expect(await outcome(store.put('k', text('first'), { ifNoneMatch: '*' }))).toBe('precondition');
+        expect(await kindOf(store.put('k', text('first'), { ifNoneMatch: '*' }))).toBe('precondition');
       });
 
       it('a key written by a plain put counts as existing too', async () => {
         await store.put('k', text('plain'));
-        expect(await outcome(store.put('k', text('create'), { ifNoneMatch: '*' }))).toBe('precondition');
+        expect(await kindOf(store.put('k', text('create'), { ifNoneMatch: '*' }))).toBe('precondition');
         expect((await store.get('k')).body.toString()).toBe('plain');
       });
 
@@ -172,12 +168,10 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Co
       });
 
       it('racing creates of one key: exactly one wins, the others reject with precondition', async () => {
-        const racers = Array.from({ length: 8 }, (_, i) => `writer ${i}`);
-        const results = await Promise.all(racers.map((body) => outcome(store.put('volumes/v/versions/0000000000000002', text(body), { ifNoneMatch: '*' }))));
-        expect(results.filter((r) => r === 'resolved')).toHaveLength(1);
-        expect(results.filter((r) => r !== 'resolved')).toEqual(Array(7).fill('precondition'));
-        const winner = racers[results.indexOf('resolved')];
-        expect((await store.get('volumes/v/versions/0000000000000002')).body.toString()).toBe(winner);
+        const { outcomes, stored, winner } = await race(store, 'volumes/v/versions/0000000000000002', { ifNoneMatch: '*' });
+        expect(outcomes.filter((o) => o === 'none')).toHaveLength(1);
+        expect(outcomes.filter((o) => o !== 'none')).toEqual(Array(7).fill('precondition'));
+        expect(stored).toBe(winner);
       });
     });
 
@@ -196,34 +190,32 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Co
       it('with an etag that is no longer current: rejects with precondition and leaves the object as it was', async () => {
         const first = await store.put('k', text('one'));
         await store.put('k', text('two'));
-        expect(await outcome(store.put('k', text('three'), { ifMatch: first.etag }))).toBe('precondition');
+        expect(await kindOf(store.put('k', text('three'), { ifMatch: first.etag }))).toBe('precondition');
         expect((await store.get('k')).body.toString()).toBe('two');
       });
 
       it('with an etag the key never had: rejects with precondition', async () => {
         await store.put('k', text('one'));
         const other = await store.put('other', text('other content'));
-        expect(await outcome(store.put('k', text('two'), { ifMatch: other.etag }))).toBe('precondition');
+        expect(await kindOf(store.put('k', text('two'), { ifMatch: other.etag }))).toBe('precondition');
         expect((await store.get('k')).body.toString()).toBe('one');
       });
 
       it('on a key that does not exist (deleted or never written): rejects with not-found', async () => {
         const { etag } = await store.put('k', text('one'));
         await store.delete('k');
-        expect(await outcome(store.put('k', text('two'), { ifMatch: etag }))).toBe('not-found');
-        expect(await outcome(store.get('k'))).toBe('not-found');
-        expect(await outcome(store.put('never-written', text('x'), { ifMatch: etag }))).toBe('not-found');
-        expect(await outcome(store.get('never-written'))).toBe('not-found');
+        expect(await kindOf(store.put('k', text('two'), { ifMatch: etag }))).toBe('not-found');
+        expect(await kindOf(store.get('k'))).toBe('not-found');
+        expect(await kindOf(store.put('never-written', text('x'), { ifMatch: etag }))).toBe('not-found');
+        expect(await kindOf(store.get('never-written'))).toBe('not-found');
       });
 
       it('racing replaces of one etag: exactly one wins, the others reject with precondition', async () => {
         const { etag } = await store.put('volumes/v/lease.json', text('expired'));
-        const racers = Array.from({ length: 8 }, (_, i) => `taken by ${i}`);
-        const results = await Promise.all(racers.map((body) => outcome(store.put('volumes/v/lease.json', text(body), { ifMatch: etag }))));
-        expect(results.filter((r) => r === 'resolved')).toHaveLength(1);
-        expect(results.filter((r) => r !== 'resolved')).toEqual(Array(7).fill('precondition'));
-        const winner = racers[results.indexOf('resolved')];
-        expect((await store.get('volumes/v/lease.json')).body.toString()).toBe(winner);
+        const { outcomes, stored, winner } = await race(store, 'volumes/v/lease.json', { ifMatch: etag });
+        expect(outcomes.filter((o) => o === 'none')).toHaveLength(1);
+        expect(outcomes.filter((o) => o !== 'none')).toEqual(Array(7).fill('precondition'));
+        expect(stored).toBe(winner);
       });
     });
 
