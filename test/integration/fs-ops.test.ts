@@ -20,7 +20,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ChalkfsFixture, run, type Mount } from '../support/chalkfs-fixture.js';
+import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { snapshotTree } from '../support/fs-tree.js';
 import { readAt } from '../support/file-io.js';
 

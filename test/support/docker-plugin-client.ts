@@ -1,9 +1,9 @@
-import { request } from 'node:http';
-
-/**
+/*
  * Speaks Docker's volume plugin protocol to a plugin socket the way dockerd does (POST,
  * JSON body, the plugin media type), so protocol tests need no Docker engine.
  */
+import { request } from 'node:http';
+
 export interface PluginReply {
   status: number;
   contentType: string | undefined;

@@ -1,4 +1,4 @@
-/**
+/*
  * A fault-injecting TCP proxy for integration tests: it sits between chalkfs and MinIO on
  * a random loopback port and, on command, stalls the network (both directions buffered,
  * nothing delivered, as a hung switch would), refuses connections, resets them, or acts

@@ -1,3 +1,10 @@
+/*
+ * One MinIO server for the whole test run, on a random loopback port with a temporary
+ * data directory: the global setup of the `integration` project only (vitest.config.ts),
+ * so unit tests run without a MinIO binary. Tests isolate themselves with a bucket each
+ * (uniqueBucket in chalkfs-fixture.ts); tests that stop the store start a private server
+ * of their own.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,11 +17,6 @@ declare module 'vitest' {
   }
 }
 
-/**
- * One MinIO server for the whole test run, on a random loopback port with a temporary
- * data directory. Tests isolate themselves with a bucket each (see store-fixture.ts);
- * tests that stop the store start a private server of their own.
- */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chalkfs-test-minio-'));
   const credentials = { accessKeyId: 'chalkfs-test', secretAccessKey: 'chalkfs-test-secret-key' };

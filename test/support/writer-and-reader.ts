@@ -1,4 +1,4 @@
-/**
+/*
  * The set-up of the multi-host fault tests: a volume with a writer mount on the fixture's
  * first host running a resilient SQLite writer (sqliteResilientWriterCode), and a
  * read-only mount on a second host running an open→query→close reader, both started

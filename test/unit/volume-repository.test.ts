@@ -4,20 +4,10 @@ import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { versionFormat, type VersionRecord } from '../../chalkfs/meta/format.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
-import { isChalkError, type ErrorKind } from '../../chalkfs/util/chalk-error.js';
+import { kindOf } from '../support/error-kind.js';
 
 const owner = { uid: 0, gid: 0 };
 const writer = { host: 'h', pid: 1, mountId: 'm1' };
-
-async function kindOf(p: Promise<unknown>): Promise<ErrorKind | 'none'> {
-  try {
-    await p;
-    return 'none';
-  } catch (err) {
-    if (isChalkError(err)) return err.kind;
-    throw err;
-  }
-}
 
 function version(volume: string, seq: number, consistent: boolean, files: string[] = []): VersionRecord {
   const ns = Namespace.empty(owner, 1);

@@ -5,7 +5,6 @@ import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
 
 afterEach(closeTestMounts);
 
-const O_RDONLY = 0;
 
 async function readAll(read: (target: Buffer, length: number) => Promise<number>, sizeBytes: number): Promise<string> {
   const out = Buffer.alloc(sizeBytes);
@@ -30,7 +29,7 @@ describe('a write during a commit', () => {
     expect(await readAll((target, length) => rw.read(fh, target, length, 0), expected.length)).toBe(expected);
     rw.release(fh);
     const ro = await mount('read-only');
-    const roFh = await ro.open('/f', O_RDONLY);
+    const roFh = await ro.open('/f', { write: false });
     expect(await readAll((target, length) => ro.read(roFh, target, length, 0), expected.length)).toBe(expected);
   });
 });

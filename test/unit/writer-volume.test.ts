@@ -28,7 +28,7 @@ describe('WriterVolume', () => {
     const ns = Namespace.fromRecord(v2);
     const inode = ns.resolve('/dir/f').inode;
     expect(inode).toMatchObject({ type: 'file', sizeBytes: bs + 100 });
-    for (const hash of (inode as { blocks: string[] }).blocks) expect(memory.objects.has(storeKeys.block('vol', hash))).toBe(true);
+    for (const hash of (inode as { blocks: readonly string[] }).blocks) expect(memory.objects.has(storeKeys.block('vol', hash))).toBe(true);
     rw.release(fh);
     // A fresh mount reads the data back from the store.
     const ro = await mount('read-only');
