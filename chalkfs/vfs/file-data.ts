@@ -19,6 +19,13 @@ export interface PendingBlock {
   data: Buffer;
 }
 
+/** Part of a write inside one block. */
+interface BlockSlice {
+  readonly index: number;
+  readonly blockOffset: number;
+  readonly data: Buffer;
+}
+
 interface DirtyBlock {
   buffer: Buffer;
   /** What was written since the last commit: a seal may store just these as a patch. */
@@ -72,14 +79,16 @@ export class FileData {
   }
 
   /**
-   * Writes `data` (owned by the caller; never reused) at `offset`. `landed` runs in the
-   * step in which the last byte is in place: the caller grows the file there
-   * (Namespace.extendTo). Not a step later: a commit sealing in between would keep only
-   * the bytes inside the old size, and the rest of the write would be lost.
+   * Writes `data` (owned by the caller; never reused) at `offset`. The whole write lands
+   * in one synchronous step, after every block it touches is in memory, and `landed`
+   * runs in that step: the caller grows the file there (Namespace.extendTo). A commit
+   * therefore seals all of a write or none of it. Landing block by block once let a
+   * seal run while one block still loaded: a part already landed past the old size was
+   * sealed away under that size, and the file then grew over zeros.
    */
   async write(ino: number, inode: FileInode, data: Buffer, offset: number, landed: () => void): Promise<void> {
-    const slices = blockSlices(offset, data.length, this.blockSizeBytes);
-    await Promise.all(slices.map((s) => this.writeSlice(ino, inode, s.index, s.blockOffset, data.subarray(s.bufferOffset, s.bufferOffset + s.length))));
+    const slices = blockSlices(offset, data.length, this.blockSizeBytes).map((s) => ({ index: s.index, blockOffset: s.blockOffset, data: data.subarray(s.bufferOffset, s.bufferOffset + s.length) }));
+    await this.land(ino, inode, slices);
     landed();
   }
 
@@ -103,7 +112,7 @@ export class FileData {
     const lastIndex = Math.floor(sizeBytes / this.blockSizeBytes);
     // Zero the cut-off part of the last block, so growing the file again reads zeros.
     if (tail !== 0 && (dirty?.has(lastIndex) || inode.blocks[lastIndex] || inode.patches?.[lastIndex])) {
-      await this.writeSlice(ino, inode, lastIndex, tail, this.zeroBlock.subarray(0, this.blockSizeBytes - tail));
+      await this.land(ino, inode, [{ index: lastIndex, blockOffset: tail, data: this.zeroBlock.subarray(0, this.blockSizeBytes - tail) }]);
     }
   }
 
@@ -151,7 +160,8 @@ export class FileData {
     const blocks = new Map<number, SealedBlock>();
     const dirty = this.dirty.get(ino);
     if (dirty) {
-      for (const [index, { buffer, written }] of dirty) {
+      // In block order, whatever order the blocks became dirty in: uploads go in file order.
+      for (const [index, { buffer, written }] of [...dirty].sort(([a], [b]) => a - b)) {
         this.dirtyBytes -= this.blockSizeBytes;
         const valid = validBytesInBlock(index, inode.sizeBytes, this.blockSizeBytes);
         if (valid === 0) continue;
@@ -238,22 +248,31 @@ export class FileData {
     return [...this.dirty.keys()];
   }
 
-  private async writeSlice(ino: number, inode: FileInode, index: number, blockOffset: number, data: Buffer): Promise<void> {
+  /**
+   * Puts `slices` into their dirty blocks, all in the step that returns: first loads
+   * (and loads again, if a seal took them meanwhile) every block a slice only partly
+   * covers, then copies with no await in between, so a seal never sees half a write
+   * and never seals a buffer that is then changed.
+   */
+  private async land(ino: number, inode: FileInode, slices: readonly BlockSlice[]): Promise<void> {
     for (;;) {
-      // Copy in the same synchronous step that finds the buffer: a commit between an
-      // await and the copy would otherwise seal a buffer that is then modified.
-      const block = this.dirty.get(ino)?.get(index);
-      if (block) {
-        data.copy(block.buffer, blockOffset);
-        block.written = addRange(block.written, blockOffset, blockOffset + data.length);
-        return;
-      }
-      if (blockOffset === 0 && data.length === this.blockSizeBytes) {
-        this.setDirty(ino, index, Buffer.from(data), [{ start: 0, end: data.length }]);
-        return;
-      }
-      await this.loadDirty(ino, inode, index);
+      const missing = slices.filter((s) => !this.dirty.get(ino)?.has(s.index) && !this.coversBlock(s));
+      if (missing.length === 0) break;
+      await Promise.all(missing.map((s) => this.loadDirty(ino, inode, s.index)));
     }
+    for (const slice of slices) {
+      const block = this.dirty.get(ino)?.get(slice.index);
+      if (block) {
+        slice.data.copy(block.buffer, slice.blockOffset);
+        block.written = addRange(block.written, slice.blockOffset, slice.blockOffset + slice.data.length);
+      } else {
+        this.setDirty(ino, slice.index, Buffer.from(slice.data), [{ start: 0, end: slice.data.length }]);
+      }
+    }
+  }
+
+  private coversBlock(slice: BlockSlice): boolean {
+    return slice.blockOffset === 0 && slice.data.length === this.blockSizeBytes;
   }
 
   private loadDirty(ino: number, inode: FileInode, index: number): Promise<void> {

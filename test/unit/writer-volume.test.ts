@@ -8,7 +8,7 @@ import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import type { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { extentBytes } from '../../chalkfs/vfs/block-patches.js';
-import { cleanUpAfterEach, bs, failPuts, loseVersionPutResponses, newVolume, kindOf, readFile, versionKeys } from '../support/volume-test-helpers.js';
+import { cleanUpAfterEach, bs, failPuts, loseVersionPutResponses, newVolume, kindOf, readFile, versionKey, versionKeys } from '../support/volume-test-helpers.js';
 
 cleanUpAfterEach();
 
@@ -43,15 +43,21 @@ describe('WriterVolume', () => {
   });
 
   it('group commit: commits requested while one runs share the next one', async () => {
-    const { memory, mount } = await newVolume();
+    const { store, memory, mount } = await newVolume();
     const rw = await mount('read-write');
     const fh = rw.create('/f', 0o644);
     await rw.write(fh, Buffer.from('one'), 0);
+    // The first commit is held at its version PUT, so it is surely running (sealed)
+    // when the next write and the next two requests come.
+    store.inject({ op: 'put', key: versionKey, fault: { kind: 'stall' }, times: 1 });
     const first = rw.commit('a');
+    for (let i = 0; i < 100 && store.stalledCalls === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(store.stalledCalls).toBe(1);
     await rw.write(fh, Buffer.from('two'), 3);
     const second = rw.commit('b');
     const third = rw.commit('c');
     expect(third).toBe(second);
+    store.releaseAll();
     expect(await Promise.all([first, second, third])).toEqual([2, 3, 3]);
     expect(versionKeys(memory)).toHaveLength(3);
     // Two synchronous requests with nothing running share one commit too.
