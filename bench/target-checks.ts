@@ -1,3 +1,7 @@
+/*
+ * Judges chalkfs's figures of one run against the targets of issue 6 (met, missed, not
+ * measured), and names the targets that lie beyond what the hardware allows.
+ */
 import { isValue, metricDefs, type Cell, type MetricDef, type TargetResult } from './bench-metrics.js';
 import type { RawStoreResult } from './raw-store-ceiling.js';
 import { advantage, formatNumber, formatRatio } from './results-table.js';
