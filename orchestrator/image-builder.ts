@@ -16,7 +16,7 @@ import { mountPointsUnder, readMountTable } from '../chalkfs/index.js';
 
 const execFileAsync = promisify(execFile);
 
-/** What to build: the Debian suite, packages on top of minbase, and the tag to import as. */
+/** What to build: the Debian suite, packages on top of minbase, and the repository and tag to import as. */
 export interface DebianImageRecipe {
   suite: string;
   /** Packages on top of minbase, e.g. python3 (which brings the sqlite3 module). */
