@@ -1,3 +1,7 @@
+/*
+ * The two sizes of a bench run, quick and full: rows, seeds, iteration limits and
+ * timeouts. Every number a workload loop stops at is here, so the modes differ in one place.
+ */
 /** Sizes and iteration counts of one run; `quick` keeps a whole run under 3 minutes. */
 export interface BenchConfig {
   mode: 'quick' | 'full';

@@ -1,3 +1,9 @@
+/*
+ * The figures a bench run reports: one definition per row of the results table (issue 6's
+ * workloads), a cell type that carries either a value or why it is missing, and how a figure
+ * compares with the local-disk baseline. The table, the chart and the target checks all read
+ * these definitions, so a metric is added in one place.
+ */
 import type { TargetName } from './targets/bench-target.js';
 
 /** A figure, or the reason a target could not produce it. */

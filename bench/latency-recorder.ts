@@ -1,3 +1,7 @@
+/*
+ * Latency percentiles of the bench workloads, kept in an HDR histogram (hdr-histogram-js):
+ * fixed memory however many samples a loop records, and percentiles without sorting them.
+ */
 import * as hdr from 'hdr-histogram-js';
 
 /** Percentiles of one latency series, in microseconds. */

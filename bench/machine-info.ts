@@ -1,3 +1,8 @@
+/*
+ * What a run records about where it ran: CPU, memory, kernel, OS, the versions of SQLite,
+ * MinIO and the peers, load averages, and the git revision measured. Results of two runs are
+ * only comparable when these match, so each run's JSON carries them.
+ */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';

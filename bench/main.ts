@@ -1,3 +1,9 @@
+/*
+ * `npm run bench` (docs/BENCHMARKS.md): starts its own MinIO, seeds one SQLite database, runs
+ * the workloads on each target (local disk, chalkfs, s3fs, rclone) and measures the raw store
+ * ceiling, then writes the results as JSON, a Markdown table and an SVG chart. Cleanups run
+ * last-in first-out on success, failure and SIGINT alike, so no mount or MinIO is left behind.
+ */
 import '../chalkfs/store/quiet-sdk-warning.js';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';

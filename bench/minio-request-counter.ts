@@ -1,3 +1,7 @@
+/*
+ * How many S3 requests a workload cost each target, read from MinIO's own counters, so
+ * chalkfs and the peers are counted the same way.
+ */
 import { createHmac } from 'node:crypto';
 
 /** S3 API request counts by operation, e.g. {getobject: 12, putobject: 3}. */

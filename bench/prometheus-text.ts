@@ -1,3 +1,7 @@
+/*
+ * A small parser for the Prometheus text format, enough to read the chalkfs daemon's own
+ * counters (store requests, FUSE ops, cache hits) in targets/chalkfs-target.ts.
+ */
 /** One sample of a Prometheus text exposition. */
 export interface PromSample {
   name: string;

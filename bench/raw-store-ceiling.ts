@@ -1,3 +1,8 @@
+/*
+ * The ceiling the filesystems are judged against: raw GET throughput (one stream, and
+ * chunks in parallel) and small-object round trips on the bench's MinIO, with no filesystem
+ * in between. Issue 6's cold-scan target is a share of this figure.
+ */
 import { readFileSync } from 'node:fs';
 import type { ObjectStore } from '../chalkfs/store/object-store.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';

@@ -1,3 +1,8 @@
+/*
+ * The results as a table, for the console and the Markdown file of a run: each target's
+ * figures with their slowdown against local disk, and chalkfs's advantage over each peer.
+ * Its number formatting is shared with the chart and the target checks.
+ */
 import { isValue, metricDefs, slowdown, type Cell, type MetricDef, type TargetResult } from './bench-metrics.js';
 import type { TargetName } from './targets/bench-target.js';
 

@@ -1,3 +1,8 @@
+/*
+ * The workload sequence of one target, and how each child's result becomes table cells and
+ * details. The workloads themselves run in child processes (run-workload-child.ts); this
+ * module decides their order and what each step measures.
+ */
 import { join } from 'node:path';
 import type { BenchConfig } from './bench-config.js';
 import { metricDefs, type Cell, type TargetResult } from './bench-metrics.js';

@@ -1,3 +1,7 @@
+/*
+ * Runs one workload in a fresh Node process (workload-child.ts) and reads its one-line JSON
+ * answer. A kill after the timeout turns a hung mount into an n/a cell instead of a hung run.
+ */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkloadResult, WorkloadSpec } from './workload-spec.js';

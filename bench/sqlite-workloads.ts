@@ -1,3 +1,8 @@
+/*
+ * The SQL the bench runs (seed, point reads, open-query-close, cold query, range scans, full
+ * scan, concurrent reader loop, writer), with better-sqlite3 inside a workload child. The
+ * same code runs on every target, so only the filesystem under it differs.
+ */
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { LatencyRecorder, timed } from './latency-recorder.js';

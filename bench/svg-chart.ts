@@ -1,3 +1,7 @@
+/*
+ * The chart of a bench run. Hand-written SVG: a chart library would be the largest
+ * dependency of the benchmark for ~80 lines of output.
+ */
 import { isValue, metricDefs, slowdown, type TargetResult } from './bench-metrics.js';
 import { formatNumber, formatRatio } from './results-table.js';
 
@@ -9,8 +13,7 @@ function esc(s: string): string {
 
 /**
  * A horizontal bar chart of every figure as a slowdown against local disk (log scale,
- * 1× = as fast as local disk; shorter is better). Hand-written SVG: a chart library
- * would be the largest dependency of the benchmark for ~80 lines of output.
+ * 1× = as fast as local disk; shorter is better).
  */
 export function renderChart(results: TargetResult[], title: string): string {
   const local = results.find((r) => r.name === 'local');

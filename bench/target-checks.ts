@@ -1,3 +1,9 @@
+/*
+ * Judges chalkfs's figures of one run against the targets of issue 6 (met, missed, not
+ * measured). A comparison with a peer that no design could win by 2× (2× the peer lies
+ * past a physical bound measured in the same run, see physicalBound) is marked out of
+ * reach.
+ */
 import { isValue, metricDefs, type Cell, type MetricDef, type TargetResult } from './bench-metrics.js';
 import type { RawStoreResult } from './raw-store-ceiling.js';
 import { advantage, formatNumber, formatRatio } from './results-table.js';

@@ -1,10 +1,11 @@
-import type { LatencySummary } from './latency-recorder.js';
-
-/**
- * What the parent asks one child process to do, and what the child answers. Each
+/*
+ * What the parent asks one workload child to do, and what the child answers. Each
  * workload runs in its own process so that no benchmark code shares a process with a
  * FUSE daemon, and so that SQLite's own page cache starts empty for every workload.
  */
+import type { LatencySummary } from './latency-recorder.js';
+
+/** What the parent asks one child process to do. */
 export type WorkloadSpec =
   | { kind: 'seed'; dbPath: string; rows: number; seed: number }
   | { kind: 'btree-depth'; dbPath: string }
@@ -16,6 +17,7 @@ export type WorkloadSpec =
   | { kind: 'reader-loop'; dbPath: string; rows: number; seed: number; startAtMs: number; durationMs: number }
   | { kind: 'writer'; dbPath: string; seed: number; commits: number; maxDurationMs: number; bulkRows: number };
 
+/** What the child answers. */
 export type WorkloadResult =
   | { kind: 'seed'; rows: number; sizeBytes: number; elapsedMs: number }
   | { kind: 'btree-depth'; depth: number; tablePages: number; pageSizeBytes: number }

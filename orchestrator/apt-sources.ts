@@ -1,13 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { OrchestratorError } from './orchestrator-error.js';
-
-/**
+/*
  * Finds the Debian mirror this host already uses, by reading its apt sources at run
  * time. Images are built from that mirror so that a machine without a container
  * registry, but with a working apt, can still build them; no mirror host is written
  * into chalkfs itself.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OrchestratorError } from './orchestrator-error.js';
 
 export interface AptSource {
   types: string[];

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
+/*
+ * Builds the chalkfs Python images ahead of time (docker/build-image.sh calls this);
+ * containers otherwise build theirs on first use. Cached by tag unless --rebuild.
+ */
 import { Command } from 'commander';
 import { terminalProgress } from './build-progress.js';
 import { DockerEngine } from './docker-engine.js';
 import { Image, PYTHON_SUITES } from './image.js';
 import { isOrchestratorError } from './orchestrator-error.js';
 
-/**
- * Builds the chalkfs Python images ahead of time (docker/build-image.sh calls this);
- * containers otherwise build theirs on first use. Cached by tag unless --rebuild.
- */
 const program = new Command()
   .name('build-image')
   .description(`build chalkfs/python images from Debian without a registry (versions: ${Object.keys(PYTHON_SUITES).join(', ')})`)

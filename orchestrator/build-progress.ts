@@ -1,10 +1,11 @@
-import cliProgress from 'cli-progress';
-
-/**
+/*
  * How a long build (an image: about a minute) reports where it is. A terminal gets a
  * progress bar (cli-progress); a log file or CI gets one line per phase instead of
  * hundreds of redraws; tests can pass `silentProgress()` or collect the calls.
  */
+import cliProgress from 'cli-progress';
+
+/** How a long build reports where it is: a start, fractions with phase names, a summary. */
 export interface BuildProgress {
   start(title: string): void;
   /** `fraction` of the whole build done (0..1) and the phase it is in. */

@@ -1,3 +1,9 @@
+/*
+ * Containers with chalkfs volumes mounted, in two stages: a Container is a definition
+ * (image, name, volumes), and RunningContainer, what run() returns, is the only stage that
+ * can exec or stop. Every container is labelled with its owner's host and pid, so
+ * reaper.ts can remove what a crashed test or demo left behind.
+ */
 import { hostname } from 'node:os';
 import type { BuildProgress } from './build-progress.js';
 import { DockerEngine, type MountSpec } from './docker-engine.js';

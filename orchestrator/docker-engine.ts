@@ -1,12 +1,11 @@
-import type { Readable } from 'node:stream';
-import Docker from 'dockerode';
-import { OrchestratorError, type OrchestratorErrorKind } from './orchestrator-error.js';
-
-/**
+/*
  * The adapter around dockerode: the only module that imports it. Everything it returns is
  * a plain type declared here, and every error leaving it is an OrchestratorError, so the
  * rest of the orchestrator never sees dockerode's types or Docker's HTTP status codes.
  */
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { OrchestratorError, type OrchestratorErrorKind } from './orchestrator-error.js';
 
 export type MountSpec =
   | {

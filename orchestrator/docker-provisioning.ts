@@ -1,14 +1,14 @@
+/*
+ * Starting and stopping the local Docker engine is done by the two shell scripts in
+ * scripts/ (one implementation, usable by hand); these wrappers let the demo and the
+ * tests call them and know whether they started the engine.
+ */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../chalkfs/index.js';
 import { OrchestratorError } from './orchestrator-error.js';
 
-/**
- * Starting and stopping the local Docker engine is done by the two shell scripts in
- * scripts/ (one implementation, usable by hand); these wrappers let the demo and the
- * tests call them and know whether they started the engine.
- */
 const pidFile = (env: NodeJS.ProcessEnv): string => join(env.CHALKFS_DOCKERD_STATE_DIR ?? '/run/chalkfs', 'dockerd.pid');
 
 export interface EnsuredEngine {

@@ -1,3 +1,7 @@
+/*
+ * Builds a Debian image without a registry: debootstrap a minbase rootfs from the host's
+ * own Debian mirror, trim what a "slim" image leaves out, and `docker import` it.
+ */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,10 +16,7 @@ import { mountPointsUnder, readMountTable } from '../chalkfs/index.js';
 
 const execFileAsync = promisify(execFile);
 
-/**
- * Builds a Debian image without a registry: debootstrap a minbase rootfs from the host's
- * own Debian mirror, trim what a "slim" image leaves out, and `docker import` it.
- */
+/** What to build: the Debian suite, packages on top of minbase, and the repository and tag to import as. */
 export interface DebianImageRecipe {
   suite: string;
   /** Packages on top of minbase, e.g. python3 (which brings the sqlite3 module). */

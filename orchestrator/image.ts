@@ -1,3 +1,8 @@
+/*
+ * The images containers run: the chalkfs/python images, built locally from Debian
+ * (image-builder.ts) on first use and cached by tag, or an image the engine already has.
+ * Nothing is pulled: there is no registry on the machines chalkfs targets.
+ */
 import { terminalProgress, type BuildProgress } from './build-progress.js';
 import { DockerEngine } from './docker-engine.js';
 import { buildDebianImage, type DebianImageRecipe } from './image-builder.js';

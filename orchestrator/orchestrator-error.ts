@@ -1,4 +1,4 @@
-/**
+/*
  * The one error type the orchestrator throws. `kind` is a closed set so callers (tests,
  * the demo) can switch on what went wrong instead of parsing Docker's messages; the
  * message says it in words and `cause` keeps the underlying error.

@@ -1,3 +1,7 @@
+/*
+ * Cleanup of what crashed runs left behind: the orchestrator's containers whose owning
+ * process is gone. The demo runs it before it starts.
+ */
 import { hostname } from 'node:os';
 import { ORCHESTRATOR_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL } from './container.js';
 import { DockerEngine } from './docker-engine.js';

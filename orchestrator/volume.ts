@@ -1,3 +1,8 @@
+/*
+ * A chalkfs volume as seen through Docker: every operation goes to the engine, which
+ * hands it to the chalkfs volume driver (plugin), so the orchestrator needs no store
+ * configuration of its own. Mounting happens through Container.mountVolume().
+ */
 import { DEFAULT_VOLUME_DRIVER } from './container.js';
 import { DockerEngine, type VolumeSummary } from './docker-engine.js';
 import { OrchestratorError } from './orchestrator-error.js';
@@ -12,11 +17,7 @@ export interface VolumeOptions {
 
 export type VolumeInfo = VolumeSummary;
 
-/**
- * A chalkfs volume as seen through Docker: every operation goes to the engine, which
- * hands it to the chalkfs volume driver (plugin), so the orchestrator needs no store
- * configuration of its own. Mounting happens through Container.mountVolume().
- */
+/** One chalkfs volume, by name, through the engine and the volume driver. */
 export class Volume {
   readonly name: string;
   private readonly engine: DockerEngine;

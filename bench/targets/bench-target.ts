@@ -1,3 +1,7 @@
+/*
+ * The interface every bench target implements, so the same workloads run unchanged on local
+ * disk, chalkfs and the FUSE peers.
+ */
 import type { RequestCounts } from '../minio-request-counter.js';
 
 export type TargetName = 'local' | 'chalkfs' | 's3fs' | 'rclone';

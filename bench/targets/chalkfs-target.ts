@@ -1,3 +1,7 @@
+/*
+ * The chalkfs bench target, driven through the CLI as a user would drive it, plus the
+ * daemon's own counters (its metrics endpoint) for store requests and FUSE ops.
+ */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestCounts } from '../minio-request-counter.js';

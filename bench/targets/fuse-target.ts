@@ -1,3 +1,7 @@
+/*
+ * The lifecycle the FUSE targets (chalkfs, s3fs, rclone) share: mount, install the seeded
+ * database, cold resets, remount for writes, unmount. Each target only says how it mounts.
+ */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropKernelCaches, forceUnmount, isMounted, runCommand, sleep } from '../system-commands.js';

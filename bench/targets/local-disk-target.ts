@@ -1,3 +1,6 @@
+/*
+ * The local-disk bench target: the baseline every other target's figures are a ratio of.
+ */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropKernelCaches, runCommand } from '../system-commands.js';

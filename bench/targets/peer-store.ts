@@ -1,3 +1,8 @@
+/*
+ * What the peer targets (s3fs, rclone) need of the bench's MinIO: its address, credentials
+ * and bucket, and a way to see that an upload has landed, since both peers upload in the
+ * background after a write returns.
+ */
 /** What a peer target needs to know about the MinIO server it mounts. */
 export interface PeerStore {
   endpoint: string;

@@ -1,3 +1,7 @@
+/*
+ * The rclone peer target: `rclone mount` with its full VFS cache, on its own bucket of the
+ * bench's MinIO.
+ */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, waitForMount } from '../system-commands.js';

@@ -1,3 +1,6 @@
+/*
+ * The s3fs peer target: s3fs-fuse with its disk cache, on its own bucket of the bench's MinIO.
+ */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, waitForMount } from '../system-commands.js';

@@ -1,3 +1,11 @@
+/*
+ * Content-addressed block cache: a byte-bounded LRU in memory (lru-cache) in front of
+ * an optional disk tier, in front of the store. Concurrent misses of one block share
+ * one fetch (lru-cache's fetchMethod). Every block coming from disk or store is
+ * verified against its hash; a block that fails is never returned. Fetched blocks are
+ * written to the disk tier in the background: the reader waiting for a block never waits
+ * for the disk.
+ */
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { ChalkError } from '../util/chalk-error.js';
@@ -23,14 +31,7 @@ export interface BlockCacheOptions {
   maxQueuedDiskWrites?: number;
 }
 
-/**
- * Content-addressed block cache: a byte-bounded LRU in memory (lru-cache) in front of
- * an optional disk tier, in front of the store. Concurrent misses of one block share
- * one fetch (lru-cache's fetchMethod). Every block coming from disk or store is
- * verified against its hash; a block that fails is never returned. Fetched blocks are
- * written to the disk tier in the background: the reader waiting for a block never waits
- * for the disk.
- */
+/** The memory tier in front of the disk tier and the store, with readahead. */
 export class BlockCache {
   private readonly memory: LRUCache<string, Buffer, BlockFetcher>;
   private readonly prefetches: KeyedTaskQueue;

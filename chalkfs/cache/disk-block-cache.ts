@@ -1,3 +1,14 @@
+/*
+ * The disk tier of the block cache: one file per block, named by its content hash, under
+ * `dir/blocks/xx/`. Any number of volumes and daemons on a host may share the directory:
+ * names are content hashes, so a file is never stale, only present or not. Files are
+ * written to a temporary name and renamed, and verified against their name when read; a
+ * mismatch is deleted and reported as a miss. Eviction is LRU by this daemon's own use,
+ * bounded by `capacityBytes`; a block another daemon evicted is simply a miss. A full disk
+ * (ENOSPC, whoever filled it) first makes this cache evict its oldest blocks to fit the
+ * new one; if the disk is still full, puts skip the disk tier for FULL_DISK_BYPASS_MS.
+ * Reads never depend on the disk tier: a block it lacks comes from memory or the store.
+ */
 import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -16,17 +27,7 @@ export const FULL_DISK_BYPASS_MS = 30_000;
 
 const isNoSpace = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
 
-/**
- * The disk tier: one file per block, named by its content hash, under `dir/blocks/xx/`.
- * Any number of volumes and daemons on a host may share the directory: names are
- * content hashes, so a file is never stale, only present or not. Files are written to a
- * temporary name and renamed, and verified against their name when read; a mismatch is
- * deleted and reported as a miss. Eviction is LRU by this daemon's own use, bounded by
- * `capacityBytes`; a block another daemon evicted is simply a miss. A full disk (ENOSPC,
- * whoever filled it) first makes this cache evict its oldest blocks to fit the new one;
- * if the disk is still full, puts skip the disk tier for FULL_DISK_BYPASS_MS. Reads
- * never depend on the disk tier: a block it lacks comes from memory or the store.
- */
+/** One directory of block files, bounded by `capacityBytes`, LRU by this daemon's use. */
 export class DiskBlockCache {
   private readonly index = new Map<string, number>(); // hash -> size, in LRU order (oldest first)
   private totalBytes = 0;

@@ -1,4 +1,4 @@
-/**
+/*
  * A FIFO of keyed background tasks with bounded concurrency. A key is queued at most
  * once while it is queued or running, tasks start in the order they were added, and a
  * full queue refuses new keys instead of growing: callers use it for work that may be

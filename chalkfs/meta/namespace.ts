@@ -1,9 +1,10 @@
 /*
  * The live model of one volume version in memory, and the only code that changes it:
  * inodes by number, directories holding name -> inode entries, changed through named
- * operations (create, link, rename, setMode, setSize, applySeal...). Pure: no I/O, no
- * clock (callers pass `nowMs`). Paths are the absolute, '/'-separated paths FUSE hands
- * over. Errors are ChalkErrors whose kinds map one-to-one to the errno POSIX asks for.
+ * operations (createFile, mkdir, unlink, rename, setMode, setSize, applySeal...). Pure:
+ * no I/O, no clock (callers pass `nowMs`). Paths are the absolute, '/'-separated paths
+ * FUSE hands over. Errors are ChalkErrors whose kinds map one-to-one to the errno POSIX
+ * asks for.
  *
  * Its inodes are its own mutable type, copied from a decoded version (fromRecord) and
  * into a version (snapshot); everyone else sees them through the readonly wire types of

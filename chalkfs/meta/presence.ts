@@ -1,4 +1,4 @@
-/**
+/*
  * Presence objects (docs/FORMAT.md, "Presence"): one per mount of a volume, on any host,
  * at `volumes/<v>/presence/<mountId>`, so that `chalkfs volume rm` sees read-only and
  * pinned mounts too (only a writer holds the lease). Written at mount, renewed slowly

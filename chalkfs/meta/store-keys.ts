@@ -1,4 +1,4 @@
-/**
+/*
  * Where a volume's objects live in the bucket. Documented in docs/FORMAT.md; changing
  * anything here changes the on-store format.
  */

@@ -1,12 +1,14 @@
+/*
+ * Volume names and references. Names become part of object keys (volumes/<name>/...), so
+ * they are restricted to a safe alphabet: nothing can escape the volume's prefix or
+ * collide with another's. A reference may add @VERSION (mount NAME@VERSION), parsed by
+ * parseVolumeRef.
+ */
 import { ChalkError } from '../util/chalk-error.js';
 
 const namePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
-/**
- * Volume names become part of object keys (volumes/<name>/...), so they are restricted
- * to a safe alphabet: nothing can escape the volume's prefix or collide with another's.
- * An optional @VERSION suffix (mount NAME@VERSION) is parsed by parseVolumeRef.
- */
+/** Returns `name` if it is a valid volume name, or throws a `config` ChalkError saying why not. */
 export function validateVolumeName(name: string): string {
   if (name.length === 0) throw new ChalkError('config', 'invalid volume name: it is empty');
   if (name.length > 63) throw new ChalkError('config', `invalid volume name "${name.slice(0, 20)}…": longer than 63 characters`);
@@ -26,6 +28,7 @@ export interface VolumeRef {
   version?: number;
 }
 
+/** NAME or NAME@VERSION, validated. */
 export function parseVolumeRef(ref: string): VolumeRef {
   const at = ref.lastIndexOf('@');
   if (at < 0) return { name: validateVolumeName(ref) };

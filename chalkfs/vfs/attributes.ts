@@ -1,3 +1,8 @@
+/*
+ * An inode as getattr reports it: the fields of struct stat, the file type bits, and how
+ * st_blocks and st_blksize are derived. The volumes answer getattr with these; the FUSE
+ * layer passes them on.
+ */
 import type { Inode } from '../meta/format.js';
 
 /** What getattr answers: the fields of struct stat the FUSE layer passes on. */

@@ -1,3 +1,8 @@
+/*
+ * Sorted sets of byte ranges within a block: file-data.ts records which bytes of a dirty
+ * block were written since the last commit, so a seal may store just those bytes as a
+ * patch (docs/FORMAT.md, "Patches") instead of the whole block.
+ */
 /** A half-open byte range [start, end). */
 export interface ByteRange {
   start: number;

@@ -2,8 +2,8 @@
  * When a read-only mount next looks for a newer version: every `activeMs` while the
  * volume is changing (a change seen within the last `idleAfterMs`), then backing off
  * by doubling to `idleMs` while nothing changes. An idle reader then costs one small
- * request per `idleMs` (docs/SCALING.md has the arithmetic); a busy one follows the
- * writer as closely as before.
+ * request per `idleMs` (docs/CONSISTENCY.md, "Readers on other hosts"); a busy one
+ * follows the writer as closely as before.
  */
 const maxTimerMs = 2 ** 31 - 1;
 

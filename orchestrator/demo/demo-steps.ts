@@ -1,11 +1,12 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-
-/**
+/*
  * Bookkeeping for the demo: each step is timed and reported as it finishes, and
  * everything the demo starts registers how to undo it, so the cleanup runs in reverse
  * order whether the demo succeeds, fails or is interrupted.
  */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The demo's timed steps and its undo list. */
 export class DemoSteps {
   readonly timings: Array<{ label: string; durationMs: number }> = [];
   private readonly undo: Array<{ label: string; fn: () => Promise<void> }> = [];

@@ -1,11 +1,12 @@
-import { EmbeddedMinio, chalkfsHome } from '../../chalkfs/index.js';
-
-/**
+/*
  * The store the demo's chalkfs daemons talk to: the S3 endpoint the environment names,
  * or else chalkfs's embedded MinIO (started if needed). The result is spelled out as
  * environment variables so that every daemon, including the second "host" with its own
  * CHALKFS_HOME, reaches the same bucket rather than starting a MinIO of its own.
  */
+import { EmbeddedMinio, chalkfsHome } from '../../chalkfs/index.js';
+
+/** The store settings every daemon of the demo gets, and how to stop what was started for it. */
 export interface DemoStore {
   env: Record<string, string>;
   description: string;

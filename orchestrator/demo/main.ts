@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+/*
+ * `npm run demo`: the seed scenario end to end. A writer container creates a SQLite
+ * database on a chalkfs volume and is removed; two reader containers started afterwards
+ * open it read-only and print its rows. It provisions what is missing (dockerd, the
+ * store, the image, the volume plugin) and undoes what it started.
+ */
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -15,12 +21,6 @@ import { ensureDemoStore, type DemoStore } from './demo-store.js';
 import { DemoSteps, dirSizeBytes } from './demo-steps.js';
 import { DB_PATH, expectedReaderOutput, readerScript, writerScript } from './seed-scripts.js';
 
-/**
- * `npm run demo`: the seed scenario end to end. A writer container creates a SQLite
- * database on a chalkfs volume and is removed; two reader containers started afterwards
- * open it read-only and print its rows. It provisions what is missing (dockerd, the
- * store, the image, the volume plugin) and undoes what it started.
- */
 interface DemoOptions {
   volume: string;
   python: string;

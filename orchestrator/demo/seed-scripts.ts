@@ -1,4 +1,4 @@
-/**
+/*
  * The Python the seed scenario runs inside its containers: a writer that creates a users
  * table with three rows in a SQLite database on the volume, and a reader that opens the
  * database read-only and prints every row. The demo and the integration tests share

@@ -1,3 +1,7 @@
+// The host around chalkfs misbehaving or being hostile: other filesystems where chalkfs
+// looks, mounts taken away from outside, a full disk under CHALKFS_HOME, shell
+// metacharacters in paths, racing first commands, and bad input. Everything through the
+// real CLI, real FUSE mounts and a real MinIO.
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
@@ -7,11 +11,6 @@ import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { ChalkfsFixture, isMountpoint, type CliResult } from '../support/chalkfs-fixture.js';
 import { processAlive, waitFor } from '../support/multihost-children.js';
-
-// The host around chalkfs misbehaving or being hostile: other filesystems where chalkfs
-// looks, mounts taken away from outside, a full disk under CHALKFS_HOME, shell
-// metacharacters in paths, racing first commands, and bad input. Everything through the
-// real CLI, real FUSE mounts and a real MinIO.
 
 const execFileAsync = promisify(execFile);
 

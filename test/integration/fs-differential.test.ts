@@ -1,3 +1,9 @@
+/*
+ * Differential test: one seeded sequence of writes, truncates, reads, renames, unlinks,
+ * closes and fsyncs applied to a chalkfs mount and to a local directory. Every read, stat
+ * and error is compared as it happens; whole trees at the end, and again after a remount
+ * with an empty cache. Reproduce a failure with CHALKFS_DIFF_SEED=<seed printed>.
+ */
 import { expect, test } from 'vitest';
 import { constants } from 'node:fs';
 import { mkdir, mkdtemp, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -6,13 +12,6 @@ import { join } from 'node:path';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { snapshotTree } from '../support/fs-tree.js';
 import { seededRandom as prng } from '../../chalkfs/util/seeded-random.js';
-
-/**
- * Differential test: one seeded sequence of writes, truncates, reads, renames, unlinks,
- * closes and fsyncs applied to a chalkfs mount and to a local directory. Every read, stat
- * and error is compared as it happens; whole trees at the end, and again after a remount
- * with an empty cache. Reproduce a failure with CHALKFS_DIFF_SEED=<seed printed>.
- */
 
 const OPS = 10_000;
 const KiB = 1024;

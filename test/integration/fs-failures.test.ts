@@ -1,3 +1,6 @@
+// Failures a user meets, through real mounts: the store going away under a mount (cached
+// data still served, EIO rather than a hang, nothing acknowledged lost), and bad input to
+// the CLI (one-line errors, nothing created or lost).
 import { describe, expect, test } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';

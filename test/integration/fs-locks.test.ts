@@ -1,15 +1,14 @@
+/*
+ * POSIX advisory locks within a host: processes sharing one mount coordinate through
+ * the kernel's fcntl and flock locks, as on a local disk, so concurrent SQLite writers
+ * serialize instead of losing transactions.
+ */
 import { expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { projectRoot } from '../../chalkfs/util/paths.js';
-
-/**
- * POSIX advisory locks within a host: processes sharing one mount coordinate through
- * the kernel's fcntl and flock locks, as on a local disk, so concurrent SQLite writers
- * serialize instead of losing transactions.
- */
 
 const WRITERS = 4;
 const TRANSACTIONS = 40;

@@ -1,3 +1,8 @@
+/*
+ * Every filesystem operation chalkfs serves, through a real FUSE mount, driven with
+ * node:fs/promises from the test process (the daemon is a separate process). Each test
+ * ends by remounting with an empty cache where durability matters.
+ */
 import { describe, expect, test } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import {
@@ -23,12 +28,6 @@ import { join } from 'node:path';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { snapshotTree } from '../support/fs-tree.js';
 import { readAt } from '../support/file-io.js';
-
-/**
- * Every filesystem operation chalkfs serves, through a real FUSE mount, driven with
- * node:fs/promises from the test process (the daemon is a separate process). Each test
- * ends by remounting with an empty cache where durability matters.
- */
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

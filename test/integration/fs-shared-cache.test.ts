@@ -1,3 +1,6 @@
+// Two mounts of one volume (a writer and a reader host), and what each caches: what the
+// reader sees after the writer's fsync and at the next open, attributes cached by the
+// kernel and in fuse-native, and block caches capped far below the data size.
 import { describe, expect, test } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';

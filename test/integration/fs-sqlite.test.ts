@@ -1,13 +1,12 @@
+/*
+ * SQLite (better-sqlite3, rollback journal) on a chalkfs mount. better-sqlite3 is
+ * synchronous, which is safe here: the test process is not the mount daemon.
+ */
 import { expect, test } from 'vitest';
 import Database from 'better-sqlite3';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
-
-/**
- * SQLite (better-sqlite3, rollback journal) on a chalkfs mount. better-sqlite3 is
- * synchronous, which is safe here: the test process is not the mount daemon.
- */
 
 const ROWS = 100_000;
 const PER_TRANSACTION = 10_000;

@@ -1,16 +1,15 @@
-import { writeFile } from 'node:fs/promises';
-import { describe, expect, inject, it } from 'vitest';
-import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
-import { FaultProxy } from '../support/fault-proxy.js';
-import { Children, waitFor, type DbState } from '../support/multihost-children.js';
-import { checkedAfterRemount, expectOnlyAcknowledgedStates, matchesState, startWriterAndReader } from '../support/writer-and-reader.js';
-
 // A version PUT lands in the store but its answer is held longer than the store call's
 // whole budget (every attempt of it), while a SQLite writer commits on one host and a
 // reader reads on another. The COMMIT must not be reported failed while its version is
 // in the store (the application would roll back what readers already saw): no
 // transaction acknowledged and then lost, none reported failed and then visible, and
 // reads never go backwards.
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, inject, it } from 'vitest';
+import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { Children, waitFor, type DbState } from '../support/multihost-children.js';
+import { checkedAfterRemount, expectOnlyAcknowledgedStates, matchesState, startWriterAndReader } from '../support/writer-and-reader.js';
 
 const versionPut = /^PUT \S+\/versions\//;
 /** Longer than one store call's budget (8 s), so every attempt of the PUT goes unanswered. */

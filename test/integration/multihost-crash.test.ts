@@ -1,15 +1,14 @@
+// kill -9 of the writer's daemon at seeded random moments while a SQLite writer commits
+// through it. After each kill the same host mounts read-write again (the lease of a dead
+// process on this host is taken over at once), and every transaction whose COMMIT had
+// returned must be there, with integrity_check ok. The writer child reports each COMMIT
+// that returned, before the next one starts, so the test knows what was acknowledged.
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { Children, processAlive, sqliteCheckCode, sqliteWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
 import { seededRandom as prng } from '../../chalkfs/util/seeded-random.js';
-
-// kill -9 of the writer's daemon at seeded random moments while a SQLite writer commits
-// through it. After each kill the same host mounts read-write again (the lease of a dead
-// process on this host is taken over at once), and every transaction whose COMMIT had
-// returned must be there, with integrity_check ok. The writer child reports each COMMIT
-// that returned, before the next one starts, so the test knows what was acknowledged.
 
 const rounds = 20;
 const journalModes = ['delete', 'truncate', 'persist'];

@@ -1,3 +1,6 @@
+// Hostile bucket contents: block objects and version objects replaced by garbage or cut
+// short. A read of damaged data fails with EIO and the daemon logs the object's name;
+// it never serves wrong bytes and never dies. Credentials never reach logs or errors.
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -8,10 +11,6 @@ import { processAlive, waitFor } from '../support/multihost-children.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import type { DirInode, FileInode } from '../../chalkfs/meta/format.js';
-
-// Hostile bucket contents: block objects and version objects replaced by garbage or cut
-// short. A read of damaged data fails with EIO and the daemon logs the object's name;
-// it never serves wrong bytes and never dies. Credentials never reach logs or errors.
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

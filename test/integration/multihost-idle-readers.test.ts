@@ -1,12 +1,11 @@
+// An idle read-only mount costs almost nothing: it asks for the next version with one
+// GET per idle interval and never LISTs; once the volume changes it follows at the
+// active interval again. Counted with the daemon's own store metrics.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { waitFor } from '../support/multihost-children.js';
-
-// An idle read-only mount costs almost nothing: it asks for the next version with one
-// GET per idle interval and never LISTs; once the volume changes it follows at the
-// active interval again. Counted with the daemon's own store metrics.
 
 /** Store requests of one operation so far, summed over results, from a mount's /metrics. */
 async function storeRequests(mount: Mount, op: string): Promise<number> {

@@ -1,3 +1,7 @@
+// The writer lease under store faults, with real daemons: the writer's daemon reaches
+// MinIO through the fault proxy (test/support/fault-proxy.ts), other hosts directly.
+// A lost answer to a renewal, a store stall longer than the lease, a writer fenced after
+// the stall, and two hosts that share a hostname.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -7,11 +11,6 @@ import { processAlive, waitFor } from '../support/multihost-children.js';
 import { WriterLease } from '../../chalkfs/lease/writer-lease.js';
 import { encodeMeta } from '../../chalkfs/meta/format.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
-
-// The writer lease under store faults, with real daemons: the writer's daemon reaches
-// MinIO through the fault proxy (test/support/fault-proxy.ts), other hosts directly.
-// A lost answer to a renewal, a store stall longer than the lease, a writer fenced after
-// the stall, and two hosts that share a hostname.
 
 /** Runs a small script in a child process (never in the test process, which runs the proxy); errno code or result. */
 function inChild(script: string, args: string[]): Promise<{ ok?: string; code?: string }> {

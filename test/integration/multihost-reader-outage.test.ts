@@ -1,3 +1,8 @@
+// The store dies right after a reader host has found a new version, before it has read
+// any of the blocks that version changed: the clean-clone CI failure of the store-faults
+// test (no read served for 30 s of outage). The reader host reaches the store through a
+// fault proxy; the writer host does not. The reader must keep serving the state it had,
+// whole (never an error for data it had), and move on once the store is back.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,12 +11,6 @@ import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { seqFromKey, storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { Children, sqliteReaderCode, sqliteWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
-
-// The store dies right after a reader host has found a new version, before it has read
-// any of the blocks that version changed: the clean-clone CI failure of the store-faults
-// test (no read served for 30 s of outage). The reader host reaches the store through a
-// fault proxy; the writer host does not. The reader must keep serving the state it had,
-// whole (never an error for data it had), and move on once the store is back.
 
 /** One transaction that grows the database by about 1.5 MiB (whole new blocks, not patches). */
 const growWriterCode = String.raw`

@@ -1,14 +1,13 @@
+/*
+ * Small SQLite transactions commit as block patches (docs/FORMAT.md, "Patches"): one
+ * version PUT each, no block upload, except when a commit folds patches back into
+ * blocks. Another host, with an empty cache, reads the exact result.
+ */
 import { expect, test } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { seededRandom } from '../../chalkfs/util/seeded-random.js';
-
-/**
- * Small SQLite transactions commit as block patches (docs/FORMAT.md, "Patches"): one
- * version PUT each, no block upload, except when a commit folds patches back into
- * blocks. Another host, with an empty cache, reads the exact result.
- */
 
 const ROWS = 20_000;
 const UPDATES = 60;

@@ -1,3 +1,8 @@
+// The store dies (kill -9 of a private MinIO) while a writer host commits and a reader
+// host reads, then comes back on the same port with the same data. The writer's COMMITs
+// fail cleanly (or wait and succeed), never corrupt; the reader keeps serving what it
+// has; once the store is back, writes work on the same mount and nothing acknowledged
+// is lost.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,12 +11,6 @@ import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { freeLoopbackPort, startMinio, type RunningMinio } from '../../chalkfs/minio/minio-server.js';
 import { Children, type DbState } from '../support/multihost-children.js';
 import { checkedAfterRemount, expectOnlyAcknowledgedStates, matchesState, startWriterAndReader } from '../support/writer-and-reader.js';
-
-// The store dies (kill -9 of a private MinIO) while a writer host commits and a reader
-// host reads, then comes back on the same port with the same data. The writer's COMMITs
-// fail cleanly (or wait and succeed), never corrupt; the reader keeps serving what it
-// has; once the store is back, writes work on the same mount and nothing acknowledged
-// is lost.
 
 describe('store faults: MinIO killed and restarted mid-run', () => {
   it('COMMIT fails cleanly or succeeds, readers keep serving, writes resume, nothing acknowledged is lost', { timeout: 240_000 }, async () => {

@@ -1,14 +1,13 @@
-import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
-import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
-import { Children, sqliteReaderCode, sqliteWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
-
 // One writer host and two reader hosts (each its own CHALKFS_HOME, cache and mount)
 // share a volume. The writer commits transactions of random size through its
 // read-write mount; the readers loop open(read-only) -> state -> quick_check -> close.
 // Every state a reader sees must be one the writer committed (no torn transaction),
 // its transaction numbers never go backwards, and at the end everyone agrees.
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
+import { Children, sqliteReaderCode, sqliteWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
 
 const runs = [
   { journalMode: 'delete', transactions: 1000, seed: 0xd1e7e },

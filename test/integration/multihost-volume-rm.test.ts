@@ -1,15 +1,14 @@
-import { expect, test } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { ChalkfsFixture, type ChalkfsHost, type Mount } from '../support/chalkfs-fixture.js';
-import { waitFor } from '../support/multihost-children.js';
-
-/**
+/*
  * `chalkfs volume rm` sees mounts on every host through their presence objects
  * (docs/FORMAT.md, "Presence"): it refuses while another host has the volume mounted
  * read-only, succeeds once that host unmounts, and with --force deletes anyway; the
  * reader whose volume vanished then says so in its log and status.
  */
+import { expect, test } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ChalkfsFixture, type ChalkfsHost, type Mount } from '../support/chalkfs-fixture.js';
+import { waitFor } from '../support/multihost-children.js';
 
 const presenceEnv = { CHALKFS_PRESENCE_INTERVAL_MS: '300' };
 

@@ -1,17 +1,16 @@
-import { expect, test } from 'vitest';
-import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
-import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
-import { Children, waitFor } from '../support/multihost-children.js';
-import { decodeVersion, type Inode } from '../../chalkfs/meta/format.js';
-
-/**
+/*
  * A WAL-mode database read from another host. chalkfs does not ship a WAL index between
  * hosts, and a writer's `-shm` (its host's shared memory) served to a reader made the
  * reader's SQLite trust a stale index: wrong sums, with quick_check saying ok. A `-shm`
  * is never stored now, and a read-only or pinned mount refuses to open a WAL database,
  * naming the cause in its log and status, instead of serving wrong data.
  */
+import { expect, test } from 'vitest';
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
+import { Children, waitFor } from '../support/multihost-children.js';
+import { decodeVersion, type Inode } from '../../chalkfs/meta/format.js';
 
 const ACCOUNTS = 200;
 const START_BALANCE = 1000;

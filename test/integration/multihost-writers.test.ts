@@ -1,9 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
-
 // Two hosts start a read-write mount of one volume at the same moment: the writer lease
 // (a conditional PUT of lease.json) lets exactly one win, every time; the loser's error
 // names the holder, or with --fallback-read-only the loser mounts read-only.
+import { describe, expect, it } from 'vitest';
+import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 
 const rounds = 10;
 

@@ -1,3 +1,5 @@
+// Real dockerd, real containers from the Debian image chalkfs builds; no chalkfs volumes
+// here (see plugin-docker.test.ts), only what the Container API itself promises.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -6,9 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Container, DockerEngine, Image, OrchestratorError, Volume, reapOrphanContainers } from '../../orchestrator/index.js';
 import { OWNER_HOST_LABEL, OWNER_PID_LABEL, ORCHESTRATOR_LABEL } from '../../orchestrator/container.js';
 import { orchestratorContainers, requireDockerEngine, uniqueName } from '../support/docker-fixture.js';
-
-// Real dockerd, real containers from the Debian image chalkfs builds; no chalkfs volumes
-// here (see plugin-docker.test.ts), only what the Container API itself promises.
 
 let engine: DockerEngine;
 const image = Image.debianSlim('3.11');

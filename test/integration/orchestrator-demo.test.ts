@@ -1,3 +1,5 @@
+// `npm run demo` as a user runs it: the compiled program in a child process, against the
+// test MinIO (a fresh bucket), a fresh CHALKFS_HOME and the test driver's socket.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,9 +10,6 @@ import { cliEntry, projectRoot } from '../../chalkfs/util/paths.js';
 import { DockerEngine, Image, Volume } from '../../orchestrator/index.js';
 import { DB_PATH, expectedReaderOutput, expectedWriterOutput } from '../../orchestrator/demo/seed-scripts.js';
 import { chalkfsTestEnv, mountsUnder, orchestratorContainers, requireDockerEngine, startPluginHost, TEST_DRIVER, uniqueName } from '../support/docker-fixture.js';
-
-// `npm run demo` as a user runs it: the compiled program in a child process, against the
-// test MinIO (a fresh bucket), a fresh CHALKFS_HOME and the test driver's socket.
 
 const demoEntry = join(projectRoot, 'dist', 'orchestrator', 'demo', 'main.js');
 const socket = `/run/docker/plugins/${TEST_DRIVER}.sock`;

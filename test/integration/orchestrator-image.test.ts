@@ -1,3 +1,5 @@
+// Images without a registry: the host's own apt sources name the mirror, debootstrap
+// builds the rootfs, docker import makes it an image.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +9,6 @@ import type { BuildProgress } from '../../orchestrator/build-progress.js';
 import { buildDebianImage } from '../../orchestrator/image-builder.js';
 import { Container, DockerEngine, Image } from '../../orchestrator/index.js';
 import { requireDockerEngine, uniqueName } from '../support/docker-fixture.js';
-
-// Images without a registry: the host's own apt sources name the mirror, debootstrap
-// builds the rootfs, docker import makes it an image.
 
 let engine: DockerEngine;
 let aptRoot: string;

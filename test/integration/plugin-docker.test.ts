@@ -1,3 +1,6 @@
+// The seed scenario and its guarantees with everything real: dockerd, containers from
+// the Debian image, the chalkfs volume plugin (in this process), chalkfs mount daemons,
+// MinIO. Each test has its own bucket and plugin host(s) and removes all it made.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,10 +10,6 @@ import { DB_PATH, expectedReaderOutput, expectedWriterOutput, readerScript, writ
 import { mountsUnder, orchestratorContainers, requireDockerEngine, startPluginHost, uniqueName, type TestPluginHost } from '../support/docker-fixture.js';
 
 const execFileAsync = promisify(execFile);
-
-// The seed scenario and its guarantees with everything real: dockerd, containers from
-// the Debian image, the chalkfs volume plugin (in this process), chalkfs mount daemons,
-// MinIO. Each test has its own bucket and plugin host(s) and removes all it made.
 
 let engine: DockerEngine;
 const image = Image.debianSlim('3.11');

@@ -1,3 +1,5 @@
+// The volume plugin spoken to directly, as dockerd would: real chalkfs CLI, real MinIO,
+// real FUSE mounts; no Docker engine involved.
 import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +9,6 @@ import { silentLogger } from '../../chalkfs/util/logger.js';
 import { mountsUnder, requireChalkfsBuild, startPluginHost, uniqueName, type TestPluginHost } from '../support/docker-fixture.js';
 import { pluginCall } from '../support/docker-plugin-client.js';
 import { processAlive } from '../../chalkfs/host/process-liveness.js';
-
-// The volume plugin spoken to directly, as dockerd would: real chalkfs CLI, real MinIO,
-// real FUSE mounts; no Docker engine involved.
 
 const hosts: TestPluginHost[] = [];
 

@@ -1,3 +1,7 @@
+// The S3 adapter's attempt bound and error messages, against real MinIO through the
+// fault proxy: one stalled attempt is cut off and retried within the operation's
+// budget (no SDK warning on the way), and a connection reset or refused is reported as
+// what it is, not as a timeout.
 import '../../chalkfs/store/quiet-sdk-warning.js';
 import { createServer } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
@@ -5,11 +9,6 @@ import { ChalkfsFixture, uniqueBucket } from '../support/chalkfs-fixture.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { S3ObjectStore } from '../../chalkfs/store/s3-object-store.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
-
-// The S3 adapter's attempt bound and error messages, against real MinIO through the
-// fault proxy: one stalled attempt is cut off and retried within the operation's
-// budget (no SDK warning on the way), and a connection reset or refused is reported as
-// what it is, not as a timeout.
 
 const attemptTimeoutMs = 1_000;
 /** Longer than an attempt, shorter than the operation budget (8 s). */

@@ -1,3 +1,10 @@
+/*
+ * Integration-test fixture for the chalkfs CLI: a unique bucket in a MinIO server (the
+ * run's global one by default), one or more "hosts" (each its own CHALKFS_HOME, block
+ * cache directory and mount points, all against the same bucket), the CLI run as a child
+ * process, and cleanup that unmounts everything and removes every temporary directory,
+ * also when a test fails. Use it with `await using fx = await ChalkfsFixture.create()`.
+ */
 import '../../chalkfs/store/quiet-sdk-warning.js';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,14 +20,6 @@ import { processAlive } from '../../chalkfs/host/process-liveness.js';
 import { isMountPoint } from '../../chalkfs/host/mount-table.js';
 
 const execFileAsync = promisify(execFile);
-
-/**
- * Integration-test fixture for the chalkfs CLI: a unique bucket in a MinIO server (the
- * run's global one by default), one or more "hosts" (each its own CHALKFS_HOME, block
- * cache directory and mount points, all against the same bucket), the CLI run as a child
- * process, and cleanup that unmounts everything and removes every temporary directory,
- * also when a test fails. Use it with `await using fx = await ChalkfsFixture.create()`.
- */
 
 export interface StoreEndpoint {
   endpoint: string;
@@ -73,7 +72,6 @@ export function uniqueBucket(prefix = 'fs'): string {
 
 /** Whether `dir` is a mount point right now (chalkfs's mount table). */
 export { isMountPoint as isMountpoint };
-
 
 /** Runs a command; never throws for a non-zero exit. */
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliResult> {

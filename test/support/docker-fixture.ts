@@ -1,3 +1,9 @@
+/*
+ * Shared pieces of the Docker integration tests: a running engine (started with
+ * scripts/provision-docker.sh if none runs; a failure there fails the test loudly), a
+ * chalkfs volume plugin per test under a unique driver name, a unique bucket in the
+ * test MinIO, and checks that nothing was left behind.
+ */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -17,13 +23,6 @@ import { Volume } from '../../orchestrator/volume.js';
 import { mountPointsUnder, readMountTable } from '../../chalkfs/host/mount-table.js';
 
 const execFileAsync = promisify(execFile);
-
-/**
- * Shared pieces of the Docker integration tests: a running engine (started with
- * scripts/provision-docker.sh if none runs; a failure there fails the test loudly), a
- * chalkfs volume plugin per test under a unique driver name, a unique bucket in the
- * test MinIO, and checks that nothing was left behind.
- */
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -1,3 +1,7 @@
+/*
+ * File reads for tests that need to control the system calls: read(2) to the end of a
+ * file, one pread(2) at an offset, so a test sees exactly what the mount answered.
+ */
 import { open } from 'node:fs/promises';
 
 /** Reads a file with read(2) calls until one returns 0 (end of file) or fails; fs.readFile stops at a short read. */

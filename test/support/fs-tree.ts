@@ -1,3 +1,8 @@
+/*
+ * A directory tree as a test compares it: type, mode, owner, size, content hash and link
+ * target of every entry, so two trees (a mount and local disk, before and after a
+ * remount) compare with one equality check.
+ */
 import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { projectRoot } from '../../chalkfs/util/paths.js';
-import { processAlive } from '../../chalkfs/host/process-liveness.js';
-
-/**
+/*
  * Child processes for the multi-host tests (test/integration/multihost-*.test.ts): SQLite
  * writers, readers and checkers that run in their own node processes and read and
  * write through chalkfs mounts made with chalkfs-fixture.ts, reporting JSON lines. The
  * test process itself never opens a file on a mount. `Children.killAll()` (in a
  * finally) makes sure none outlives its test.
  */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { projectRoot } from '../../chalkfs/util/paths.js';
+import { processAlive } from '../../chalkfs/host/process-liveness.js';
 
 export { processAlive };
 

@@ -10,7 +10,7 @@
  * PUT (`ifMatch`) is the writer lease's fencing (lease/writer-lease.ts) and the presence
  * record's renewal (meta/presence.ts); ordered, paged listing with `startAfter` finds new
  * versions; listing's `lastModified` is garbage collection's grace period
- * (meta/volume-history.ts); `listPrefixes` lists volumes; not-found is how a missing
+ * (history/volume-history.ts); `listPrefixes` lists volumes; not-found is how a missing
  * object is told apart from a failure.
  */
 import { createHash, randomBytes } from 'node:crypto';

@@ -1,3 +1,5 @@
+// The bench's results table and target checks (bench/results-table.ts, bench/target-checks.ts):
+// ratios, footnoted n/a cells, and met or missed targets from fixed figures.
 import { describe, expect, it } from 'vitest';
 import { metricDefs, slowdown, type TargetResult } from '../../bench/bench-metrics.js';
 import { buildTable, formatNumber, renderTable } from '../../bench/results-table.js';

@@ -1,3 +1,5 @@
+// The bench's measuring pieces without a run: latency percentiles, seeded keys, MinIO's
+// request counters and the Prometheus text parser.
 import { describe, expect, it } from 'vitest';
 import { LatencyRecorder } from '../../bench/latency-recorder.js';
 import { diffCounts, parseRequestCounts } from '../../bench/minio-request-counter.js';

@@ -1,3 +1,6 @@
+// BlockCache and its disk tier against fake fetchers: single flight, hash checks, memory
+// bounded by bytes, readahead order, and a disk tier that evicts, rebuilds its index and
+// drops corrupt files.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

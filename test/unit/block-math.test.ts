@@ -1,3 +1,5 @@
+// vfs/block-math.ts: slicing byte ranges into blocks, with a property test that the slices
+// tile the range exactly.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { blockCount, blockSlices, validBytesInBlock } from '../../chalkfs/vfs/block-math.js';

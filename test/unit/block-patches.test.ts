@@ -1,3 +1,5 @@
+// vfs/block-patches.ts: encoding written ranges as patch extents, materializing them over a
+// block, and rejecting extents that are corrupt.
 import { describe, expect, it } from 'vitest';
 import { blocksToFold, decodeExtents, encodeExtents, extentBytes, materialize, overlayExtents } from '../../chalkfs/vfs/block-patches.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';

@@ -1,3 +1,5 @@
+// vfs/byte-ranges.ts: adding ranges keeps them sorted and merged, and covers exactly their
+// union (property test).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addRange, rangeBytes, type ByteRange } from '../../chalkfs/vfs/byte-ranges.js';

@@ -1,3 +1,5 @@
+// fuse/errno.ts: each ChalkError kind maps to its errno, and anything else is EIO logged
+// as a bug.
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from 'pino';

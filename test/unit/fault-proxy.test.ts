@@ -1,9 +1,8 @@
+// The test proxy itself: each fault does what the integration tests rely on, against a
+// plain local HTTP server (no MinIO needed).
 import { createServer, request, Agent, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../support/fault-proxy.js';
-
-// The test proxy itself: each fault does what the integration tests rely on, against a
-// plain local HTTP server (no MinIO needed).
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

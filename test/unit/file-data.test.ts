@@ -1,3 +1,5 @@
+// FileData (vfs/file-data.ts) over an in-memory block cache: writes and reads across
+// blocks, holes, truncation, and what sealing dirty blocks produces.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';

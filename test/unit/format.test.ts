@@ -1,3 +1,5 @@
+// meta/format.ts: the framing of metadata objects (round trip, every kind of damage
+// detected), decoding versions of both formats, and block hashes.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { blockHash, decodeMeta, decodeVersion, encodeMeta, versionFormat } from '../../chalkfs/meta/format.js';

@@ -1,3 +1,5 @@
+// cache/keyed-task-queue.ts: order, bounded concurrency, one entry per key, a full queue
+// refusing, and failures that do not stop the queue.
 import { describe, expect, it } from 'vitest';
 import { KeyedTaskQueue } from '../../chalkfs/cache/keyed-task-queue.js';
 

@@ -1,3 +1,5 @@
+// lease/lease-rules.ts, the writer lease's pure decisions: when a lease may be created or
+// taken over, and what a holder does when a renewal does not plainly succeed.
 import { describe, expect, it } from 'vitest';
 import { clockSkewMs, decideAcquire, decideRecovery, fresh, released, renewed, safeUntil, type LeaseHolder } from '../../chalkfs/lease/lease-rules.js';
 

@@ -1,3 +1,4 @@
+// host/mount-table.ts: the kernel's octal escapes, and parsing /proc/self/mountinfo lines.
 import { describe, expect, it } from 'vitest';
 import { isChalkfsMount, isMountPoint, mountAt, mountPointsUnder, parseMountInfo, unescapeMountField } from '../../chalkfs/host/mount-table.js';
 

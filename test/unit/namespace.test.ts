@@ -1,3 +1,5 @@
+// meta/namespace.ts, the live model: creation, removal, renames, attribute changes and
+// seals, the POSIX error kind of each refusal, and invariants under random operations.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Namespace, maxNameBytes } from '../../chalkfs/meta/namespace.js';

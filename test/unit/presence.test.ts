@@ -1,3 +1,5 @@
+// Presence objects (meta/presence.ts): listing live ones, a keeper's writes, renewals and
+// deletion, and a mount whose volume was deleted under it.
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';

@@ -1,3 +1,4 @@
+// host/process-liveness.ts: which answers of kill(pid, 0) mean a process exists.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { processAlive } from '../../chalkfs/host/process-liveness.js';

@@ -1,3 +1,4 @@
+// store/read-body.ts: reading an S3 body whole, with its length checked.
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readBody } from '../../chalkfs/store/read-body.js';

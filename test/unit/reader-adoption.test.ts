@@ -1,3 +1,6 @@
+// How a read-only mount adopts new versions: only once the blocks a version changed in
+// the files this host uses are local (so a store outage right after adoption cannot
+// leave it unable to serve what it had), and reading each inconsistent version once.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
 import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
@@ -5,10 +8,6 @@ import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 import { blocksToHaveBeforeAdopting } from '../../chalkfs/vfs/adoption-plan.js';
 import type { FileInode, Inode } from '../../chalkfs/meta/format.js';
 import { closeTestMounts, newTestVolume, testBlockSize as bs } from '../support/test-volume.js';
-
-// How a read-only mount adopts new versions: only once the blocks a version changed in
-// the files this host uses are local (so a store outage right after adoption cannot
-// leave it unable to serve what it had), and reading each inconsistent version once.
 
 const reading = { write: false };
 const writing = { write: true };

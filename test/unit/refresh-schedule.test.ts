@@ -1,3 +1,5 @@
+// vfs/refresh-schedule.ts: a reader polls at the active interval while the volume changes
+// and backs off to the idle one when it does not.
 import { describe, expect, it } from 'vitest';
 import { RefreshSchedule } from '../../chalkfs/vfs/refresh-schedule.js';
 

@@ -1,3 +1,4 @@
+// history/retention.ts: which versions gc keeps and which blocks it may delete.
 import { describe, expect, it } from 'vitest';
 import { blocksToDelete, versionsToKeep } from '../../chalkfs/history/retention.js';
 

@@ -1,3 +1,5 @@
+// vfs/sequential-reads.ts: which read patterns count as sequential (and start readahead)
+// and which, like a SQLite point query, do not.
 import { describe, expect, it } from 'vitest';
 import { SequentialReads } from '../../chalkfs/vfs/sequential-reads.js';
 

@@ -1,3 +1,5 @@
+// store/signed-get.ts against a local HTTP server: the signed request, final 4xx answers,
+// retried 5xx answers and timeouts, and the attempt bound.
 import { createServer, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// util/size.ts: parsing and formatting sizes such as 64MiB.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatSize, parseSize } from '../../chalkfs/util/size.js';

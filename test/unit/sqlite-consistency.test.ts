@@ -1,3 +1,5 @@
+// vfs/sqlite/sqlite-consistency.ts: when a version is transaction-consistent, that is, when
+// no rollback journal in it is hot.
 import { describe, expect, it } from 'vitest';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import type { FileInode } from '../../chalkfs/meta/format.js';

@@ -1,3 +1,5 @@
+// vfs/sqlite/sqlite-files.ts: sorting a path into a SQLite file kind, reading WAL mode from
+// a database header, and leaving -shm files out of a version.
 import { describe, expect, it } from 'vitest';
 import { classify, headerSaysWal, isHostLocal, mayBeDatabase, withoutHostLocalFiles } from '../../chalkfs/vfs/sqlite/sqlite-files.js';
 import type { Inode } from '../../chalkfs/meta/format.js';

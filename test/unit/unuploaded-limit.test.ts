@@ -1,3 +1,7 @@
+// Memory while the store refuses uploads: everything written and not yet in the store
+// (dirty blocks, and blocks sealed by a commit whose upload failed) is bounded by the
+// dirty limit, and sealed blocks that nothing names any more are dropped, not kept (and
+// uploaded) forever.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { FaultyObjectStore } from '../../chalkfs/store/faulty-object-store.js';
@@ -9,11 +13,6 @@ import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 import type { FileData } from '../../chalkfs/vfs/file-data.js';
-
-// Memory while the store refuses uploads: everything written and not yet in the store
-// (dirty blocks, and blocks sealed by a commit whose upload failed) is bounded by the
-// dirty limit, and sealed blocks that nothing names any more are dropped, not kept (and
-// uploaded) forever.
 
 const bs = 4096;
 const limitBytes = 8 * bs;

@@ -1,3 +1,4 @@
+// VolumeHistory (history/volume-history.ts) on an in-memory store: gc and restore.
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';

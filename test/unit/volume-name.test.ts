@@ -1,3 +1,4 @@
+// meta/volume-name.ts: which volume names are valid, and NAME@VERSION references.
 import { describe, expect, it } from 'vitest';
 import { parseVolumeRef, validateVolumeName } from '../../chalkfs/meta/volume-name.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';

@@ -1,3 +1,6 @@
+// VolumeRepository (meta/volume-repository.ts) on an in-memory store: creating volumes,
+// reading their config, conditional version writes, finding the newest (consistent)
+// version, and destroying a volume.
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';

@@ -1,3 +1,5 @@
+// A WAL database's -shm never reaches a version, and read-only and pinned mounts refuse
+// to open a WAL-mode database instead of serving it (chalkfs/vfs/sqlite/wal-refusal.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { decodeVersion, encodeMeta, versionFormat, type DirInode, type VersionRecord } from '../../chalkfs/meta/format.js';
@@ -6,9 +8,6 @@ import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
-
-// A WAL database's -shm never reaches a version, and read-only and pinned mounts refuse
-// to open a WAL-mode database instead of serving it (chalkfs/vfs/sqlite/wal-refusal.ts).
 
 const bs = 4096;
 const owner = { uid: 1000, gid: 1000 };

@@ -1,3 +1,5 @@
+// WriterLease (lease/writer-lease.ts) on a fault-injecting in-memory store, with the clock
+// injected: acquiring, renewing, losing and releasing the lease.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { WriterLease } from '../../chalkfs/lease/writer-lease.js';
