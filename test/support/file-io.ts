@@ -1,6 +1,7 @@
 /*
- * File reads for tests that need to control the system calls: read(2) to the end of a
- * file, one pread(2) at an offset, so a test sees exactly what the mount answered.
+ * File reads and writes for tests that need to control the system calls: read(2) to the
+ * end of a file, one pread(2) or pwrite(2) at an offset, so a test sees exactly what the
+ * mount answered.
  */
 import { open } from 'node:fs/promises';
 
@@ -28,6 +29,16 @@ export async function readAt(path: string, offset: number, length: number): Prom
     const buf = Buffer.alloc(length);
     const { bytesRead } = await fh.read(buf, 0, length, offset);
     return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** One pwrite(2) of `data` at `offset` (the file is opened with `flags`). */
+export async function writeAt(path: string, offset: number, data: Buffer, flags = 'r+'): Promise<void> {
+  const fh = await open(path, flags);
+  try {
+    await fh.write(data, 0, data.length, offset);
   } finally {
     await fh.close();
   }
