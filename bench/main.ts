@@ -1,4 +1,3 @@
-import '../chalkfs/store/quiet-sdk-warning.js';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import Database from 'better-sqlite3';

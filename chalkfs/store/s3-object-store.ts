@@ -31,6 +31,13 @@ export interface S3StoreConfig {
   maxSockets: number;
 }
 
+// The SDK's documented switch (aws/aws-sdk-js-v3#7983) for its Node-20 notice, a
+// 9-line NodeVersionSupportWarning it emits once per process when the first client is
+// built: it says nothing about a chalkfs run and cluttered every command, the daemon's
+// log, the tests and the bench. Set here, in the one module that builds clients, so
+// every process that reaches the SDK is covered; a user's own setting wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const defaultS3Timeouts = { operationTimeoutMs: 8_000, attemptTimeoutMs: 3_000, maxAttempts: 3, maxSockets: 32 };
 
 /** The S3 adapter: the only module that imports the AWS SDK and sees its errors. */

@@ -1,7 +1,6 @@
 // The ObjectStore contract (test/support/object-store-contract.ts) against S3ObjectStore
 // on the run's MinIO, a fresh bucket per test: the reference the in-memory store used by
 // unit tests (test/unit/object-store-contract.test.ts) must match.
-import '../../chalkfs/store/quiet-sdk-warning.js';
 import { inject } from 'vitest';
 import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
 import { uniqueBucket } from '../support/chalkfs-fixture.js';

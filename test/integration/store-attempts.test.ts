@@ -1,4 +1,3 @@
-import '../../chalkfs/store/quiet-sdk-warning.js';
 import { createServer } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { ChalkfsFixture, uniqueBucket } from '../support/chalkfs-fixture.js';

@@ -1,4 +1,3 @@
-import '../../chalkfs/store/quiet-sdk-warning.js';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
