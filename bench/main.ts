@@ -4,7 +4,6 @@
  * ceiling, then writes the results as JSON, a Markdown table and an SVG chart. Cleanups run
  * last-in first-out on success, failure and SIGINT alike, so no mount or MinIO is left behind.
  */
-import '../chalkfs/store/quiet-sdk-warning.js';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import Database from 'better-sqlite3';

@@ -6,6 +6,7 @@ import {
   ListObjectsV2Command,
   CreateBucketCommand,
   HeadBucketCommand,
+  type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
@@ -23,6 +24,8 @@ export interface S3StoreConfig {
   bucket: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** The AWS profile the SDK's credential chain reads (else AWS_PROFILE, else "default"). */
+  profile?: string;
   /** Bound on one whole call, retries included. */
   operationTimeoutMs: number;
   /** Bound on one HTTP attempt. */
@@ -31,7 +34,24 @@ export interface S3StoreConfig {
   maxSockets: number;
 }
 
+// The SDK's documented switch (aws/aws-sdk-js-v3#7983) for its Node-20 notice, a
+// 9-line NodeVersionSupportWarning it emits once per process when the first client is
+// built: it says nothing about a chalkfs run and cluttered every command, the daemon's
+// log, the tests and the bench. Set here, in the one module that builds clients, so
+// every process that reaches the SDK is covered; a user's own setting wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const defaultS3Timeouts = { operationTimeoutMs: 8_000, attemptTimeoutMs: 3_000, maxAttempts: 3, maxSockets: 32 };
+
+/**
+ * AWS itself creates a bucket in us-east-1 unless told its region (and refuses a request
+ * sent to another region's endpoint without one); other S3 stores have their own region
+ * names (R2's "auto") or none, so only AWS gets the LocationConstraint.
+ */
+export function createBucketInput(config: Pick<S3StoreConfig, 'bucket' | 'region' | 'endpoint'>): { Bucket: string; CreateBucketConfiguration?: { LocationConstraint: BucketLocationConstraint } } {
+  if (config.endpoint || config.region === 'us-east-1') return { Bucket: config.bucket };
+  return { Bucket: config.bucket, CreateBucketConfiguration: { LocationConstraint: config.region as BucketLocationConstraint } };
+}
 
 /** The S3 adapter: the only module that imports the AWS SDK and sees its errors. */
 export class S3ObjectStore implements ObjectStore {
@@ -46,6 +66,7 @@ export class S3ObjectStore implements ObjectStore {
     const httpsAgent = new HttpsAgent(agentOptions);
     this.client = new S3Client({
       region: config.region,
+      profile: config.profile,
       endpoint: config.endpoint,
       forcePathStyle: Boolean(config.endpoint),
       credentials:
@@ -164,7 +185,7 @@ export class S3ObjectStore implements ObjectStore {
   /** Creates the bucket unless it exists; true when this call created it. */
   async ensureBucket(): Promise<boolean> {
     if (await this.bucketExists()) return false;
-    return this.succeeds('put', 'exists', (abortSignal) => this.client.send(new CreateBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
+    return this.succeeds('put', 'exists', (abortSignal) => this.client.send(new CreateBucketCommand(createBucketInput(this.config)), { abortSignal }));
   }
 
   /** True when a bucket request succeeds, false when it fails with `noKind`; other failures throw. */

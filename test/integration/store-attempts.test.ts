@@ -2,7 +2,6 @@
 // fault proxy: one stalled attempt is cut off and retried within the operation's
 // budget (no SDK warning on the way), and a connection reset or refused is reported as
 // what it is, not as a timeout.
-import '../../chalkfs/store/quiet-sdk-warning.js';
 import { createServer } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { ChalkfsFixture, uniqueBucket } from '../support/chalkfs-fixture.js';

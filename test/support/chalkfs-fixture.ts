@@ -5,7 +5,6 @@
  * process, and cleanup that unmounts everything and removes every temporary directory,
  * also when a test fails. Use it with `await using fx = await ChalkfsFixture.create()`.
  */
-import '../../chalkfs/store/quiet-sdk-warning.js';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';

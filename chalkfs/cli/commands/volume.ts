@@ -12,6 +12,7 @@ import { WriterLease } from '../../lease/writer-lease.js';
 import { safeUntil } from '../../lease/lease-rules.js';
 import { processAlive } from '../../host/process-liveness.js';
 import { openStore, resolveStoreSettings } from '../../store/store-config.js';
+import { checkConditionalWrites } from '../../store/conditional-writes-check.js';
 import { liveMountRecords } from '../../daemon/mount-records.js';
 import { home, onVolume, printJson, repository, table } from '../cli-context.js';
 
@@ -32,6 +33,7 @@ export function registerVolumeCommands(program: Command): Command {
       const settings = await resolveStoreSettings();
       const store = await openStore(settings, { createBucket: true });
       if (store.bucketCreated && !opts.json) process.stdout.write(`created bucket ${settings.bucket} (${store.description})\n`);
+      await checkConditionalWrites(store);
       const repo = new VolumeRepository(store);
       const config = await repo.create(name, blockSizeBytes, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, { host: hostname(), pid: process.pid, mountId: randomUUID() });
       if (opts.json) printJson(config);
