@@ -1,4 +1,4 @@
-/**
+/*
  * An ObjectStore that wraps another and injects the faults a real network produces, for
  * unit tests of the layers above: a call that fails before reaching the store, a call
  * that lands but whose answer is lost (the caller sees a timeout), and a call held until

@@ -1,3 +1,8 @@
+/*
+ * A store wrapper for the daemon's metrics: every request counted and timed by operation
+ * (chalkfs_store_request_seconds), so `chalkfs status` and Prometheus see the store's
+ * latency as the mount experiences it.
+ */
 import type { Metrics } from '../util/metrics.js';
 import type { ObjectInfo, ObjectStore, PutCondition, StoredObject, StoreOperation } from './object-store.js';
 

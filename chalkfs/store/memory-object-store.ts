@@ -1,3 +1,8 @@
+/*
+ * An in-memory ObjectStore with S3's conditional-write semantics (checked against MinIO
+ * by the ObjectStore contract suite), for unit tests of every layer above the store.
+ * It counts requests per operation and reads per key, so tests can assert costs.
+ */
 import { createHash } from 'node:crypto';
 import { ChalkError } from '../util/chalk-error.js';
 import type { ObjectInfo, ObjectStore, PutCondition, StoredObject } from './object-store.js';

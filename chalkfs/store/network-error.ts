@@ -1,4 +1,4 @@
-/**
+/*
  * What a failed store attempt says about the network, in words a user can act on. Node
  * reports a reset as ECONNRESET ("socket hang up" when no answer had started) and the
  * SDK renames it "TimeoutError" so that its retry policy treats it as transient: the

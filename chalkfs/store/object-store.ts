@@ -1,8 +1,10 @@
-/**
+/*
  * The only interface through which chalkfs reaches its object store. Implementations:
- * S3ObjectStore (any S3-compatible endpoint), MemoryObjectStore (unit tests) and
- * FaultyObjectStore (wraps another to inject failures). Every method rejects with a
- * ChalkError: not-found, precondition, access-denied, timeout or io.
+ * S3ObjectStore (any S3-compatible endpoint) and MemoryObjectStore (unit tests); wrappers
+ * PrefixedObjectStore (a root under a bucket prefix), InstrumentedObjectStore (metrics)
+ * and FaultyObjectStore (injected failures, unit tests). test/support/object-store-contract.ts
+ * checks that they all behave as S3 does. Every method rejects with a ChalkError:
+ * not-found, precondition, access-denied, timeout or io.
  */
 export interface ObjectInfo {
   key: string;
@@ -18,7 +20,7 @@ export interface StoredObject {
 export interface PutCondition {
   /** Only create: fails with `precondition` when the key exists. */
   ifNoneMatch?: '*';
-  /** Only replace this exact version: fails with `precondition` otherwise. */
+  /** Only replace this exact version: `precondition` when another version is there, `not-found` when none is (as S3 and MinIO answer). */
   ifMatch?: string;
 }
 

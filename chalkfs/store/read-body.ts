@@ -1,12 +1,13 @@
-import type { Readable } from 'node:stream';
-import { ChalkError } from '../util/chalk-error.js';
-
-/**
+/*
  * Reads a response body into one Buffer. With the length known (Content-Length), the
  * chunks are copied straight into a buffer of that size: no list of chunks joined at the
  * end (the SDK's `transformToByteArray` allocates a zero-filled array and copies into it
  * after collecting), which is one copy and one 1 MiB allocation fewer per block.
  */
+import type { Readable } from 'node:stream';
+import { ChalkError } from '../util/chalk-error.js';
+
+/** One response body as one Buffer (see the module comment). */
 export function readBody(stream: Readable, expectedBytes: number | undefined, what: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const known = expectedBytes !== undefined && Number.isSafeInteger(expectedBytes) && expectedBytes >= 0;

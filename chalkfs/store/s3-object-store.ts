@@ -1,3 +1,9 @@
+/*
+ * The S3 adapter: the only module that imports the AWS SDK and sees its errors, which it
+ * translates once into ChalkError kinds. Block GETs go through signed-get.ts (the SDK's
+ * signer and retry strategy without its middleware stack); everything else through the
+ * SDK's client.
+ */
 import {
   S3Client,
   GetObjectCommand,
@@ -53,7 +59,6 @@ export function createBucketInput(config: Pick<S3StoreConfig, 'bucket' | 'region
   return { Bucket: config.bucket, CreateBucketConfiguration: { LocationConstraint: config.region as BucketLocationConstraint } };
 }
 
-/** The S3 adapter: the only module that imports the AWS SDK and sees its errors. */
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
   private readonly client: S3Client;

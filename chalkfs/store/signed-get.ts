@@ -1,3 +1,11 @@
+/*
+ * GET of one object as a SigV4-signed request on a keep-alive agent, without the SDK's
+ * middleware stack. Block reads are most of what a mount sends, and in a cold full scan
+ * the SDK's per-request work was the largest part of the daemon's CPU (profile in
+ * docs/BENCHMARKS.md). Signing is the SDK's own signer and retries are the SDK's own
+ * standard strategy: network errors, timeouts, 5xx and 429 are retried with jittered
+ * backoff, other answers are final.
+ */
 import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -55,14 +63,7 @@ class NodeSha256 {
 const encodeSegment = (segment: string) =>
   encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/**
- * GET of one object as a SigV4-signed request on a keep-alive agent, without the SDK's
- * middleware stack. Block reads are most of what a mount sends, and in a cold full scan
- * the SDK's per-request work was the largest part of the daemon's CPU (profile in
- * docs/BENCHMARKS.md). Signing is the SDK's own signer and retries are the SDK's own
- * standard strategy: network errors, timeouts, 5xx and 429 are retried with jittered
- * backoff, other answers are final.
- */
+/** A signed GET of one object, retried by the SDK's standard strategy (module comment). */
 export class SignedGet {
   private readonly signer: SignatureV4;
   private readonly url: URL;
