@@ -1,0 +1,121 @@
+// A chalkfs volume mounted through chalkfs's own libfuse 3 binding (lowlevel.ts), the
+// successor of fuse-mount.ts (issue 14; chosen with CHALKFS_FUSE=lowlevel until it is the
+// default). Same options and the same caching per mode as FuseMount; what differs is the
+// kernel's cache invalidation, now per inode (notify_inval_inode / notify_inval_entry on
+// the node ids the kernel holds) instead of every name in the root directory.
+import type { Attributes } from '../vfs/attributes.js';
+import type { FuseMountOptions } from './fuse-mount.js';
+import { LowLevelSession } from './lowlevel.js';
+import { VolumeHandlers } from './lowlevel-handlers.js';
+
+export class LowLevelMount {
+  private readonly session: LowLevelSession;
+  private readonly handlers: VolumeHandlers;
+
+  constructor(private readonly options: FuseMountOptions) {
+    const v = options.volume;
+    // auto_cache had no low-level equivalent: pages are kept, and the kernel drops a
+    // file's pages itself when it sees its mtime or size change (auto_inval_data), or
+    // when the daemon says the inode changed (revalidate below).
+    this.handlers = new VolumeHandlers({
+      volume: v,
+      logger: options.logger,
+      metrics: options.metrics,
+      attrTimeoutS: options.attrTimeoutS,
+      entryTimeoutS: options.entryTimeoutS,
+      negativeTimeoutS: options.negativeTimeoutS,
+      keepCache: true,
+      shareOpens: options.cacheAttributes && options.shareOpens && !options.writable,
+      writable: options.writable,
+    });
+    this.session = new LowLevelSession(
+      {
+        mountpoint: options.mountpoint,
+        fsname: `chalkfs:${options.volumeName}`,
+        subtype: 'chalkfs',
+        // Not yet: permission checks change behaviour and come with their own tests (issue 14).
+        defaultPermissions: false,
+        allowOther: true,
+        autoUnmount: true,
+        // As on the fuse-native mount, the volume refuses changes (EROFS), not the kernel.
+        readOnly: false,
+        maxWriteBytes: 131072,
+        maxReadaheadBytes: 1048576,
+        shareOpens: options.cacheAttributes && options.shareOpens && !options.writable,
+        attrCache: options.cacheAttributes,
+        readdirplus: 'off',
+        autoInvalData: options.pageCache === 'auto',
+      },
+      this.handlers.handlers(),
+    );
+    if (options.cacheAttributes) {
+      // Synchronous on purpose: the C cache must be empty before any getattr can see the
+      // volume's new state (the volume calls this inside the change itself).
+      v.setInvalidator({
+        attributesMayChange: () => {
+          this.session.attrCacheClear();
+          // Shared handles no open holds come back here: release them as the kernel would
+          // have. Those still open come back as releases from the kernel.
+          for (const fh of this.session.retireAllShared()) v.release(fh);
+          // The change is made once this returns; the kernel is told what it changed.
+          if (options.invalidateNames) queueMicrotask(() => this.revalidate());
+        },
+      });
+      if (options.metrics) {
+        options.metrics.fuseNativeCacheHitsSource = () => {
+          const s = this.session.stats();
+          return { getattr: s.attrCacheHits, open: s.sharedOpenHits };
+        };
+      }
+    }
+  }
+
+  /**
+   * After the volume's answers changed (a version adopted, a file pinned or released):
+   * every node the kernel holds is compared with the volume's new answer. A name that now
+   * names another inode, or nothing, is forgotten by the kernel (notify_inval_entry); an
+   * inode whose attributes changed loses its cached attributes and pages
+   * (notify_inval_inode). Unchanged inodes keep both. The notices are written by the
+   * binding's notifier thread; until then an open may still find a cached name, and
+   * ReaderVolume.open then serves the version its attributes came from.
+   */
+  private revalidate(): void {
+    const { volume } = this.options;
+    for (const node of [...this.handlers.nodes.known()]) {
+      const before = this.handlers.lastAttrs.get(node.ino);
+      let after: Attributes | undefined;
+      try {
+        after = volume.getattr(node.path);
+      } catch {
+        after = undefined;
+      }
+      if (after === undefined || after.ino !== node.ino) {
+        void this.session.notifyInvalEntry(node.parent, node.name);
+        continue;
+      }
+      if (before === undefined || changed(before, after)) {
+        this.handlers.lastAttrs.set(node.ino, after);
+        void this.session.notifyInvalInode(node.ino, 0, 0);
+      }
+    }
+    // The root's listing may have changed too.
+    const root = this.handlers.lastAttrs.get(1);
+    const rootNow = volume.getattr('/');
+    if (root === undefined || changed(root, rootNow)) {
+      this.handlers.lastAttrs.set(1, rootNow);
+      void this.session.notifyInvalInode(1, 0, 0);
+    }
+  }
+
+  mount(): Promise<void> {
+    return this.session.mount();
+  }
+
+  unmount(): Promise<void> {
+    return this.session.unmount(false);
+  }
+}
+
+function changed(a: Attributes, b: Attributes): boolean {
+  return a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ctimeMs !== b.ctimeMs || a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.nlink !== b.nlink;
+}
