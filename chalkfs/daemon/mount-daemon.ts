@@ -176,7 +176,9 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   };
   let fuse: MountedFuse;
   try {
-    fuse = await createFuseMount(fuseLayerFromEnv(process.env), fuseOptions);
+    const layer = fuseLayerFromEnv(process.env);
+    logger.info({ fuseLayer: layer }, 'mounting');
+    fuse = await createFuseMount(layer, fuseOptions);
     await fuse.mount();
   } catch (err) {
     await volume.close().catch(() => undefined);

@@ -62,6 +62,12 @@ export class VolumeHandlers {
   readonly lastAttrs = new Map<Ino, Attributes>();
   private readonly listings = new Map<number, FuseDirent[]>();
   private nextListing = 1;
+  /** Opens the kernel holds per node, and each handle's node. */
+  private readonly opens = new Map<Ino, number>();
+  private readonly handleNodes = new Map<number, Ino>();
+  /** Nodes hidden at unlink while open, removed at their last release. */
+  private readonly hidden = new Set<Ino>();
+  private hiddenCount = 0;
 
   constructor(private readonly options: VolumeHandlerOptions) {}
 
@@ -173,6 +179,8 @@ export class VolumeHandlers {
           if (replyCreate(req, this.entry(a), { fh, keepCache: o.keepCache }) < 0) {
             n.forget(a.ino, 1);
             v.release(fh);
+          } else {
+            this.opened(a.ino, fh);
           }
         });
       },
@@ -186,7 +194,7 @@ export class VolumeHandlers {
       },
       unlink: (req, parent, name) => {
         const where = () => this.childOf(parent, name);
-        this.serve('unlink', req, where, () => v.unlink(where()), () => {
+        this.serve('unlink', req, where, () => this.unlinkOrHide(parent, name), () => {
           n.removed(parent, name);
           replyOk(req);
         });
@@ -202,7 +210,7 @@ export class VolumeHandlers {
         const where = () => this.childOf(parent, name);
         // RENAME_NOREPLACE / RENAME_EXCHANGE: libfuse 2 refused them too (EINVAL).
         if (flags !== 0) return void replyErr(req, EINVAL);
-        this.serve('rename', req, where, () => v.rename(where(), this.childOf(newParent, newName)), () => {
+        this.serve('rename', req, where, () => this.renameHidingTarget(parent, name, newParent, newName), () => {
           n.renamed(parent, name, newParent, newName);
           replyOk(req);
         });
@@ -221,6 +229,7 @@ export class VolumeHandlers {
         }, (fh) => {
           const share = o.shareOpens && !intent.write && v.shareable(fh);
           if (replyOpen(req, { fh, keepCache: o.keepCache, share }) < 0 && !share) v.release(fh);
+          else this.opened(ino, fh);
         });
       },
       read: (req, _ino, size, offset, fh) => {
@@ -230,7 +239,7 @@ export class VolumeHandlers {
       // `data` is already a private copy (the binding copies it out of libfuse's buffer).
       write: (req, _ino, data, offset, fh) => this.serve('write', req, () => `handle ${fh}`, () => v.write(fh, data, offset), (count) => replyWrite(req, count)),
       flush: (req, ino, fh) => this.serve('flush', req, () => `handle ${fh}`, () => v.flush(fh, n.lastPath(ino) ?? ''), () => replyOk(req)),
-      release: (req, _ino, fh) => this.serve('release', req, () => `handle ${fh}`, () => v.release(fh), () => replyOk(req)),
+      release: (req, _ino, fh) => this.serve('release', req, () => `handle ${fh}`, () => this.release(fh), () => replyOk(req)),
       fsync: (req, ino) => this.serve('fsync', req, () => this.pathOf(ino), () => v.fsync(n.lastPath(ino) ?? '/'), () => replyOk(req)),
       fsyncdir: (req, ino) => this.serve('fsyncdir', req, () => this.pathOf(ino), () => v.fsync(this.pathOf(ino)), () => replyOk(req)),
 
@@ -253,6 +262,62 @@ export class VolumeHandlers {
     // trip into JavaScript on every close(2), as on the fuse-native mount.
     if (!o.writable) delete handlers.flush;
     return handlers;
+  }
+
+  /**
+   * A handle the volume gave out is held by the kernel. Also for the shared handles of
+   * read-only mounts: JavaScript sees those opened and released once.
+   */
+  private opened(ino: Ino, fh: number): void {
+    this.handleNodes.set(fh, ino);
+    this.opens.set(ino, (this.opens.get(ino) ?? 0) + 1);
+  }
+
+  /** Also a shared handle the mount retires (LowLevelMount). */
+  release(fh: number): Promise<void> | void {
+    this.v.release(fh);
+    const ino = this.handleNodes.get(fh);
+    if (ino === undefined) return;
+    this.handleNodes.delete(fh);
+    const left = (this.opens.get(ino) ?? 1) - 1;
+    if (left > 0) return void this.opens.set(ino, left);
+    this.opens.delete(ino);
+    if (!this.hidden.delete(ino)) return;
+    const path = this.nodes.path(ino);
+    if (path === undefined) return;
+    this.nodes.removed(...this.nodes.parentAndName(ino)!);
+    return this.v.unlink(path);
+  }
+
+  /**
+   * As libfuse 2 did: a file still open is not unlinked but renamed to a hidden name
+   * (`.fuse_hidden…`) and unlinked at its last release, so its handles keep a path
+   * (VolumeView is path-based) and fstat, reads and writes through them go on working.
+   * The vfs knows this rename (a journal renamed away commits, WriterVolume.rename).
+   */
+  private unlinkOrHide(parent: Ino, name: string): Promise<void> | void {
+    const path = this.childOf(parent, name);
+    const ino = this.nodes.child(parent, name);
+    if (ino === undefined || !this.opens.has(ino)) return this.v.unlink(path);
+    return this.hide(parent, name, ino);
+  }
+
+  private async hide(parent: Ino, name: string, ino: Ino): Promise<void> {
+    const hiddenName = `.fuse_hidden${ino.toString(16).padStart(8, '0')}${(++this.hiddenCount).toString(16).padStart(8, '0')}`;
+    await this.v.rename(this.childOf(parent, name), this.childOf(parent, hiddenName));
+    this.nodes.renamed(parent, name, parent, hiddenName);
+    this.hidden.add(ino);
+  }
+
+  /** A rename over a file still open hides that file first, as unlink does. */
+  private async renameHidingTarget(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
+    const target = this.nodes.child(newParent, newName);
+    const moving = this.nodes.child(parent, name);
+    if (target !== undefined && target !== moving && this.opens.has(target)) {
+      const kind = this.lastAttrs.get(target)?.mode ?? 0;
+      if ((kind & 0o170000) !== S_IFDIR) await this.hide(newParent, newName, target);
+    }
+    await this.v.rename(this.childOf(parent, name), this.childOf(newParent, newName));
   }
 
   private async setattr(ino: Ino, changes: FuseAttrChanges, fh: number | undefined): Promise<Attributes> {

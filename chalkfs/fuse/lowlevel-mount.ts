@@ -56,7 +56,7 @@ export class LowLevelMount {
           this.session.attrCacheClear();
           // Shared handles no open holds come back here: release them as the kernel would
           // have. Those still open come back as releases from the kernel.
-          for (const fh of this.session.retireAllShared()) v.release(fh);
+          for (const fh of this.session.retireAllShared()) void Promise.resolve(this.handlers.release(fh)).catch((err: unknown) => options.logger.warn({ err }, 'releasing a shared handle failed'));
           // The change is made once this returns; the kernel is told what it changed.
           if (options.invalidateNames) queueMicrotask(() => this.revalidate());
         },

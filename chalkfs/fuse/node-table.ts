@@ -117,6 +117,12 @@ export class NodeTable {
     return this.byName.get(nameKey(parent, name));
   }
 
+  /** Where a node with a path sits. */
+  parentAndName(ino: Ino): [Ino, string] | undefined {
+    const node = this.nodes.get(ino);
+    return node === undefined || node.detached ? undefined : [node.parent, node.name];
+  }
+
   has(ino: Ino): boolean {
     return ino === ROOT_NODE || this.nodes.has(ino);
   }
