@@ -306,7 +306,13 @@ export class VolumeHandlers {
     const hiddenName = `.fuse_hidden${ino.toString(16).padStart(8, '0')}${(++this.hiddenCount).toString(16).padStart(8, '0')}`;
     await this.v.rename(this.childOf(parent, name), this.childOf(parent, hiddenName));
     this.nodes.renamed(parent, name, parent, hiddenName);
-    this.hidden.add(ino);
+    // The last release may have arrived while the rename waited (a journal renamed away
+    // commits first; close(2) does not wait for RELEASE): then nothing holds it any more.
+    if (this.opens.has(ino)) this.hidden.add(ino);
+    else {
+      this.nodes.removed(parent, hiddenName);
+      await this.v.unlink(this.childOf(parent, hiddenName));
+    }
   }
 
   /** A rename over a file still open hides that file first, as unlink does. */
