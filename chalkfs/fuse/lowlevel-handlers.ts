@@ -69,7 +69,25 @@ export class VolumeHandlers {
   private readonly hidden = new Set<Ino>();
   private hiddenCount = 0;
 
+  /**
+   * Set on a read-write mount with the C attribute cache: a write's new attributes go into
+   * it before the write's reply (the kernel asks for attributes after every write; C
+   * answers). Attribute and entry replies fill the cache by themselves.
+   */
+  attributesChanged: ((ino: Ino, attrs: FuseAttr) => void) | undefined;
+
   constructor(private readonly options: VolumeHandlerOptions) {}
+
+  private pushAttributes(ino: Ino): void {
+    if (this.attributesChanged === undefined) return;
+    let a: Attributes;
+    try {
+      a = this.attributes(ino);
+    } catch {
+      return; // no path (hidden files have one): the kernel's next getattr asks JavaScript
+    }
+    this.attributesChanged(ino, fuseAttr(a));
+  }
 
   private get v(): VolumeView {
     return this.options.volume;
@@ -237,7 +255,11 @@ export class VolumeHandlers {
         this.serve('read', req, () => `handle ${fh}`, () => v.read(fh, buf, size, offset), (count) => replyBuf(req, buf.subarray(0, count)));
       },
       // `data` is already a private copy (the binding copies it out of libfuse's buffer).
-      write: (req, _ino, data, offset, fh) => this.serve('write', req, () => `handle ${fh}`, () => v.write(fh, data, offset), (count) => replyWrite(req, count)),
+      write: (req, ino, data, offset, fh) =>
+        this.serve('write', req, () => `handle ${fh}`, () => v.write(fh, data, offset), (count) => {
+          this.pushAttributes(ino);
+          replyWrite(req, count);
+        }),
       flush: (req, ino, fh) => this.serve('flush', req, () => `handle ${fh}`, () => v.flush(fh, n.lastPath(ino) ?? ''), () => replyOk(req)),
       release: (req, _ino, fh) => this.serve('release', req, () => `handle ${fh}`, () => this.release(fh), () => replyOk(req)),
       fsync: (req, ino) => this.serve('fsync', req, () => this.pathOf(ino), () => v.fsync(n.lastPath(ino) ?? '/'), () => replyOk(req)),

@@ -48,6 +48,9 @@ export class LowLevelMount {
       },
       this.handlers.handlers(),
     );
+    if (options.cacheAttributes && options.writable) {
+      this.handlers.attributesChanged = (ino, attrs) => this.session.attrCachePut(ino, attrs, options.attrTimeoutS);
+    }
     if (options.cacheAttributes) {
       // Synchronous on purpose: the C cache must be empty before any getattr can see the
       // volume's new state (the volume calls this inside the change itself).
