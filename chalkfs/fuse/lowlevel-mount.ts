@@ -3,7 +3,6 @@
 // default). Same options and the same caching per mode as FuseMount; what differs is the
 // kernel's cache invalidation, now per inode (notify_inval_inode / notify_inval_entry on
 // the node ids the kernel holds) instead of every name in the root directory.
-import type { Attributes } from '../vfs/attributes.js';
 import type { FuseMountOptions } from './fuse-mount.js';
 import { LowLevelSession } from './lowlevel.js';
 import { VolumeHandlers } from './lowlevel-handlers.js';
@@ -75,39 +74,18 @@ export class LowLevelMount {
 
   /**
    * After the volume's answers changed (a version adopted, a file pinned or released):
-   * every node the kernel holds is compared with the volume's new answer. A name that now
-   * names another inode, or nothing, is forgotten by the kernel (notify_inval_entry); an
-   * inode whose attributes changed loses its cached attributes and pages
-   * (notify_inval_inode). Unchanged inodes keep both. The notices are written by the
-   * binding's notifier thread; until then an open may still find a cached name, and
-   * ReaderVolume.open then serves the version its attributes came from.
+   * the kernel forgets every name it holds, each in its own directory (notify_inval_entry),
+   * so the next open(2) looks the file up and gets the new size and mtime; with
+   * auto_inval_data it then drops the pages of a file whose mtime or size changed. The
+   * volume is not asked for its new answers here: ReaderVolume.open serves the version of
+   * the attributes last reported (getattr), so an answer the kernel never received would
+   * let an open still sized by the old version read the new one (torn reads, seen in
+   * multihost-torture). The notices are written by the binding's notifier thread; until
+   * then an open may still find a cached name and ReaderVolume.open serves the version its
+   * attributes came from.
    */
   private revalidate(): void {
-    const { volume } = this.options;
-    for (const node of [...this.handlers.nodes.known()]) {
-      const before = this.handlers.lastAttrs.get(node.ino);
-      let after: Attributes | undefined;
-      try {
-        after = volume.getattr(node.path);
-      } catch {
-        after = undefined;
-      }
-      if (after === undefined || after.ino !== node.ino) {
-        void this.session.notifyInvalEntry(node.parent, node.name);
-        continue;
-      }
-      if (before === undefined || changed(before, after)) {
-        this.handlers.lastAttrs.set(node.ino, after);
-        void this.session.notifyInvalInode(node.ino, 0, 0);
-      }
-    }
-    // The root's listing may have changed too.
-    const root = this.handlers.lastAttrs.get(1);
-    const rootNow = volume.getattr('/');
-    if (root === undefined || changed(root, rootNow)) {
-      this.handlers.lastAttrs.set(1, rootNow);
-      void this.session.notifyInvalInode(1, 0, 0);
-    }
+    for (const node of [...this.handlers.nodes.known()]) void this.session.notifyInvalEntry(node.parent, node.name);
   }
 
   mount(): Promise<void> {
@@ -117,8 +95,4 @@ export class LowLevelMount {
   unmount(): Promise<void> {
     return this.session.unmount(false);
   }
-}
-
-function changed(a: Attributes, b: Attributes): boolean {
-  return a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ctimeMs !== b.ctimeMs || a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.nlink !== b.nlink;
 }
