@@ -23,7 +23,8 @@ import { PresenceKeeper } from '../meta/presence.js';
 import { processAlive } from '../host/process-liveness.js';
 import { openVolume, type MountMode, type Volume } from '../vfs/open-volume.js';
 import { WriterVolume } from '../vfs/writer-volume.js';
-import { FuseMount, forceUnmount } from '../fuse/fuse-mount.js';
+import { forceUnmount, type FuseMountOptions } from '../fuse/fuse-mount.js';
+import { createFuseMount, fuseLayerFromEnv, type MountedFuse } from '../fuse/fuse-layer.js';
 import { watchMount } from '../host/mount-watch.js';
 import { controlSocketPath, removeMountRecord, writeMountRecord, type MountRecord } from './mount-records.js';
 import { checkMountpoint } from './mountpoint-check.js';
@@ -157,7 +158,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   // only through this kernel: cache freely (a writer's C cache takes each changed path's
   // new answer as the change is made). docs/CONSISTENCY.md has the argument.
   const follows = mode === 'read-only';
-  const fuse = new FuseMount({
+  const fuseOptions: FuseMountOptions = {
     mountpoint,
     volume,
     volumeName: ref.name,
@@ -172,8 +173,12 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     shareOpens: follows,
     writable: mode === 'read-write',
     opTimeoutMs: 30_000,
-  });
+  };
+  let fuse: MountedFuse;
   try {
+    const layer = fuseLayerFromEnv(process.env);
+    logger.info({ fuseLayer: layer }, 'mounting');
+    fuse = await createFuseMount(layer, fuseOptions);
     await fuse.mount();
   } catch (err) {
     await volume.close().catch(() => undefined);

@@ -1,0 +1,392 @@
+// The libfuse 3 binding's handlers for a chalkfs volume: each request's node ids become
+// paths (node-table.ts), the path-based VolumeView answers, and the answer goes back
+// through a reply function of lowlevel.ts. Thin on purpose, as fuse-mount.ts is: `serve`
+// times each op and turns errors into errnos (errno.ts).
+import type { Logger } from 'pino';
+import type { Metrics } from '../util/metrics.js';
+import { ChalkError } from '../util/chalk-error.js';
+import type { Attributes } from '../vfs/attributes.js';
+import type { VolumeView } from '../vfs/volume-view.js';
+import { fuseErrno } from './errno.js';
+import { openIntent } from './kernel-args.js';
+import {
+  replyAttr,
+  replyCreate,
+  replyDirents,
+  replyEntry,
+  replyErr,
+  replyOk,
+  replyOpen,
+  replyBuf,
+  replyReadlink,
+  replyStatfs,
+  replyWrite,
+  type FuseAttr,
+  type FuseAttrChanges,
+  type FuseDirent,
+  type FuseEntry,
+  type FuseRequest,
+  type Ino,
+  type LowLevelHandlers,
+  type ReplyKind,
+} from './lowlevel.js';
+import { NodeTable } from './node-table.js';
+
+const S_IFDIR = 0o040000;
+const O_TRUNC = 0o1000;
+const ENOENT = 2;
+const EINVAL = 22;
+
+export interface VolumeHandlerOptions {
+  volume: VolumeView;
+  logger: Logger;
+  metrics?: Metrics;
+  attrTimeoutS: number;
+  entryTimeoutS: number;
+  negativeTimeoutS: number;
+  /** Open replies keep the kernel's page cache (it drops pages itself when attributes change). */
+  keepCache: boolean;
+  /** Read-only opens of shareable handles answer later read-only opens in C. */
+  shareOpens: boolean;
+  /** flush commits on read-write mounts only; elsewhere it stays unregistered. */
+  writable: boolean;
+}
+
+export function fuseAttr(a: Attributes): FuseAttr {
+  return { ino: a.ino, mode: a.mode, nlink: a.nlink, uid: a.uid, gid: a.gid, size: a.size, blocks: a.blocks, blksize: a.blksize, atimeMs: a.atimeMs, mtimeMs: a.mtimeMs, ctimeMs: a.ctimeMs };
+}
+
+export class VolumeHandlers {
+  readonly nodes = new NodeTable();
+  /** The last attributes answered per node: a detached node's fstat, and what revalidation compares. */
+  readonly lastAttrs = new Map<Ino, Attributes>();
+  private readonly listings = new Map<number, FuseDirent[]>();
+  private nextListing = 1;
+  /** Opens the kernel holds per node, and each handle's node. */
+  private readonly opens = new Map<Ino, number>();
+  private readonly handleNodes = new Map<number, Ino>();
+  /** Nodes hidden at unlink while open, removed at their last release. */
+  private readonly hidden = new Set<Ino>();
+  private hiddenCount = 0;
+
+  /**
+   * Set on a read-write mount with the C attribute cache: a write's new attributes go into
+   * it before the write's reply (the kernel asks for attributes after every write; C
+   * answers). Attribute and entry replies fill the cache by themselves.
+   */
+  attributesChanged: ((ino: Ino, attrs: FuseAttr) => void) | undefined;
+
+  constructor(private readonly options: VolumeHandlerOptions) {}
+
+  private pushAttributes(ino: Ino): void {
+    if (this.attributesChanged === undefined) return;
+    let a: Attributes;
+    try {
+      a = this.attributes(ino);
+    } catch {
+      return; // no path (hidden files have one): the kernel's next getattr asks JavaScript
+    }
+    this.attributesChanged(ino, fuseAttr(a));
+  }
+
+  private get v(): VolumeView {
+    return this.options.volume;
+  }
+
+  /** The node's attributes by its path, if that path still names this inode. */
+  attributes(ino: Ino): Attributes {
+    const path = this.nodes.path(ino);
+    if (path === undefined) {
+      const last = this.lastAttrs.get(ino);
+      if (last !== undefined && this.nodes.has(ino)) return last;
+      throw new ChalkError('not-found', `inode ${ino} has no name`);
+    }
+    const a = this.v.getattr(path);
+    // The path now names another inode (replaced in a version adopted since): this one is gone.
+    if (a.ino !== ino && ino !== 1) throw new ChalkError('not-found', `${path}: replaced`);
+    this.lastAttrs.set(ino, a);
+    return a;
+  }
+
+  private pathOf(ino: Ino): string {
+    const path = this.nodes.path(ino);
+    if (path === undefined) throw new ChalkError('not-found', `inode ${ino} has no name`);
+    return path;
+  }
+
+  private childOf(parent: Ino, name: string): string {
+    const path = this.nodes.childPath(parent, name);
+    if (path === undefined) throw new ChalkError('not-found', `inode ${parent} has no name`);
+    return path;
+  }
+
+  private entry(a: Attributes): FuseEntry & { ino: Ino } {
+    return { ino: a.ino, attr: fuseAttr(a), attrTimeoutS: this.options.attrTimeoutS, entryTimeoutS: this.options.entryTimeoutS };
+  }
+
+  /** Replies a positive entry for `path` and counts the kernel's new lookup of it. */
+  private replyNewEntry(req: FuseRequest<'entry'>, parent: Ino, name: string, path: string): void {
+    const a = this.v.getattr(path);
+    this.lastAttrs.set(a.ino, a);
+    this.nodes.remember(parent, name, a.ino);
+    // A refused reply (interrupted request) counted no lookup in the kernel.
+    if (replyEntry(req, this.entry(a)) < 0) this.nodes.forget(a.ino, 1);
+  }
+
+  private serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void): void {
+    const end = this.options.metrics?.fuseOps.startTimer({ op });
+    const fail = (err: unknown): void => {
+      end?.({ result: 'error' });
+      replyErr(req, -fuseErrno(err, op, safe(where), this.options.logger));
+    };
+    let result: T | Promise<T>;
+    try {
+      result = fn();
+    } catch (err) {
+      return fail(err);
+    }
+    const done = (value: T): void => {
+      end?.({ result: 'ok' });
+      reply(value);
+    };
+    if (result instanceof Promise) result.then(done, fail);
+    else done(result);
+  }
+
+  handlers(): LowLevelHandlers {
+    const v = this.v;
+    const o = this.options;
+    const n = this.nodes;
+    const handlers: LowLevelHandlers = {
+      lookup: (req, parent, name) => {
+        const where = () => this.childOf(parent, name);
+        this.serve('lookup', req, where, () => {
+          try {
+            return v.getattr(where());
+          } catch (err) {
+            if (err instanceof ChalkError && err.kind === 'not-found') return undefined;
+            throw err;
+          }
+        }, (a) => {
+          if (a === undefined) return void replyEntry(req, { ino: 0, entryTimeoutS: o.negativeTimeoutS });
+          this.lastAttrs.set(a.ino, a);
+          n.remember(parent, name, a.ino);
+          if (replyEntry(req, this.entry(a)) < 0) n.forget(a.ino, 1);
+        });
+      },
+      forget: (items) => {
+        for (const { ino, nlookup } of items) {
+          n.forget(ino, nlookup);
+          if (!n.has(ino)) this.lastAttrs.delete(ino);
+        }
+      },
+      getattr: (req, ino) => this.serve('getattr', req, () => this.pathOf(ino), () => this.attributes(ino), (a) => replyAttr(req, fuseAttr(a), o.attrTimeoutS)),
+      setattr: (req, ino, changes, fh) => this.serve('setattr', req, () => this.pathOf(ino), () => this.setattr(ino, changes, fh), (a) => replyAttr(req, fuseAttr(a), o.attrTimeoutS)),
+      statfs: (req) =>
+        this.serve('statfs', req, () => '/', () => v.statfs(), (s) =>
+          replyStatfs(req, { bsize: s.bsize, frsize: s.frsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files, ffree: s.ffree, namemax: s.namemax }),
+        ),
+      readlink: (req, ino) => this.serve('readlink', req, () => this.pathOf(ino), () => v.readlink(this.pathOf(ino)), (target) => replyReadlink(req, target)),
+
+      create: (req, parent, name, mode) => {
+        const where = () => this.childOf(parent, name);
+        this.serve('create', req, where, () => v.create(where(), mode), (fh) => {
+          const a = v.getattr(where());
+          this.lastAttrs.set(a.ino, a);
+          n.remember(parent, name, a.ino);
+          if (replyCreate(req, this.entry(a), { fh, keepCache: o.keepCache }) < 0) {
+            n.forget(a.ino, 1);
+            v.release(fh);
+          } else {
+            this.opened(a.ino, fh);
+          }
+        });
+      },
+      mkdir: (req, parent, name, mode) => {
+        const where = () => this.childOf(parent, name);
+        this.serve('mkdir', req, where, () => v.mkdir(where(), mode), () => this.replyNewEntry(req, parent, name, where()));
+      },
+      symlink: (req, target, parent, name) => {
+        const where = () => this.childOf(parent, name);
+        this.serve('symlink', req, where, () => v.symlink(target, where()), () => this.replyNewEntry(req, parent, name, where()));
+      },
+      unlink: (req, parent, name) => {
+        const where = () => this.childOf(parent, name);
+        this.serve('unlink', req, where, () => this.unlinkOrHide(parent, name), () => {
+          n.removed(parent, name);
+          replyOk(req);
+        });
+      },
+      rmdir: (req, parent, name) => {
+        const where = () => this.childOf(parent, name);
+        this.serve('rmdir', req, where, () => v.rmdir(where()), () => {
+          n.removed(parent, name);
+          replyOk(req);
+        });
+      },
+      rename: (req, parent, name, newParent, newName, flags) => {
+        const where = () => this.childOf(parent, name);
+        // RENAME_NOREPLACE / RENAME_EXCHANGE: libfuse 2 refused them too (EINVAL).
+        if (flags !== 0) return void replyErr(req, EINVAL);
+        this.serve('rename', req, where, () => this.renameHidingTarget(parent, name, newParent, newName), () => {
+          n.renamed(parent, name, newParent, newName);
+          replyOk(req);
+        });
+      },
+
+      open: (req, ino, flags) => {
+        const intent = openIntent(flags);
+        this.serve('open', req, () => this.pathOf(ino), async () => {
+          const fh = await v.open(this.pathOf(ino), intent);
+          // atomic_o_trunc: the truncation arrives with the open.
+          if (intent.write && (flags & O_TRUNC) !== 0) await v.ftruncate(fh, 0).catch((err: unknown) => {
+            v.release(fh);
+            throw err;
+          });
+          return fh;
+        }, (fh) => {
+          const share = o.shareOpens && !intent.write && v.shareable(fh);
+          if (replyOpen(req, { fh, keepCache: o.keepCache, share }) < 0 && !share) v.release(fh);
+          else this.opened(ino, fh);
+        });
+      },
+      read: (req, _ino, size, offset, fh) => {
+        const buf = Buffer.allocUnsafe(size);
+        this.serve('read', req, () => `handle ${fh}`, () => v.read(fh, buf, size, offset), (count) => replyBuf(req, buf.subarray(0, count)));
+      },
+      // `data` is already a private copy (the binding copies it out of libfuse's buffer).
+      write: (req, ino, data, offset, fh) =>
+        this.serve('write', req, () => `handle ${fh}`, () => v.write(fh, data, offset), (count) => {
+          this.pushAttributes(ino);
+          replyWrite(req, count);
+        }),
+      flush: (req, ino, fh) => this.serve('flush', req, () => `handle ${fh}`, () => v.flush(fh, n.lastPath(ino) ?? ''), () => replyOk(req)),
+      release: (req, _ino, fh) => this.serve('release', req, () => `handle ${fh}`, () => this.release(fh), () => replyOk(req)),
+      fsync: (req, ino) => this.serve('fsync', req, () => this.pathOf(ino), () => v.fsync(n.lastPath(ino) ?? '/'), () => replyOk(req)),
+      fsyncdir: (req, ino) => this.serve('fsyncdir', req, () => this.pathOf(ino), () => v.fsync(this.pathOf(ino)), () => replyOk(req)),
+
+      opendir: (req, ino) => this.serve('opendir', req, () => this.pathOf(ino), () => this.listing(ino), (entries) => {
+        const fh = this.nextListing++;
+        this.listings.set(fh, entries);
+        if (replyOpen(req, { fh }) < 0) this.listings.delete(fh);
+      }),
+      readdir: (req, _ino, _size, offset, fh) => {
+        const entries = this.listings.get(fh);
+        if (entries === undefined) return void replyErr(req, ENOENT);
+        replyDirents(req, entries.slice(offset));
+      },
+      releasedir: (req, _ino, fh) => {
+        this.listings.delete(fh);
+        replyOk(req);
+      },
+    };
+    // flush commits only on read-write mounts; elsewhere leaving it unregistered saves a
+    // trip into JavaScript on every close(2), as on the fuse-native mount.
+    if (!o.writable) delete handlers.flush;
+    return handlers;
+  }
+
+  /**
+   * A handle the volume gave out is held by the kernel. Also for the shared handles of
+   * read-only mounts: JavaScript sees those opened and released once.
+   */
+  private opened(ino: Ino, fh: number): void {
+    this.handleNodes.set(fh, ino);
+    this.opens.set(ino, (this.opens.get(ino) ?? 0) + 1);
+  }
+
+  /** Also a shared handle the mount retires (LowLevelMount). */
+  release(fh: number): Promise<void> | void {
+    this.v.release(fh);
+    const ino = this.handleNodes.get(fh);
+    if (ino === undefined) return;
+    this.handleNodes.delete(fh);
+    const left = (this.opens.get(ino) ?? 1) - 1;
+    if (left > 0) return void this.opens.set(ino, left);
+    this.opens.delete(ino);
+    if (!this.hidden.delete(ino)) return;
+    const path = this.nodes.path(ino);
+    if (path === undefined) return;
+    this.nodes.removed(...this.nodes.parentAndName(ino)!);
+    return this.v.unlink(path);
+  }
+
+  /**
+   * As libfuse 2 did: a file still open is not unlinked but renamed to a hidden name
+   * (`.fuse_hidden…`) and unlinked at its last release, so its handles keep a path
+   * (VolumeView is path-based) and fstat, reads and writes through them go on working.
+   * The vfs knows this rename (a journal renamed away commits, WriterVolume.rename).
+   */
+  private unlinkOrHide(parent: Ino, name: string): Promise<void> | void {
+    const path = this.childOf(parent, name);
+    const ino = this.nodes.child(parent, name);
+    if (ino === undefined || !this.opens.has(ino)) return this.v.unlink(path);
+    return this.hide(parent, name, ino);
+  }
+
+  private async hide(parent: Ino, name: string, ino: Ino): Promise<void> {
+    const hiddenName = `.fuse_hidden${ino.toString(16).padStart(8, '0')}${(++this.hiddenCount).toString(16).padStart(8, '0')}`;
+    await this.v.rename(this.childOf(parent, name), this.childOf(parent, hiddenName));
+    this.nodes.renamed(parent, name, parent, hiddenName);
+    // The last release may have arrived while the rename waited (a journal renamed away
+    // commits first; close(2) does not wait for RELEASE): then nothing holds it any more.
+    if (this.opens.has(ino)) this.hidden.add(ino);
+    else {
+      this.nodes.removed(parent, hiddenName);
+      await this.v.unlink(this.childOf(parent, hiddenName));
+    }
+  }
+
+  /** A rename over a file still open hides that file first, as unlink does. */
+  private async renameHidingTarget(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
+    const target = this.nodes.child(newParent, newName);
+    const moving = this.nodes.child(parent, name);
+    if (target !== undefined && target !== moving && this.opens.has(target)) {
+      const kind = this.lastAttrs.get(target)?.mode ?? 0;
+      if ((kind & 0o170000) !== S_IFDIR) await this.hide(newParent, newName, target);
+    }
+    await this.v.rename(this.childOf(parent, name), this.childOf(newParent, newName));
+  }
+
+  private async setattr(ino: Ino, changes: FuseAttrChanges, fh: number | undefined): Promise<Attributes> {
+    const v = this.v;
+    const path = this.pathOf(ino);
+    if (changes.mode !== undefined) v.chmod(path, changes.mode);
+    if (changes.uid !== undefined || changes.gid !== undefined) v.chown(path, changes.uid, changes.gid);
+    if (changes.size !== undefined) await (fh !== undefined ? v.ftruncate(fh, changes.size) : v.truncate(path, changes.size));
+    if (changes.atime !== undefined || changes.mtime !== undefined) {
+      const now = Date.now();
+      const ms = (t: number | 'now' | undefined) => (t === 'now' ? now : t);
+      v.setTimes(path, { atimeMs: ms(changes.atime), mtimeMs: ms(changes.mtime) });
+    }
+    return this.attributes(ino);
+  }
+
+  /** A directory's entries at opendir: readdir continues from an offset into this list. */
+  private listing(ino: Ino): FuseDirent[] {
+    const path = this.pathOf(ino);
+    const entries: FuseDirent[] = [];
+    for (const name of this.v.readdir(path)) {
+      let child: Attributes;
+      if (name === '.' || name === '..') {
+        entries.push({ name, ino: name === '.' ? ino : 1, mode: S_IFDIR, offset: entries.length + 1 });
+        continue;
+      }
+      try {
+        child = this.v.getattr(path === '/' ? `/${name}` : `${path}/${name}`);
+      } catch {
+        continue; // gone between readdir and getattr: not listed
+      }
+      entries.push({ name, ino: child.ino, mode: child.mode, offset: entries.length + 1 });
+    }
+    return entries;
+  }
+}
+
+function safe(where: () => string): string {
+  try {
+    return where();
+  } catch {
+    return '?';
+  }
+}
