@@ -17,11 +17,10 @@ import type { VolumeOptions } from '../../chalkfs/vfs/volume-options.js';
 import type { Invalidator, VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
-import { isChalkError, type ErrorKind } from '../../chalkfs/util/chalk-error.js';
 import { closeTestMounts, newTestVolume } from './test-volume.js';
 
-export const bs = 4096;
-export const owner = { uid: 1000, gid: 1000 };
+/** The test volume's block size and owner (test-volume.ts), under the short names these tests use. */
+export { testBlockSize as bs, testOwner as owner } from './test-volume.js';
 export const reading = { write: false };
 export const writing = { write: true };
 export const leaseTtlMs = 9000;
@@ -68,15 +67,7 @@ export async function newVolume(options: Partial<Omit<VolumeOptions, 'mode'>> = 
   return { ...volume, mount };
 }
 
-export async function kindOf(fn: () => unknown): Promise<ErrorKind | 'none'> {
-  try {
-    await fn();
-    return 'none';
-  } catch (err) {
-    if (isChalkError(err)) return err.kind;
-    throw err;
-  }
-}
+export { kindOf } from './error-kind.js';
 
 /**
  * Opens `path` for reading where the volume has all it needs in memory: synchronously,
