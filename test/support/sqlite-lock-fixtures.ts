@@ -4,7 +4,7 @@
  * reader children (better-sqlite3 in their own node processes, long-lived connections or
  * open→query→close) that check every read, and a virtual clock for the lock wait.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { WaitClock } from '../../chalkfs/host/lock-acquisition.js';
 
@@ -49,7 +49,8 @@ export function writeBankVersions(path: string, scratchPath: string): { v1: Buff
 /**
  * A reader child: `mode` 'long' keeps one connection, 'short' opens, reads and closes each
  * time. Each read is one transaction: the version, the total and the fingerprint, checked
- * against `fingerprints`. Runs until `stopFile` exists, then prints a summary line:
+ * against `fingerprints`. Prints a `version` line each time the version read changes.
+ * Runs until `stopFile` exists, then prints a summary line:
  * reads, wrong reads, errors by code (busy errors included: busy_timeout must absorb them),
  * the versions seen, and how often PRAGMA data_version moved on a long-lived connection.
  */
@@ -58,7 +59,7 @@ const Database = require('better-sqlite3');
 const fs = require('node:fs');
 const o = JSON.parse(process.argv[1]);
 const out = (line) => process.stdout.write(JSON.stringify(line) + '\n');
-let reads = 0, wrong = 0, dataVersionMoves = 0, lastDataVersion = null;
+let reads = 0, wrong = 0, dataVersionMoves = 0, lastDataVersion = null, lastVersion = null;
 const errors = {};
 const versions = new Set();
 const readOnce = (db) => {
@@ -68,6 +69,8 @@ const readOnce = (db) => {
     fingerprint: db.prepare('SELECT sum(id * amount) AS f FROM accounts').get().f,
   }))();
   if (row.total !== o.total || row.fingerprint !== o.fingerprints[row.version]) wrong++;
+  if (!versions.has(row.version) || row.version !== lastVersion) out({ type: 'version', version: row.version });
+  lastVersion = row.version;
   versions.add(row.version);
   reads++;
   if (o.mode === 'long') {
@@ -134,4 +137,19 @@ export function virtualClock(onSleep: (n: number) => void | Promise<void> = () =
     },
   };
   return clock;
+}
+
+/** Descriptors a test opens (read and write), all closed by `closeAll()` in its afterEach. */
+export class OpenFiles {
+  private readonly fds: number[] = [];
+
+  open(path: string): number {
+    const fd = openSync(path, 'r+');
+    this.fds.push(fd);
+    return fd;
+  }
+
+  closeAll(): void {
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+  }
 }

@@ -10,18 +10,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findBlocker, tryLock, unlock } from '../../chalkfs/host/ofd-locks.js';
 import { PENDING_BYTE, SHARED_FIRST, SHARED_SIZE } from '../../chalkfs/host/sqlite-locks.js';
 import { loadNativeAddon, nativeAddonPath } from '../../chalkfs/util/native-addon.js';
+import { OpenFiles } from '../support/sqlite-lock-fixtures.js';
 
 const shared = { start: SHARED_FIRST, lengthBytes: SHARED_SIZE };
 const pending = { start: PENDING_BYTE, lengthBytes: 1 };
 
 let dir: string;
 let dbPath: string;
-const fds: number[] = [];
-const open = (): number => {
-  const fd = openSync(dbPath, 'r+');
-  fds.push(fd);
-  return fd;
-};
+const files = new OpenFiles();
+const open = (): number => files.open(dbPath);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'chalkfs-ofd-'));
@@ -32,19 +29,19 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const fd of fds.splice(0)) closeSync(fd);
+  files.closeAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('OFD locks', () => {
   it('conflict between two opens of one process, and are dropped when their open closes', () => {
-    const a = open();
+    const a = openSync(dbPath, 'r+');
     const b = open();
     expect(tryLock(a, 'write', pending)).toBe(true);
     expect(tryLock(b, 'read', pending)).toBe(false);
     expect(findBlocker(b, 'read', pending)).toEqual({ type: 'write', start: PENDING_BYTE, lengthBytes: 1, pid: -1 });
     expect(findBlocker(a, 'write', pending)).toBeNull(); // an open never blocks itself
-    closeSync(fds.shift()!);
+    closeSync(a);
     expect(tryLock(b, 'read', pending)).toBe(true);
     expect(tryLock(open(), 'read', pending)).toBe(true); // read locks share
     unlock(b, pending);

@@ -2,7 +2,7 @@
 // against real better-sqlite3 connections, in this process and in child processes, on a
 // temporary database on local disk. Time in the lock wait is virtual (virtualClock): the
 // tests say what happens between rounds, never how long anything takes.
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,18 +10,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findBlocker } from '../../chalkfs/host/ofd-locks.js';
 import { acquireDatabaseExclusive, PENDING_BYTE, RESERVED_BYTE, SHARED_FIRST, SHARED_SIZE } from '../../chalkfs/host/sqlite-locks.js';
 import { Children } from '../support/multihost-children.js';
-import { heldReadTransactionCode, oneReadCode, TOTAL, virtualClock, writeBankVersions } from '../support/sqlite-lock-fixtures.js';
+import { heldReadTransactionCode, oneReadCode, OpenFiles, TOTAL, virtualClock, writeBankVersions } from '../support/sqlite-lock-fixtures.js';
 
 let dir: string;
 let dbPath: string;
 let versions: ReturnType<typeof writeBankVersions>;
 let children: Children;
-const fds: number[] = [];
-const openDb = (): number => {
-  const fd = openSync(dbPath, 'r+');
-  fds.push(fd);
-  return fd;
-};
+const files = new OpenFiles();
+const openDb = (): number => files.open(dbPath);
 const totalOf = (db: Database.Database) => (db.prepare('SELECT (SELECT version FROM meta) AS version, sum(amount) AS total FROM accounts').get() as { version: number; total: number });
 const busyNow = (db: Database.Database) => {
   try {
@@ -46,7 +42,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   await children.killAll();
-  for (const fd of fds.splice(0)) closeSync(fd);
+  files.closeAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
