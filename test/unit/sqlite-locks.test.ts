@@ -126,6 +126,24 @@ describe('EXCLUSIVE on a rollback-journal database, from outside SQLite', () => 
     const fingerprint = longLived.prepare('SELECT sum(id * amount) AS f FROM accounts').get() as { f: number };
     expect(fingerprint.f).toBe(versions.fingerprints[1]);
     expect(longLived.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(versions.v2.readUInt32BE(24)).toBe(versions.v1.readUInt32BE(24) + 1);
+    longLived.close();
+  });
+
+  it('is not enough without the file change counter: a switch that leaves offset 24 alone keeps a long-lived connection on its cached pages', async () => {
+    const longLived = new Database(dbPath, { timeout: 0 });
+    expect(totalOf(longLived).version).toBe(1);
+    const sameCounter = Buffer.from(versions.v2);
+    versions.v1.copy(sameCounter, 24, 24, 28);
+    const fd = openDb();
+    const result = await acquireDatabaseExclusive(fd, { timeoutMs: 1000, retryMs: 5 });
+    if (!result.acquired) throw new Error(`not acquired: ${JSON.stringify(result.blockers)}`);
+    writeSync(fd, sameCounter, 0, sameCounter.length, 0);
+    result.held.release();
+    expect(totalOf(longLived).version).toBe(1);
+    const fresh = new Database(dbPath, { timeout: 0 });
+    expect(totalOf(fresh).version).toBe(2);
+    fresh.close();
     longLived.close();
   });
 });
