@@ -99,11 +99,12 @@ export async function acquireLocks(steps: readonly LockStep[], wait: LockWait, b
       return { acquired: true, held: { release, [Symbol.dispose]: release }, rounds, waitedMs };
     }
     if (waitedMs >= wait.timeoutMs) {
-      const blockers = steps
-        .filter((_, i) => !held.has(i))
-        .map((s) => ({ lock: s.name, holder: findBlocker(s.fd, s.type, s.range) }));
-      letGo();
-      return { acquired: false, blockers, rounds, waitedMs };
+      try {
+        const blockers = steps.filter((_, i) => !held.has(i)).map((s) => ({ lock: s.name, holder: findBlocker(s.fd, s.type, s.range) }));
+        return { acquired: false, blockers, rounds, waitedMs };
+      } finally {
+        letGo();
+      }
     }
     await clock.sleep(Math.min(pauseMs, wait.timeoutMs - waitedMs));
     pauseMs = Math.min(pauseMs * 2, maxRetryMs);
