@@ -42,7 +42,7 @@
  *    wal-index's last frame: new readers then choose that slot, find it locked and wait,
  *    and only the readers in flight remain. On release it sets those marks to
  *    READMARK_NOT_USED, as SQLite's checkpointer does, so the next acquisition finds those
- *    slots free. (Readers reach slot 0 before looking at marks, only while the WAL is
+ *    slots free (slot 1 is left alone: SQLite never marks it unused). (Readers reach slot 0 before looking at marks, only while the WAL is
  *    fully checkpointed; for them the order of slots gives no such guarantee.)
  */
 import { endianness } from 'node:os';
