@@ -13,7 +13,8 @@
         "src/convert.cc",
         "src/notifier.cc",
         "src/attr_cache.cc",
-        "src/shared_opens.cc"
+        "src/shared_opens.cc",
+        "src/file_locks.cc"
       ],
       "include_dirs": ["<!(node -p \"require('path').dirname(require.resolve('node-addon-api/package.json'))\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -1,6 +1,8 @@
-// chalkfs's libfuse 3 binding: the Session class and the reply functions.
+// chalkfs's libfuse 3 binding: the Session class, the reply functions, and the open-file-description
+// locks the daemon takes SQLite's locks with (file_locks.cc).
 #include <napi.h>
 
+#include "file_locks.h"
 #include "replies.h"
 #include "session.h"
 
@@ -10,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", chalkfs::Session::Define(env));
   chalkfs::export_replies(env, exports);
   exports.Set("libfuseVersion", fuse_version());
+  exports.Set("fileLocks", chalkfs::file_locks_object(env));
   return exports;
 }
 
