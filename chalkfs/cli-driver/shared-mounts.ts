@@ -14,6 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { isMountPoint, readMountTable } from '../host/mount-table.js';
 import type { ChalkfsCli } from './chalkfs-cli.js';
 import { MountRefs, type VolumeRefs } from './mount-refs.js';
+import { KeyedLock } from './keyed-lock.js';
 
 export interface SharedMountsOptions {
   /** Where the reference table and the boot id are kept. */
@@ -27,8 +28,7 @@ export interface SharedMountsOptions {
 export type MountState = 'mounted' | 'dead' | 'absent';
 
 export class SharedMounts {
-  private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly lock = new KeyedLock();
 
   private constructor(
     private readonly options: SharedMountsOptions,
@@ -83,21 +83,12 @@ export class SharedMounts {
   }
 
   locked<T>(volume: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(volume) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const settled = run.catch(() => undefined);
-    this.locks.set(volume, settled);
-    this.inFlight.add(settled);
-    void settled.then(() => {
-      this.inFlight.delete(settled);
-      if (this.locks.get(volume) === settled) this.locks.delete(volume);
-    });
-    return run;
+    return this.lock.run(volume, fn);
   }
 
   /** Resolves once every operation started so far has finished. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.lock.idle();
   }
 
   /**
