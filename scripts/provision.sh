@@ -2,7 +2,8 @@
 # Installs, idempotently, everything chalkfs needs on a fresh Debian machine:
 # FUSE (fuse3 + libfuse2; libfuse3-dev and a compiler for chalkfs's own binding), the
 # Docker engine, debootstrap, the benchmark peers (s3fs, rclone), node modules, the
-# FUSE binding (scripts/build-native.sh), and a MinIO server built from a pinned revision.
+# FUSE binding (scripts/build-native.sh), a MinIO server built from a pinned revision, and
+# csi-sanity (the CSI conformance suite) at a pinned version.
 # Each step prints what it does and is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,19 @@ if [ ! -x "$minio_bin" ]; then
   rm -rf "$gobin"
 fi
 
+# csi-sanity, the CSI conformance suite (test/integration/csi-sanity.test.ts): built once
+# with `go install` through the Go module proxy and cached beside MinIO.
+csi_sanity_bin="$CHALKFS_CACHE_DIR/bin/csi-sanity-$CSI_SANITY_VERSION"
+if [ ! -x "$csi_sanity_bin" ]; then
+  command -v go >/dev/null || { log "Go is needed to build csi-sanity (go install github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@$CSI_SANITY_VERSION)"; exit 1; }
+  log "building csi-sanity $CSI_SANITY_VERSION with go install (about a minute, once per machine)"
+  gobin=$(mktemp -d)
+  GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@$CSI_SANITY_VERSION"
+  mkdir -p "$(dirname "$csi_sanity_bin")"
+  mv "$gobin/csi-sanity" "$csi_sanity_bin"
+  rm -rf "$gobin"
+fi
+
 # Native modules (better-sqlite3, fuse-native) build against the installed Node headers:
 # no header download is possible here.
 [ -d /usr/include/node ] && export npm_config_nodedir=/usr
@@ -48,4 +62,4 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
 fi
 node scripts/build-fuse-native.mjs
 bash scripts/build-native.sh
-log "ready (minio: $minio_bin)"
+log "ready (minio: $minio_bin, csi-sanity: $csi_sanity_bin)"
