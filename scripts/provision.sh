@@ -27,31 +27,28 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 [ -e /dev/fuse ] || { log "/dev/fuse is missing: this machine cannot mount FUSE filesystems"; exit 1; }
 
-# MinIO is not packaged by Debian or npm: build it once from a pinned revision with
-# MinIO's documented `go install`, and cache the binary outside the work tree.
-minio_bin="$CHALKFS_CACHE_DIR/bin/minio-$MINIO_VERSION"
-if [ ! -x "$minio_bin" ]; then
-  command -v go >/dev/null || { log "Go is needed to build MinIO (go install github.com/minio/minio@$MINIO_VERSION)"; exit 1; }
-  log "building MinIO $MINIO_VERSION with go install (a few minutes, once per machine)"
+# Go tools chalkfs runs, built once with `go install` through the Go module proxy at a
+# pinned version and cached outside the work tree:
+#   go_tool_cached <binary path> <package@version> <what, for the log>
+go_tool_cached() {
+  local bin=$1 pkg=$2 what=$3
+  [ -x "$bin" ] && return 0
+  command -v go >/dev/null || { log "Go is needed to build $what (go install $pkg)"; exit 1; }
+  log "building $what with go install (once per machine)"
+  local gobin
   gobin=$(mktemp -d)
-  GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$MINIO_VERSION"
-  mkdir -p "$(dirname "$minio_bin")"
-  mv "$gobin/minio" "$minio_bin"
+  GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "$pkg"
+  mkdir -p "$(dirname "$bin")"
+  mv "$gobin/$(basename "${pkg%@*}")" "$bin"
   rm -rf "$gobin"
-fi
+}
 
-# csi-sanity, the CSI conformance suite (test/integration/csi-sanity.test.ts): built once
-# with `go install` through the Go module proxy and cached beside MinIO.
+# MinIO is not packaged by Debian or npm: MinIO's documented `go install` (a few minutes).
+minio_bin="$CHALKFS_CACHE_DIR/bin/minio-$MINIO_VERSION"
+go_tool_cached "$minio_bin" "github.com/minio/minio@$MINIO_VERSION" "MinIO $MINIO_VERSION"
+# csi-sanity, the CSI conformance suite (test/integration/csi-sanity.test.ts; about a minute).
 csi_sanity_bin="$CHALKFS_CACHE_DIR/bin/csi-sanity-$CSI_SANITY_VERSION"
-if [ ! -x "$csi_sanity_bin" ]; then
-  command -v go >/dev/null || { log "Go is needed to build csi-sanity (go install github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@$CSI_SANITY_VERSION)"; exit 1; }
-  log "building csi-sanity $CSI_SANITY_VERSION with go install (about a minute, once per machine)"
-  gobin=$(mktemp -d)
-  GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@$CSI_SANITY_VERSION"
-  mkdir -p "$(dirname "$csi_sanity_bin")"
-  mv "$gobin/csi-sanity" "$csi_sanity_bin"
-  rm -rf "$gobin"
-fi
+go_tool_cached "$csi_sanity_bin" "github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@$CSI_SANITY_VERSION" "csi-sanity $CSI_SANITY_VERSION"
 
 # Native modules (better-sqlite3, fuse-native) build against the installed Node headers:
 # no header download is possible here.

@@ -13,7 +13,7 @@ import type { ChalkfsCli } from '../cli-driver/chalkfs-cli.js';
 import { KeyedLock } from '../cli-driver/keyed-lock.js';
 import { accessModeOf, checkCapabilities } from './access-modes.js';
 import { isVolumeName, volumeIdFor } from './volume-ids.js';
-import { requiredField, rpcHandler } from './csi-status.js';
+import { requiredField, rpcCapabilities, rpcHandlers } from './csi-status.js';
 
 /** StorageClass parameters chalkfs reads; keys the external-provisioner adds pass unread. */
 const BLOCK_SIZE_PARAMETER = 'blockSize';
@@ -33,15 +33,13 @@ export class ControllerService {
   ) {}
 
   handlers(): ServiceHandlers {
-    return {
-      ControllerGetCapabilities: rpcHandler(async () => ({
-        capabilities: ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'SINGLE_NODE_MULTI_WRITER'].map((type) => ({ rpc: { type } })),
-      })),
-      CreateVolume: rpcHandler((r) => this.createVolume(r)),
-      DeleteVolume: rpcHandler((r) => this.deleteVolume(r)),
-      ValidateVolumeCapabilities: rpcHandler((r) => this.validate(r)),
-      ListVolumes: rpcHandler((r) => this.listVolumes(r)),
-    };
+    return rpcHandlers({
+      ControllerGetCapabilities: async () => rpcCapabilities(['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'SINGLE_NODE_MULTI_WRITER']),
+      CreateVolume: (r) => this.createVolume(r),
+      DeleteVolume: (r) => this.deleteVolume(r),
+      ValidateVolumeCapabilities: (r) => this.validate(r),
+      ListVolumes: (r) => this.listVolumes(r),
+    });
   }
 
   private async createVolume(request: Message): Promise<Message> {

@@ -45,6 +45,16 @@ export function rpcHandler(fn: (request: Message) => Promise<Message>): UnaryHan
   };
 }
 
+/** A service's handlers, each wrapped by rpcHandler. */
+export function rpcHandlers(methods: Record<string, (request: Message) => Promise<Message>>): Record<string, UnaryHandler> {
+  return Object.fromEntries(Object.entries(methods).map(([name, fn]) => [name, rpcHandler(fn)]));
+}
+
+/** A Controller or Node GetCapabilities answer: RPC capabilities by name. */
+export function rpcCapabilities(types: string[]): Message {
+  return { capabilities: types.map((type) => ({ rpc: { type } })) };
+}
+
 /** The string field `field` of a request, or INVALID_ARGUMENT when it is missing. */
 export function requiredField(request: Message, field: string): string {
   const value: unknown = request[field];

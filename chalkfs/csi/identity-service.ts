@@ -3,16 +3,14 @@
 // checked when the process starts).
 import type { ServiceHandlers } from '../grpc/grpc-server.js';
 import { packageJson } from '../util/paths.js';
-import { rpcHandler } from './csi-status.js';
+import { rpcHandlers } from './csi-status.js';
 
 export const CSI_DRIVER_NAME = 'csi.chalkfs.dev';
 
 export function identityHandlers(controller: boolean): ServiceHandlers {
-  return {
-    GetPluginInfo: rpcHandler(async () => ({ name: CSI_DRIVER_NAME, vendor_version: packageJson().version, manifest: {} })),
-    GetPluginCapabilities: rpcHandler(async () => ({
-      capabilities: controller ? [{ service: { type: 'CONTROLLER_SERVICE' } }] : [],
-    })),
-    Probe: rpcHandler(async () => ({ ready: { value: true } })),
-  };
+  return rpcHandlers({
+    GetPluginInfo: async () => ({ name: CSI_DRIVER_NAME, vendor_version: packageJson().version, manifest: {} }),
+    GetPluginCapabilities: async () => ({ capabilities: controller ? [{ service: { type: 'CONTROLLER_SERVICE' } }] : [] }),
+    Probe: async () => ({ ready: { value: true } }),
+  });
 }

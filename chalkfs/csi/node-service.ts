@@ -13,7 +13,7 @@ import type { ChalkfsCli } from '../cli-driver/chalkfs-cli.js';
 import { mountState, type SharedMounts } from '../cli-driver/shared-mounts.js';
 import { bindMount, unmountBind } from '../host/bind-mount.js';
 import { MOUNT_FLAGS, accessModeOf, mountModeOf } from './access-modes.js';
-import { requiredField, rpcHandler } from './csi-status.js';
+import { requiredField, rpcCapabilities, rpcHandlers } from './csi-status.js';
 
 const stageId = (stagingPath: string) => `stage:${stagingPath}`;
 const publishId = (targetPath: string, readOnly: boolean) => `publish:${readOnly ? 'ro' : 'rw'}:${targetPath}`;
@@ -28,17 +28,15 @@ export class NodeService {
   ) {}
 
   handlers(): ServiceHandlers {
-    return {
-      NodeGetInfo: rpcHandler(async () => ({ node_id: this.nodeId, max_volumes_per_node: 0 })),
-      NodeGetCapabilities: rpcHandler(async () => ({
-        capabilities: ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'SINGLE_NODE_MULTI_WRITER'].map((type) => ({ rpc: { type } })),
-      })),
-      NodeStageVolume: rpcHandler((r) => this.stage(r)),
-      NodeUnstageVolume: rpcHandler((r) => this.unstage(r)),
-      NodePublishVolume: rpcHandler((r) => this.publish(r)),
-      NodeUnpublishVolume: rpcHandler((r) => this.unpublish(r)),
-      NodeGetVolumeStats: rpcHandler((r) => this.stats(r)),
-    };
+    return rpcHandlers({
+      NodeGetInfo: async () => ({ node_id: this.nodeId, max_volumes_per_node: 0 }),
+      NodeGetCapabilities: async () => rpcCapabilities(['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'SINGLE_NODE_MULTI_WRITER']),
+      NodeStageVolume: (r) => this.stage(r),
+      NodeUnstageVolume: (r) => this.unstage(r),
+      NodePublishVolume: (r) => this.publish(r),
+      NodeUnpublishVolume: (r) => this.unpublish(r),
+      NodeGetVolumeStats: (r) => this.stats(r),
+    });
   }
 
   private async stage(request: Message): Promise<Message> {
