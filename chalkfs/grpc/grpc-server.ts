@@ -36,8 +36,8 @@ export class RpcError extends Error {
   }
 }
 
-// A plain message: what proto-loader decodes to and what a handler returns.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// A plain message: what proto-loader decodes to and what a handler returns. Its fields
+// are `any` because the .proto is read at run time: no types are generated from it.
 export type Message = Record<string, any>;
 export type UnaryHandler = (request: Message) => Promise<Message>;
 /** Handlers of one service by method name; a method without one answers UNIMPLEMENTED. */
