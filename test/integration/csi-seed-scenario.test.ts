@@ -16,23 +16,13 @@ import { expect, test } from 'vitest';
 import { ChalkfsFixture, type ChalkfsHost } from '../support/chalkfs-fixture.js';
 import { CsiProcess, mountCapability } from '../support/csi-process.js';
 import { isMountPoint } from '../../chalkfs/host/mount-table.js';
-import { RpcError } from '../../chalkfs/grpc/grpc-server.js';
+import { statusOf as status } from '../support/rpc-status.js';
 import { expectedReaderOutput, expectedWriterOutput, readerScript, writerScript } from '../../orchestrator/demo/seed-scripts.js';
 
 const execFileAsync = promisify(execFile);
 
 async function python(script: string): Promise<string> {
   return (await execFileAsync('python3', ['-c', script], { timeout: 60_000 })).stdout;
-}
-
-async function status(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof RpcError) return err.status;
-    throw err;
-  }
 }
 
 interface Published {

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChalkfsCli, type CliResult } from '../../chalkfs/cli-driver/chalkfs-cli.js';
 import { ControllerService } from '../../chalkfs/csi/controller-service.js';
-import { RpcError, type Message } from '../../chalkfs/grpc/grpc-server.js';
+import type { Message } from '../../chalkfs/grpc/grpc-server.js';
+import { statusOf } from '../support/rpc-status.js';
 import { ChalkError } from '../../chalkfs/util/chalk-error.js';
 import { createLogger } from '../../chalkfs/util/logger.js';
 
@@ -50,16 +51,7 @@ function controller() {
   const cli = new FakeCli();
   const handlers = new ControllerService(cli, createLogger({ level: 'silent' })).handlers();
   const call = (method: string, request: Message) => handlers[method]!(request);
-  const status = async (p: Promise<unknown>) => {
-    try {
-      await p;
-      return 'OK';
-    } catch (err) {
-      if (err instanceof RpcError) return err.status;
-      throw err;
-    }
-  };
-  return { cli, call, status };
+  return { cli, call, status: statusOf };
 }
 
 describe('ControllerService', () => {
