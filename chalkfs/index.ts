@@ -7,5 +7,5 @@ export { chalkfsHome, projectRoot } from './util/paths.js';
 export { processAlive } from './host/process-liveness.js';
 export { mountPointsUnder, readMountTable } from './host/mount-table.js';
 export { EmbeddedMinio } from './minio/embedded-minio.js';
-export { ChalkfsCli } from './plugin/chalkfs-cli.js';
+export { ChalkfsCli } from './cli-driver/chalkfs-cli.js';
 export { DEFAULT_PLUGIN_SOCKET, servePlugin, type PluginServer } from './plugin/plugin-server.js';

@@ -2,7 +2,8 @@
 # Installs, idempotently, everything chalkfs needs on a fresh Debian machine:
 # FUSE (fuse3 + libfuse2; libfuse3-dev and a compiler for chalkfs's own binding), the
 # Docker engine, debootstrap, the benchmark peers (s3fs, rclone), node modules, the
-# FUSE binding (scripts/build-native.sh), and a MinIO server built from a pinned revision.
+# FUSE binding (scripts/build-native.sh), a MinIO server built from a pinned revision, and
+# csi-sanity (the CSI conformance suite) at a pinned version.
 # Each step prints what it does and is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,18 +27,28 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 [ -e /dev/fuse ] || { log "/dev/fuse is missing: this machine cannot mount FUSE filesystems"; exit 1; }
 
-# MinIO is not packaged by Debian or npm: build it once from a pinned revision with
-# MinIO's documented `go install`, and cache the binary outside the work tree.
-minio_bin="$CHALKFS_CACHE_DIR/bin/minio-$MINIO_VERSION"
-if [ ! -x "$minio_bin" ]; then
-  command -v go >/dev/null || { log "Go is needed to build MinIO (go install github.com/minio/minio@$MINIO_VERSION)"; exit 1; }
-  log "building MinIO $MINIO_VERSION with go install (a few minutes, once per machine)"
+# Go tools chalkfs runs, built once with `go install` through the Go module proxy at a
+# pinned version and cached outside the work tree:
+#   go_tool_cached <binary path> <package@version> <what, for the log>
+go_tool_cached() {
+  local bin=$1 pkg=$2 what=$3
+  [ -x "$bin" ] && return 0
+  command -v go >/dev/null || { log "Go is needed to build $what (go install $pkg)"; exit 1; }
+  log "building $what with go install (once per machine)"
+  local gobin
   gobin=$(mktemp -d)
-  GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$MINIO_VERSION"
-  mkdir -p "$(dirname "$minio_bin")"
-  mv "$gobin/minio" "$minio_bin"
+  GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "$pkg"
+  mkdir -p "$(dirname "$bin")"
+  mv "$gobin/$(basename "${pkg%@*}")" "$bin"
   rm -rf "$gobin"
-fi
+}
+
+# MinIO is not packaged by Debian or npm: MinIO's documented `go install` (a few minutes).
+minio_bin="$CHALKFS_CACHE_DIR/bin/minio-$MINIO_VERSION"
+go_tool_cached "$minio_bin" "github.com/minio/minio@$MINIO_VERSION" "MinIO $MINIO_VERSION"
+# csi-sanity, the CSI conformance suite (test/integration/csi-sanity.test.ts; about a minute).
+csi_sanity_bin="$CHALKFS_CACHE_DIR/bin/csi-sanity-$CSI_SANITY_VERSION"
+go_tool_cached "$csi_sanity_bin" "github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@$CSI_SANITY_VERSION" "csi-sanity $CSI_SANITY_VERSION"
 
 # Native modules (better-sqlite3, fuse-native) build against the installed Node headers:
 # no header download is possible here.
@@ -48,4 +59,4 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
 fi
 node scripts/build-fuse-native.mjs
 bash scripts/build-native.sh
-log "ready (minio: $minio_bin)"
+log "ready (minio: $minio_bin, csi-sanity: $csi_sanity_bin)"

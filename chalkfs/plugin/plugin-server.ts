@@ -3,12 +3,11 @@
 // /run/docker/plugins serves the volume driver "chalkfs". Errors go back as HTTP 500
 // with {"Err": message}, which dockerd reports as "VolumeDriver.<Op>: message".
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { ChalkError } from '../util/chalk-error.js';
 import { createLogger, type Logger } from '../util/logger.js';
-import { ChalkfsCli } from './chalkfs-cli.js';
+import { ChalkfsCli } from '../cli-driver/chalkfs-cli.js';
+import { claimSocket } from '../host/socket-claim.js';
 import { VolumeDriver } from './volume-driver.js';
 
 export interface PluginOptions {
@@ -87,7 +86,7 @@ export async function servePlugin(options: PluginOptions): Promise<PluginServer>
     res.end(JSON.stringify(body));
   };
 
-  await claimSocket(options.socketPath);
+  await claimSocket(options.socketPath, 'volume plugin');
   const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -135,22 +134,4 @@ async function readJson(req: IncomingMessage): Promise<PluginRequest> {
   } catch (err) {
     throw new ChalkError('invalid', 'request body is not JSON', { cause: err });
   }
-}
-
-/**
- * A socket file left by a plugin that died is removed; one that a live server answers
- * on means another plugin serves that driver name, and starting a second is an error.
- */
-async function claimSocket(socketPath: string): Promise<void> {
-  await mkdir(dirname(socketPath), { recursive: true });
-  const live = await new Promise<boolean>((resolve) => {
-    const socket = connect(socketPath);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-  if (live) throw new ChalkError('exists', `another volume plugin is already serving ${socketPath}`);
-  await rm(socketPath, { force: true });
 }

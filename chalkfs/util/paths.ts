@@ -17,8 +17,8 @@ export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'chalkfs');
 }
 
-let packageJsonCache: { version: string; config: { minioVersion: string } } | undefined;
-export function packageJson(): { version: string; config: { minioVersion: string } } {
+let packageJsonCache: { version: string; config: { minioVersion: string; csiSanityVersion: string } } | undefined;
+export function packageJson(): { version: string; config: { minioVersion: string; csiSanityVersion: string } } {
   packageJsonCache ??= JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
   return packageJsonCache!;
 }

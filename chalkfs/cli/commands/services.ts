@@ -1,10 +1,13 @@
-// The long-running services chalkfs starts: the Docker volume plugin and the embedded MinIO.
+// The long-running services chalkfs starts: the Docker volume plugin, the CSI driver and
+// the embedded MinIO.
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { ChalkError } from '../../util/chalk-error.js';
 import { EmbeddedMinio } from '../../minio/embedded-minio.js';
 import { openStore, resolveStoreSettings, storeEnv, configuredEndpoint } from '../../store/store-config.js';
 import { servePlugin, DEFAULT_PLUGIN_SOCKET } from '../../plugin/plugin-server.js';
+import { serveCsi } from '../../csi/csi-driver.js';
+import { createLogger } from '../../util/logger.js';
 import { home, printJson } from '../cli-context.js';
 
 export function registerServiceCommands(program: Command): void {
@@ -29,6 +32,40 @@ export function registerServiceCommands(program: Command): void {
         env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
       });
       process.stderr.write(`chalkfs volume plugin serving on ${server.socketPath}\n`);
+      await new Promise<void>((done) => {
+        for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => done());
+      });
+      await server.close();
+    });
+
+  // ---- csi -------------------------------------------------------------------------------
+
+  program
+    .command('csi')
+    .description('serve the Kubernetes CSI driver (Identity, and Controller and/or Node) on a gRPC unix socket (docs/KUBERNETES.md)')
+    .requiredOption('--endpoint <endpoint>', 'unix:///path/csi.sock')
+    .requiredOption('--node-id <id>', 'this node\'s name (NodeGetInfo)')
+    .option('--controller', 'serve the Controller service (create, delete, list volumes)')
+    .option('--node', 'serve the Node service (stage, publish: the mounts of this node)')
+    .option('--state-dir <dir>', 'where the node service records its mounts (default CHALKFS_HOME/csi)')
+    .option('--cache-dir <dir>', 'block cache directory for the mounts it makes (default CHALKFS_HOME/cache)')
+    .action(async (opts: { endpoint: string; nodeId: string; controller?: boolean; node?: boolean; stateDir?: string; cacheDir?: string }) => {
+      const settings = await resolveStoreSettings();
+      // The controller creates volumes, so it may create their bucket.
+      const store = await openStore(settings, { createBucket: Boolean(opts.controller) });
+      process.stderr.write(`chalkfs csi: ${store.bucketCreated ? 'created bucket' : 'using bucket'} ${settings.bucket} (${store.description})\n`);
+      store.destroy();
+      const server = await serveCsi({
+        endpoint: opts.endpoint,
+        nodeId: opts.nodeId,
+        controller: Boolean(opts.controller),
+        node: Boolean(opts.node),
+        stateDir: resolve(opts.stateDir ?? join(home, 'csi')),
+        cacheDir: opts.cacheDir ? resolve(opts.cacheDir) : undefined,
+        env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
+        logger: createLogger({ name: 'chalkfs-csi' }),
+      });
+      process.stderr.write(`chalkfs csi serving on ${server.socketPath}\n`);
       await new Promise<void>((done) => {
         for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => done());
       });

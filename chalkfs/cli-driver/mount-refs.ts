@@ -1,16 +1,18 @@
-// Which Docker mount requests hold each volume's shared FUSE mount. Docker sends a
-// Mount and later an Unmount carrying the same request ID for every container that uses
-// a volume; the mount is made at the first and released after the last. The table is
-// saved to disk after every change so a restarted plugin knows which mounts are still
-// in use (the mount daemons themselves keep running across a plugin restart).
+// Which users hold each volume's shared FUSE mount on this host: Docker's mount request
+// IDs (the volume plugin), or the CSI driver's staging and publish paths. The mount is
+// made for the first and released after the last. The table is saved to disk after
+// every change so a restarted plugin or driver knows which mounts are still in use (the
+// mount daemons themselves keep running across such a restart).
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ChalkError } from '../util/chalk-error.js';
 
 export interface VolumeRefs {
   mountpoint: string;
-  /** Docker's mount request IDs, in the order they arrived. */
+  /** The users' IDs, in the order they arrived. */
   ids: string[];
+  /** The `chalkfs mount` flags the mount was made with (to make it again after a crash). */
+  mountFlags?: string[];
 }
 
 interface RefsFile {
@@ -38,9 +40,9 @@ export class MountRefs {
     try {
       parsed = JSON.parse(text) as RefsFile;
     } catch (err) {
-      throw new ChalkError('corrupt', `plugin state ${path} is not valid JSON; move it away to start afresh`, { cause: err });
+      throw new ChalkError('corrupt', `mount reference table ${path} is not valid JSON; move it away to start afresh`, { cause: err });
     }
-    if (parsed.version !== 1) throw new ChalkError('corrupt', `plugin state ${path} has unknown version ${String(parsed.version)}`);
+    if (parsed.version !== 1) throw new ChalkError('corrupt', `mount reference table ${path} has unknown version ${String(parsed.version)}`);
     return new MountRefs(path, new Map(Object.entries(parsed.volumes)));
   }
 
@@ -57,8 +59,8 @@ export class MountRefs {
   }
 
   /** Adds a request ID (again is a no-op); returns the volume's reference count. */
-  add(volume: string, id: string, mountpoint: string): number {
-    const refs = this.volumes.get(volume) ?? { mountpoint, ids: [] };
+  add(volume: string, id: string, mountpoint: string, mountFlags: string[]): number {
+    const refs = this.volumes.get(volume) ?? { mountpoint, ids: [], mountFlags };
     if (!refs.ids.includes(id)) refs.ids.push(id);
     this.volumes.set(volume, refs);
     return refs.ids.length;
