@@ -43,7 +43,7 @@ export function parseDriverOptions(opts: Record<string, string> | null | undefin
   for (const [key, value] of Object.entries(given)) {
     switch (key) {
       case 'block-size':
-        parseSize(value, 'volume option block-size');
+        // Checked by `chalkfs volume create` (power of two, range), at Create too.
         options.blockSize = value;
         break;
       case 'read-only':

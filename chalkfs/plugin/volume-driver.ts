@@ -4,6 +4,12 @@
 // released after the last Unmount. Docker's names are mapped onto chalkfs names
 // (docker-volume-names.ts); the `-o` options of each volume (driver-options.ts) are
 // kept in the state dir, since Docker sends them to Create only.
+//
+// dockerd asks Get before it sends Create, and sends Create (with the options) only
+// when Get finds nothing. So Get answers only for volumes this host's Docker has
+// created or mounted (those with an options record): for a volume that exists in the
+// store but is new to this host, Docker then sends Create, and `docker volume create -o
+// read-only=true NAME` on a reader host reaches the plugin.
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChalkError } from '../util/chalk-error.js';
@@ -67,7 +73,13 @@ export class VolumeDriver {
       }
     }
     const mounts = await SharedMounts.open({ stateDir: options.stateDir, cli: options.cli, logger: options.logger, cacheDir: options.cacheDir });
-    return new VolumeDriver(options, mounts, volumeOptions);
+    const driver = new VolumeDriver(options, mounts, volumeOptions);
+    // Mounts made before options were recorded (an older plugin): Docker knows those volumes.
+    for (const key of Object.keys(mounts.counts())) {
+      const name = key.split('@')[0]!;
+      if (!volumeOptions.has(name)) await driver.saveOptions(name, {});
+    }
+    return driver;
   }
 
   mountpointOf(dockerName: string): string {
@@ -92,7 +104,7 @@ export class VolumeDriver {
       if (parsed.version !== undefined) await this.checkVersion(dockerName, name, parsed.version);
       else if (!(await this.exists(name))) await this.createVolume(name, createFlags(parsed));
       // Docker's implicit Create (`docker run -v NAME:...`) has no options: keep the ones given before.
-      if (given) await this.saveOptions(name, opts ?? {});
+      if (given || !this.volumeOptions.has(name)) await this.saveOptions(name, opts ?? {});
     });
   }
 
@@ -119,6 +131,8 @@ export class VolumeDriver {
       } catch (err) {
         throw await this.explainMountFailure(dockerName, name, options, err);
       }
+      // Docker knows the volume (it mounts it), though it may never have sent Create here.
+      if (!this.volumeOptions.has(name)) await this.saveOptions(name, {});
       return dir;
     });
   }
@@ -135,6 +149,9 @@ export class VolumeDriver {
 
   async get(dockerName: string): Promise<DockerVolume> {
     const name = chalkfsNameOf(dockerName);
+    if (!this.volumeOptions.has(name)) {
+      throw new ChalkError('not-found', `volume ${dockerName} is not known to Docker on this host (docker volume create -d chalkfs ${dockerName} adds it)`);
+    }
     const info = await this.options.cli.json<VolumeSummaryJson>(['volume', 'info', name]);
     const status: Record<string, unknown> = {};
     for (const key of ['sizeBytes', 'files', 'directories', 'versions', 'latestSeq', 'blockSizeBytes', 'createdAt'] as const) {

@@ -75,6 +75,7 @@ describe('volume plugin: -o options', () => {
       [{ writer: 'maybe' }, 'invalid volume option writer="maybe": expected required or fallback'],
       [{ version: 'latest' }, /^invalid volume option version="latest"/],
       [{ 'cache-size': 'big' }, /^invalid volume option cache-size "big"/],
+      [{ 'block-size': 'huge' }, /invalid block size "huge"/], // from `chalkfs volume create`
     ] as const) {
       const reply = await call('Create', { Name: name, Opts: opts });
       expect(reply.status).toBe(500);
@@ -125,7 +126,9 @@ describe('volume plugin: -o options', () => {
     const h = await host();
     const call = volumeDriverCalls(h.socketPath);
     const name = uniqueName('vol');
-    await call('Create', { Name: name });
+    await h.chalkfs('volume', 'create', name); // made elsewhere: in the store, new to this host's Docker
+    // dockerd asks Get first and sends Create, with the options, only when Get finds nothing.
+    expect((await call('Get', { Name: name })).body.Err).toMatch(`volume ${name} is not known to Docker on this host`);
     const writer = await cliWriter(h, name);
     await writeFile(join(writer.dir, 'a.txt'), 'one\n'); // close commits a version
     const versions = JSON.parse((await h.chalkfs('volume', 'versions', name, '--json')).stdout) as Array<{ seq: number }>;

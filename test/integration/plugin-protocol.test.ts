@@ -77,7 +77,7 @@ describe('volume plugin protocol', () => {
     expect((await call('Get', { Name: name })).body).toMatchObject({ Volume: { Status: { files: 1, sizeBytes: 6 } } });
 
     expect((await call('Remove', { Name: name })).body).toEqual({});
-    expect((await call('Get', { Name: name })).body.Err).toMatch(/does not exist/);
+    expect((await call('Get', { Name: name })).body.Err).toMatch(/is not known to Docker on this host/);
     expect((await call('List')).body.Volumes).toEqual([]);
   });
 

@@ -43,7 +43,6 @@ describe('parseDriverOptions', () => {
     for (const version of ['0', '-1', 'latest', '1.5', '99999999999999999999']) expect(configError({ version })).toMatch(/^invalid volume option version=/);
     expect(configError({ 'cache-size': 'lots' })).toMatch(/^invalid volume option cache-size "lots"/);
     expect(configError({ 'cache-size': '0' })).toMatch(/^invalid volume option cache-size="0"/);
-    expect(configError({ 'block-size': 'huge' })).toMatch(/^invalid volume option block-size "huge"/);
     expect(configError({ version: '2', 'read-only': 'false' })).toMatch(/contradict/);
     expect(configError({ 'read-only': 'true', writer: 'fallback' })).toMatch(/writer is for read-write mounts/);
     expect(configError({ version: '2', writer: 'required' })).toMatch(/writer is for read-write mounts/);
