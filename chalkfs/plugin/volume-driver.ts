@@ -100,7 +100,7 @@ export class VolumeDriver {
       if (given && users > 0 && JSON.stringify(opts) !== JSON.stringify(this.volumeOptions.get(name) ?? {})) {
         throw new ChalkError('config', `volume ${dockerName} is mounted for ${users} container(s) on this host with other options; stop them first`);
       }
-      // Docker calls Create for every container that names the volume: existing is fine.
+      // The volume may exist in the store already (made on another host): that is fine.
       if (parsed.version !== undefined) await this.checkVersion(dockerName, name, parsed.version);
       else if (!(await this.exists(name))) await this.createVolume(name, createFlags(parsed));
       // Docker's implicit Create (`docker run -v NAME:...`) has no options: keep the ones given before.
