@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, idempotently, everything chalkfs needs on a fresh Debian machine:
-# FUSE (fuse3 + libfuse2; libfuse3-dev and a compiler for chalkfs's own binding), the
+# FUSE (fuse3 for fusermount3; libfuse3-dev and a compiler for chalkfs's own binding), the
 # Docker engine, debootstrap, the benchmark peers (s3fs, rclone), node modules, the
 # FUSE binding (scripts/build-native.sh), and a MinIO server built from a pinned revision.
 # Each step prints what it does and is skipped when already done.
@@ -13,7 +13,7 @@ source scripts/versions.sh
 log() { printf '[provision] %s\n' "$*"; }
 
 need_pkgs=()
-for pkg in fuse3 libfuse2 libfuse-dev libfuse3-dev pkg-config g++ make docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
+for pkg in fuse3 libfuse3-dev pkg-config g++ make docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -39,13 +39,12 @@ if [ ! -x "$minio_bin" ]; then
   rm -rf "$gobin"
 fi
 
-# Native modules (better-sqlite3, fuse-native) build against the installed Node headers:
+# Native modules (better-sqlite3, chalkfs's FUSE binding) build against the installed Node headers:
 # no header download is possible here.
 [ -d /usr/include/node ] && export npm_config_nodedir=/usr
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing node modules"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
-node scripts/build-fuse-native.mjs
 bash scripts/build-native.sh
 log "ready (minio: $minio_bin)"

@@ -1,6 +1,6 @@
 // Two mounts of one volume (a writer and a reader host), and what each caches: what the
 // reader sees after the writer's fsync and at the next open, attributes cached by the
-// kernel and in fuse-native, and block caches capped far below the data size.
+// kernel and in the FUSE binding's C layer, and block caches capped far below the data size.
 import { describe, expect, test } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -217,7 +217,7 @@ async function metricValue(mount: Mount, series: RegExp): Promise<number> {
   return line ? Number(line.split(' ')[1]) : 0;
 }
 
-describe('two mounts of one volume: read-only opens answered in fuse-native', () => {
+describe('two mounts of one volume: read-only opens answered in C, without a trip into JavaScript', () => {
   test('repeated opens share one handle without a trip into JavaScript; a shared open held across a new version keeps its version until closed', async () => {
     await using fx = await ChalkfsFixture.create();
     const { writer, reader } = await writerAndReader(fx, 'opens', ['--block-size', '64KiB']);
@@ -268,7 +268,7 @@ describe('two mounts of one volume: read-only opens answered in fuse-native', ()
   });
 });
 
-describe('a writer\'s attributes cached in fuse-native', () => {
+describe('a writer\'s attributes cached in C, without a trip into JavaScript', () => {
   test('after each write, truncate, chmod or rename, stat sees the change at once; the answers come from C, not JavaScript', async () => {
     await using fx = await ChalkfsFixture.create();
     await fx.createVolume('wattrs');
