@@ -141,7 +141,7 @@ export class VolumeHandlers {
   }
 
   private serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void, late?: (value: T) => void): void {
-    serveRequest(this.options, op, req, where, fn, reply, late);
+    serveRequest(this.options, op, where, fn, reply, (errno) => replyErr(req, errno), late);
   }
 
   handlers(): LowLevelHandlers {

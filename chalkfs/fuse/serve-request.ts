@@ -8,7 +8,6 @@ import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import { fuseErrno } from './errno.js';
-import { replyErr, type FuseRequest, type ReplyKind } from './lowlevel.js';
 
 const ETIMEDOUT = constants.errno.ETIMEDOUT;
 const WAITS_FOR_COMMIT: ReadonlySet<string> = new Set(['write', 'flush', 'release', 'fsync', 'fsyncdir', 'setattr']);
@@ -20,23 +19,23 @@ export interface ServeContext {
 }
 
 /**
- * Answers `req` with `reply(fn())`, on the same tick when fn answers synchronously, or
- * with its errno. `late` gets an answer that came after the request was answered
- * ETIMEDOUT (a handle the kernel never received, to release).
+ * Answers a request with `reply(fn())`, on the same tick when fn answers synchronously,
+ * or with `replyError(errno)` (a positive errno). `late` gets an answer that came after
+ * the request was answered ETIMEDOUT (a handle the kernel never received, to release).
  */
-export function serveRequest<K extends ReplyKind, T>(
+export function serveRequest<T>(
   ctx: ServeContext,
   op: string,
-  req: FuseRequest<K>,
   where: () => string,
   fn: () => T | Promise<T>,
   reply: (value: T) => void,
+  replyError: (errno: number) => void,
   late?: (value: T) => void,
 ): void {
   const end = ctx.metrics?.fuseOps.startTimer({ op });
   const fail = (err: unknown): void => {
     end?.({ result: 'error' });
-    replyErr(req, -fuseErrno(err, op, safe(where), ctx.logger));
+    replyError(-fuseErrno(err, op, safe(where), ctx.logger));
   };
   let result: T | Promise<T>;
   try {
@@ -55,7 +54,7 @@ export function serveRequest<K extends ReplyKind, T>(
     expired = true;
     end?.({ result: 'timeout' });
     ctx.logger.warn({ op, path: safe(where), timeoutMs: ctx.opTimeoutMs }, 'no answer in time: answered ETIMEDOUT');
-    replyErr(req, ETIMEDOUT);
+    replyError(ETIMEDOUT);
   }, ctx.opTimeoutMs);
   result.then(
     (value) => {
