@@ -156,7 +156,9 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   // came from. Getattrs are answered from the binding's C cache, emptied at the same
   // moments, and read-only opens too (a shared handle). A writer's and a pinned mount's
   // files change only through this kernel: cache freely (a writer's C cache takes each
-  // changed inode's new answer as the change is made). docs/CONSISTENCY.md has the argument.
+  // changed inode's new answer as the change is made). A pinned mount's opens never reach
+  // the daemon at all (no_open): nothing it serves ever changes, so no open needs a handle
+  // of its own. docs/CONSISTENCY.md has the argument.
   const follows = mode === 'read-only';
   const fuseOptions: FuseMountOptions = {
     mountpoint,
@@ -172,6 +174,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     invalidateNames: follows,
     shareOpens: follows,
     writable: mode === 'read-write',
+    noOpen: mode === 'pinned',
     opTimeoutMs: 30_000,
   };
   let fuse: { mount(): Promise<void>; unmount(): Promise<void> };

@@ -9,6 +9,7 @@ import type { Attributes } from '../vfs/attributes.js';
 import type { VolumeView } from '../vfs/volume-view.js';
 import { openIntent } from './kernel-args.js';
 import { serveRequest } from './serve-request.js';
+import { InodeReads, NO_HANDLE } from './inode-reads.js';
 import {
   replyAttr,
   replyCreate,
@@ -50,8 +51,10 @@ export interface VolumeHandlerOptions {
   shareOpens: boolean;
   /** flush commits on read-write mounts only; elsewhere it stays unregistered. */
   writable: boolean;
-  /** Requests that only read are answered ETIMEDOUT after this long (op-deadline.ts). */
+  /** Requests that only read are answered ETIMEDOUT after this long (serve-request.ts). */
   opTimeoutMs: number;
+  /** Opens never reach the daemon (no_open): reads are served by inode (inode-reads.ts). */
+  noOpen: boolean;
 }
 
 export function fuseAttr(a: Attributes): FuseAttr {
@@ -83,7 +86,11 @@ export class VolumeHandlers {
    */
   missingName: ((parent: Ino, name: string) => number) | undefined;
 
-  constructor(private readonly options: VolumeHandlerOptions) {}
+  private readonly inodeReads: InodeReads | undefined;
+
+  constructor(private readonly options: VolumeHandlerOptions) {
+    this.inodeReads = options.noOpen ? new InodeReads(options.volume, (ino) => this.pathOf(ino)) : undefined;
+  }
 
   private pushAttributes(ino: Ino): void {
     if (this.attributesChanged === undefined) return;
@@ -168,7 +175,9 @@ export class VolumeHandlers {
       forget: (items) => {
         for (const { ino, nlookup } of items) {
           n.forget(ino, nlookup);
-          if (!n.has(ino)) this.lastAttrs.delete(ino);
+          if (n.has(ino)) continue;
+          this.lastAttrs.delete(ino);
+          this.inodeReads?.forget(ino);
         }
       },
       getattr: (req, ino) => this.serve('getattr', req, () => this.pathOf(ino), () => this.attributes(ino), (a) => replyAttr(req, fuseAttr(a), o.attrTimeoutS)),
@@ -242,9 +251,10 @@ export class VolumeHandlers {
           else this.opened(ino, fh);
         }, (fh) => v.release(fh));
       },
-      read: (req, _ino, size, offset, fh) => {
+      read: (req, ino, size, offset, fh) => {
         const buf = Buffer.allocUnsafe(size);
-        this.serve('read', req, () => `handle ${fh}`, () => v.read(fh, buf, size, offset), (count) => replyBuf(req, buf.subarray(0, count)));
+        const read = () => (fh === NO_HANDLE && this.inodeReads ? this.inodeReads.read(ino, buf, size, offset) : v.read(fh, buf, size, offset));
+        this.serve('read', req, () => `handle ${fh}`, read, (count) => replyBuf(req, buf.subarray(0, count)));
       },
       // `data` is already a private copy (the binding copies it out of libfuse's buffer).
       write: (req, ino, data, offset, fh) =>

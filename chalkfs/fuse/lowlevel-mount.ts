@@ -32,6 +32,7 @@ export class LowLevelMount {
       shareOpens,
       writable: options.writable,
       opTimeoutMs: options.opTimeoutMs,
+      noOpen: options.noOpen,
     });
     this.session = new LowLevelSession(
       {
@@ -42,8 +43,10 @@ export class LowLevelMount {
         defaultPermissions: false,
         allowOther: true,
         autoUnmount: true,
-        // The volume refuses changes (EROFS), not the kernel.
-        readOnly: false,
+        // The volume refuses changes (EROFS), not the kernel, except where opens never reach
+        // the volume: there an open for writing must fail in the kernel.
+        readOnly: options.noOpen,
+        noOpen: options.noOpen,
         maxWriteBytes: 131072,
         maxReadaheadBytes: 1048576,
         shareOpens,

@@ -42,6 +42,13 @@ export interface FuseMountOptions {
    */
   shareOpens: boolean;
   /**
+   * The mount serves one version for good (pinned): opens never reach the daemon
+   * (no_open: the kernel sends no OPEN or RELEASE once the first open is answered ENOSYS),
+   * reads are served by inode, and the kernel refuses every change (a read-only mount).
+   * Only where no open needs a handle of its own: the version never changes.
+   */
+  noOpen: boolean;
+  /**
    * A request JavaScript has not answered after this long is answered ETIMEDOUT, so a
    * stuck store never hangs the kernel; writes and syncs wait for their commit.
    */
