@@ -9,6 +9,10 @@ import { MissingNames } from './missing-names.js';
 
 /** Missing names a read-only mount lets the kernel cache between two adoptions. */
 const MISSING_NAMES_LIMIT = 4096;
+// Capability bits of libfuse 3's fuse_common.h, to log what INIT settled.
+const FUSE_CAP_AUTO_INVAL_DATA = 1 << 12;
+const FUSE_CAP_NO_OPEN_SUPPORT = 1 << 17;
+const FUSE_CAP_PARALLEL_DIROPS = 1 << 18;
 
 export class LowLevelMount {
   private readonly session: LowLevelSession;
@@ -102,8 +106,23 @@ export class LowLevelMount {
     for (const { parent, name } of this.missing.take()) void this.session.notifyInvalEntry(parent, name);
   }
 
-  mount(): Promise<void> {
-    return this.session.mount();
+  async mount(): Promise<void> {
+    await this.session.mount();
+    const c = this.session.connection();
+    const wants = (cap: number) => (c.want & cap) !== 0;
+    this.options.logger.info(
+      {
+        fuse: {
+          protocol: `${c.protoMajor}.${c.protoMinor}`,
+          maxWriteBytes: c.maxWrite,
+          maxReadaheadBytes: c.maxReadahead,
+          parallelDirops: wants(FUSE_CAP_PARALLEL_DIROPS),
+          autoInvalData: wants(FUSE_CAP_AUTO_INVAL_DATA),
+          noOpen: this.options.noOpen && wants(FUSE_CAP_NO_OPEN_SUPPORT),
+        },
+      },
+      'FUSE session ready',
+    );
   }
 
   unmount(): Promise<void> {
