@@ -8,6 +8,7 @@ import { mkdir, open, readFile, unlink, writeFile, type FileHandle } from 'node:
 import { join } from 'node:path';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { readToEnd, readAt } from '../support/file-io.js';
+import { metricValue } from '../support/mount-metrics.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -206,16 +207,6 @@ describe('two mounts of one volume: attributes cached by the reader', () => {
     expect(sha(await readFile(nested))).toBe(sha(n2));
   });
 });
-
-/** One metric's value from a mount's /metrics (0 when the series is absent). */
-async function metricValue(mount: Mount, series: RegExp): Promise<number> {
-  const status = JSON.parse((await mount.host.cliOk(['status', '--json'])).stdout) as { mountpoint: string; metricsUrl: string }[];
-  const record = status.find((m) => m.mountpoint === mount.dir);
-  if (!record) throw new Error(`no status for ${mount.dir}`);
-  const text = await (await fetch(record.metricsUrl)).text();
-  const line = text.split('\n').find((l) => series.test(l.split(' ')[0]!));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
 
 describe('two mounts of one volume: read-only opens answered in C, without a trip into JavaScript', () => {
   test('repeated opens share one handle without a trip into JavaScript; a shared open held across a new version keeps its version until closed', async () => {
