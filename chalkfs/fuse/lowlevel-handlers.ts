@@ -282,9 +282,8 @@ export class VolumeHandlers {
         replyOk(req);
       },
     };
-    // flush commits only on read-write mounts; elsewhere leaving it unregistered saves a
-    // trip into JavaScript on the first close(2) of a handle opened for writing (ENOSYS:
-    // the kernel then sends no FLUSH on this connection again).
+    // flush commits only on read-write mounts; elsewhere it stays unregistered (libfuse
+    // answers ENOSYS, and read-only opens reply noflush, so the kernel sends none).
     if (!o.writable) delete handlers.flush;
     return handlers;
   }
