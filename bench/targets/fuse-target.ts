@@ -34,7 +34,7 @@ export abstract class FuseTarget implements BenchTarget {
 
   /** Unmounts after writing back whatever the daemon holds. */
   protected async unmount(): Promise<void> {
-    await runCommand('fusermount', ['-u', this.mountDir], { timeoutMs: 60_000 });
+    await runCommand('fusermount3', ['-u', this.mountDir], { timeoutMs: 60_000 });
     const deadline = Date.now() + 10_000;
     while (isMounted(this.mountDir) && Date.now() < deadline) await sleep(50);
     // Give the daemon a moment to exit after the kernel let go of the mount.

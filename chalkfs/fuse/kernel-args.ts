@@ -1,32 +1,14 @@
 /*
- * What the kernel's arguments mean, as fuse-native passes them, translated into the
- * plain values VolumeView takes: the access mode of open's flags, chown's "leave this id
- * unchanged", and UTIME_OMIT. vfs never sees a flag bit or a sentinel.
+ * What the kernel's arguments mean, translated into the plain values VolumeView takes:
+ * the access mode of open's flags. vfs never sees a flag bit. (setattr's changes arrive
+ * already decoded from the binding: only what the caller sets, UTIME_NOW as 'now'.)
  */
-import type { OpenIntent, TimesChange } from '../vfs/volume-view.js';
+import type { OpenIntent } from '../vfs/volume-view.js';
 
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
-/** chown's "leave this id unchanged" ((uid_t)-1). */
-const NO_CHANGE_ID = 0xffffffff;
-/** How patches/fuse-native+2.2.6.patch passes UTIME_OMIT (this time is left unchanged). */
-const UTIME_OMIT_MS = 2 ** 52;
 
 /** open(2)'s flags: opened for writing unless the access mode is O_RDONLY. */
 export function openIntent(flags: number): OpenIntent {
   return { write: (flags & O_ACCMODE) !== O_RDONLY };
-}
-
-/** A chown id: undefined when the caller leaves it unchanged. */
-export function idChange(id: number): number | undefined {
-  return id === NO_CHANGE_ID ? undefined : id;
-}
-
-/** utimens' times: a time left undefined is left unchanged. */
-export function timesChange(atimeMs: number, mtimeMs: number): TimesChange {
-  return { atimeMs: timeChange(atimeMs), mtimeMs: timeChange(mtimeMs) };
-}
-
-function timeChange(ms: number): number | undefined {
-  return ms === UTIME_OMIT_MS ? undefined : ms;
 }

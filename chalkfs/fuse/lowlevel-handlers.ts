@@ -1,14 +1,15 @@
 // The libfuse 3 binding's handlers for a chalkfs volume: each request's node ids become
 // paths (node-table.ts), the path-based VolumeView answers, and the answer goes back
-// through a reply function of lowlevel.ts. Thin on purpose, as fuse-mount.ts is: `serve`
-// times each op and turns errors into errnos (errno.ts).
+// through a reply function of lowlevel.ts. Thin on purpose: each op is served by
+// serveRequest (serve-request.ts: timed, bounded, errors turned into errnos).
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import { ChalkError } from '../util/chalk-error.js';
 import type { Attributes } from '../vfs/attributes.js';
 import type { VolumeView } from '../vfs/volume-view.js';
-import { fuseErrno } from './errno.js';
 import { openIntent } from './kernel-args.js';
+import { serveRequest } from './serve-request.js';
+import { InodeReads, NO_HANDLE } from './inode-reads.js';
 import {
   replyAttr,
   replyCreate,
@@ -50,6 +51,10 @@ export interface VolumeHandlerOptions {
   shareOpens: boolean;
   /** flush commits on read-write mounts only; elsewhere it stays unregistered. */
   writable: boolean;
+  /** Requests that only read are answered ETIMEDOUT after this long (serve-request.ts). */
+  opTimeoutMs: number;
+  /** Opens never reach the daemon (no_open): reads are served by inode (inode-reads.ts). */
+  noOpen: boolean;
 }
 
 export function fuseAttr(a: Attributes): FuseAttr {
@@ -75,8 +80,17 @@ export class VolumeHandlers {
    * answers). Attribute and entry replies fill the cache by themselves.
    */
   attributesChanged: ((ino: Ino, attrs: FuseAttr) => void) | undefined;
+  /**
+   * Set on mounts that revoke cached names (LowLevelMount): a name about to be answered
+   * missing; returns how long the kernel may cache that (0: not at all).
+   */
+  missingName: ((parent: Ino, name: string) => number) | undefined;
 
-  constructor(private readonly options: VolumeHandlerOptions) {}
+  private readonly inodeReads: InodeReads | undefined;
+
+  constructor(private readonly options: VolumeHandlerOptions) {
+    this.inodeReads = options.noOpen ? new InodeReads(options.volume, (ino) => this.pathOf(ino)) : undefined;
+  }
 
   private pushAttributes(ino: Ino): void {
     if (this.attributesChanged === undefined) return;
@@ -133,24 +147,8 @@ export class VolumeHandlers {
     if (replyEntry(req, this.entry(a)) < 0) this.nodes.forget(a.ino, 1);
   }
 
-  private serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void): void {
-    const end = this.options.metrics?.fuseOps.startTimer({ op });
-    const fail = (err: unknown): void => {
-      end?.({ result: 'error' });
-      replyErr(req, -fuseErrno(err, op, safe(where), this.options.logger));
-    };
-    let result: T | Promise<T>;
-    try {
-      result = fn();
-    } catch (err) {
-      return fail(err);
-    }
-    const done = (value: T): void => {
-      end?.({ result: 'ok' });
-      reply(value);
-    };
-    if (result instanceof Promise) result.then(done, fail);
-    else done(result);
+  private serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void, late?: (value: T) => void): void {
+    serveRequest(this.options, op, where, fn, reply, (errno) => replyErr(req, errno), late);
   }
 
   handlers(): LowLevelHandlers {
@@ -168,7 +166,7 @@ export class VolumeHandlers {
             throw err;
           }
         }, (a) => {
-          if (a === undefined) return void replyEntry(req, { ino: 0, entryTimeoutS: o.negativeTimeoutS });
+          if (a === undefined) return void replyEntry(req, { ino: 0, entryTimeoutS: this.missingName?.(parent, name) ?? o.negativeTimeoutS });
           this.lastAttrs.set(a.ino, a);
           n.remember(parent, name, a.ino);
           if (replyEntry(req, this.entry(a)) < 0) n.forget(a.ino, 1);
@@ -177,7 +175,9 @@ export class VolumeHandlers {
       forget: (items) => {
         for (const { ino, nlookup } of items) {
           n.forget(ino, nlookup);
-          if (!n.has(ino)) this.lastAttrs.delete(ino);
+          if (n.has(ino)) continue;
+          this.lastAttrs.delete(ino);
+          this.inodeReads?.forget(ino);
         }
       },
       getattr: (req, ino) => this.serve('getattr', req, () => this.pathOf(ino), () => this.attributes(ino), (a) => replyAttr(req, fuseAttr(a), o.attrTimeoutS)),
@@ -200,7 +200,7 @@ export class VolumeHandlers {
           } else {
             this.opened(a.ino, fh);
           }
-        });
+        }, (fh) => v.release(fh));
       },
       mkdir: (req, parent, name, mode) => {
         const where = () => this.childOf(parent, name);
@@ -246,13 +246,15 @@ export class VolumeHandlers {
           return fh;
         }, (fh) => {
           const share = o.shareOpens && !intent.write && v.shareable(fh);
-          if (replyOpen(req, { fh, keepCache: o.keepCache, share }) < 0 && !share) v.release(fh);
+          // A read-only handle's close commits nothing (flush is a no-op): no FLUSH for it.
+          if (replyOpen(req, { fh, keepCache: o.keepCache, noflush: !intent.write, share }) < 0 && !share) v.release(fh);
           else this.opened(ino, fh);
-        });
+        }, (fh) => v.release(fh));
       },
-      read: (req, _ino, size, offset, fh) => {
+      read: (req, ino, size, offset, fh) => {
         const buf = Buffer.allocUnsafe(size);
-        this.serve('read', req, () => `handle ${fh}`, () => v.read(fh, buf, size, offset), (count) => replyBuf(req, buf.subarray(0, count)));
+        const read = () => (fh === NO_HANDLE && this.inodeReads ? this.inodeReads.read(ino, buf, size, offset) : v.read(fh, buf, size, offset));
+        this.serve('read', req, () => `handle ${fh}`, read, (count) => replyBuf(req, buf.subarray(0, count)));
       },
       // `data` is already a private copy (the binding copies it out of libfuse's buffer).
       write: (req, ino, data, offset, fh) =>
@@ -280,8 +282,8 @@ export class VolumeHandlers {
         replyOk(req);
       },
     };
-    // flush commits only on read-write mounts; elsewhere leaving it unregistered saves a
-    // trip into JavaScript on every close(2), as on the fuse-native mount.
+    // flush commits only on read-write mounts; elsewhere it stays unregistered (libfuse
+    // answers ENOSYS, and read-only opens reply noflush, so the kernel sends none).
     if (!o.writable) delete handlers.flush;
     return handlers;
   }
@@ -380,13 +382,5 @@ export class VolumeHandlers {
       entries.push({ name, ino: child.ino, mode: child.mode, offset: entries.length + 1 });
     }
     return entries;
-  }
-}
-
-function safe(where: () => string): string {
-  try {
-    return where();
-  } catch {
-    return '?';
   }
 }

@@ -42,7 +42,7 @@ export class HandleTable {
   }
 
   add(ino: number, inode: FileInode, writable: boolean): number {
-    // After wrapping around, skip numbers still in use: a shared handle (fuse-mount.ts)
+    // After wrapping around, skip numbers still in use: a shared handle (fuse/lowlevel-mount.ts)
     // can outlive billions of other opens.
     while (this.handles.has(this.nextFh)) this.nextFh = this.nextFh >= maxFh ? 1 : this.nextFh + 1;
     const fh = this.nextFh;

@@ -80,7 +80,7 @@ export interface VolumeView {
   /**
    * Whether this handle may also serve every later read-only open of its path until the
    * Invalidator is next called: the FUSE layer then answers those opens without calling
-   * open, and releases the handle once (fuse-mount.ts).
+   * open, and releases the handle once (fuse/lowlevel-mount.ts).
    */
   shareable(fh: number): boolean;
   read(fh: number, target: Buffer, length: number, offset: number): Promise<number>;

@@ -1,7 +1,7 @@
 // The FUSE layer's translation of kernel arguments into VolumeView's plain values.
 import { describe, expect, it } from 'vitest';
 import { constants } from 'node:fs';
-import { idChange, openIntent, timesChange } from '../../chalkfs/fuse/kernel-args.js';
+import { openIntent } from '../../chalkfs/fuse/kernel-args.js';
 
 describe('kernel-args', () => {
   it('open: writing unless the access mode is O_RDONLY, whatever other flags are set', () => {
@@ -9,17 +9,5 @@ describe('kernel-args', () => {
     expect(openIntent(constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)).toEqual({ write: false });
     expect(openIntent(constants.O_WRONLY)).toEqual({ write: true });
     expect(openIntent(constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC)).toEqual({ write: true });
-  });
-
-  it('chown: (uid_t)-1 leaves the id unchanged; any other id, 0 included, is set', () => {
-    expect(idChange(0xffffffff)).toBeUndefined();
-    expect(idChange(0)).toBe(0);
-    expect(idChange(1000)).toBe(1000);
-  });
-
-  it('utimens: the UTIME_OMIT sentinel leaves that time unchanged', () => {
-    expect(timesChange(2 ** 52, 5000)).toEqual({ atimeMs: undefined, mtimeMs: 5000 });
-    expect(timesChange(1000, 2 ** 52)).toEqual({ atimeMs: 1000, mtimeMs: undefined });
-    expect(timesChange(0, 0)).toEqual({ atimeMs: 0, mtimeMs: 0 });
   });
 });
