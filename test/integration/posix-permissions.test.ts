@@ -162,6 +162,27 @@ describe('setuid and setgid', () => {
     expect(mode(asRoot[1]!)).toBe(0o106777);
   });
 
+  it("setgid without group-execute stays after an unprivileged uid's write, where a local disk clears it (the kernel's FUSE rule)", async () => {
+    // The kernel's FUSE code (HANDLE_KILLPRIV off) clears setgid only together with
+    // group-execute; the daemon never learns the caller's groups or capabilities to do
+    // better. The mode has had no meaning since mandatory locking left Linux (5.15).
+    await alike([
+      { op: 'write', path: 'tmp/sgid-nox', data: 'a' },
+      { op: 'chmod', path: 'tmp/sgid-nox', mode: 0o2666 },
+    ]);
+    const { mount, local } = await twins.both([{ op: 'append', path: 'tmp/sgid-nox', data: 'b' }, { op: 'stat', path: 'tmp/sgid-nox' }], NOBODY);
+    expect(value<Stat>(local[1]).mode).toBe(0o100666);
+    expect(value<Stat>(mount[1]).mode).toBe(0o102666);
+    // root's chown keeps it on both (root may keep setgid without group-execute).
+    const chowned = await alike([
+      { op: 'write', path: 'tmp/sgid-nox-chown', data: 'a' },
+      { op: 'chmod', path: 'tmp/sgid-nox-chown', mode: 0o2666 },
+      { op: 'chown', path: 'tmp/sgid-nox-chown', uid: NOBODY, gid: NOBODY },
+      { op: 'stat', path: 'tmp/sgid-nox-chown' },
+    ]);
+    expect(value<Stat>(chowned[3]).mode).toBe(0o102666);
+  });
+
   it("chown clears them, root's or an unprivileged owner's", async () => {
     const asRoot = await alike([
       { op: 'write', path: 'tmp/given', data: 'a' },

@@ -1,6 +1,6 @@
 // POSIX calls run in a child process inside one directory, optionally as another uid
 // (setpriv): Python's os module for the calls node:fs lacks (access, mknod, chown with -1,
-// posix_fallocate, umask), and programs (touch, fallocate) with their exit status and
+// posix_fallocate, umask; fallocate(2) through ctypes), and programs (touch, fallocate) with their exit status and
 // message. Paths are relative to the directory, so the same sequence run on a local disk
 // and on a mount gives answers that compare equal when both behave alike.
 import { execFile } from 'node:child_process';
@@ -18,6 +18,8 @@ export type PosixOp =
   | { op: 'access'; path: string; mode: 'r' | 'w' | 'x' }
   | { op: 'truncate'; path: string; size: number }
   | { op: 'posix_fallocate'; path: string; offset: number; length: number }
+  /** fallocate(2) itself, with its mode bits (FALLOC_FL_*). */
+  | { op: 'fallocate'; path: string; mode: number; offset: number; length: number }
   | { op: 'run'; argv: string[] };
 
 /** A call's value, or the errno name (EACCES, EPERM...) it failed with. */
@@ -41,7 +43,9 @@ export interface RunResult {
 }
 
 const script = `
-import errno, json, os, subprocess, sys
+import ctypes, errno, json, os, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
 os.chdir(sys.argv[1])
 def stat(s): return {'mode': s.st_mode, 'uid': s.st_uid, 'gid': s.st_gid, 'size': s.st_size}
 def write(path, data, flags, mode):
@@ -78,6 +82,13 @@ for o in json.loads(sys.argv[2]):
             fd = os.open(o['path'], os.O_WRONLY)
             try: os.posix_fallocate(fd, o['offset'], o['length'])
             finally: os.close(fd)
+        elif op == 'fallocate':
+            fd = os.open(o['path'], os.O_WRONLY)
+            try:
+                if libc.fallocate(fd, o['mode'], o['offset'], o['length']) != 0:
+                    e = ctypes.get_errno()
+                    raise OSError(e, os.strerror(e))
+            finally: os.close(fd)
         elif op == 'run':
             p = subprocess.run(o['argv'], capture_output=True, text=True)
             v = {'code': p.returncode, 'stderr': p.stderr}
@@ -91,7 +102,7 @@ print(json.dumps(out))
 /** Runs `ops` in order in `dir`, as `uid` (root when undefined); one result per op. */
 export async function posixCalls(dir: string, ops: PosixOp[], uid?: number): Promise<PosixResult[]> {
   const [cmd, ...args] = asUid(['/usr/bin/python3', readableScript('posix-calls.py', script), dir, JSON.stringify(ops)], uid);
-  const { stdout } = await promisify(execFile)(cmd, args, { timeout: 60_000 });
+  const { stdout } = await promisify(execFile)(cmd, args, { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout) as PosixResult[];
 }
 
