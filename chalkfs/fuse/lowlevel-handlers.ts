@@ -32,6 +32,7 @@ import {
   type ReplyKind,
 } from './lowlevel.js';
 import { NodeTable } from './node-table.js';
+import { callerOwned, callerOwner, posixOpHandlers } from './lowlevel-posix-ops.js';
 
 const S_IFDIR = 0o040000;
 const O_TRUNC = 0o1000;
@@ -92,7 +93,7 @@ export class VolumeHandlers {
     this.inodeReads = options.noOpen ? new InodeReads(options.volume, (ino) => this.pathOf(ino)) : undefined;
   }
 
-  private pushAttributes(ino: Ino): void {
+  pushAttributes(ino: Ino): void {
     if (this.attributesChanged === undefined) return;
     let a: Attributes;
     try {
@@ -128,7 +129,7 @@ export class VolumeHandlers {
     return path;
   }
 
-  private childOf(parent: Ino, name: string): string {
+  childOf(parent: Ino, name: string): string {
     const path = this.nodes.childPath(parent, name);
     if (path === undefined) throw new ChalkError('not-found', `inode ${parent} has no name`);
     return path;
@@ -139,7 +140,7 @@ export class VolumeHandlers {
   }
 
   /** Replies a positive entry for `path` and counts the kernel's new lookup of it. */
-  private replyNewEntry(req: FuseRequest<'entry'>, parent: Ino, name: string, path: string): void {
+  replyNewEntry(req: FuseRequest<'entry'>, parent: Ino, name: string, path: string): void {
     const a = this.v.getattr(path);
     this.lastAttrs.set(a.ino, a);
     this.nodes.remember(parent, name, a.ino);
@@ -147,7 +148,7 @@ export class VolumeHandlers {
     if (replyEntry(req, this.entry(a)) < 0) this.nodes.forget(a.ino, 1);
   }
 
-  private serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void, late?: (value: T) => void): void {
+  serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void, late?: (value: T) => void): void {
     serveRequest(this.options, op, where, fn, reply, (errno) => replyErr(req, errno), late);
   }
 
@@ -190,7 +191,7 @@ export class VolumeHandlers {
 
       create: (req, parent, name, mode) => {
         const where = () => this.childOf(parent, name);
-        this.serve('create', req, where, () => v.create(where(), mode), (fh) => {
+        this.serve('create', req, where, () => v.create(where(), ...callerOwned(this, req, parent, 'file', mode)), (fh) => {
           const a = v.getattr(where());
           this.lastAttrs.set(a.ino, a);
           n.remember(parent, name, a.ino);
@@ -204,11 +205,11 @@ export class VolumeHandlers {
       },
       mkdir: (req, parent, name, mode) => {
         const where = () => this.childOf(parent, name);
-        this.serve('mkdir', req, where, () => v.mkdir(where(), mode), () => this.replyNewEntry(req, parent, name, where()));
+        this.serve('mkdir', req, where, () => v.mkdir(where(), ...callerOwned(this, req, parent, 'dir', mode)), () => this.replyNewEntry(req, parent, name, where()));
       },
       symlink: (req, target, parent, name) => {
         const where = () => this.childOf(parent, name);
-        this.serve('symlink', req, where, () => v.symlink(target, where()), () => this.replyNewEntry(req, parent, name, where()));
+        this.serve('symlink', req, where, () => v.symlink(target, where(), callerOwner(this, req, parent)), () => this.replyNewEntry(req, parent, name, where()));
       },
       unlink: (req, parent, name) => {
         const where = () => this.childOf(parent, name);
@@ -281,6 +282,7 @@ export class VolumeHandlers {
         this.listings.delete(fh);
         replyOk(req);
       },
+      ...posixOpHandlers(this, v),
     };
     // flush commits only on read-write mounts; elsewhere it stays unregistered (libfuse
     // answers ENOSYS, and read-only opens reply noflush, so the kernel sends none).

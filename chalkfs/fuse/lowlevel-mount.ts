@@ -43,8 +43,9 @@ export class LowLevelMount {
         mountpoint: options.mountpoint,
         fsname: `chalkfs:${options.volumeName}`,
         subtype: 'chalkfs',
-        // Not yet: permission checks change behaviour and come with their own tests (issue 14).
-        defaultPermissions: false,
+        // Every user of the host may use the mount (allow_other), so the kernel checks mode
+        // bits, sticky directories and chown rules as on a local disk (default_permissions).
+        defaultPermissions: true,
         allowOther: true,
         autoUnmount: true,
         // The volume refuses changes (EROFS), not the kernel, except where opens never reach

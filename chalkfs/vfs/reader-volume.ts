@@ -151,6 +151,11 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     this.refuse();
   }
 
+  async allocate(fh: number, _endBytes: number, _keepSize: boolean): Promise<void> {
+    this.handles.get(fh);
+    this.refuse();
+  }
+
   readonly mkdir: VolumeView['mkdir'] = this.refuse;
   readonly rmdir: VolumeView['rmdir'] = this.refuse;
   readonly symlink: VolumeView['symlink'] = this.refuse;

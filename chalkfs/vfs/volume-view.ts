@@ -9,8 +9,11 @@
  * answers the kernel may have cached change (as LiteFS's core declares its invalidator
  * and its FUSE layer implements it), so vfs never imports FUSE.
  */
+import type { Owner } from '../meta/namespace.js';
 import type { Attributes } from './attributes.js';
 import type { VolumeState } from './volume-existence.js';
+
+export type { Owner };
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -92,10 +95,15 @@ export interface VolumeView {
   /** fsync(2), fdatasync(2) and fsync of a directory. */
   fsync(path: string): Promise<void>;
 
-  create(path: string, mode: number): number;
-  mkdir(path: string, mode: number): void;
+  /**
+   * New names. `owner` is who the new inode belongs to, and `mode` its permission bits,
+   * as the FUSE layer decided from the caller (fuse/new-node.ts); without an owner it
+   * belongs to the mount's owner (the daemon's uid and gid).
+   */
+  create(path: string, mode: number, owner?: Owner): number;
+  mkdir(path: string, mode: number, owner?: Owner): void;
   rmdir(path: string): void;
-  symlink(target: string, path: string): void;
+  symlink(target: string, path: string, owner?: Owner): void;
   unlink(path: string): Promise<void> | void;
   rename(from: string, to: string): Promise<void> | void;
   chmod(path: string, mode: number): void;
@@ -104,6 +112,12 @@ export interface VolumeView {
   setTimes(path: string, times: TimesChange): void;
   truncate(path: string, sizeBytes: number): Promise<void>;
   ftruncate(fh: number, sizeBytes: number): Promise<void>;
+  /**
+   * fallocate(2) of [0, endBytes) through a handle open for writing: what was never
+   * written reads as zeros (a hole costs nothing in an object store, so nothing is
+   * reserved); the file grows to endBytes unless keepSize. Never shrinks a file.
+   */
+  allocate(fh: number, endBytes: number, keepSize: boolean): Promise<void>;
 
   /** Stops background work; a writer commits what is left first. */
   close(): Promise<void>;

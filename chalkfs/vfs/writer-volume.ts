@@ -13,7 +13,7 @@ import { VersionWriter } from './version-writer.js';
 import { classify } from './sqlite/sqlite-files.js';
 import { SqliteJournals } from './sqlite/sqlite-journals.js';
 import type { VolumeOptions } from './volume-options.js';
-import type { OpenIntent, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
+import type { OpenIntent, Owner, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
 
 /**
  * A file's block list is dense (holes are nulls), so its length bounds the file size:
@@ -65,16 +65,16 @@ export class WriterVolume extends ServedVolume implements VolumeView {
 
   // ---- namespace -------------------------------------------------------------------
 
-  mkdir(path: string, mode: number): void {
-    this.change(() => this.ns.mkdir(path, mode, this.options.owner, this.clock()));
+  mkdir(path: string, mode: number, owner = this.options.owner): void {
+    this.change(() => this.ns.mkdir(path, mode, owner, this.clock()));
   }
 
   rmdir(path: string): void {
     this.change(() => this.ns.rmdir(path, this.clock()));
   }
 
-  symlink(target: string, path: string): void {
-    this.change(() => this.ns.symlink(target, path, this.options.owner, this.clock()));
+  symlink(target: string, path: string, owner = this.options.owner): void {
+    this.change(() => this.ns.symlink(target, path, owner, this.clock()));
   }
 
   /**
@@ -128,6 +128,15 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     await this.truncateInode(handle.ino, handle.inode, sizeBytes, `handle ${fh}`);
   }
 
+  /** Growing is truncate's (a hole reads as zeros); keepSize changes nothing but must fit the largest file. */
+  async allocate(fh: number, endBytes: number, keepSize: boolean): Promise<void> {
+    const handle = this.writableHandle(fh);
+    this.assertWritable();
+    this.assertFileSize(endBytes, `handle ${fh}`);
+    if (keepSize || endBytes <= handle.inode.sizeBytes) return;
+    await this.truncateInode(handle.ino, handle.inode, endBytes, `handle ${fh}`);
+  }
+
   // ---- files -----------------------------------------------------------------------
 
   /** Synchronous: a writer opens from memory, with no store work. */
@@ -142,9 +151,9 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     return false;
   }
 
-  create(path: string, mode: number): number {
+  create(path: string, mode: number, owner: Owner = this.options.owner): number {
     this.assertWritable();
-    const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
+    const { ino, inode } = this.ns.createFile(path, mode, owner, this.clock());
     this.versions.noteChange();
     return this.handles.add(ino, inode, true);
   }
