@@ -96,6 +96,13 @@ export interface VolumeView {
   mkdir(path: string, mode: number): void;
   rmdir(path: string): void;
   symlink(target: string, path: string): void;
+  /** link(2): `newPath` becomes one more name of the file (symlink, FIFO, socket) at `existingPath`. */
+  link(existingPath: string, newPath: string): void;
+  /**
+   * mknod(2) of a FIFO, a unix socket or an empty regular file (`mode` holds the type
+   * bits); device nodes are refused (not-permitted: EPERM), as many network filesystems do.
+   */
+  mknod(path: string, mode: number, rdev: number): void;
   unlink(path: string): Promise<void> | void;
   rename(from: string, to: string): Promise<void> | void;
   chmod(path: string, mode: number): void;
