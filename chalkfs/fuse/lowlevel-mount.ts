@@ -51,6 +51,7 @@ export class LowLevelMount {
       this.handlers.attributesChanged = (ino, attrs) => this.session.attrCachePut(ino, attrs, options.attrTimeoutS);
     }
     if (options.cacheAttributes) {
+      this.handlers.attributesStale = (ino) => this.session.attrCacheInvalidate(ino);
       // Synchronous on purpose: the C cache must be empty before any getattr can see the
       // volume's new state (the volume calls this inside the change itself).
       v.setInvalidator({
