@@ -2,12 +2,11 @@
  * The live model of one volume version in memory, and the only code that changes it:
  * inodes by number, directories holding name -> inode entries, changed through named
  * operations (createFile, mkdir, link, unlink, rename, setMode, setSize, applySeal...).
- * A file, symlink, FIFO or socket may have several names (hard links): its link count
- * is the number of entries naming it, counted when a version is loaded and kept up to
- * date here, and the inode goes when its last name does. Pure:
- * no I/O, no clock (callers pass `nowMs`). Paths are the absolute, '/'-separated paths
- * FUSE hands over. Errors are ChalkErrors whose kinds map one-to-one to the errno POSIX
- * asks for.
+ * A file, symlink, FIFO or socket may have several names (hard links): its link count is
+ * the number of entries naming it, counted at load and kept up to date here, and the inode
+ * goes with its last name. Pure: no I/O, no clock (callers pass `nowMs`). Paths are the
+ * absolute, '/'-separated paths FUSE hands over. Errors are ChalkErrors whose kinds map
+ * one-to-one to the errno POSIX asks for.
  *
  * Its inodes are its own mutable type, copied from a decoded version (fromRecord) and
  * into a version (snapshot); everyone else sees them through the readonly wire types of
@@ -173,8 +172,7 @@ export class Namespace {
     if (inode.type !== 'dir') throw new ChalkError('not-a-directory', `${path}: not a directory`);
     if (Object.keys(inode.entries).length > 0) throw new ChalkError('not-empty', `${path}: directory not empty`);
     delete parent.entries[name];
-    this.live.delete(ino);
-    this.names.delete(ino);
+    this.dropName(ino, inode, nowMs);
     touch(parent, nowMs);
   }
 
@@ -203,12 +201,7 @@ export class Namespace {
       } else if (dstInode.type === 'dir') {
         throw new ChalkError('is-a-directory', `${to}: is a directory`);
       }
-      if (dstInode.type === 'dir') {
-        this.live.delete(dstIno);
-        this.names.delete(dstIno);
-      } else if (this.dropName(dstIno, dstInode, nowMs)) {
-        replaced = dstIno;
-      }
+      if (this.dropName(dstIno, dstInode, nowMs) && dstInode.type !== 'dir') replaced = dstIno;
     }
     delete src.parent.entries[src.name];
     dst.parent.entries[dst.name] = srcIno;
@@ -334,7 +327,7 @@ export class Namespace {
     return this.names.get(ino) ?? 0;
   }
 
-  /** One entry naming a non-directory went: its link count drops (ctime), at zero the inode goes. Returns whether it went. */
+  /** One entry naming the inode went: its link count drops (ctime), at zero the inode goes. Returns whether it went. */
   private dropName(ino: number, inode: LiveInode, nowMs: number): boolean {
     const left = this.nameCount(ino) - 1;
     if (left > 0) {
