@@ -124,10 +124,10 @@ describe('ReaderVolume: links and special files', () => {
   it('adopts a version with links, FIFOs and sockets; refuses link and mknod (read-only)', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
+    rw.mkdir('/d', 0o755);
     await createCommitted(rw, '/a', 'shared');
     const ro = await mount('read-only');
     expect(ro.getattr('/a').nlink).toBe(1);
-    rw.mkdir('/d', 0o755);
     rw.link('/a', '/d/b');
     rw.mknod('/p', S_IFIFO | 0o644, 0);
     rw.mknod('/s', S_IFSOCK | 0o644, 0);
