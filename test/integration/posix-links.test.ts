@@ -139,6 +139,30 @@ describe('hard links, FIFOs and sockets through a chalkfs mount', () => {
     await waitFor('the hidden file to go at the last close', 10_000, async () => (await readdir(m.dir)).length === 0);
   });
 
+  test('after a remount, an open file unlinked by the only name this mount has looked up keeps its data and its other name', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('old-links');
+    let m = await fx.mount('old-links');
+    await sh('root', `mkdir '${m.dir}/d' && printf 0123456789 > '${m.dir}/d/a' && ln '${m.dir}/d/a' '${m.dir}/b' && sync '${m.dir}/b'`);
+    await m.unmount();
+    m = await fx.mount('old-links');
+    // Only d/a is looked up before the unlink: the kernel has never seen b.
+    const fh = await open(join(m.dir, 'd', 'a'), 'r+');
+    try {
+      await sh('root', `rm '${m.dir}/d/a'`);
+      await fh.write('XYZ', 0);
+      await fh.truncate(8);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await waitFor('only b to be left', 10_000, async () => (await readdir(join(m.dir, 'd'))).length === 0);
+    expect(await sh('root', `stat -c %h '${m.dir}/b'; cat '${m.dir}/b'`)).toBe('1\nXYZ34567');
+    await m.unmount();
+    m = await fx.mount('old-links');
+    expect(await sh('root', `stat -c %h '${m.dir}/b'; cat '${m.dir}/b'`)).toBe('1\nXYZ34567');
+  });
+
   test.each(users)('mkfifo, mknod p, a writer and a reader through the FIFO; a unix socket bind and connect; mknod c refused (as %s)', async (who) => {
     await using fx = await ChalkfsFixture.create();
     await fx.createVolume('special');
