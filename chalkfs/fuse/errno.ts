@@ -42,7 +42,7 @@ export function errnoOf(kind: ErrorKind): number {
 }
 
 /** Kinds that mean the request itself was wrong; everything else is worth a log line. */
-const expectedKinds = new Set<ErrorKind>(['not-found', 'exists', 'not-empty', 'not-a-directory', 'is-a-directory', 'read-only', 'name-too-long', 'invalid']);
+const expectedKinds = new Set<ErrorKind>(['not-found', 'exists', 'not-empty', 'not-a-directory', 'is-a-directory', 'read-only', 'name-too-long', 'invalid', 'not-permitted']);
 
 /**
  * The negative errno for anything thrown by a vfs call (replies take its absolute

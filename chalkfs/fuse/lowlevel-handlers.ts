@@ -33,6 +33,7 @@ import {
 } from './lowlevel.js';
 import { NodeTable } from './node-table.js';
 import { callerOwned, callerOwner, posixOpHandlers } from './lowlevel-posix-ops.js';
+import { linkHandlers } from './lowlevel-link-handlers.js';
 
 const S_IFDIR = 0o040000;
 const O_TRUNC = 0o1000;
@@ -71,8 +72,8 @@ export class VolumeHandlers {
   /** Opens the kernel holds per node, and each handle's node. */
   private readonly opens = new Map<Ino, number>();
   private readonly handleNodes = new Map<number, Ino>();
-  /** Nodes hidden at unlink while open, removed at their last release. */
-  private readonly hidden = new Set<Ino>();
+  /** Nodes hidden at unlink while open (and their hidden name), removed at their last release. */
+  private readonly hidden = new Map<Ino, [Ino, string]>();
   private hiddenCount = 0;
 
   /**
@@ -86,6 +87,8 @@ export class VolumeHandlers {
    * missing; returns how long the kernel may cache that (0: not at all).
    */
   missingName: ((parent: Ino, name: string) => number) | undefined;
+  /** Set with the C attribute cache: a node lost a name but lives on (its st_nlink and ctime changed). */
+  attributesStale: ((ino: Ino) => void) | undefined;
 
   private readonly inodeReads: InodeReads | undefined;
 
@@ -123,7 +126,7 @@ export class VolumeHandlers {
     return a;
   }
 
-  private pathOf(ino: Ino): string {
+  pathOf(ino: Ino): string {
     const path = this.nodes.path(ino);
     if (path === undefined) throw new ChalkError('not-found', `inode ${ino} has no name`);
     return path;
@@ -213,8 +216,10 @@ export class VolumeHandlers {
       },
       unlink: (req, parent, name) => {
         const where = () => this.childOf(parent, name);
+        const ino = n.child(parent, name);
         this.serve('unlink', req, where, () => this.unlinkOrHide(parent, name), () => {
           n.removed(parent, name);
+          if (ino !== undefined) this.attributesStale?.(ino);
           replyOk(req);
         });
       },
@@ -229,11 +234,14 @@ export class VolumeHandlers {
         const where = () => this.childOf(parent, name);
         // RENAME_NOREPLACE / RENAME_EXCHANGE: libfuse 2 refused them too (EINVAL).
         if (flags !== 0) return void replyErr(req, EINVAL);
+        const target = n.child(newParent, newName);
         this.serve('rename', req, where, () => this.renameHidingTarget(parent, name, newParent, newName), () => {
           n.renamed(parent, name, newParent, newName);
+          if (target !== undefined) this.attributesStale?.(target);
           replyOk(req);
         });
       },
+      ...linkHandlers(this, v),
 
       open: (req, ino, flags) => {
         const intent = openIntent(flags);
@@ -308,10 +316,11 @@ export class VolumeHandlers {
     const left = (this.opens.get(ino) ?? 1) - 1;
     if (left > 0) return void this.opens.set(ino, left);
     this.opens.delete(ino);
-    if (!this.hidden.delete(ino)) return;
-    const path = this.nodes.path(ino);
-    if (path === undefined) return;
-    this.nodes.removed(...this.nodes.parentAndName(ino)!);
+    const hiddenAs = this.hidden.get(ino);
+    if (hiddenAs === undefined || !this.hidden.delete(ino)) return;
+    const path = this.nodes.childPath(...hiddenAs);
+    if (path === undefined || this.nodes.child(...hiddenAs) !== ino) return;
+    this.nodes.removed(...hiddenAs);
     return this.v.unlink(path);
   }
 
@@ -320,11 +329,12 @@ export class VolumeHandlers {
    * (`.fuse_hidden…`) and unlinked at its last release, so its handles keep a path
    * (VolumeView is path-based) and fstat, reads and writes through them go on working.
    * The vfs knows this rename (a journal renamed away commits, WriterVolume.rename).
+   * Only for the last name the kernel holds: with another one the node keeps a path.
    */
   private unlinkOrHide(parent: Ino, name: string): Promise<void> | void {
     const path = this.childOf(parent, name);
     const ino = this.nodes.child(parent, name);
-    if (ino === undefined || !this.opens.has(ino)) return this.v.unlink(path);
+    if (ino === undefined || !this.opens.has(ino) || this.nodes.nameCount(ino) > 1) return this.v.unlink(path);
     return this.hide(parent, name, ino);
   }
 
@@ -334,7 +344,7 @@ export class VolumeHandlers {
     this.nodes.renamed(parent, name, parent, hiddenName);
     // The last release may have arrived while the rename waited (a journal renamed away
     // commits first; close(2) does not wait for RELEASE): then nothing holds it any more.
-    if (this.opens.has(ino)) this.hidden.add(ino);
+    if (this.opens.has(ino)) this.hidden.set(ino, [parent, hiddenName]);
     else {
       this.nodes.removed(parent, hiddenName);
       await this.v.unlink(this.childOf(parent, hiddenName));
@@ -345,7 +355,7 @@ export class VolumeHandlers {
   private async renameHidingTarget(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const target = this.nodes.child(newParent, newName);
     const moving = this.nodes.child(parent, name);
-    if (target !== undefined && target !== moving && this.opens.has(target)) {
+    if (target !== undefined && target !== moving && this.opens.has(target) && this.nodes.nameCount(target) === 1) {
       const kind = this.lastAttrs.get(target)?.mode ?? 0;
       if ((kind & 0o170000) !== S_IFDIR) await this.hide(newParent, newName, target);
     }

@@ -68,6 +68,7 @@ export class LowLevelMount {
       this.handlers.missingName = (parent, name) => (this.missing.remember(parent, name) ? options.negativeTimeoutS : 0);
     }
     if (options.cacheAttributes) {
+      this.handlers.attributesStale = (ino) => this.session.attrCacheInvalidate(ino);
       // Synchronous on purpose: the C cache must be empty before any getattr can see the
       // volume's new state (the volume calls this inside the change itself).
       v.setInvalidator({

@@ -1,4 +1,4 @@
-// Who a new file, directory or symlink belongs to and which mode bits it gets, as a local
+// Who a new file, directory, symlink, FIFO or socket belongs to and which mode bits it gets, as a local
 // disk decides (Linux's inode_init_owner): the calling process's uid; the directory's gid
 // when the directory is setgid (a new directory then inherits the setgid bit too),
 // otherwise the caller's gid; the requested mode less the caller's umask. Pure: the FUSE
@@ -9,13 +9,10 @@
 // file's mode when the caller is not in the file's group (the kernel knows the caller's
 // supplementary groups; the request carries only its fsgid).
 import { ChalkError } from '../util/chalk-error.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from '../vfs/attributes.js';
 import type { Owner } from '../vfs/volume-view.js';
 
 const S_ISGID = 0o2000;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
 const PERMISSION_BITS = 0o7777;
 
 export type NewNodeKind = 'file' | 'dir' | 'symlink';
@@ -52,12 +49,18 @@ export function newNode(kind: NewNodeKind, requestedMode: number, caller: Caller
 
 /**
  * What mknod(2)'s mode asks for, if chalkfs can make it: a regular file (type bits 0 or
- * S_IFREG). Device nodes are refused as many network filesystems refuse them (EPERM);
- * FIFOs and sockets need inode types the format does not have yet (EOPNOTSUPP).
+ * S_IFREG), a FIFO or a unix socket, all owned and masked as a new file is. Device nodes
+ * are refused as many network filesystems refuse them (EPERM).
  */
 export function mknodKind(mode: number): 'file' {
   const type = mode & S_IFMT;
-  if (type === 0 || type === S_IFREG) return 'file';
+  if (type === 0 || type === S_IFREG || type === S_IFIFO || type === S_IFSOCK) return 'file';
   if (type === S_IFCHR || type === S_IFBLK) throw new ChalkError('not-permitted', 'device nodes are not supported');
-  throw new ChalkError('unsupported', `mknod of file type 0o${type.toString(8)} is not supported`);
+  throw new ChalkError('invalid', `mknod of file type 0o${type.toString(8)}`);
+}
+
+/** mknod's file type bits, with 0 (a regular file, as mknod(2) reads it) made explicit. */
+export function mknodType(mode: number): number {
+  const type = mode & S_IFMT;
+  return type === 0 ? S_IFREG : type;
 }

@@ -159,6 +159,8 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   readonly mkdir: VolumeView['mkdir'] = this.refuse;
   readonly rmdir: VolumeView['rmdir'] = this.refuse;
   readonly symlink: VolumeView['symlink'] = this.refuse;
+  readonly link: VolumeView['link'] = this.refuse;
+  readonly mknod: VolumeView['mknod'] = this.refuse;
   readonly unlink: VolumeView['unlink'] = this.refuse;
   readonly rename: VolumeView['rename'] = this.refuse;
   readonly chmod: VolumeView['chmod'] = this.refuse;

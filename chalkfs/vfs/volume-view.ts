@@ -104,6 +104,14 @@ export interface VolumeView {
   mkdir(path: string, mode: number, owner?: Owner): void;
   rmdir(path: string): void;
   symlink(target: string, path: string, owner?: Owner): void;
+  /** link(2): `newPath` becomes one more name of the file (symlink, FIFO, socket) at `existingPath`. */
+  link(existingPath: string, newPath: string): void;
+  /**
+   * mknod(2) of a FIFO, a unix socket or an empty regular file (`mode` holds the type
+   * bits); device nodes are refused (not-permitted: EPERM), as many network filesystems do.
+   * `owner` as for create.
+   */
+  mknod(path: string, mode: number, rdev: number, owner?: Owner): void;
   unlink(path: string): Promise<void> | void;
   rename(from: string, to: string): Promise<void> | void;
   chmod(path: string, mode: number): void;

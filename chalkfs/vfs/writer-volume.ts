@@ -10,6 +10,7 @@ import { ChalkError } from '../util/chalk-error.js';
 import type { Inode, VersionRecord } from '../meta/format.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionWriter } from './version-writer.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from './attributes.js';
 import { classify } from './sqlite/sqlite-files.js';
 import { SqliteJournals } from './sqlite/sqlite-journals.js';
 import type { VolumeOptions } from './volume-options.js';
@@ -78,6 +79,28 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   }
 
   /**
+   * A new name shares the inode, so its data and handles too. SQLite files are told apart
+   * by name (sqlite/sqlite-files.ts), so a second name of a database or journal is just
+   * another file to the journal rules: a sync through a name that has no journal of its
+   * own commits at once, and unlinking a journal's name commits even while the inode
+   * keeps another name (what SQLite sees is that the journal is gone).
+   */
+  link(existingPath: string, newPath: string): void {
+    this.change(() => this.ns.link(existingPath, newPath, this.clock()));
+  }
+
+  /** Without an owner, new inodes get the mount's owner, as create does. */
+  mknod(path: string, mode: number, _rdev: number, owner: Owner = this.options.owner): void {
+    const type = (mode & S_IFMT) === 0 ? S_IFREG : mode & S_IFMT;
+    if (type === S_IFCHR || type === S_IFBLK) throw new ChalkError('not-permitted', `${path}: device nodes are not supported on a chalkfs volume`);
+    if (type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK) throw new ChalkError('invalid', `${path}: mknod of file type 0o${type.toString(8)}`);
+    this.change(() => {
+      if (type === S_IFREG) this.ns.createFile(path, mode, owner, this.clock());
+      else this.ns.mknod(path, type === S_IFIFO ? 'fifo' : 'socket', mode, owner, this.clock());
+    });
+  }
+
+  /**
    * In DELETE journal mode, deleting the journal is what commits a SQLite transaction,
    * and SQLite syncs nothing after it (the syncs before it were deferred while the
    * journal was hot): so deleting a journal commits before it returns, or a crash would
@@ -87,7 +110,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertWritable();
     if (classify(path).kind === 'journal') return this.unlinkJournal(path);
     const ino = this.ns.unlink(path, this.clock());
-    if (!this.handles.isOpen(ino)) this.data.discard(ino);
+    if (!this.handles.isOpen(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
     this.versions.noteChange();
   }
 
@@ -222,8 +245,9 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     const { inode } = this.ns.resolve(path);
     const ino = this.ns.unlink(path, this.clock());
     await this.versions.commitRemoval(() => this.ns.restore(parentIno, name, ino, inode), [inode]);
+    if (this.ns.inodes.has(ino)) return; // another name of it is left
     this.journals.forget(ino);
-    if (!this.handles.isOpen(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
+    if (!this.handles.isOpen(ino)) this.data.discard(ino);
   }
 
   /** See rename: commits before returning; a failed commit puts both names back. */

@@ -44,10 +44,11 @@ describe('mknodKind', () => {
     expect(mknodKind(0o644)).toBe('file');
   });
 
-  it('refuses device nodes (EPERM) and, for now, FIFOs and sockets (EOPNOTSUPP)', async () => {
+  it('makes FIFOs and sockets as files are made; refuses device nodes (EPERM) and unknown types', async () => {
+    expect(mknodKind(0o010644)).toBe('file');
+    expect(mknodKind(0o140644)).toBe('file');
     expect(await kindOf(() => mknodKind(0o020644))).toBe('not-permitted');
     expect(await kindOf(() => mknodKind(0o060644))).toBe('not-permitted');
-    expect(await kindOf(() => mknodKind(0o010644))).toBe('unsupported');
-    expect(await kindOf(() => mknodKind(0o140644))).toBe('unsupported');
+    expect(await kindOf(() => mknodKind(0o070644))).toBe('invalid');
   });
 });
