@@ -157,9 +157,11 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (this.versions.overDirtyLimit) await this.versions.makeRoom();
     // The size grows in the step the bytes land: a commit queued behind this write
     // would otherwise seal them away under the old size (write-during-commit test).
-    await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
+    const filled = await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
     this.ns.touchData(handle.inode, this.clock());
     this.versions.noteChange();
+    // Full blocks go to the store now, not at the next commit (which then only waits for them).
+    await this.versions.uploadFilled(filled);
     return data.length;
   }
 
