@@ -77,7 +77,8 @@ export class VersionWriter {
     this.head = new HeadHintWriter(options.repo, options.config.name, options.logger, options.clock);
     const { repo, config } = options;
     this.uploads = new BlockUploads(async (hash, data) => {
-      await repo.store.put(storeKeys.block(config.name, hash), data);
+      // A block's name is its SHA-256: the store adapter need not hash the body again.
+      await repo.store.put(storeKeys.block(config.name, hash), data, { contentSha256: hash });
     }, options.uploadConcurrency);
     this.rememberBlocks(record);
   }
