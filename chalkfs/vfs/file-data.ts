@@ -36,6 +36,12 @@ interface DirtyBlock {
    * `buffer`, so it is never changed in place: a later write copies it first.
    */
   filledHash?: string;
+  /**
+   * A write filled it once since the last seal: it is not offered for upload again. A
+   * SQLite file rewrites pages inside full blocks; offering the block after each such
+   * write hashed and uploaded a whole block per page written.
+   */
+  offered?: boolean;
 }
 
 export class FileData {
@@ -102,17 +108,19 @@ export class FileData {
   /**
    * The blocks this write filled (every byte written since the last commit, the file
    * reaching past their end), hashed once: the caller may upload them before the commit
-   * that will name them. A block of zeros is left to the seal (it becomes a hole).
+   * that will name them. Each block is offered once between seals; a block of zeros is
+   * left to the seal (it becomes a hole).
    */
   private filledBy(ino: number, inode: FileInode, slices: readonly BlockSlice[]): PendingBlock[] {
     const filled: PendingBlock[] = [];
     for (const { index } of slices) {
       const block = this.dirty.get(ino)?.get(index);
-      if (!block || block.filledHash !== undefined || inode.sizeBytes < (index + 1) * this.blockSizeBytes) continue;
+      if (!block || block.offered || inode.sizeBytes < (index + 1) * this.blockSizeBytes) continue;
       const [range] = block.written;
       if (block.written.length !== 1 || range!.start !== 0 || range!.end !== this.blockSizeBytes) continue;
       if (block.buffer.equals(this.zeroBlock)) continue;
       block.filledHash = blockHash(block.buffer);
+      block.offered = true;
       filled.push({ hash: block.filledHash, data: block.buffer });
     }
     return filled;

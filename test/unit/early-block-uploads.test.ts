@@ -82,6 +82,20 @@ describe('early block uploads', () => {
     expect(storedBlocks(memory).get(sha(second))).toEqual(second);
   });
 
+  it('pages rewritten inside a full block (SQLite) do not upload the block again at each write', async () => {
+    const { mount, blockPuts } = await countingVolume();
+    const rw = await mount('read-write');
+    const fh = rw.create('/app.db', 0o644);
+    await rw.write(fh, filled(5), 0);
+    const page = bs / 16;
+    for (let i = 0; i < 10; i++) await rw.write(fh, Buffer.alloc(page, i), i * page);
+    await settle();
+    expect(blockPuts.length).toBe(1); // the early upload when the block filled, nothing per page since
+    rw.release(fh);
+    await rw.fsync('/app.db');
+    expect(blockPuts.length).toBe(2); // and the block's final content at the commit
+  });
+
   it('an early upload that failed is uploaded again by the commit', async () => {
     const { memory, store, mount } = await countingVolume();
     const rw = await mount('read-write');
