@@ -10,7 +10,7 @@ import { ChalkError } from '../util/chalk-error.js';
 import type { Inode, VersionRecord } from '../meta/format.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionWriter } from './version-writer.js';
-import { classify } from './sqlite/sqlite-files.js';
+import { classify, isHostLocal } from './sqlite/sqlite-files.js';
 import { SqliteJournals } from './sqlite/sqlite-journals.js';
 import type { VolumeOptions } from './volume-options.js';
 import type { OpenIntent, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
@@ -134,7 +134,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   open(path: string, intent: OpenIntent): number {
     const { ino, inode } = this.regularFile(path);
     if (intent.write) this.assertWritable();
-    return this.handles.add(ino, inode, intent.write);
+    return this.handles.add(ino, inode, intent.write, isHostLocal(path));
   }
 
   /** A writer's files change under its handles: none is shared. */
@@ -146,7 +146,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
     this.versions.noteChange();
-    return this.handles.add(ino, inode, true);
+    return this.handles.add(ino, inode, true, isHostLocal(path));
   }
 
   /** `data` must already be a private copy: FUSE reuses its buffers. */
@@ -160,8 +160,9 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     const filled = await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
     this.ns.touchData(handle.inode, this.clock());
     this.versions.noteChange();
-    // Full blocks go to the store now, not at the next commit (which then only waits for them).
-    await this.versions.uploadFilled(filled);
+    // Full blocks go to the store now, not at the next commit (which then only waits for
+    // them); a host-local file's never do (the commit leaves it out of every version).
+    if (!handle.hostLocal) await this.versions.uploadFilled(filled);
     return data.length;
   }
 
