@@ -50,6 +50,7 @@ export class ChalkfsTarget extends FuseTarget {
       blockSize: options.blockSize ?? 'default',
       cacheSize: options.cacheSize ?? 'default',
       readMount: '--read-only (reads), read-write (copy-in, writer)',
+      fuseLayer: 'libfuse 3 (chalkfs binding)',
     };
   }
 

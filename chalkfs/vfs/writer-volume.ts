@@ -11,7 +11,7 @@ import type { Inode, VersionRecord } from '../meta/format.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionWriter } from './version-writer.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from './attributes.js';
-import { classify } from './sqlite/sqlite-files.js';
+import { classify, isHostLocal } from './sqlite/sqlite-files.js';
 import { SqliteJournals } from './sqlite/sqlite-journals.js';
 import type { VolumeOptions } from './volume-options.js';
 import type { OpenIntent, Owner, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
@@ -166,7 +166,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   open(path: string, intent: OpenIntent): number {
     const { ino, inode } = this.regularFile(path);
     if (intent.write) this.assertWritable();
-    return this.handles.add(ino, inode, intent.write);
+    return this.handles.add(ino, inode, intent.write, isHostLocal(path));
   }
 
   /** A writer's files change under its handles: none is shared. */
@@ -178,7 +178,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, owner, this.clock());
     this.versions.noteChange();
-    return this.handles.add(ino, inode, true);
+    return this.handles.add(ino, inode, true, isHostLocal(path));
   }
 
   /** `data` must already be a private copy: FUSE reuses its buffers. */
@@ -189,9 +189,12 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (this.versions.overDirtyLimit) await this.versions.makeRoom();
     // The size grows in the step the bytes land: a commit queued behind this write
     // would otherwise seal them away under the old size (write-during-commit test).
-    await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
+    const filled = await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
     this.ns.touchData(handle.inode, this.clock());
     this.versions.noteChange();
+    // Full blocks go to the store now, not at the next commit (which then only waits for
+    // them); a host-local file's never do (the commit leaves it out of every version).
+    if (!handle.hostLocal) await this.versions.uploadFilled(filled);
     return data.length;
   }
 
