@@ -13,7 +13,11 @@ export interface BenchConfig {
   rangeScans: { iterations: number; maxDurationMs: number; rowsPerScan: number };
   concurrency: { levels: number[]; durationMs: number };
   writer: { commits: number; maxDurationMs: number; bulkRows: number };
-  raw: { chunkSizeBytes: number; parallelism: number; smallOps: number };
+  raw: { chunkSizeBytes: number; parallelism: number; smallOps: number; putSizes: number[]; putTotalBytes: number };
+  /** The plain file of the cold-cat workload (and the object of the curl ceiling). */
+  plainFileBytes: number;
+  /** The curl ceiling: ranged GET sizes and PUT object sizes, `parallelism` in flight. */
+  curl: { rangeSizes: number[]; putSizes: number[]; parallelism: number };
   /** Longest any one child process may run before it is killed and reported n/a. */
   childTimeoutMs: number;
 }
@@ -30,7 +34,9 @@ export function benchConfig(mode: 'quick' | 'full'): BenchConfig {
       rangeScans: { iterations: 500, maxDurationMs: 1_500, rowsPerScan: 1_000 },
       concurrency: { levels: [1, 2, 4, 8], durationMs: 1_000 },
       writer: { commits: 100, maxDurationMs: 3_000, bulkRows: 20_000 },
-      raw: { chunkSizeBytes: 1 << 20, parallelism: 8, smallOps: 20 },
+      raw: { chunkSizeBytes: 1 << 20, parallelism: 8, smallOps: 20, putSizes: [1 << 20, 8 << 20], putTotalBytes: 64 << 20 },
+      plainFileBytes: 64 << 20,
+      curl: { rangeSizes: [1 << 20, 8 << 20], putSizes: [1 << 20, 8 << 20], parallelism: 8 },
       childTimeoutMs: 60_000,
     };
   }
@@ -44,7 +50,9 @@ export function benchConfig(mode: 'quick' | 'full'): BenchConfig {
     rangeScans: { iterations: 2_000, maxDurationMs: 10_000, rowsPerScan: 1_000 },
     concurrency: { levels: [1, 2, 4, 8], durationMs: 5_000 },
     writer: { commits: 500, maxDurationMs: 15_000, bulkRows: 100_000 },
-    raw: { chunkSizeBytes: 1 << 20, parallelism: 8, smallOps: 50 },
+    raw: { chunkSizeBytes: 1 << 20, parallelism: 8, smallOps: 50, putSizes: [1 << 20, 8 << 20], putTotalBytes: 256 << 20 },
+    plainFileBytes: 256 << 20,
+    curl: { rangeSizes: [1 << 20, 8 << 20], putSizes: [1 << 20, 8 << 20], parallelism: 8 },
     childTimeoutMs: 300_000,
   };
 }

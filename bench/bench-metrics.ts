@@ -38,7 +38,15 @@ export const metricDefs: MetricDef[] = [
   { id: 'write.p99', workload: 7, label: 'commit 1-row txn p99', unit: 'µs', better: 'lower' },
   { id: 'write.bulk', workload: 7, label: 'bulk insert', unit: 'rows/s', better: 'higher' },
   { id: 'install', workload: 0, label: 'copy-in of the database', unit: 'MB/s', better: 'higher' },
+  { id: 'copyin.plain', workload: 8, label: 'copy-in of the plain file', unit: 'MB/s', better: 'higher' },
+  { id: 'cat.cold', workload: 8, label: 'cold cat of the plain file', unit: 'MB/s', better: 'higher' },
+  { id: 'cpu.copyin', workload: 9, label: 'daemon CPU, copy-in of the plain file', unit: 'ms/MB', better: 'lower' },
+  { id: 'cpu.scan', workload: 9, label: 'daemon CPU, cold full scan', unit: 'ms/MB', better: 'lower' },
+  { id: 'cpu.cat', workload: 9, label: 'daemon CPU, cold cat', unit: 'ms/MB', better: 'lower' },
 ];
+
+/** Figures that describe a target's cost, not a workload: left out of the peer comparisons. */
+export const costMetric = (id: string): boolean => id.startsWith('cpu.');
 
 export type TargetCells = Record<string, Cell>;
 

@@ -50,7 +50,7 @@ export function describeMachine(sqliteVersion: string, minioBinary: string, load
       s3fs: firstLine('s3fs', ['--version']),
       rclone: firstLine('rclone', ['version'], rcloneEnv),
       minio: firstLine(minioBinary, ['--version']),
-      fuse: firstLine('fusermount', ['-V']),
+      fuse: firstLine('fusermount3', ['-V']),
     },
   };
 }

@@ -7,8 +7,8 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomFillSync } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { findMinioBinary, startMinio, type RunningMinio } from '../chalkfs/minio/minio-server.js';
@@ -23,7 +23,8 @@ import { buildTable, renderTable } from './results-table.js';
 import { runTargetWorkloads, targetSteps } from './run-target-workloads.js';
 import { runWorkloadChild } from './run-workload-child.js';
 import { renderChart } from './svg-chart.js';
-import { checkTargets } from './target-checks.js';
+import { checkBulkTargets, checkTargets } from './target-checks.js';
+import { measureCurlCeiling, type CurlCeilingResult } from './curl-store-ceiling.js';
 import type { BenchTarget, TargetName } from './targets/bench-target.js';
 import { ChalkfsTarget } from './targets/chalkfs-target.js';
 import { LocalDiskTarget } from './targets/local-disk-target.js';
@@ -107,13 +108,27 @@ async function main(): Promise<void> {
   const seed = await runWorkloadChild({ kind: 'seed', dbPath: seedDbPath, rows: config.rows, seed: config.seed }, 'seed', 600_000);
   const depth = await runWorkloadChild({ kind: 'btree-depth', dbPath: seedDbPath }, 'btree-depth', 120_000);
 
-  progress.step('setup', 'raw MinIO GET ceiling');
+  const plainFilePath = join(seedDir, 'plain.bin');
+  writePlainFile(plainFilePath, config.plainFileBytes);
+
+  progress.step('setup', 'raw MinIO GET and PUT ceilings');
   let raw: RawStoreResult | undefined;
   let rawError: string | undefined;
   try {
     raw = await measureRawStore(await storeFor('bench-raw'), seedDbPath, config.raw);
   } catch (err) {
     rawError = (err as Error).message;
+  }
+  let curl: CurlCeilingResult | undefined;
+  let curlError: string | undefined;
+  try {
+    await storeFor('bench-curl');
+    curl = await measureCurlCeiling({ endpoint: minio.endpoint, region: 'us-east-1', bucket: 'bench-curl', ...credentials }, seedDir, {
+      objectSizeBytes: config.plainFileBytes,
+      ...config.curl,
+    });
+  } catch (err) {
+    curlError = (err as Error).message;
   }
 
   const results: TargetResult[] = [];
@@ -130,6 +145,9 @@ async function main(): Promise<void> {
       counter,
       seedDbPath,
       seedSizeBytes: seed.sizeBytes,
+      plainFilePath,
+      plainFileBytes: config.plainFileBytes,
+      storePid: minio.pid,
       step: (s) => progress.step(name, s),
     });
     await target.close();
@@ -137,7 +155,7 @@ async function main(): Promise<void> {
   }
   progress.stop();
 
-  const checks = checkTargets(results, raw, depth.depth);
+  const checks = [...checkTargets(results, raw, depth.depth), ...checkBulkTargets(results, raw, curl)];
   const table = buildTable(results);
   const git = gitInfo(projectRoot);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
@@ -152,6 +170,7 @@ async function main(): Promise<void> {
     config,
     database: { rows: seed.rows, sizeBytes: seed.sizeBytes, pageSizeBytes: depth.pageSizeBytes, btreeDepth: depth.depth, tablePages: depth.tablePages, seedMs: seed.elapsedMs },
     rawStore: raw ?? { error: rawError },
+    curlStore: curl ?? { error: curlError },
     metrics: metricDefs,
     targets: results,
     checks,
@@ -170,10 +189,17 @@ async function main(): Promise<void> {
       `raw MinIO GET: cold ${raw.singleStreamColdMBps.toFixed(0)} MB/s one stream, ${raw.parallelColdMBps.toFixed(0)} MB/s ${raw.parallelism}×${raw.chunkSizeBytes >> 20} MiB; ` +
         `warm ${raw.singleStreamWarmMBps.toFixed(0)} / ${raw.parallelWarmMBps.toFixed(0)} MB/s; 4 KiB GET p50 ${raw.smallGet.p50Us.toFixed(0)} µs, PUT p50 ${raw.smallPut.p50Us.toFixed(0)} µs`,
     );
+    console.log(`raw MinIO PUT (chalkfs client): ${raw.parallelPut.map((p) => `${p.MBps.toFixed(0)} MB/s ${raw!.parallelism}×${p.objectBytes >> 20} MiB`).join(', ')}`);
   } else console.log(`raw MinIO GET: n/a: ${rawError}`);
+  if (curl) {
+    console.log(
+      `raw MinIO via curl (${curl.parallelism} in flight): GET ${curl.get.map((g) => `${g.rangeBytes >> 20} MiB ranges cold ${g.coldMBps.toFixed(0)} / warm ${g.warmMBps.toFixed(0)} MB/s`).join('; ')}; ` +
+        `PUT ${curl.put.map((p) => `${p.objectBytes >> 20} MiB objects ${p.MBps.toFixed(0)} MB/s`).join('; ')}`,
+    );
+  } else console.log(`raw MinIO via curl: n/a: ${curlError}`);
   console.log('\n(×local: time ÷ local time, or local rate ÷ rate; 1.00× = as fast as local disk, higher = slower)');
   console.log(renderTable(table, { markdown: false }));
-  console.log('\nissue-6 targets (chalkfs):');
+  console.log('\nissue-6 and issue-16 targets (chalkfs):');
   for (const c of checks) console.log(`  [${c.status}] ${c.target}: ${c.detail}`);
   console.log(`\nwrote ${base}.json, .svg, .md`);
 }
@@ -209,6 +235,20 @@ async function makeTarget(
       if (!/mount/.test(help)) return { unavailable: `chalkfs CLI not usable (${entry}): ${help.slice(0, 200) || 'no mount command'}` };
       return new ChalkfsTarget(dir, await peerStore('bench-chalkfs'), { cliEntry: entry, volume: 'bench', blockSize });
     }
+  }
+}
+
+/** Incompressible bytes for the cold-cat workload, written in 8 MiB pieces. */
+function writePlainFile(path: string, sizeBytes: number): void {
+  const fd = openSync(path, 'w');
+  try {
+    const piece = Buffer.allocUnsafe(8 << 20);
+    for (let done = 0; done < sizeBytes; done += piece.length) {
+      randomFillSync(piece);
+      writeSync(fd, piece, 0, Math.min(piece.length, sizeBytes - done));
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,8 +1,10 @@
 /*
  * The ceiling the filesystems are judged against: raw GET throughput (one stream, and
- * chunks in parallel) and small-object round trips on the bench's MinIO, with no filesystem
+ * chunks in parallel), raw multi-PUT throughput (1 MiB and 8 MiB objects in parallel) and
+ * small-object round trips on the bench's MinIO, with no filesystem
  * in between. Issue 6's cold-scan target is a share of this figure.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ObjectStore } from '../chalkfs/store/object-store.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
@@ -20,6 +22,10 @@ export interface RawStoreResult {
   parallelism: number;
   /** The ceiling a cold full scan is judged against: the best cold figure. */
   ceilingColdMBps: number;
+  /** PUTs of separate objects of `objectBytes` each (putTotalBytes in all), `parallelism` in flight. */
+  parallelPut: Array<{ objectBytes: number; MBps: number }>;
+  /** The ceiling copy-in is judged against: the best parallel PUT figure. */
+  ceilingPutMBps: number;
   /** Round trip of a small object, the unit a commit pays per store call. */
   smallGet: LatencySummary;
   smallPut: LatencySummary;
@@ -33,7 +39,7 @@ export interface RawStoreResult {
 export async function measureRawStore(
   store: ObjectStore,
   dbPath: string,
-  options: { chunkSizeBytes: number; parallelism: number; smallOps: number },
+  options: { chunkSizeBytes: number; parallelism: number; smallOps: number; putSizes: number[]; putTotalBytes: number },
 ): Promise<RawStoreResult> {
   const body = readFileSync(dbPath);
   await store.put('raw/app.db', body);
@@ -68,6 +74,19 @@ export async function measureRawStore(
   const parallelColdMBps = await parallel();
   const parallelWarmMBps = Math.max(await parallel(), await parallel());
 
+  // Multi-PUT: the same bytes as separate objects, several in flight, as a writer that
+  // uploads blocks in parallel would send them (the body is reused: MinIO stores each).
+  const parallelPut: RawStoreResult['parallelPut'] = [];
+  for (const objectBytes of options.putSizes) {
+    const source = randomBytes(objectBytes);
+    const keys = Array.from({ length: Math.max(1, Math.floor(options.putTotalBytes / objectBytes)) }, (_, i) => `raw/put-${objectBytes}/${i}`);
+    const start = performance.now();
+    await inParallel(keys, options.parallelism, async (key) => {
+      await store.put(key, source);
+    });
+    parallelPut.push({ objectBytes, MBps: mbps(keys.length * objectBytes, performance.now() - start) });
+  }
+
   const small = Buffer.alloc(4096, 7);
   const getRec = new LatencyRecorder();
   const putRec = new LatencyRecorder();
@@ -88,6 +107,8 @@ export async function measureRawStore(
     chunkSizeBytes: options.chunkSizeBytes,
     parallelism: options.parallelism,
     ceilingColdMBps: Math.max(singleStreamColdMBps, parallelColdMBps),
+    parallelPut,
+    ceilingPutMBps: Math.max(...parallelPut.map((p) => p.MBps)),
     smallGet: getRec.summary(),
     smallPut: putRec.summary(),
   };

@@ -3,11 +3,13 @@
  * details. The workloads themselves run in child processes (run-workload-child.ts); this
  * module decides their order and what each step measures.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BenchConfig } from './bench-config.js';
 import { metricDefs, type Cell, type TargetResult } from './bench-metrics.js';
 import { diffCounts, type MinioRequestCounter, type RequestCounts } from './minio-request-counter.js';
+import { measureCpu, processCpuMs, type CpuUse } from './process-cpu.js';
 import { mbps } from './raw-store-ceiling.js';
+import { runCommand } from './system-commands.js';
 import { runWorkloadChild } from './run-workload-child.js';
 import type { BenchTarget } from './targets/bench-target.js';
 
@@ -16,12 +18,17 @@ export interface RunContext {
   counter: MinioRequestCounter;
   seedDbPath: string;
   seedSizeBytes: number;
+  /** The plain file of the cold-cat workload, on local disk. */
+  plainFilePath: string;
+  plainFileBytes: number;
+  /** The MinIO server's pid: its CPU is recorded beside the daemon's. */
+  storePid?: number;
   /** Called before each step with a short name, for the progress display. */
   step(name: string): void;
 }
 
 /** The steps of one target, in run order; the progress bar counts them. */
-export const targetSteps = ['install', 'cold query', 'full scan', 'point reads', 'open-query-close', 'range scans', 'concurrent readers', 'writer'];
+export const targetSteps = ['install', 'cold query', 'full scan', 'point reads', 'open-query-close', 'range scans', 'concurrent readers', 'writer', 'plain file'];
 
 /**
  * Runs every workload against one target. Order matters: the cold steps remount with
@@ -36,6 +43,16 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   const isLocal = target.name === 'local';
   const base = { dbPath: target.dbPath, rows: config.rows, seed: config.seed };
   const timeout = config.childTimeoutMs;
+  const daemonPids = (): number[] => target.daemonPids?.() ?? [];
+  /** The daemon's CPU over `work` as a cell (ms per MB of `bytes`), with MinIO's beside it in the details. */
+  const withCpu = async <T>(bytes: number, work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse | undefined; storeCpuMs: number | undefined; cell: Cell }> => {
+    const storeBefore = ctx.storePid ? processCpuMs(ctx.storePid) : undefined;
+    const { result, cpu } = await measureCpu(daemonPids, bytes, work);
+    const storeAfter = ctx.storePid ? processCpuMs(ctx.storePid) : undefined;
+    const storeCpuMs = storeBefore !== undefined && storeAfter !== undefined ? storeAfter - storeBefore : undefined;
+    const cell: Cell = cpu ? { value: cpu.msPerMB, note: `${cpu.cores.toFixed(2)} cores` } : { na: isLocal ? 'n/a: no daemon' : 'n/a: daemon process not found' };
+    return { result, cpu, storeCpuMs, cell };
+  };
 
   const attempt = async (ids: string[], fn: () => Promise<void>): Promise<boolean> => {
     try {
@@ -82,17 +99,18 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   });
 
   ctx.step('full scan');
-  await attempt(['scan.cold', 'scan.warm'], async () => {
+  await attempt(['scan.cold', 'scan.warm', 'cpu.scan'], async () => {
     await target.resetCold();
     const before = await ctx.counter.counts();
     const daemonBefore = await target.daemonCounts?.();
-    const cold = await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
+    const { result: cold, cpu, storeCpuMs, cell } = await withCpu(ctx.seedSizeBytes, () => runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout));
     const requests = diffCounts(before, await ctx.counter.counts());
     const daemon = daemonDelta(daemonBefore, await target.daemonCounts?.());
     cells['scan.cold'] = { value: mbps(cold.sizeBytes, cold.elapsedMs) };
+    cells['cpu.scan'] = cell;
     const warm = await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
     cells['scan.warm'] = { value: mbps(warm.sizeBytes, warm.elapsedMs) };
-    details.fullScan = { cold, warm, coldStoreRequests: requests, coldDaemon: daemon };
+    details.fullScan = { cold, warm, coldStoreRequests: requests, coldDaemon: daemon, coldDaemonCpu: cpu, coldStoreCpuMs: storeCpuMs };
   });
 
   ctx.step('point reads');
@@ -155,6 +173,33 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
     cells['write.bulk'] = { value: r.bulkRows / (r.bulkMs / 1000) };
     details.writer = { ...r, storeRequests: requests };
   });
+
+  // Last: it remounts (read-write for the copy, then a fresh read-only mount for the cat).
+  ctx.step('plain file');
+  const plainName = 'plain.bin';
+  const copied = await attempt(['copyin.plain', 'cpu.copyin'], async () => {
+    await target.prepareWrites(); // mounted before the CPU window opens: the copy alone is measured
+    const before = await ctx.counter.counts();
+    const start = performance.now();
+    const { cpu, storeCpuMs, cell } = await withCpu(ctx.plainFileBytes, () => target.copyIn(ctx.plainFilePath, plainName));
+    cells['copyin.plain'] = { value: mbps(ctx.plainFileBytes, performance.now() - start) };
+    cells['cpu.copyin'] = cell;
+    details.plainCopyIn = { cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()) };
+  });
+  if (copied) {
+    await attempt(['cat.cold', 'cpu.cat'], async () => {
+      await target.resetCold();
+      const path = join(dirname(target.dbPath), plainName);
+      const before = await ctx.counter.counts();
+      const daemonBefore = await target.daemonCounts?.();
+      const start = performance.now();
+      const { cpu, storeCpuMs, cell } = await withCpu(ctx.plainFileBytes, () => runCommand('sh', ['-c', 'cat "$0" > /dev/null', path], { timeoutMs: timeout }));
+      const elapsedMs = performance.now() - start;
+      cells['cat.cold'] = { value: mbps(ctx.plainFileBytes, elapsedMs) };
+      cells['cpu.cat'] = cell;
+      details.coldCat = { elapsedMs, cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()), daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
+    });
+  }
 
   if (target.warnings?.length) details.warnings = target.warnings;
   return { name: target.name, setup: target.setup, cells, details };

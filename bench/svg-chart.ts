@@ -2,7 +2,7 @@
  * The chart of a bench run. Hand-written SVG: a chart library would be the largest
  * dependency of the benchmark for ~80 lines of output.
  */
-import { isValue, metricDefs, slowdown, type TargetResult } from './bench-metrics.js';
+import { costMetric, isValue, metricDefs, slowdown, type TargetResult } from './bench-metrics.js';
 import { formatNumber, formatRatio } from './results-table.js';
 
 const colors: Record<string, string> = { chalkfs: '#1f77b4', s3fs: '#d95f02', rclone: '#7570b3', local: '#555' };
@@ -18,7 +18,7 @@ function esc(s: string): string {
 export function renderChart(results: TargetResult[], title: string): string {
   const local = results.find((r) => r.name === 'local');
   const others = results.filter((r) => r.name !== 'local');
-  const defs = metricDefs.filter((d) => d.id !== 'cold.requests');
+  const defs = metricDefs.filter((d) => d.id !== 'cold.requests' && !costMetric(d.id));
   const barH = 11;
   const groupH = others.length * barH + 10;
   const left = 230;

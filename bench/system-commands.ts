@@ -52,7 +52,7 @@ export async function waitForMount(dir: string, timeoutMs: number, what: string)
 /** Lazy unmount: never fails and never hangs on a dead mount (ENOTCONN). */
 export async function forceUnmount(dir: string): Promise<void> {
   if (!isMountPoint(dir)) return;
-  await runCommand('fusermount', ['-uz', dir], { timeoutMs: 10_000 }).catch(() => undefined);
+  await runCommand('fusermount3', ['-uz', dir], { timeoutMs: 10_000 }).catch(() => undefined);
   if (isMountPoint(dir)) await runCommand('umount', ['-l', dir], { timeoutMs: 10_000 }).catch(() => undefined);
 }
 

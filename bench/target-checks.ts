@@ -4,7 +4,8 @@
  * past a physical bound measured in the same run, see physicalBound) is marked out of
  * reach.
  */
-import { isValue, metricDefs, type Cell, type MetricDef, type TargetResult } from './bench-metrics.js';
+import { costMetric, isValue, metricDefs, type Cell, type MetricDef, type TargetResult } from './bench-metrics.js';
+import type { CurlCeilingResult } from './curl-store-ceiling.js';
 import type { RawStoreResult } from './raw-store-ceiling.js';
 import { advantage, formatNumber, formatRatio } from './results-table.js';
 
@@ -66,7 +67,7 @@ export function checkTargets(results: TargetResult[], raw: RawStoreResult | unde
   const outOfReach: string[] = [];
   let compared = 0;
   for (const def of metricDefs) {
-    if (def.id === 'install' || def.id === 'cold.requests') continue;
+    if (def.id === 'install' || def.id === 'cold.requests' || costMetric(def.id)) continue;
     for (const peer of results.filter((r) => r.name === 's3fs' || r.name === 'rclone')) {
       const peerCell = peer.cells[def.id];
       const a = advantage(def, chalk[def.id], peerCell);
@@ -105,6 +106,45 @@ export function checkTargets(results: TargetResult[], raw: RawStoreResult | unde
       detail: `${formatNumber(commit.value)} µs vs limit ${formatNumber(limit)} µs (local ${formatNumber(localCommit.value)} + 2 × small PUT p50 ${formatNumber(rtt)})`,
     });
   }
+  return out;
+}
+
+/**
+ * Issue 16's bulk-bytes targets: copy-in and the cold scan against the raw ceilings (the
+ * better of chalkfs's own client and curl, so a slow client cannot lower the bar) and the
+ * peers; the cold cat against s3fs.
+ */
+export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | undefined, curl: CurlCeilingResult | undefined): TargetCheck[] {
+  const cells = (name: string) => results.find((r) => r.name === name)?.cells ?? {};
+  const chalk = cells('chalkfs');
+  const out: TargetCheck[] = [];
+  const putCeiling = Math.max(raw?.ceilingPutMBps ?? 0, ...(curl?.put.map((p) => p.MBps) ?? []));
+  const getCeiling = Math.max(raw?.ceilingColdMBps ?? 0, ...(curl?.get.map((g) => g.coldMBps) ?? []));
+  const judge = (target: string, id: string, test: (value: number) => { ok: boolean; detail: string } | undefined): void => {
+    const c = chalk[id];
+    if (!isValue(c)) return void out.push({ target, status: 'not measured', detail: c && 'na' in c ? c.na : 'missing' });
+    const r = test(c.value);
+    out.push(r ? { target, status: r.ok ? 'met' : 'missed', detail: r.detail } : { target, status: 'not measured', detail: 'reference missing' });
+  };
+  const peer = (name: string, id: string): number | undefined => {
+    const c = cells(name)[id];
+    return isValue(c) ? c.value : undefined;
+  };
+  judge('copy-in ≥ 2× s3fs and ≥ 70% of raw PUT', 'copyin.plain', (v) => {
+    const s3fs = peer('s3fs', 'copyin.plain');
+    if (s3fs === undefined || putCeiling === 0) return undefined;
+    return { ok: v >= 2 * s3fs && v >= 0.7 * putCeiling, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}), ${Math.round((100 * v) / putCeiling)}% of raw PUT ${formatNumber(putCeiling)} MB/s` };
+  });
+  judge('cold full scan ≥ 70% of raw GET and ≥ 1.5× the best peer', 'scan.cold', (v) => {
+    const best = Math.max(peer('s3fs', 'scan.cold') ?? 0, peer('rclone', 'scan.cold') ?? 0);
+    if (best === 0 || getCeiling === 0) return undefined;
+    return { ok: v >= 0.7 * getCeiling && v >= 1.5 * best, detail: `${formatNumber(v)} MB/s = ${Math.round((100 * v) / getCeiling)}% of raw GET ${formatNumber(getCeiling)} MB/s, ${formatRatio(v / best)} the best peer (${formatNumber(best)})` };
+  });
+  judge('cold cat of the plain file ≥ 2× s3fs', 'cat.cold', (v) => {
+    const s3fs = peer('s3fs', 'cat.cold');
+    if (s3fs === undefined) return undefined;
+    return { ok: v >= 2 * s3fs, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}); raw GET ${formatNumber(getCeiling)} MB/s` };
+  });
   return out;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, idempotently, everything chalkfs needs on a fresh Debian machine:
-# FUSE (fuse3 + libfuse2; libfuse3-dev and a compiler for chalkfs's own binding), the
+# FUSE (fuse3 for fusermount3; libfuse3-dev and a compiler for chalkfs's own binding), the
 # Docker engine, debootstrap, the benchmark peers (s3fs, rclone), node modules, the
 # FUSE binding (scripts/build-native.sh), a MinIO server built from a pinned revision, and
 # csi-sanity (the CSI conformance suite) at a pinned version.
@@ -14,7 +14,7 @@ source scripts/versions.sh
 log() { printf '[provision] %s\n' "$*"; }
 
 need_pkgs=()
-for pkg in fuse3 libfuse2 libfuse-dev libfuse3-dev pkg-config g++ make docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
+for pkg in fuse3 libfuse3-dev pkg-config g++ make docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -50,13 +50,12 @@ go_tool_cached "$minio_bin" "github.com/minio/minio@$MINIO_VERSION" "MinIO $MINI
 csi_sanity_bin="$CHALKFS_CACHE_DIR/bin/csi-sanity-$CSI_SANITY_VERSION"
 go_tool_cached "$csi_sanity_bin" "github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@$CSI_SANITY_VERSION" "csi-sanity $CSI_SANITY_VERSION"
 
-# Native modules (better-sqlite3, fuse-native) build against the installed Node headers:
+# Native modules (better-sqlite3, chalkfs's FUSE binding) build against the installed Node headers:
 # no header download is possible here.
 [ -d /usr/include/node ] && export npm_config_nodedir=/usr
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing node modules"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
-node scripts/build-fuse-native.mjs
 bash scripts/build-native.sh
 log "ready (minio: $minio_bin, csi-sanity: $csi_sanity_bin)"

@@ -24,6 +24,13 @@ export interface BenchTarget {
   resetCold(): Promise<void>;
   /** Makes writeDir writable (chalkfs reads through a read-only mount, writes through a writer mount). */
   prepareWrites(): Promise<void>;
+  /**
+   * Copies `srcPath` to `name` on the target (read-write, mounting if needed) and returns
+   * once it is durable there: in the store for FUSE targets, synced for local disk.
+   */
+  copyIn(srcPath: string, name: string): Promise<void>;
+  /** The processes serving the mount right now (their CPU is the daemon's cost); none for local disk. */
+  daemonPids?(): number[];
   /** Store requests as the target's own daemon counts them, when it exports counts. */
   daemonCounts?(): Promise<{ storeRequests?: RequestCounts; fuseOps?: RequestCounts; fuseCacheHits?: RequestCounts } | undefined>;
   close(): Promise<void>;

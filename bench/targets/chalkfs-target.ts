@@ -50,6 +50,7 @@ export class ChalkfsTarget extends FuseTarget {
       blockSize: options.blockSize ?? 'default',
       cacheSize: options.cacheSize ?? 'default',
       readMount: '--read-only (reads), read-write (copy-in, writer)',
+      fuseLayer: 'libfuse 3 (chalkfs binding)',
     };
   }
 
@@ -100,7 +101,7 @@ export class ChalkfsTarget extends FuseTarget {
     const samples = parsePrometheusText(await res.text());
     const storeRequests = countsByLabel(samples, /store.*requests?(_total)?$|store.*request.*(count|total)/, ['op', 'operation', 'type', 'method']);
     const fuseOps = countsByLabel(samples, /fuse.*op.*(total|count)$/, ['op', 'operation', 'type']);
-    // Kernel requests fuse-native answered in C: they never reach fuseOps (trips into JS).
+    // Kernel requests the FUSE binding answered in C: they never reach fuseOps (trips into JS).
     const fuseCacheHits = countsByLabel(samples, /^chalkfs_fuse_native_cache_hits_total$/, ['op']);
     return { storeRequests, fuseOps, fuseCacheHits };
   }

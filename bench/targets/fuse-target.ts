@@ -4,6 +4,7 @@
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountDaemonPids } from '../process-cpu.js';
 import { dropKernelCaches, forceUnmount, isMounted, runCommand, sleep } from '../system-commands.js';
 import type { BenchTarget, TargetName } from './bench-target.js';
 
@@ -34,23 +35,33 @@ export abstract class FuseTarget implements BenchTarget {
 
   /** Unmounts after writing back whatever the daemon holds. */
   protected async unmount(): Promise<void> {
-    await runCommand('fusermount', ['-u', this.mountDir], { timeoutMs: 60_000 });
+    await runCommand('fusermount3', ['-u', this.mountDir], { timeoutMs: 60_000 });
     const deadline = Date.now() + 10_000;
     while (isMounted(this.mountDir) && Date.now() < deadline) await sleep(50);
     // Give the daemon a moment to exit after the kernel let go of the mount.
     await sleep(200);
   }
 
-  /** Waits until the installed file is durable in the store (peers upload asynchronously). */
-  protected async awaitDurable(_sizeBytes: number): Promise<void> {}
+  /** Waits until the copied file `name` is durable in the store (peers upload asynchronously). */
+  protected async awaitDurable(_name: string, _sizeBytes: number): Promise<void> {}
 
   async install(seedDbPath: string): Promise<void> {
     await this.mount(false);
     const { size } = statSync(seedDbPath);
     await runCommand('cp', [seedDbPath, this.dbPath], { timeoutMs: 600_000 });
-    await this.awaitDurable(size);
+    await this.awaitDurable('app.db', size);
     await this.unmount();
     this.mountedReadOnly = undefined;
+  }
+
+  async copyIn(srcPath: string, name: string): Promise<void> {
+    await this.prepareWrites();
+    await runCommand('cp', [srcPath, join(this.mountDir, name)], { timeoutMs: 600_000 });
+    await this.awaitDurable(name, statSync(srcPath).size);
+  }
+
+  daemonPids(): number[] {
+    return isMounted(this.mountDir) ? mountDaemonPids(this.mountDir) : [];
   }
 
   async resetCold(): Promise<void> {

@@ -26,6 +26,12 @@ export class LocalDiskTarget implements BenchTarget {
     await runCommand('sync', [this.dbPath]);
   }
 
+  async copyIn(srcPath: string, name: string): Promise<void> {
+    const path = join(this.dir, name);
+    await runCommand('cp', [srcPath, path], { timeoutMs: 600_000 });
+    await runCommand('sync', [path]);
+  }
+
   async resetCold(): Promise<void> {
     await dropKernelCaches();
   }

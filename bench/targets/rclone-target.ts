@@ -65,7 +65,7 @@ export class RcloneTarget extends FuseTarget {
     await waitForMount(this.mountDir, 15_000, 'rclone');
   }
 
-  protected override async awaitDurable(sizeBytes: number): Promise<void> {
-    await awaitObject(this.store, 'app.db', sizeBytes, 180_000);
+  protected override async awaitDurable(name: string, sizeBytes: number): Promise<void> {
+    await awaitObject(this.store, name, sizeBytes, 180_000);
   }
 }

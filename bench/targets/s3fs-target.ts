@@ -36,7 +36,7 @@ export class S3fsTarget extends FuseTarget {
     await waitForMount(this.mountDir, 15_000, 's3fs');
   }
 
-  protected override async awaitDurable(sizeBytes: number): Promise<void> {
-    await awaitObject(this.store, 'app.db', sizeBytes, 120_000);
+  protected override async awaitDurable(name: string, sizeBytes: number): Promise<void> {
+    await awaitObject(this.store, name, sizeBytes, 120_000);
   }
 }

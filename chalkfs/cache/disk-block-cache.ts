@@ -8,6 +8,10 @@
  * (ENOSPC, whoever filled it) first makes this cache evict its oldest blocks to fit the
  * new one; if the disk is still full, puts skip the disk tier for FULL_DISK_BYPASS_MS.
  * Reads never depend on the disk tier: a block it lacks comes from memory or the store.
+ * A block its index does not name is a miss without looking at the disk: a cold read
+ * paid a failed open (and its error) per block, 1.5 ms of the event loop each in the
+ * profile of docs/BENCHMARKS.md. So a block another daemon sharing the directory wrote
+ * after this one started is fetched from the store (then written here, a no-op rename).
  */
 import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,6 +68,7 @@ export class DiskBlockCache {
   }
 
   async get(hash: string): Promise<Buffer | undefined> {
+    if (!this.index.has(hash)) return undefined;
     let data: Buffer;
     try {
       data = await readFile(this.pathOf(hash));

@@ -23,8 +23,8 @@ import { PresenceKeeper } from '../meta/presence.js';
 import { processAlive } from '../host/process-liveness.js';
 import { openVolume, type MountMode, type Volume } from '../vfs/open-volume.js';
 import { WriterVolume } from '../vfs/writer-volume.js';
-import { forceUnmount, type FuseMountOptions } from '../fuse/fuse-mount.js';
-import { createFuseMount, fuseLayerFromEnv, type MountedFuse } from '../fuse/fuse-layer.js';
+import { forceUnmount } from '../fuse/unmount.js';
+import type { FuseMountOptions } from '../fuse/mount-options.js';
 import { watchMount } from '../host/mount-watch.js';
 import { controlSocketPath, removeMountRecord, writeMountRecord, type MountRecord } from './mount-records.js';
 import { checkMountpoint } from './mountpoint-check.js';
@@ -146,17 +146,19 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     throw err;
   }
 
-  // Read-only mounts adopt new versions while running. Names are cached for long, and
-  // when a version is adopted (or a pinned file is released) the daemon tells the kernel
-  // to forget every name in the root directory, and so everything below, so the next
-  // open(2) looks the file up and gets the new size and mtime. Attributes live 1 s (the
-  // kernel asks again for files held open), missing names 1 s (SQLite's hot-journal
-  // probes), and auto_cache drops cached pages at open when mtime or size changed.
-  // ReaderVolume.open serves the version the kernel's attributes came from. Lookups and
-  // getattrs are answered from fuse-native's C cache, emptied at the same moments, and
-  // read-only opens too (a shared handle). A writer's and a pinned mount's files change
-  // only through this kernel: cache freely (a writer's C cache takes each changed path's
-  // new answer as the change is made). docs/CONSISTENCY.md has the argument.
+  // Read-only mounts adopt new versions while running. Names, and missing names, are
+  // cached for long, and when a version is adopted (or a pinned file is released) the
+  // daemon tells the kernel to forget every name it holds and every missing name it
+  // caches, so the next open(2) looks the file up and gets the new size and mtime (and a
+  // file the version adds is found). Attributes live 1 s (the kernel asks again for files
+  // held open), and the kernel drops a file's cached pages when it sees its mtime or size
+  // change (auto_inval_data). ReaderVolume.open serves the version the kernel's attributes
+  // came from. Getattrs are answered from the binding's C cache, emptied at the same
+  // moments, and read-only opens too (a shared handle). A writer's and a pinned mount's
+  // files change only through this kernel: cache freely (a writer's C cache takes each
+  // changed inode's new answer as the change is made). A pinned mount's opens never reach
+  // the daemon at all (no_open): nothing it serves ever changes, so no open needs a handle
+  // of its own. docs/CONSISTENCY.md has the argument.
   const follows = mode === 'read-only';
   const fuseOptions: FuseMountOptions = {
     mountpoint,
@@ -166,19 +168,21 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     metrics,
     attrTimeoutS: follows ? 1 : 30,
     entryTimeoutS: 30,
-    negativeTimeoutS: follows ? 1 : 30,
+    negativeTimeoutS: 30,
     pageCache: follows ? 'auto' : 'keep',
     cacheAttributes: true,
     invalidateNames: follows,
     shareOpens: follows,
     writable: mode === 'read-write',
+    noOpen: mode === 'pinned',
     opTimeoutMs: 30_000,
   };
-  let fuse: MountedFuse;
+  let fuse: { mount(): Promise<void>; unmount(): Promise<void> };
   try {
-    const layer = fuseLayerFromEnv(process.env);
-    logger.info({ fuseLayer: layer }, 'mounting');
-    fuse = await createFuseMount(layer, fuseOptions);
+    // Loaded here, not at the top: the binding (native/) is needed to mount, not to run
+    // the CLI's other commands, which import this module too.
+    const { LowLevelMount } = await import('../fuse/lowlevel-mount.js');
+    fuse = new LowLevelMount(fuseOptions);
     await fuse.mount();
   } catch (err) {
     await volume.close().catch(() => undefined);
@@ -246,7 +250,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       },
     );
 
-  // Unmounted from outside (fusermount -u): commit what is dirty, release the lease,
+  // Unmounted from outside (fusermount3 -u): commit what is dirty, release the lease,
   // remove the record and exit, as for `chalkfs unmount`.
   const stopWatching = watchMount(mountpoint, 1_000, () => {
     logger.warn({ mountpoint }, 'the mount was unmounted from outside chalkfs; committing and exiting');

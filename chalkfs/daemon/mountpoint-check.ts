@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { ChalkError } from '../util/chalk-error.js';
 import { isChalkfsMount, isMountPoint, mountAt } from '../host/mount-table.js';
-import { forceUnmount } from '../fuse/fuse-mount.js';
+import { forceUnmount } from '../fuse/unmount.js';
 
 export async function checkMountpoint(mountpoint: string, retried = false): Promise<void> {
   let st;

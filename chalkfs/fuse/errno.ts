@@ -42,11 +42,12 @@ export function errnoOf(kind: ErrorKind): number {
 }
 
 /** Kinds that mean the request itself was wrong; everything else is worth a log line. */
-const expectedKinds = new Set<ErrorKind>(['not-found', 'exists', 'not-empty', 'not-a-directory', 'is-a-directory', 'read-only', 'name-too-long', 'invalid']);
+const expectedKinds = new Set<ErrorKind>(['not-found', 'exists', 'not-empty', 'not-a-directory', 'is-a-directory', 'read-only', 'name-too-long', 'invalid', 'not-permitted']);
 
 /**
- * The negative errno fuse-native expects for anything thrown by a vfs call. Errors that
- * are not ChalkErrors are bugs: they are logged as such and reported as EIO.
+ * The negative errno for anything thrown by a vfs call (replies take its absolute
+ * value). Errors that are not ChalkErrors are bugs: they are logged as such and
+ * reported as EIO.
  */
 export function fuseErrno(err: unknown, op: string, path: string, logger: Logger): number {
   if (err instanceof ChalkError) {

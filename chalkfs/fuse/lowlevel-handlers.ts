@@ -1,14 +1,15 @@
 // The libfuse 3 binding's handlers for a chalkfs volume: each request's node ids become
 // paths (node-table.ts), the path-based VolumeView answers, and the answer goes back
-// through a reply function of lowlevel.ts. Thin on purpose, as fuse-mount.ts is: `serve`
-// times each op and turns errors into errnos (errno.ts).
+// through a reply function of lowlevel.ts. Thin on purpose: each op is served by
+// serveRequest (serve-request.ts: timed, bounded, errors turned into errnos).
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import { ChalkError } from '../util/chalk-error.js';
 import type { Attributes } from '../vfs/attributes.js';
 import type { VolumeView } from '../vfs/volume-view.js';
-import { fuseErrno } from './errno.js';
 import { openIntent } from './kernel-args.js';
+import { serveRequest } from './serve-request.js';
+import { InodeReads, NO_HANDLE } from './inode-reads.js';
 import {
   replyAttr,
   replyCreate,
@@ -31,6 +32,8 @@ import {
   type ReplyKind,
 } from './lowlevel.js';
 import { NodeTable } from './node-table.js';
+import { callerOwned, callerOwner, posixOpHandlers } from './lowlevel-posix-ops.js';
+import { linkHandlers } from './lowlevel-link-handlers.js';
 
 const S_IFDIR = 0o040000;
 const O_TRUNC = 0o1000;
@@ -50,6 +53,10 @@ export interface VolumeHandlerOptions {
   shareOpens: boolean;
   /** flush commits on read-write mounts only; elsewhere it stays unregistered. */
   writable: boolean;
+  /** Requests that only read are answered ETIMEDOUT after this long (serve-request.ts). */
+  opTimeoutMs: number;
+  /** Opens never reach the daemon (no_open): reads are served by inode (inode-reads.ts). */
+  noOpen: boolean;
 }
 
 export function fuseAttr(a: Attributes): FuseAttr {
@@ -65,8 +72,8 @@ export class VolumeHandlers {
   /** Opens the kernel holds per node, and each handle's node. */
   private readonly opens = new Map<Ino, number>();
   private readonly handleNodes = new Map<number, Ino>();
-  /** Nodes hidden at unlink while open, removed at their last release. */
-  private readonly hidden = new Set<Ino>();
+  /** Nodes hidden at unlink while open (and their hidden name), removed at their last release. */
+  private readonly hidden = new Map<Ino, [Ino, string]>();
   private hiddenCount = 0;
 
   /**
@@ -75,10 +82,21 @@ export class VolumeHandlers {
    * answers). Attribute and entry replies fill the cache by themselves.
    */
   attributesChanged: ((ino: Ino, attrs: FuseAttr) => void) | undefined;
+  /**
+   * Set on mounts that revoke cached names (LowLevelMount): a name about to be answered
+   * missing; returns how long the kernel may cache that (0: not at all).
+   */
+  missingName: ((parent: Ino, name: string) => number) | undefined;
+  /** Set with the C attribute cache: a node lost a name but lives on (its st_nlink and ctime changed). */
+  attributesStale: ((ino: Ino) => void) | undefined;
 
-  constructor(private readonly options: VolumeHandlerOptions) {}
+  private readonly inodeReads: InodeReads | undefined;
 
-  private pushAttributes(ino: Ino): void {
+  constructor(private readonly options: VolumeHandlerOptions) {
+    this.inodeReads = options.noOpen ? new InodeReads(options.volume, (ino) => this.pathOf(ino)) : undefined;
+  }
+
+  pushAttributes(ino: Ino): void {
     if (this.attributesChanged === undefined) return;
     let a: Attributes;
     try {
@@ -108,13 +126,13 @@ export class VolumeHandlers {
     return a;
   }
 
-  private pathOf(ino: Ino): string {
+  pathOf(ino: Ino): string {
     const path = this.nodes.path(ino);
     if (path === undefined) throw new ChalkError('not-found', `inode ${ino} has no name`);
     return path;
   }
 
-  private childOf(parent: Ino, name: string): string {
+  childOf(parent: Ino, name: string): string {
     const path = this.nodes.childPath(parent, name);
     if (path === undefined) throw new ChalkError('not-found', `inode ${parent} has no name`);
     return path;
@@ -125,7 +143,7 @@ export class VolumeHandlers {
   }
 
   /** Replies a positive entry for `path` and counts the kernel's new lookup of it. */
-  private replyNewEntry(req: FuseRequest<'entry'>, parent: Ino, name: string, path: string): void {
+  replyNewEntry(req: FuseRequest<'entry'>, parent: Ino, name: string, path: string): void {
     const a = this.v.getattr(path);
     this.lastAttrs.set(a.ino, a);
     this.nodes.remember(parent, name, a.ino);
@@ -133,24 +151,8 @@ export class VolumeHandlers {
     if (replyEntry(req, this.entry(a)) < 0) this.nodes.forget(a.ino, 1);
   }
 
-  private serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void): void {
-    const end = this.options.metrics?.fuseOps.startTimer({ op });
-    const fail = (err: unknown): void => {
-      end?.({ result: 'error' });
-      replyErr(req, -fuseErrno(err, op, safe(where), this.options.logger));
-    };
-    let result: T | Promise<T>;
-    try {
-      result = fn();
-    } catch (err) {
-      return fail(err);
-    }
-    const done = (value: T): void => {
-      end?.({ result: 'ok' });
-      reply(value);
-    };
-    if (result instanceof Promise) result.then(done, fail);
-    else done(result);
+  serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void, late?: (value: T) => void): void {
+    serveRequest(this.options, op, where, fn, reply, (errno) => replyErr(req, errno), late);
   }
 
   handlers(): LowLevelHandlers {
@@ -168,7 +170,7 @@ export class VolumeHandlers {
             throw err;
           }
         }, (a) => {
-          if (a === undefined) return void replyEntry(req, { ino: 0, entryTimeoutS: o.negativeTimeoutS });
+          if (a === undefined) return void replyEntry(req, { ino: 0, entryTimeoutS: this.missingName?.(parent, name) ?? o.negativeTimeoutS });
           this.lastAttrs.set(a.ino, a);
           n.remember(parent, name, a.ino);
           if (replyEntry(req, this.entry(a)) < 0) n.forget(a.ino, 1);
@@ -177,7 +179,9 @@ export class VolumeHandlers {
       forget: (items) => {
         for (const { ino, nlookup } of items) {
           n.forget(ino, nlookup);
-          if (!n.has(ino)) this.lastAttrs.delete(ino);
+          if (n.has(ino)) continue;
+          this.lastAttrs.delete(ino);
+          this.inodeReads?.forget(ino);
         }
       },
       getattr: (req, ino) => this.serve('getattr', req, () => this.pathOf(ino), () => this.attributes(ino), (a) => replyAttr(req, fuseAttr(a), o.attrTimeoutS)),
@@ -190,7 +194,7 @@ export class VolumeHandlers {
 
       create: (req, parent, name, mode) => {
         const where = () => this.childOf(parent, name);
-        this.serve('create', req, where, () => v.create(where(), mode), (fh) => {
+        this.serve('create', req, where, () => v.create(where(), ...callerOwned(this, req, parent, 'file', mode)), (fh) => {
           const a = v.getattr(where());
           this.lastAttrs.set(a.ino, a);
           n.remember(parent, name, a.ino);
@@ -200,20 +204,22 @@ export class VolumeHandlers {
           } else {
             this.opened(a.ino, fh);
           }
-        });
+        }, (fh) => v.release(fh));
       },
       mkdir: (req, parent, name, mode) => {
         const where = () => this.childOf(parent, name);
-        this.serve('mkdir', req, where, () => v.mkdir(where(), mode), () => this.replyNewEntry(req, parent, name, where()));
+        this.serve('mkdir', req, where, () => v.mkdir(where(), ...callerOwned(this, req, parent, 'dir', mode)), () => this.replyNewEntry(req, parent, name, where()));
       },
       symlink: (req, target, parent, name) => {
         const where = () => this.childOf(parent, name);
-        this.serve('symlink', req, where, () => v.symlink(target, where()), () => this.replyNewEntry(req, parent, name, where()));
+        this.serve('symlink', req, where, () => v.symlink(target, where(), callerOwner(this, req, parent)), () => this.replyNewEntry(req, parent, name, where()));
       },
       unlink: (req, parent, name) => {
         const where = () => this.childOf(parent, name);
+        const ino = n.child(parent, name);
         this.serve('unlink', req, where, () => this.unlinkOrHide(parent, name), () => {
           n.removed(parent, name);
+          if (ino !== undefined) this.attributesStale?.(ino);
           replyOk(req);
         });
       },
@@ -228,11 +234,14 @@ export class VolumeHandlers {
         const where = () => this.childOf(parent, name);
         // RENAME_NOREPLACE / RENAME_EXCHANGE: libfuse 2 refused them too (EINVAL).
         if (flags !== 0) return void replyErr(req, EINVAL);
+        const target = n.child(newParent, newName);
         this.serve('rename', req, where, () => this.renameHidingTarget(parent, name, newParent, newName), () => {
           n.renamed(parent, name, newParent, newName);
+          if (target !== undefined) this.attributesStale?.(target);
           replyOk(req);
         });
       },
+      ...linkHandlers(this, v),
 
       open: (req, ino, flags) => {
         const intent = openIntent(flags);
@@ -246,13 +255,15 @@ export class VolumeHandlers {
           return fh;
         }, (fh) => {
           const share = o.shareOpens && !intent.write && v.shareable(fh);
-          if (replyOpen(req, { fh, keepCache: o.keepCache, share }) < 0 && !share) v.release(fh);
+          // A read-only handle's close commits nothing (flush is a no-op): no FLUSH for it.
+          if (replyOpen(req, { fh, keepCache: o.keepCache, noflush: !intent.write, share }) < 0 && !share) v.release(fh);
           else this.opened(ino, fh);
-        });
+        }, (fh) => v.release(fh));
       },
-      read: (req, _ino, size, offset, fh) => {
+      read: (req, ino, size, offset, fh) => {
         const buf = Buffer.allocUnsafe(size);
-        this.serve('read', req, () => `handle ${fh}`, () => v.read(fh, buf, size, offset), (count) => replyBuf(req, buf.subarray(0, count)));
+        const read = () => (fh === NO_HANDLE && this.inodeReads ? this.inodeReads.read(ino, buf, size, offset) : v.read(fh, buf, size, offset));
+        this.serve('read', req, () => `handle ${fh}`, read, (count) => replyBuf(req, buf.subarray(0, count)));
       },
       // `data` is already a private copy (the binding copies it out of libfuse's buffer).
       write: (req, ino, data, offset, fh) =>
@@ -279,9 +290,10 @@ export class VolumeHandlers {
         this.listings.delete(fh);
         replyOk(req);
       },
+      ...posixOpHandlers(this, v),
     };
-    // flush commits only on read-write mounts; elsewhere leaving it unregistered saves a
-    // trip into JavaScript on every close(2), as on the fuse-native mount.
+    // flush commits only on read-write mounts; elsewhere it stays unregistered (libfuse
+    // answers ENOSYS, and read-only opens reply noflush, so the kernel sends none).
     if (!o.writable) delete handlers.flush;
     return handlers;
   }
@@ -304,10 +316,11 @@ export class VolumeHandlers {
     const left = (this.opens.get(ino) ?? 1) - 1;
     if (left > 0) return void this.opens.set(ino, left);
     this.opens.delete(ino);
-    if (!this.hidden.delete(ino)) return;
-    const path = this.nodes.path(ino);
-    if (path === undefined) return;
-    this.nodes.removed(...this.nodes.parentAndName(ino)!);
+    const hiddenAs = this.hidden.get(ino);
+    if (hiddenAs === undefined || !this.hidden.delete(ino)) return;
+    const path = this.nodes.childPath(...hiddenAs);
+    if (path === undefined || this.nodes.child(...hiddenAs) !== ino) return;
+    this.nodes.removed(...hiddenAs);
     return this.v.unlink(path);
   }
 
@@ -316,11 +329,12 @@ export class VolumeHandlers {
    * (`.fuse_hidden…`) and unlinked at its last release, so its handles keep a path
    * (VolumeView is path-based) and fstat, reads and writes through them go on working.
    * The vfs knows this rename (a journal renamed away commits, WriterVolume.rename).
+   * Only for the last name the kernel holds: with another one the node keeps a path.
    */
   private unlinkOrHide(parent: Ino, name: string): Promise<void> | void {
     const path = this.childOf(parent, name);
     const ino = this.nodes.child(parent, name);
-    if (ino === undefined || !this.opens.has(ino)) return this.v.unlink(path);
+    if (ino === undefined || !this.opens.has(ino) || this.nodes.nameCount(ino) > 1) return this.v.unlink(path);
     return this.hide(parent, name, ino);
   }
 
@@ -330,7 +344,7 @@ export class VolumeHandlers {
     this.nodes.renamed(parent, name, parent, hiddenName);
     // The last release may have arrived while the rename waited (a journal renamed away
     // commits first; close(2) does not wait for RELEASE): then nothing holds it any more.
-    if (this.opens.has(ino)) this.hidden.add(ino);
+    if (this.opens.has(ino)) this.hidden.set(ino, [parent, hiddenName]);
     else {
       this.nodes.removed(parent, hiddenName);
       await this.v.unlink(this.childOf(parent, hiddenName));
@@ -341,7 +355,7 @@ export class VolumeHandlers {
   private async renameHidingTarget(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const target = this.nodes.child(newParent, newName);
     const moving = this.nodes.child(parent, name);
-    if (target !== undefined && target !== moving && this.opens.has(target)) {
+    if (target !== undefined && target !== moving && this.opens.has(target) && this.nodes.nameCount(target) === 1) {
       const kind = this.lastAttrs.get(target)?.mode ?? 0;
       if ((kind & 0o170000) !== S_IFDIR) await this.hide(newParent, newName, target);
     }
@@ -380,13 +394,5 @@ export class VolumeHandlers {
       entries.push({ name, ino: child.ino, mode: child.mode, offset: entries.length + 1 });
     }
     return entries;
-  }
-}
-
-function safe(where: () => string): string {
-  try {
-    return where();
-  } catch {
-    return '?';
   }
 }

@@ -1,21 +1,30 @@
-// A chalkfs volume mounted through chalkfs's own libfuse 3 binding (lowlevel.ts), the
-// successor of fuse-mount.ts (issue 14; chosen with CHALKFS_FUSE=lowlevel until it is the
-// default). Same options and the same caching per mode as FuseMount; what differs is the
-// kernel's cache invalidation, now per inode (notify_inval_inode / notify_inval_entry on
-// the node ids the kernel holds) instead of every name in the root directory.
-import type { FuseMountOptions } from './fuse-mount.js';
+// A chalkfs volume mounted through chalkfs's own libfuse 3 binding (lowlevel.ts): the
+// session's options per mount mode, and the kernel's cache invalidation when the volume's
+// answers change, per inode (notify_inval_entry on the names the kernel holds, in every
+// directory, and on the missing names it caches).
+import type { FuseMountOptions } from './mount-options.js';
 import { LowLevelSession } from './lowlevel.js';
 import { VolumeHandlers } from './lowlevel-handlers.js';
+import { MissingNames } from './missing-names.js';
+
+/** Missing names a read-only mount lets the kernel cache between two adoptions. */
+const MISSING_NAMES_LIMIT = 4096;
+// Capability bits of libfuse 3's fuse_common.h, to log what INIT settled.
+const FUSE_CAP_AUTO_INVAL_DATA = 1 << 12;
+const FUSE_CAP_NO_OPEN_SUPPORT = 1 << 17;
+const FUSE_CAP_PARALLEL_DIROPS = 1 << 18;
 
 export class LowLevelMount {
   private readonly session: LowLevelSession;
   private readonly handlers: VolumeHandlers;
+  private readonly missing = new MissingNames(MISSING_NAMES_LIMIT);
 
   constructor(private readonly options: FuseMountOptions) {
     const v = options.volume;
-    // auto_cache had no low-level equivalent: pages are kept, and the kernel drops a
-    // file's pages itself when it sees its mtime or size change (auto_inval_data), or
-    // when the daemon says the inode changed (revalidate below).
+    const shareOpens = options.cacheAttributes && options.shareOpens && !options.writable;
+    // Pages are kept at open (keep_cache); the kernel drops a file's pages itself when it
+    // sees its mtime or size change (auto_inval_data, pageCache 'auto'), and the names it
+    // holds are revoked when a version is adopted (revalidate below).
     this.handlers = new VolumeHandlers({
       volume: v,
       logger: options.logger,
@@ -24,23 +33,28 @@ export class LowLevelMount {
       entryTimeoutS: options.entryTimeoutS,
       negativeTimeoutS: options.negativeTimeoutS,
       keepCache: true,
-      shareOpens: options.cacheAttributes && options.shareOpens && !options.writable,
+      shareOpens,
       writable: options.writable,
+      opTimeoutMs: options.opTimeoutMs,
+      noOpen: options.noOpen,
     });
     this.session = new LowLevelSession(
       {
         mountpoint: options.mountpoint,
         fsname: `chalkfs:${options.volumeName}`,
         subtype: 'chalkfs',
-        // Not yet: permission checks change behaviour and come with their own tests (issue 14).
-        defaultPermissions: false,
+        // Every user of the host may use the mount (allow_other), so the kernel checks mode
+        // bits, sticky directories and chown rules as on a local disk (default_permissions).
+        defaultPermissions: true,
         allowOther: true,
         autoUnmount: true,
-        // As on the fuse-native mount, the volume refuses changes (EROFS), not the kernel.
-        readOnly: false,
+        // The volume refuses changes (EROFS), not the kernel, except where opens never reach
+        // the volume: there an open for writing must fail in the kernel.
+        readOnly: options.noOpen,
+        noOpen: options.noOpen,
         maxWriteBytes: 131072,
         maxReadaheadBytes: 1048576,
-        shareOpens: options.cacheAttributes && options.shareOpens && !options.writable,
+        shareOpens,
         attrCache: options.cacheAttributes,
         readdirplus: 'off',
         autoInvalData: options.pageCache === 'auto',
@@ -50,7 +64,11 @@ export class LowLevelMount {
     if (options.cacheAttributes && options.writable) {
       this.handlers.attributesChanged = (ino, attrs) => this.session.attrCachePut(ino, attrs, options.attrTimeoutS);
     }
+    if (options.cacheAttributes && options.invalidateNames) {
+      this.handlers.missingName = (parent, name) => (this.missing.remember(parent, name) ? options.negativeTimeoutS : 0);
+    }
     if (options.cacheAttributes) {
+      this.handlers.attributesStale = (ino) => this.session.attrCacheInvalidate(ino);
       // Synchronous on purpose: the C cache must be empty before any getattr can see the
       // volume's new state (the volume calls this inside the change itself).
       v.setInvalidator({
@@ -64,9 +82,9 @@ export class LowLevelMount {
         },
       });
       if (options.metrics) {
-        options.metrics.fuseNativeCacheHitsSource = () => {
+        options.metrics.fuseBindingHitsSource = () => {
           const s = this.session.stats();
-          return { getattr: s.attrCacheHits, open: s.sharedOpenHits };
+          return { getattr: s.attrCacheHits, open: s.sharedOpenHits + s.noOpenAnswers };
         };
       }
     }
@@ -77,19 +95,36 @@ export class LowLevelMount {
    * the kernel forgets every name it holds, each in its own directory (notify_inval_entry),
    * so the next open(2) looks the file up and gets the new size and mtime; with
    * auto_inval_data it then drops the pages of a file whose mtime or size changed. The
-   * volume is not asked for its new answers here: ReaderVolume.open serves the version of
-   * the attributes last reported (getattr), so an answer the kernel never received would
-   * let an open still sized by the old version read the new one (torn reads, seen in
+   * missing names it caches go too, so a file the new version adds is found. The volume
+   * is not asked for its new answers here: ReaderVolume.open serves the version of the
+   * attributes last reported (getattr), so an answer the kernel never received would let
+   * an open still sized by the old version read the new one (torn reads, seen in
    * multihost-torture). The notices are written by the binding's notifier thread; until
    * then an open may still find a cached name and ReaderVolume.open serves the version its
    * attributes came from.
    */
   private revalidate(): void {
     for (const node of [...this.handlers.nodes.known()]) void this.session.notifyInvalEntry(node.parent, node.name);
+    for (const { parent, name } of this.missing.take()) void this.session.notifyInvalEntry(parent, name);
   }
 
-  mount(): Promise<void> {
-    return this.session.mount();
+  async mount(): Promise<void> {
+    await this.session.mount();
+    const c = this.session.connection();
+    const wants = (cap: number) => (c.want & cap) !== 0;
+    this.options.logger.info(
+      {
+        fuse: {
+          protocol: `${c.protoMajor}.${c.protoMinor}`,
+          maxWriteBytes: c.maxWrite,
+          maxReadaheadBytes: c.maxReadahead,
+          parallelDirops: wants(FUSE_CAP_PARALLEL_DIROPS),
+          autoInvalData: wants(FUSE_CAP_AUTO_INVAL_DATA),
+          noOpen: this.options.noOpen && wants(FUSE_CAP_NO_OPEN_SUPPORT),
+        },
+      },
+      'FUSE session ready',
+    );
   }
 
   unmount(): Promise<void> {

@@ -1,23 +1,32 @@
-// The kernel's node ids for a volume served through the libfuse 3 binding, and the path
+// The kernel's node ids for a volume served through the libfuse 3 binding, and the paths
 // each one names. A node id is the volume's inode number (Attributes.ino; the root is 1,
 // as FUSE_ROOT_ID is, and numbers are never reused), so the kernel's inodes and
 // the volume's agree. VolumeView is path-based: this table turns a node id back into a
-// path through {parent, name}, kept up to date by the replies that hand the kernel a node
-// (lookup, create, mkdir, symlink), by forget, and by the renames and unlinks made through
-// this mount. One name per inode holds because the volume has no hard links yet; hard
-// links (later in issue 14) give an inode several names and the namespace then has to
-// answer "which names does this inode have" itself.
+// path through the {parent, name} pairs the kernel was handed for it, kept up to date by
+// the replies that hand the kernel a node (lookup, create, mkdir, symlink, link, mknod),
+// by forget, and by the renames and unlinks made through this mount.
+//
+// A node may have several names (hard links; the kernel counts lookups per inode, not
+// per name). Its path is the name it was handed most recently: an inode seen under a new
+// name after a version was adopted (renamed on another host) then follows its new name,
+// while its older names stay until they are removed, handed to another inode or the node
+// is forgotten. A node with no name left is detached: it has no path.
 import type { Ino } from './lowlevel-types.js';
 
 export const ROOT_NODE: Ino = 1;
 
-interface NodeRecord {
+interface Name {
   parent: Ino;
   name: string;
+}
+
+interface NodeRecord {
+  /** Oldest first; the last one gives the path. Empty: detached (unlinked, or replaced by a rename). */
+  names: Name[];
+  /** The name removed last, for handles that still close under it. */
+  lastName: Name;
   /** Lookups the kernel holds (each positive entry reply counts one; forget gives back). */
   lookups: number;
-  /** Unlinked (or replaced by a rename) while the kernel still holds it: it has no path. */
-  detached: boolean;
 }
 
 export interface KnownNode {
@@ -38,10 +47,10 @@ export class NodeTable {
     let at: Ino = ino;
     // A directory cannot be its own ancestor; the bound guards against a corrupted table.
     for (let depth = 0; at !== ROOT_NODE; depth++) {
-      const node = this.nodes.get(at);
-      if (node === undefined || node.detached || depth > 4096) return undefined;
-      parts.push(node.name);
-      at = node.parent;
+      const current = this.nodes.get(at)?.names.at(-1);
+      if (current === undefined || depth > 4096) return undefined;
+      parts.push(current.name);
+      at = current.parent;
     }
     return '/' + parts.reverse().join('/');
   }
@@ -52,8 +61,8 @@ export class NodeTable {
    */
   lastPath(ino: Ino): string | undefined {
     const node = this.nodes.get(ino);
-    if (node === undefined || !node.detached) return this.path(ino);
-    return this.childPath(node.parent, node.name);
+    if (node === undefined || node.names.length > 0) return this.path(ino);
+    return this.childPath(node.lastName.parent, node.lastName.name);
   }
 
   /** The path of `name` in directory `parent` (the parent must have a path). */
@@ -63,52 +72,59 @@ export class NodeTable {
     return dir === '/' ? `/${name}` : `${dir}/${name}`;
   }
 
-  /** The kernel was handed `ino` as `name` in `parent`: one more lookup. */
+  /** The kernel was handed `ino` as `name` in `parent`: one more lookup, and `name` becomes its path. */
   remember(parent: Ino, name: string, ino: Ino): void {
     if (ino === ROOT_NODE) return;
     const key = nameKey(parent, name);
     const holder = this.byName.get(key);
-    if (holder !== undefined && holder !== ino) this.detach(holder);
+    if (holder !== undefined && holder !== ino) this.removed(parent, name);
     const node = this.nodes.get(ino);
     if (node === undefined) {
-      this.nodes.set(ino, { parent, name, lookups: 1, detached: false });
+      this.nodes.set(ino, { names: [{ parent, name }], lastName: { parent, name }, lookups: 1 });
     } else {
-      // The same inode under a new name (renamed by another host, seen in a new version).
-      if (!node.detached) this.byName.delete(nameKey(node.parent, node.name));
-      node.parent = parent;
-      node.name = name;
-      node.detached = false;
+      node.names = node.names.filter((n) => n.parent !== parent || n.name !== name);
+      node.names.push({ parent, name });
       node.lookups++;
     }
     this.byName.set(key, ino);
   }
 
-  /** The kernel gave back `count` lookups; at zero the node is forgotten. */
+  /** The kernel gave back `count` lookups; at zero the node is forgotten, with its names. */
   forget(ino: Ino, count: number): void {
     const node = this.nodes.get(ino);
     if (node === undefined) return;
     node.lookups -= count;
     if (node.lookups > 0) return;
     this.nodes.delete(ino);
-    if (!node.detached) this.byName.delete(nameKey(node.parent, node.name));
+    for (const n of node.names) this.byName.delete(nameKey(n.parent, n.name));
   }
 
-  /** `name` in `parent` was removed (unlink, rmdir): its node, if known, has no path any more. */
+  /** `name` in `parent` was removed (unlink, rmdir): its node, if known, loses that name; with no name left it is detached. */
   removed(parent: Ino, name: string): void {
-    const ino = this.byName.get(nameKey(parent, name));
-    if (ino !== undefined) this.detach(ino);
-  }
-
-  /** A rename made through this mount: the moved node follows, a replaced one is detached. */
-  renamed(parent: Ino, name: string, newParent: Ino, newName: string): void {
-    this.removed(newParent, newName);
     const key = nameKey(parent, name);
     const ino = this.byName.get(key);
     if (ino === undefined) return;
     this.byName.delete(key);
+    const node = this.nodes.get(ino);
+    if (node === undefined) return;
+    node.names = node.names.filter((n) => n.parent !== parent || n.name !== name);
+    node.lastName = { parent, name };
+  }
+
+  /**
+   * A rename made through this mount: the moved name follows, a replaced node loses its
+   * name. Two names of one node are left as they are (rename(2) does nothing then).
+   */
+  renamed(parent: Ino, name: string, newParent: Ino, newName: string): void {
+    const key = nameKey(parent, name);
+    const ino = this.byName.get(key);
+    if (ino !== undefined && this.byName.get(nameKey(newParent, newName)) === ino) return;
+    this.removed(newParent, newName);
+    if (ino === undefined) return;
+    this.byName.delete(key);
     const node = this.nodes.get(ino)!;
-    node.parent = newParent;
-    node.name = newName;
+    node.names = node.names.filter((n) => n.parent !== parent || n.name !== name);
+    node.names.push({ parent: newParent, name: newName });
     this.byName.set(nameKey(newParent, newName), ino);
   }
 
@@ -117,34 +133,27 @@ export class NodeTable {
     return this.byName.get(nameKey(parent, name));
   }
 
-  /** Where a node with a path sits. */
-  parentAndName(ino: Ino): [Ino, string] | undefined {
-    const node = this.nodes.get(ino);
-    return node === undefined || node.detached ? undefined : [node.parent, node.name];
+  /** How many names of the node the kernel was handed and still holds (0: detached or unknown). */
+  nameCount(ino: Ino): number {
+    return this.nodes.get(ino)?.names.length ?? 0;
   }
 
   has(ino: Ino): boolean {
     return ino === ROOT_NODE || this.nodes.has(ino);
   }
 
-  /** Every node with a path (not the root), parents before children is not promised. */
+  /** Every name of a node with a path (not the root); parents before children is not promised. */
   *known(): Generator<KnownNode> {
     for (const [ino, node] of this.nodes) {
-      if (node.detached) continue;
-      const path = this.path(ino);
-      if (path !== undefined) yield { ino, parent: node.parent, name: node.name, path };
+      for (const { parent, name } of node.names) {
+        const path = this.childPath(parent, name);
+        if (path !== undefined) yield { ino, parent, name, path };
+      }
     }
   }
 
   get size(): number {
     return this.nodes.size;
-  }
-
-  private detach(ino: Ino): void {
-    const node = this.nodes.get(ino);
-    if (node === undefined || node.detached) return;
-    this.byName.delete(nameKey(node.parent, node.name));
-    node.detached = true;
   }
 }
 

@@ -9,7 +9,7 @@
 // the same rule, once, here.
 //
 // A chalkfs mount is a FUSE mount with subtype "chalkfs": fstype "fuse.chalkfs", source
-// "chalkfs:VOLUME" (see FuseMount). chalkfs only ever unmounts what passes that test.
+// "chalkfs:VOLUME" (see LowLevelMount). chalkfs only ever unmounts what passes that test.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

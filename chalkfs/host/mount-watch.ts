@@ -1,6 +1,6 @@
-// Notices a mount taken away from outside the daemon (`fusermount -u`, `umount -l`, the
-// mount point's filesystem going away). fuse-native's loop thread ends quietly then and
-// tells JavaScript nothing, so the daemon looks at the mount table every `intervalMs`
+// Notices a mount taken away from outside the daemon (`fusermount3 -u`, `umount -l`, the
+// mount point's filesystem going away). The FUSE session ends then without a word to the
+// daemon's shutdown path (commit, lease, record), so the daemon looks at the mount table every `intervalMs`
 // and calls `onGone` once when its chalkfs mount is no longer there.
 import { isChalkfsMount, mountAt, readMountTable } from './mount-table.js';
 

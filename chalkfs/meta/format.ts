@@ -9,9 +9,15 @@ import { createHash } from 'node:crypto';
 import { ChalkError } from '../util/chalk-error.js';
 
 export const volumeFormat = 'chalkfs-volume/1';
-/** Written by this release. /2 adds block patches; /1 (no patches) is still read. */
-export const versionFormat = 'chalkfs-version/2';
-export const readableVersionFormats = ['chalkfs-version/1', versionFormat] as const;
+/**
+ * Written by this release. /3 adds hard links (an inode named by several entries) and
+ * FIFOs and sockets; /2 added block patches. /1 and /2 are still read: they are /3
+ * versions in which every inode has one name (docs/FORMAT.md, "Links").
+ */
+export const versionFormat = 'chalkfs-version/3';
+export const readableVersionFormats = ['chalkfs-version/1', 'chalkfs-version/2', versionFormat] as const;
+/** Versions of these formats name every inode once, and hold no FIFO or socket. */
+const singleNameVersionFormats: readonly string[] = ['chalkfs-version/1', 'chalkfs-version/2'];
 export const rootIno = 1;
 
 export interface VolumeConfig {
@@ -55,7 +61,12 @@ export interface SymlinkInode extends InodeBase {
   readonly target: string;
 }
 
-export type Inode = FileInode | DirInode | SymlinkInode;
+/** A FIFO or a unix socket: a name and attributes, no data (the kernel serves their I/O). */
+export interface SpecialInode extends InodeBase {
+  readonly type: 'fifo' | 'socket';
+}
+
+export type Inode = FileInode | DirInode | SymlinkInode | SpecialInode;
 
 export interface WriterInfo {
   readonly host: string;
@@ -121,7 +132,36 @@ export function decodeVersion(body: Buffer, key: string): VersionRecord {
       throw new ChalkError('corrupt', `metadata object ${key} is corrupt: malformed patches of inode ${ino}`);
     }
   }
+  const badLinks = linkProblem(record);
+  if (badLinks) throw new ChalkError('corrupt', `metadata object ${key} is corrupt: ${badLinks}`);
   return record;
+}
+
+/**
+ * How many entries name each inode (the root, named by none, is absent). Link counts
+ * are not stored: they are derived from the entries, so they can never disagree with
+ * them (docs/FORMAT.md, "Links").
+ */
+export function entryCounts(inodes: Iterable<Inode>): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const inode of inodes) {
+    if (inode.type !== 'dir') continue;
+    for (const child of Object.values(inode.entries)) counts.set(child, (counts.get(child) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** What a version's entries break of the link rules, if anything. */
+function linkProblem(record: VersionRecord): string | undefined {
+  const singleNames = singleNameVersionFormats.includes(record.format);
+  for (const [ino, count] of entryCounts(Object.values(record.inodes))) {
+    const inode = record.inodes[String(ino)];
+    if (inode === undefined) continue; // a dangling entry: served as missing, as before links
+    if (ino === rootIno) return 'the root directory is named by an entry';
+    if (count > 1 && (singleNames || inode.type === 'dir')) return `inode ${ino} (${inode.type}) is named by ${count} entries`;
+  }
+  if (singleNames && Object.values(record.inodes).some((inode) => inode.type === 'fifo' || inode.type === 'socket')) return `a ${record.format} version holds a FIFO or socket`;
+  return undefined;
 }
 
 /** Shape only: offsets against the block size are checked where extents are decoded. */

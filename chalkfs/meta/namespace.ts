@@ -1,10 +1,12 @@
 /*
  * The live model of one volume version in memory, and the only code that changes it:
  * inodes by number, directories holding name -> inode entries, changed through named
- * operations (createFile, mkdir, unlink, rename, setMode, setSize, applySeal...). Pure:
- * no I/O, no clock (callers pass `nowMs`). Paths are the absolute, '/'-separated paths
- * FUSE hands over. Errors are ChalkErrors whose kinds map one-to-one to the errno POSIX
- * asks for.
+ * operations (createFile, mkdir, link, unlink, rename, setMode, setSize, applySeal...).
+ * A file, symlink, FIFO or socket may have several names (hard links): its link count is
+ * the number of entries naming it, counted at load and kept up to date here, and the inode
+ * goes with its last name. Pure: no I/O, no clock (callers pass `nowMs`). Paths are the
+ * absolute, '/'-separated paths FUSE hands over. Errors are ChalkErrors whose kinds map
+ * one-to-one to the errno POSIX asks for.
  *
  * Its inodes are its own mutable type, copied from a decoded version (fromRecord) and
  * into a version (snapshot); everyone else sees them through the readonly wire types of
@@ -12,7 +14,8 @@
  * reads its file's current size), while a snapshot is a deep copy nothing changes after.
  */
 import { ChalkError } from '../util/chalk-error.js';
-import { rootIno, type DirInode, type FileInode, type Inode, type PatchExtent, type VersionRecord } from './format.js';
+import { entryCounts, rootIno, type DirInode, type FileInode, type Inode, type PatchExtent, type VersionRecord } from './format.js';
+import { copyInode, dropPatchesFrom, splitPath, touch, type LiveDir, type LiveFile, type LiveInode, type LiveSpecial, type LiveSymlink } from './live-inode.js';
 
 export const maxNameBytes = 255;
 
@@ -20,29 +23,6 @@ export interface Owner {
   uid: number;
   gid: number;
 }
-
-interface LiveBase { mode: number; uid: number; gid: number; atimeMs: number; mtimeMs: number; ctimeMs: number }
-
-interface LiveFile extends LiveBase {
-  type: 'file';
-  sizeBytes: number;
-  blocks: (string | null)[];
-  /** Each block's extents are replaced whole, never changed in place: snapshots share them. */
-  patches?: Record<string, readonly PatchExtent[]>;
-}
-
-interface LiveDir extends LiveBase {
-  type: 'dir';
-  entries: Record<string, number>;
-}
-
-interface LiveSymlink extends LiveBase {
-  type: 'symlink';
-  target: string;
-}
-
-/** An inode as this module holds it: the wire type's fields, mutable. */
-type LiveInode = LiveFile | LiveDir | LiveSymlink;
 
 /** What a version stores of a namespace, copied at one instant. */
 export type NamespaceSnapshot = Pick<VersionRecord, 'inodes' | 'nextIno'>;
@@ -60,12 +40,15 @@ export interface FileSeal {
 export class Namespace {
   /** Each live inode, keyed by the readonly view callers hold of it: the same object. */
   private readonly owned = new WeakMap<Inode, LiveInode>();
+  /** How many entries name each inode (never stored: derived from the entries). */
+  private readonly names: Map<number, number>;
 
   private constructor(
     private readonly live: Map<number, LiveInode>,
     private next: number,
   ) {
     for (const inode of live.values()) this.owned.set(inode, inode);
+    this.names = entryCounts(live.values());
   }
 
   static empty(owner: Owner, nowMs: number): Namespace {
@@ -121,38 +104,63 @@ export class Namespace {
 
   createFile(path: string, mode: number, owner: Owner, nowMs: number): { ino: number; inode: FileInode } {
     const inode: LiveFile = { type: 'file', mode: mode & 0o7777, ...owner, atimeMs: nowMs, mtimeMs: nowMs, ctimeMs: nowMs, sizeBytes: 0, blocks: [] };
-    return { ino: this.link(path, inode, nowMs), inode };
+    return { ino: this.attach(path, inode, nowMs), inode };
   }
 
   mkdir(path: string, mode: number, owner: Owner, nowMs: number): number {
     const inode: LiveDir = { type: 'dir', mode: mode & 0o7777, ...owner, atimeMs: nowMs, mtimeMs: nowMs, ctimeMs: nowMs, entries: {} };
-    return this.link(path, inode, nowMs);
+    return this.attach(path, inode, nowMs);
   }
 
   symlink(target: string, path: string, owner: Owner, nowMs: number): number {
     const inode: LiveSymlink = { type: 'symlink', mode: 0o777, ...owner, atimeMs: nowMs, mtimeMs: nowMs, ctimeMs: nowMs, target };
-    return this.link(path, inode, nowMs);
+    return this.attach(path, inode, nowMs);
   }
 
-  /** Removes a file or symlink; returns its inode number (open handles may still use it). */
-  unlink(path: string, nowMs: number): number {
+  /** mknod(2) of a FIFO or a unix socket: a name with attributes and no data. */
+  mknod(path: string, type: LiveSpecial['type'], mode: number, owner: Owner, nowMs: number): number {
+    const inode: LiveSpecial = { type, mode: mode & 0o7777, ...owner, atimeMs: nowMs, mtimeMs: nowMs, ctimeMs: nowMs };
+    return this.attach(path, inode, nowMs);
+  }
+
+  /** link(2): `path` becomes one more name of the inode at `existing` (never a directory: not-permitted, as POSIX says). */
+  link(existing: string, path: string, nowMs: number): number {
+    const { ino, inode } = this.locate(existing);
+    if (inode.type === 'dir') throw new ChalkError('not-permitted', `${existing}: hard links to directories are not allowed`);
     const { parent, name } = this.parentDir(path);
-    const ino = parent.entries[name];
-    if (ino === undefined) throw new ChalkError('not-found', `${path}: no such file or directory`);
-    if (this.node(ino).type === 'dir') throw new ChalkError('is-a-directory', `${path}: is a directory`);
-    delete parent.entries[name];
-    this.live.delete(ino);
+    if (parent.entries[name] !== undefined) throw new ChalkError('exists', `${path}: file exists`);
+    parent.entries[name] = ino;
+    this.names.set(ino, this.nameCount(ino) + 1);
+    inode.ctimeMs = nowMs;
     touch(parent, nowMs);
     return ino;
   }
 
-  /** Puts back an entry unlink() removed (a journal deletion whose commit failed). */
+  /**
+   * Removes one name of a file, symlink, FIFO or socket; returns its inode number. The
+   * inode goes with its last name (open handles may still use it: `inodes.has` says).
+   */
+  unlink(path: string, nowMs: number): number {
+    const { parent, name } = this.parentDir(path);
+    const ino = parent.entries[name];
+    if (ino === undefined) throw new ChalkError('not-found', `${path}: no such file or directory`);
+    const inode = this.node(ino);
+    if (inode.type === 'dir') throw new ChalkError('is-a-directory', `${path}: is a directory`);
+    delete parent.entries[name];
+    this.dropName(ino, inode, nowMs);
+    touch(parent, nowMs);
+    return ino;
+  }
+
+  /** Puts back an entry unlink() removed (a journal deletion whose commit failed), also when the inode kept other names. */
   restore(parentIno: number, name: string, ino: number, inode: Inode): boolean {
     const restored = this.own(inode);
     const parent = this.live.get(parentIno);
-    if (parent?.type !== 'dir' || parent.entries[name] !== undefined || this.live.has(ino)) return false;
+    const current = this.live.get(ino);
+    if (parent?.type !== 'dir' || parent.entries[name] !== undefined || (current !== undefined && current !== restored)) return false;
     parent.entries[name] = ino;
     this.live.set(ino, restored);
+    this.names.set(ino, this.nameCount(ino) + 1);
     return true;
   }
 
@@ -164,13 +172,14 @@ export class Namespace {
     if (inode.type !== 'dir') throw new ChalkError('not-a-directory', `${path}: not a directory`);
     if (Object.keys(inode.entries).length > 0) throw new ChalkError('not-empty', `${path}: directory not empty`);
     delete parent.entries[name];
-    this.live.delete(ino);
+    this.dropName(ino, inode, nowMs);
     touch(parent, nowMs);
   }
 
   /**
    * rename(2): replaces an existing target as POSIX says (a file by a file, an empty
-   * directory by a directory). Returns the inode number of a replaced file, if any.
+   * directory by a directory); two names of one inode are left as they are. Returns the
+   * inode number of a file whose last name the target was, if any (the inode is gone).
    */
   rename(from: string, to: string, nowMs: number): number | undefined {
     const src = this.parentDir(from);
@@ -192,8 +201,7 @@ export class Namespace {
       } else if (dstInode.type === 'dir') {
         throw new ChalkError('is-a-directory', `${to}: is a directory`);
       }
-      this.live.delete(dstIno);
-      replaced = dstInode.type === 'dir' ? undefined : dstIno;
+      if (this.dropName(dstIno, dstInode, nowMs) && dstInode.type !== 'dir') replaced = dstIno;
     }
     delete src.parent.entries[src.name];
     dst.parent.entries[dst.name] = srcIno;
@@ -265,9 +273,13 @@ export class Namespace {
     dropPatchesFrom(live, live.blocks.length);
   }
 
-  /** Number of links: 1 for files and symlinks, 2 + subdirectories for directories. */
-  nlink(inode: Inode): number {
-    if (inode.type !== 'dir') return 1;
+  /**
+   * st_nlink of inode `ino`: its names for everything but directories (0 once unlinked),
+   * 2 + subdirectories for directories.
+   */
+  nlink(ino: number): number {
+    const inode = this.live.get(ino);
+    if (inode?.type !== 'dir') return this.nameCount(ino);
     let subdirs = 0;
     for (const child of Object.values(inode.entries)) if (this.live.get(child)?.type === 'dir') subdirs++;
     return 2 + subdirs;
@@ -298,15 +310,34 @@ export class Namespace {
     }
   }
 
-  private link(path: string, inode: LiveInode, nowMs: number): number {
+  /** A new inode, named `path`. */
+  private attach(path: string, inode: LiveInode, nowMs: number): number {
     const { parent, name } = this.parentDir(path);
     if (parent.entries[name] !== undefined) throw new ChalkError('exists', `${path}: file exists`);
     const ino = this.next++;
     this.live.set(ino, inode);
     this.owned.set(inode, inode);
+    this.names.set(ino, 1);
     parent.entries[name] = ino;
     touch(parent, nowMs);
     return ino;
+  }
+
+  private nameCount(ino: number): number {
+    return this.names.get(ino) ?? 0;
+  }
+
+  /** One entry naming the inode went: its link count drops (ctime), at zero the inode goes. Returns whether it went. */
+  private dropName(ino: number, inode: LiveInode, nowMs: number): boolean {
+    const left = this.nameCount(ino) - 1;
+    if (left > 0) {
+      this.names.set(ino, left);
+      inode.ctimeMs = nowMs;
+      return false;
+    }
+    this.names.delete(ino);
+    this.live.delete(ino);
+    return true;
   }
 
   private node(ino: number): LiveInode {
@@ -364,33 +395,4 @@ export class Namespace {
     }
     return false;
   }
-}
-
-function splitPath(path: string): string[] {
-  return path.split('/').filter((part) => part.length > 0);
-}
-
-/** The content changed (a file's data, a directory's entries): mtime and ctime. */
-function touch(inode: LiveInode, nowMs: number): void {
-  inode.mtimeMs = nowMs;
-  inode.ctimeMs = nowMs;
-}
-
-/** Forgets the patches of blocks from `index` on (the file no longer reaches them). */
-function dropPatchesFrom(file: LiveFile, index: number): void {
-  if (!file.patches) return;
-  for (const key of Object.keys(file.patches)) if (Number(key) >= index) delete file.patches[key];
-  if (Object.keys(file.patches).length === 0) delete file.patches;
-}
-
-/**
- * A deep copy, key order kept (the encoding is byte for byte the same). Patch extents
- * are shared: they are never changed in place.
- */
-function copyInode(inode: Inode): LiveInode {
-  if (inode.type === 'file') {
-    return inode.patches ? { ...inode, blocks: [...inode.blocks], patches: { ...inode.patches } } : { ...inode, blocks: [...inode.blocks] };
-  }
-  if (inode.type === 'dir') return { ...inode, entries: { ...inode.entries } };
-  return { ...inode };
 }

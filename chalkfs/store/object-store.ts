@@ -22,6 +22,11 @@ export interface PutCondition {
   ifNoneMatch?: '*';
   /** Only replace this exact version: `precondition` when another version is there, `not-found` when none is (as S3 and MinIO answer). */
   ifMatch?: string;
+  /**
+   * Not a condition: the body's SHA-256 (hex) when the caller already has it (a block's
+   * name), so the S3 adapter signs it instead of hashing the body again; S3 checks it.
+   */
+  contentSha256?: string;
 }
 
 export interface ObjectStore {

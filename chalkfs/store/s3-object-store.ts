@@ -1,8 +1,8 @@
 /*
  * The S3 adapter: the only module that imports the AWS SDK and sees its errors, which it
- * translates once into ChalkError kinds. Block GETs go through signed-get.ts (the SDK's
- * signer and retry strategy without its middleware stack); everything else through the
- * SDK's client.
+ * translates once into ChalkError kinds. GETs and unconditional PUTs (blocks) go through
+ * signed-requests.ts (the SDK's signer and retry strategy without its middleware stack);
+ * everything else through the SDK's client.
  */
 import {
   S3Client,
@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { ChalkError, isChalkError, type ErrorKind } from '../util/chalk-error.js';
 import { readBody } from './read-body.js';
 import { describeNetworkFailure } from './network-error.js';
-import { SignedGet } from './signed-get.js';
+import { SignedRequests } from './signed-requests.js';
 import type { ObjectInfo, ObjectStore, PutCondition, StoredObject } from './object-store.js';
 
 export interface S3StoreConfig {
@@ -62,7 +62,7 @@ export function createBucketInput(config: Pick<S3StoreConfig, 'bucket' | 'region
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
   private readonly client: S3Client;
-  private readonly signedGet: SignedGet | undefined;
+  private readonly signed: SignedRequests | undefined;
 
   constructor(private readonly config: S3StoreConfig) {
     this.description = `${config.endpoint ?? 'aws'}/${config.bucket}`;
@@ -92,10 +92,10 @@ export class S3ObjectStore implements ObjectStore {
       }),
     });
     // An explicit endpoint (MinIO, any S3-compatible store) is addressed path-style, which
-    // SignedGet implements; AWS itself (virtual-hosted buckets, regional endpoints) keeps
-    // the SDK for GETs too. Same agents, credentials and bounds either way.
+    // SignedRequests implements; AWS itself (virtual-hosted buckets, regional endpoints) keeps
+    // the SDK for these too. Same agents, credentials and bounds either way.
     if (config.endpoint) {
-      this.signedGet = new SignedGet({
+      this.signed = new SignedRequests({
         endpoint: config.endpoint,
         bucket: config.bucket,
         region: config.region,
@@ -108,8 +108,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<StoredObject> {
-    const signedGet = this.signedGet;
-    if (signedGet) return this.call('get', key, (abortSignal) => signedGet.get(key, abortSignal));
+    const signed = this.signed;
+    if (signed) return this.call('get', key, (abortSignal) => signed.get(key, abortSignal));
     return this.call('get', key, async (abortSignal) => {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal });
       // With the Node HTTP handler the body is the response stream itself.
@@ -120,6 +120,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer, condition: PutCondition = {}): Promise<{ etag: string }> {
+    const signed = this.signed;
+    if (signed && condition.ifNoneMatch === undefined && condition.ifMatch === undefined) {
+      return this.call('put', key, (abortSignal) => signed.put(key, body, condition.contentSha256, abortSignal));
+    }
     return this.call('put', key, async (abortSignal) => {
       const res = await this.client.send(
         new PutObjectCommand({

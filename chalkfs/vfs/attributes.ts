@@ -20,16 +20,29 @@ export interface Attributes {
   ctimeMs: number;
 }
 
+export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
 export const S_IFLNK = 0o120000;
+export const S_IFIFO = 0o010000;
+export const S_IFSOCK = 0o140000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+
+const typeBitsOf: Record<Inode['type'], number> = { file: S_IFREG, dir: S_IFDIR, symlink: S_IFLNK, fifo: S_IFIFO, socket: S_IFSOCK };
+
+function sizeOf(inode: Inode): number {
+  if (inode.type === 'file') return inode.sizeBytes;
+  if (inode.type === 'dir') return 4096;
+  if (inode.type === 'symlink') return Buffer.byteLength(inode.target);
+  return 0; // a FIFO or socket holds no data here: the kernel serves its I/O
+}
 
 export function attributesOf(ino: number, inode: Inode, nlink: number, blockSizeBytes: number): Attributes {
-  const typeBits = inode.type === 'file' ? S_IFREG : inode.type === 'dir' ? S_IFDIR : S_IFLNK;
-  const size = inode.type === 'file' ? inode.sizeBytes : inode.type === 'dir' ? 4096 : Buffer.byteLength(inode.target);
+  const size = sizeOf(inode);
   return {
     ino,
-    mode: typeBits | (inode.mode & 0o7777),
+    mode: typeBitsOf[inode.type] | (inode.mode & 0o7777),
     nlink,
     uid: inode.uid,
     gid: inode.gid,

@@ -30,6 +30,18 @@ interface DirtyBlock {
   buffer: Buffer;
   /** What was written since the last commit: a seal may store just these as a patch. */
   written: ByteRange[];
+  /**
+   * Set when a write filled the block (every byte written, inside the file): its hash,
+   * which the seal uses instead of hashing again. From then on an upload may be reading
+   * `buffer`, so it is never changed in place: a later write copies it first.
+   */
+  filledHash?: string;
+  /**
+   * A write filled it once since the last seal: it is not offered for upload again. A
+   * SQLite file rewrites pages inside full blocks; offering the block after each such
+   * write hashed and uploaded a whole block per page written.
+   */
+  offered?: boolean;
 }
 
 export class FileData {
@@ -86,10 +98,39 @@ export class FileData {
    * seal run while one block still loaded: a part already landed past the old size was
    * sealed away under that size, and the file then grew over zeros.
    */
-  async write(ino: number, inode: FileInode, data: Buffer, offset: number, landed: () => void): Promise<void> {
+  async write(ino: number, inode: FileInode, data: Buffer, offset: number, landed: () => void): Promise<PendingBlock[]> {
     const slices = blockSlices(offset, data.length, this.blockSizeBytes).map((s) => ({ index: s.index, blockOffset: s.blockOffset, data: data.subarray(s.bufferOffset, s.bufferOffset + s.length) }));
     await this.land(ino, inode, slices);
     landed();
+    return this.filledBy(ino, inode, slices);
+  }
+
+  /**
+   * The blocks this write filled (every byte written since the last commit, the file
+   * reaching past their end), hashed once: the caller may upload them before the commit
+   * that will name them. Each block is offered once between seals; a block of zeros is
+   * left to the seal (it becomes a hole).
+   */
+  private filledBy(ino: number, inode: FileInode, slices: readonly BlockSlice[]): PendingBlock[] {
+    const filled: PendingBlock[] = [];
+    for (const { index } of slices) {
+      const block = this.dirty.get(ino)?.get(index);
+      if (!block || block.offered || inode.sizeBytes < (index + 1) * this.blockSizeBytes) continue;
+      const [range] = block.written;
+      if (block.written.length !== 1 || range!.start !== 0 || range!.end !== this.blockSizeBytes) continue;
+      if (block.buffer.equals(this.zeroBlock)) continue;
+      block.filledHash = blockHash(block.buffer);
+      block.offered = true;
+      filled.push({ hash: block.filledHash, data: block.buffer });
+    }
+    return filled;
+  }
+
+  /** Hashes of the blocks writes filled that no seal has taken yet (their uploads may be done already). */
+  filledHashes(): Set<string> {
+    const hashes = new Set<string>();
+    for (const blocks of this.dirty.values()) for (const block of blocks.values()) if (block.filledHash) hashes.add(block.filledHash);
+    return hashes;
   }
 
   /**
@@ -161,10 +202,17 @@ export class FileData {
     const dirty = this.dirty.get(ino);
     if (dirty) {
       // In block order, whatever order the blocks became dirty in: uploads go in file order.
-      for (const [index, { buffer, written }] of [...dirty].sort(([a], [b]) => a - b)) {
+      for (const [index, { buffer, written, filledHash }] of [...dirty].sort(([a], [b]) => a - b)) {
         this.dirtyBytes -= this.blockSizeBytes;
         const valid = validBytesInBlock(index, inode.sizeBytes, this.blockSizeBytes);
         if (valid === 0) continue;
+        if (filledHash !== undefined && valid === this.blockSizeBytes) {
+          // Filled by a write and unchanged since: hashed then, maybe uploaded already.
+          blocks.set(index, { hash: filledHash });
+          if (!this.pending.has(filledHash)) this.pendingBytes += buffer.length;
+          this.pending.set(filledHash, buffer);
+          continue;
+        }
         const patch = this.patchFor(inode, index, buffer, written, valid);
         if (patch) {
           blocks.set(index, { patch });
@@ -263,6 +311,11 @@ export class FileData {
     for (const slice of slices) {
       const block = this.dirty.get(ino)?.get(slice.index);
       if (block) {
+        if (block.filledHash !== undefined) {
+          // An upload may be reading the filled buffer: write into a copy of it.
+          block.buffer = Buffer.from(block.buffer);
+          block.filledHash = undefined;
+        }
         slice.data.copy(block.buffer, slice.blockOffset);
         block.written = addRange(block.written, slice.blockOffset, slice.blockOffset + slice.data.length);
       } else {

@@ -19,6 +19,8 @@ export interface Handle {
   /** The inode this handle reads and writes: the version's at open, or a pinned one. */
   inode: FileInode;
   writable: boolean;
+  /** Opened under a host-local name (a WAL's -shm): none of its blocks may reach the store. */
+  hostLocal: boolean;
   reads: SequentialReads;
 }
 
@@ -41,13 +43,13 @@ export class HandleTable {
     return this.handles.size;
   }
 
-  add(ino: number, inode: FileInode, writable: boolean): number {
-    // After wrapping around, skip numbers still in use: a shared handle (fuse-mount.ts)
+  add(ino: number, inode: FileInode, writable: boolean, hostLocal = false): number {
+    // After wrapping around, skip numbers still in use: a shared handle (fuse/lowlevel-mount.ts)
     // can outlive billions of other opens.
     while (this.handles.has(this.nextFh)) this.nextFh = this.nextFh >= maxFh ? 1 : this.nextFh + 1;
     const fh = this.nextFh;
     this.nextFh = fh >= maxFh ? 1 : fh + 1;
-    this.handles.set(fh, { ino, inode, writable, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
+    this.handles.set(fh, { ino, inode, writable, hostLocal, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
     this.openCounts.set(ino, (this.openCounts.get(ino) ?? 0) + 1);
     return fh;
   }

@@ -151,9 +151,16 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     this.refuse();
   }
 
+  async allocate(fh: number, _endBytes: number, _keepSize: boolean): Promise<void> {
+    this.handles.get(fh);
+    this.refuse();
+  }
+
   readonly mkdir: VolumeView['mkdir'] = this.refuse;
   readonly rmdir: VolumeView['rmdir'] = this.refuse;
   readonly symlink: VolumeView['symlink'] = this.refuse;
+  readonly link: VolumeView['link'] = this.refuse;
+  readonly mknod: VolumeView['mknod'] = this.refuse;
   readonly unlink: VolumeView['unlink'] = this.refuse;
   readonly rename: VolumeView['rename'] = this.refuse;
   readonly chmod: VolumeView['chmod'] = this.refuse;

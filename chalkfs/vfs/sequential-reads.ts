@@ -9,7 +9,7 @@
  *
  * Several runs are followed at once (up to `maxRuns`, the least recently extended one
  * replaced first): a read-only handle may be shared by every process of the host that
- * opens the file (fuse-mount.ts), and two scans of one file must not break each other's run.
+ * opens the file (fuse/lowlevel-mount.ts), and two scans of one file must not break each other's run.
  */
 export class SequentialReads {
   private runs: { frontier: number; bytes: number }[] = [];

@@ -60,7 +60,7 @@ export abstract class ServedVolume {
   getattr(path: string): Attributes {
     const { ino, inode } = this.resolve(path);
     if (inode.type === 'file') this.reportedToKernel(ino, inode);
-    return attributesOf(ino, inode, this.ns.nlink(inode), this.blockSizeBytes);
+    return attributesOf(ino, inode, this.ns.nlink(ino), this.blockSizeBytes);
   }
 
   readdir(path: string): string[] {

@@ -109,7 +109,7 @@ export function isAmbiguous(err: unknown): boolean {
 
 /**
  * A journal's unlink or rename waits for its commit, and the FUSE layer answers those
- * operations itself after 30 s (fuse-mount.ts, opTimeoutMs): the first PUT (8 s), this,
+ * operations itself after 30 s (fuse/serve-request.ts, opTimeoutMs): the first PUT (8 s), this,
  * and one last store call (8 s at most) must fit.
  */
 export const defaultCommitOutcomeTimeoutMs = 12_000;

@@ -22,6 +22,7 @@ import { defaultCommitOutcomeTimeoutMs, isAmbiguous, resolveVersionOutcome } fro
 import { withoutHostLocalFiles } from './sqlite/sqlite-files.js';
 import type { SqliteJournals } from './sqlite/sqlite-journals.js';
 import { HeadHintWriter } from './head-hint-writer.js';
+import { BlockUploads } from './block-uploads.js';
 
 export interface VersionWriterOptions {
   repo: VolumeRepository;
@@ -64,6 +65,7 @@ export class VersionWriter {
   /** Inodes a journal's removal took out of the namespace, put back if its commit fails. */
   private readonly mayBeRestored = new Set<Inode>();
   private readonly head: HeadHintWriter;
+  private readonly uploads: BlockUploads;
 
   constructor(
     private readonly options: VersionWriterOptions,
@@ -73,6 +75,11 @@ export class VersionWriter {
     this.seqReached = record.seq;
     this.lastConsistentSeq = record.consistent ? record.seq : 0;
     this.head = new HeadHintWriter(options.repo, options.config.name, options.logger, options.clock);
+    const { repo, config } = options;
+    this.uploads = new BlockUploads(async (hash, data) => {
+      // A block's name is its SHA-256: the store adapter need not hash the body again.
+      await repo.store.put(storeKeys.block(config.name, hash), data, { contentSha256: hash });
+    }, options.uploadConcurrency);
     this.rememberBlocks(record);
   }
 
@@ -157,6 +164,16 @@ export class VersionWriter {
     }
   }
 
+  /**
+   * Starts uploading blocks a write has just filled, before any commit names them (the
+   * store gets a bulk copy while it is still being written), and waits while more than
+   * twice the upload concurrency is queued: a writer faster than the store slows to it.
+   */
+  async uploadFilled(blocks: readonly PendingBlock[]): Promise<void> {
+    for (const block of blocks) if (!this.knownBlocks.has(block.hash)) this.uploads.start(block.hash, block.data);
+    await this.uploads.roomFor(2 * this.options.uploadConcurrency);
+  }
+
   /** Refuses a change this mount could never commit, or cannot commit for now. */
   assertCanCommit(): void {
     const { lease, config } = this.options;
@@ -226,6 +243,7 @@ export class VersionWriter {
     if (consistent) this.lastConsistentSeq = seq;
     this.rememberBlocks(record);
     for (const block of data.pendingBlocks()) data.confirmUploaded(block.hash);
+    this.uploads.forgetFinished(data.filledHashes());
     end?.({ result: 'ok' });
     this.options.metrics?.versionSeq.set(seq);
     this.options.logger.debug({ seq, reason, consistent, blocks: uploads.length }, 'committed');
@@ -304,15 +322,11 @@ export class VersionWriter {
     this.historyCheckedAtRetake = retakes;
   }
 
+  /** Every block in the store, `uploadConcurrency` PUTs at a time; those a write already started are waited for. */
   private async uploadBlocks(blocks: PendingBlock[]): Promise<void> {
-    const { repo, config } = this.options;
-    const queue = [...blocks];
-    const worker = async () => {
-      for (let block = queue.pop(); block; block = queue.pop()) {
-        await repo.store.put(storeKeys.block(config.name, block.hash), block.data);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.uploadConcurrency, queue.length) }, worker));
+    const results = await Promise.allSettled(blocks.map((block) => this.uploads.ensure(block.hash, block.data)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**

@@ -9,8 +9,11 @@
  * answers the kernel may have cached change (as LiteFS's core declares its invalidator
  * and its FUSE layer implements it), so vfs never imports FUSE.
  */
+import type { Owner } from '../meta/namespace.js';
 import type { Attributes } from './attributes.js';
 import type { VolumeState } from './volume-existence.js';
+
+export type { Owner };
 
 export type MountMode = 'read-write' | 'read-only' | 'pinned';
 
@@ -80,7 +83,7 @@ export interface VolumeView {
   /**
    * Whether this handle may also serve every later read-only open of its path until the
    * Invalidator is next called: the FUSE layer then answers those opens without calling
-   * open, and releases the handle once (fuse-mount.ts).
+   * open, and releases the handle once (fuse/lowlevel-mount.ts).
    */
   shareable(fh: number): boolean;
   read(fh: number, target: Buffer, length: number, offset: number): Promise<number>;
@@ -92,10 +95,23 @@ export interface VolumeView {
   /** fsync(2), fdatasync(2) and fsync of a directory. */
   fsync(path: string): Promise<void>;
 
-  create(path: string, mode: number): number;
-  mkdir(path: string, mode: number): void;
+  /**
+   * New names. `owner` is who the new inode belongs to, and `mode` its permission bits,
+   * as the FUSE layer decided from the caller (fuse/new-node.ts); without an owner it
+   * belongs to the mount's owner (the daemon's uid and gid).
+   */
+  create(path: string, mode: number, owner?: Owner): number;
+  mkdir(path: string, mode: number, owner?: Owner): void;
   rmdir(path: string): void;
-  symlink(target: string, path: string): void;
+  symlink(target: string, path: string, owner?: Owner): void;
+  /** link(2): `newPath` becomes one more name of the file (symlink, FIFO, socket) at `existingPath`. */
+  link(existingPath: string, newPath: string): void;
+  /**
+   * mknod(2) of a FIFO, a unix socket or an empty regular file (`mode` holds the type
+   * bits); device nodes are refused (not-permitted: EPERM), as many network filesystems do.
+   * `owner` as for create.
+   */
+  mknod(path: string, mode: number, rdev: number, owner?: Owner): void;
   unlink(path: string): Promise<void> | void;
   rename(from: string, to: string): Promise<void> | void;
   chmod(path: string, mode: number): void;
@@ -104,6 +120,12 @@ export interface VolumeView {
   setTimes(path: string, times: TimesChange): void;
   truncate(path: string, sizeBytes: number): Promise<void>;
   ftruncate(fh: number, sizeBytes: number): Promise<void>;
+  /**
+   * fallocate(2) of [0, endBytes) through a handle open for writing: what was never
+   * written reads as zeros (a hole costs nothing in an object store, so nothing is
+   * reserved); the file grows to endBytes unless keepSize. Never shrinks a file.
+   */
+  allocate(fh: number, endBytes: number, keepSize: boolean): Promise<void>;
 
   /** Stops background work; a writer commits what is left first. */
   close(): Promise<void>;

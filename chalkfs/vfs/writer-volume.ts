@@ -10,10 +10,11 @@ import { ChalkError } from '../util/chalk-error.js';
 import type { Inode, VersionRecord } from '../meta/format.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionWriter } from './version-writer.js';
-import { classify } from './sqlite/sqlite-files.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from './attributes.js';
+import { classify, isHostLocal } from './sqlite/sqlite-files.js';
 import { SqliteJournals } from './sqlite/sqlite-journals.js';
 import type { VolumeOptions } from './volume-options.js';
-import type { OpenIntent, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
+import type { OpenIntent, Owner, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
 
 /**
  * A file's block list is dense (holes are nulls), so its length bounds the file size:
@@ -65,16 +66,38 @@ export class WriterVolume extends ServedVolume implements VolumeView {
 
   // ---- namespace -------------------------------------------------------------------
 
-  mkdir(path: string, mode: number): void {
-    this.change(() => this.ns.mkdir(path, mode, this.options.owner, this.clock()));
+  mkdir(path: string, mode: number, owner = this.options.owner): void {
+    this.change(() => this.ns.mkdir(path, mode, owner, this.clock()));
   }
 
   rmdir(path: string): void {
     this.change(() => this.ns.rmdir(path, this.clock()));
   }
 
-  symlink(target: string, path: string): void {
-    this.change(() => this.ns.symlink(target, path, this.options.owner, this.clock()));
+  symlink(target: string, path: string, owner = this.options.owner): void {
+    this.change(() => this.ns.symlink(target, path, owner, this.clock()));
+  }
+
+  /**
+   * A new name shares the inode, so its data and handles too. SQLite files are told apart
+   * by name (sqlite/sqlite-files.ts), so a second name of a database or journal is just
+   * another file to the journal rules: a sync through a name that has no journal of its
+   * own commits at once, and unlinking a journal's name commits even while the inode
+   * keeps another name (what SQLite sees is that the journal is gone).
+   */
+  link(existingPath: string, newPath: string): void {
+    this.change(() => this.ns.link(existingPath, newPath, this.clock()));
+  }
+
+  /** Without an owner, new inodes get the mount's owner, as create does. */
+  mknod(path: string, mode: number, _rdev: number, owner: Owner = this.options.owner): void {
+    const type = (mode & S_IFMT) === 0 ? S_IFREG : mode & S_IFMT;
+    if (type === S_IFCHR || type === S_IFBLK) throw new ChalkError('not-permitted', `${path}: device nodes are not supported on a chalkfs volume`);
+    if (type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK) throw new ChalkError('invalid', `${path}: mknod of file type 0o${type.toString(8)}`);
+    this.change(() => {
+      if (type === S_IFREG) this.ns.createFile(path, mode, owner, this.clock());
+      else this.ns.mknod(path, type === S_IFIFO ? 'fifo' : 'socket', mode, owner, this.clock());
+    });
   }
 
   /**
@@ -87,7 +110,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertWritable();
     if (classify(path).kind === 'journal') return this.unlinkJournal(path);
     const ino = this.ns.unlink(path, this.clock());
-    if (!this.handles.isOpen(ino)) this.data.discard(ino);
+    if (!this.handles.isOpen(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
     this.versions.noteChange();
   }
 
@@ -128,13 +151,22 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     await this.truncateInode(handle.ino, handle.inode, sizeBytes, `handle ${fh}`);
   }
 
+  /** Growing is truncate's (a hole reads as zeros); keepSize changes nothing but must fit the largest file. */
+  async allocate(fh: number, endBytes: number, keepSize: boolean): Promise<void> {
+    const handle = this.writableHandle(fh);
+    this.assertWritable();
+    this.assertFileSize(endBytes, `handle ${fh}`);
+    if (keepSize || endBytes <= handle.inode.sizeBytes) return;
+    await this.truncateInode(handle.ino, handle.inode, endBytes, `handle ${fh}`);
+  }
+
   // ---- files -----------------------------------------------------------------------
 
   /** Synchronous: a writer opens from memory, with no store work. */
   open(path: string, intent: OpenIntent): number {
     const { ino, inode } = this.regularFile(path);
     if (intent.write) this.assertWritable();
-    return this.handles.add(ino, inode, intent.write);
+    return this.handles.add(ino, inode, intent.write, isHostLocal(path));
   }
 
   /** A writer's files change under its handles: none is shared. */
@@ -142,11 +174,11 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     return false;
   }
 
-  create(path: string, mode: number): number {
+  create(path: string, mode: number, owner: Owner = this.options.owner): number {
     this.assertWritable();
-    const { ino, inode } = this.ns.createFile(path, mode, this.options.owner, this.clock());
+    const { ino, inode } = this.ns.createFile(path, mode, owner, this.clock());
     this.versions.noteChange();
-    return this.handles.add(ino, inode, true);
+    return this.handles.add(ino, inode, true, isHostLocal(path));
   }
 
   /** `data` must already be a private copy: FUSE reuses its buffers. */
@@ -157,9 +189,12 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (this.versions.overDirtyLimit) await this.versions.makeRoom();
     // The size grows in the step the bytes land: a commit queued behind this write
     // would otherwise seal them away under the old size (write-during-commit test).
-    await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
+    const filled = await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
     this.ns.touchData(handle.inode, this.clock());
     this.versions.noteChange();
+    // Full blocks go to the store now, not at the next commit (which then only waits for
+    // them); a host-local file's never do (the commit leaves it out of every version).
+    if (!handle.hostLocal) await this.versions.uploadFilled(filled);
     return data.length;
   }
 
@@ -213,8 +248,9 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     const { inode } = this.ns.resolve(path);
     const ino = this.ns.unlink(path, this.clock());
     await this.versions.commitRemoval(() => this.ns.restore(parentIno, name, ino, inode), [inode]);
+    if (this.ns.inodes.has(ino)) return; // another name of it is left
     this.journals.forget(ino);
-    if (!this.handles.isOpen(ino) && !this.ns.inodes.has(ino)) this.data.discard(ino);
+    if (!this.handles.isOpen(ino)) this.data.discard(ino);
   }
 
   /** See rename: commits before returning; a failed commit puts both names back. */

@@ -66,6 +66,9 @@ void ll_init(void* userdata, fuse_conn_info* conn) {
   want(FUSE_CAP_NO_OPEN_SUPPORT, cfg.no_open);
   // The kernel clears setuid/setgid on write and chown itself (a setattr reaches us).
   want(FUSE_CAP_HANDLE_KILLPRIV, false);
+  // The kernel applies the caller's umask to create, mkdir and mknod modes (it also sends
+  // the umask, which the handlers apply again: the same result, and no ACLs to defer to).
+  want(FUSE_CAP_DONT_MASK, false);
   want(FUSE_CAP_AUTO_INVAL_DATA, cfg.auto_inval_data);
   want(FUSE_CAP_EXPLICIT_INVAL_DATA, cfg.explicit_inval_data);
   // Locks stay in the kernel (no lock ops are registered, so libfuse never asks).

@@ -69,14 +69,14 @@ describe('only chalkfs mounts are chalkfs business', () => {
 });
 
 describe('a mount taken away from outside', () => {
-  test('fusermount -u on a writer: the daemon commits, releases the lease, drops its record and exits', async () => {
+  test('fusermount3 -u on a writer: the daemon commits, releases the lease, drops its record and exits', async () => {
     await using fx = await ChalkfsFixture.create();
     await fx.createVolume('outside');
     const writer = await fx.mount('outside');
     writeInChild(join(writer.dir, 'a.txt'), 'written before the outside unmount');
-    await execFileAsync('fusermount', ['-u', writer.dir]);
+    await execFileAsync('fusermount3', ['-u', writer.dir]);
 
-    await waitFor('the daemon to exit after fusermount -u', 60_000, () => !processAlive(writer.pid), 100);
+    await waitFor('the daemon to exit after fusermount3 -u', 60_000, () => !processAlive(writer.pid), 100);
     const status = JSON.parse((await fx.cliOk(['status', '--json'])).stdout) as { mountpoint: string }[];
     expect(status.map((s) => s.mountpoint)).not.toContain(writer.dir);
 

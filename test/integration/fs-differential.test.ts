@@ -1,12 +1,12 @@
 /*
- * Differential test: one seeded sequence of writes, truncates, reads, renames, unlinks,
- * closes and fsyncs applied to a chalkfs mount and to a local directory. Every read, stat
- * and error is compared as it happens; whole trees at the end, and again after a remount
- * with an empty cache. Reproduce a failure with CHALKFS_DIFF_SEED=<seed printed>.
+ * Differential test: one seeded sequence of writes, truncates, reads, renames, hard links,
+ * unlinks, closes and fsyncs applied to a chalkfs mount and to a local directory. Every
+ * read, stat (size and link count) and error is compared as it happens; whole trees, and
+ * which names share an inode, at the end, and again after a remount with an empty cache. Reproduce a failure with CHALKFS_DIFF_SEED=<seed printed>.
  */
 import { expect, test } from 'vitest';
 import { constants } from 'node:fs';
-import { mkdir, mkdtemp, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
@@ -21,6 +21,16 @@ interface Side {
   root: string;
   /** Open handles by path; they follow their file through renames, as POSIX says. */
   handles: Map<string, FileHandle>;
+}
+
+/** The groups of paths (of `paths`) that name one inode, two names or more, sorted. */
+async function linkGroups(root: string, paths: readonly string[]): Promise<string[][]> {
+  const byIno = new Map<number, string[]>();
+  for (const path of paths) {
+    const st = await stat(join(root, path)).catch(() => undefined);
+    if (st) byIno.set(st.ino, [...(byIno.get(st.ino) ?? []), path]);
+  }
+  return [...byIno.values()].filter((g) => g.length > 1).map((g) => g.sort()).sort();
 }
 
 async function outcome<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; code: string }> {
@@ -107,8 +117,15 @@ test(`differential: ${OPS} seeded random operations give the same results on cha
             expect(a.equals(b)).toBe(true);
           },
         );
+      } else if (r < 0.78) {
+        await both(`#${i} stat ${path}`, async (s) => {
+          const st = await stat(join(s.root, path));
+          return { size: st.size, nlink: st.nlink };
+        });
       } else if (r < 0.8) {
-        await both(`#${i} stat ${path}`, async (s) => (await stat(join(s.root, path))).size);
+        // A second name: the handles stay by path; both names share what is written.
+        const to = pick(paths);
+        await both(`#${i} link ${path} -> ${to}`, async (s) => link(join(s.root, path), join(s.root, to)));
       } else if (r < 0.86) {
         const to = pick(paths);
         await both(`#${i} rename ${path} -> ${to}`, async (s) => {
@@ -135,11 +152,14 @@ test(`differential: ${OPS} seeded random operations give the same results on cha
 
     for (const side of sides) for (const path of [...side.handles.keys()]) await closeHandle(side, path);
     const expected = await snapshotTree(local);
+    const expectedLinks = await linkGroups(local, paths);
     expect(Object.keys(expected).length).toBeGreaterThan(dirs.length);
     expect(await snapshotTree(m.dir)).toEqual(expected);
+    expect(await linkGroups(m.dir, paths)).toEqual(expectedLinks);
     await m.unmount();
     m = await fx.mount('diff');
     expect(await snapshotTree(m.dir)).toEqual(expected);
+    expect(await linkGroups(m.dir, paths)).toEqual(expectedLinks);
   } catch (err) {
     const message = `differential test failed with seed ${seed} (rerun with CHALKFS_DIFF_SEED=${seed}); last operations:\n${history.slice(-15).join('\n')}`;
     console.error(message);

@@ -204,7 +204,7 @@ describe('filesystem operations through a chalkfs mount', () => {
       expect([st.uid, st.gid]).toEqual([1234, 4321]);
     }
 
-    // utimens: atime and mtime set to distinct, exact values (fuse-native once swapped them).
+    // utimens: atime and mtime set to distinct, exact values (libfuse 2's layer once swapped them).
     const atime = new Date('2001-02-03T04:05:06.000Z');
     const mtime = new Date('2011-12-13T14:15:16.000Z');
     await utimes(p('f'), atime, mtime);

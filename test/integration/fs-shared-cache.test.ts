@@ -1,6 +1,6 @@
 // Two mounts of one volume (a writer and a reader host), and what each caches: what the
 // reader sees after the writer's fsync and at the next open, attributes cached by the
-// kernel and in fuse-native, and block caches capped far below the data size.
+// kernel and in the FUSE binding's C layer, and block caches capped far below the data size.
 import { describe, expect, test } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { mkdir, open, readFile, unlink, writeFile, type FileHandle } from 'node:
 import { join } from 'node:path';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { readToEnd, readAt } from '../support/file-io.js';
+import { metricValue } from '../support/mount-metrics.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -207,17 +208,7 @@ describe('two mounts of one volume: attributes cached by the reader', () => {
   });
 });
 
-/** One metric's value from a mount's /metrics (0 when the series is absent). */
-async function metricValue(mount: Mount, series: RegExp): Promise<number> {
-  const status = JSON.parse((await mount.host.cliOk(['status', '--json'])).stdout) as { mountpoint: string; metricsUrl: string }[];
-  const record = status.find((m) => m.mountpoint === mount.dir);
-  if (!record) throw new Error(`no status for ${mount.dir}`);
-  const text = await (await fetch(record.metricsUrl)).text();
-  const line = text.split('\n').find((l) => series.test(l.split(' ')[0]!));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
-
-describe('two mounts of one volume: read-only opens answered in fuse-native', () => {
+describe('two mounts of one volume: read-only opens answered in C, without a trip into JavaScript', () => {
   test('repeated opens share one handle without a trip into JavaScript; a shared open held across a new version keeps its version until closed', async () => {
     await using fx = await ChalkfsFixture.create();
     const { writer, reader } = await writerAndReader(fx, 'opens', ['--block-size', '64KiB']);
@@ -268,7 +259,7 @@ describe('two mounts of one volume: read-only opens answered in fuse-native', ()
   });
 });
 
-describe('a writer\'s attributes cached in fuse-native', () => {
+describe('a writer\'s attributes cached in C, without a trip into JavaScript', () => {
   test('after each write, truncate, chmod or rename, stat sees the change at once; the answers come from C, not JavaScript', async () => {
     await using fx = await ChalkfsFixture.create();
     await fx.createVolume('wattrs');

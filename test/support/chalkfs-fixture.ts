@@ -286,7 +286,7 @@ export class ChalkfsFixture implements AsyncDisposable {
   }
 
   async forceUnmount(dir: string): Promise<void> {
-    await execFileAsync('fusermount', ['-uz', dir]).catch(() => undefined);
+    await execFileAsync('fusermount3', ['-uz', dir]).catch(() => undefined);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

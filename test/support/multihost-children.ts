@@ -28,6 +28,11 @@ export class JsonChild {
   readonly lines: Record<string, unknown>[] = [];
   stderr = '';
   readonly exited: Promise<number | null>;
+  /**
+   * Set at 'close', which comes after the child's stdout and stderr have ended; its exit
+   * code can be set earlier, while its last lines are still on their way.
+   */
+  private closed = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(readonly process: ChildProcess) {
@@ -52,8 +57,10 @@ export class JsonChild {
       if (this.stderr.length < 100_000) this.stderr += chunk;
     });
     this.exited = new Promise((resolve) => {
-      if (process.exitCode !== null) resolve(process.exitCode);
-      else process.once('close', (code) => resolve(code));
+      process.once('close', (code) => {
+        this.closed = true;
+        resolve(code);
+      });
     });
   }
 
@@ -70,7 +77,7 @@ export class JsonChild {
     return waitFor(what, timeoutMs, () => {
       const found = this.lines.find(match);
       if (found) return found;
-      if (this.process.exitCode !== null || this.process.signalCode !== null) throw new Error(`child ${this.pid} exited (${this.process.exitCode ?? this.process.signalCode}): ${this.stderr.slice(-2000)}`);
+      if (this.closed) throw new Error(`child ${this.pid} exited (${this.process.exitCode ?? this.process.signalCode}): ${this.stderr.slice(-2000)}`);
       return undefined;
     });
   }

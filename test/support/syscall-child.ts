@@ -50,23 +50,30 @@ for (const o of JSON.parse(process.argv[2])) {
 process.stdout.write(JSON.stringify(out));
 `;
 
-let scriptPath: string | undefined;
+const scriptPaths = new Map<string, string>();
 
-/** The script lives in a directory every uid can read. */
-function childScript(): string {
-  if (scriptPath === undefined) {
+/** A child's script, written once per process into a directory every uid can read. */
+export function readableScript(name: string, text: string): string {
+  let path = scriptPaths.get(name);
+  if (path === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'chalkfs-syscalls-'));
     chmodSync(dir, 0o755);
-    scriptPath = join(dir, 'syscalls.mjs');
-    writeFileSync(scriptPath, script, { mode: 0o644 });
+    path = join(dir, name);
+    writeFileSync(path, text, { mode: 0o644 });
+    scriptPaths.set(name, path);
   }
-  return scriptPath;
+  return path;
 }
 
-export async function syscalls(ops: SyscallOp[], asUid?: number): Promise<SyscallResult[]> {
-  const node = [process.execPath, childScript(), JSON.stringify(ops)];
-  const [cmd, ...args] = asUid === undefined ? node : ['setpriv', `--reuid=${asUid}`, `--regid=${asUid}`, '--clear-groups', ...node];
-  const { stdout } = await promisify(execFile)(cmd!, args, { timeout: 30_000 });
+/** `argv` run as `uid` (its gid the same number, no supplementary groups), or as is. */
+export function asUid(argv: string[], uid: number | undefined): [string, ...string[]] {
+  const full = uid === undefined ? argv : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', ...argv];
+  return full as [string, ...string[]];
+}
+
+export async function syscalls(ops: SyscallOp[], uid?: number): Promise<SyscallResult[]> {
+  const [cmd, ...args] = asUid([process.execPath, readableScript('syscalls.mjs', script), JSON.stringify(ops)], uid);
+  const { stdout } = await promisify(execFile)(cmd, args, { timeout: 30_000 });
   return JSON.parse(stdout) as SyscallResult[];
 }
 

@@ -2,9 +2,9 @@
 // bounded by bytes, readahead order, and a disk tier that evicts, rebuilds its index and
 // drops corrupt files.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { DiskBlockCache } from '../../chalkfs/cache/disk-block-cache.js';
@@ -169,6 +169,17 @@ describe('BlockCache', () => {
 });
 
 describe('DiskBlockCache', () => {
+  it('a block its index does not name is a miss without reading the disk; reopening indexes it', async () => {
+    const dir = await tempDir();
+    const b = block(12);
+    const disk = await DiskBlockCache.open(dir, 1 << 20, logger);
+    // Another daemon sharing the directory writes the block after this one opened it.
+    await mkdir(dirname(disk.pathOf(b.hash)), { recursive: true });
+    await writeFile(disk.pathOf(b.hash), b.data);
+    expect(await disk.get(b.hash)).toBeUndefined();
+    expect(await (await DiskBlockCache.open(dir, 1 << 20, logger)).get(b.hash)).toEqual(b.data);
+  });
+
   it('deletes a corrupt file, reports it and lets the block be refetched', async () => {
     const dir = await tempDir();
     const b = block(6);

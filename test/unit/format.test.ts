@@ -2,7 +2,7 @@
 // detected), decoding versions of both formats, and block hashes.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { blockHash, decodeMeta, decodeVersion, encodeMeta, versionFormat } from '../../chalkfs/meta/format.js';
+import { blockHash, decodeMeta, decodeVersion, encodeMeta, readableVersionFormats, versionFormat } from '../../chalkfs/meta/format.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 
@@ -74,6 +74,38 @@ describe('decodeVersion', () => {
     for (const bad of [[], { x: [] }, { 0: [[2, 'YQ=='], [1, 'YQ==']] }, { 0: [[-1, 'YQ==']] }, { 0: [[0]] }, { '01': [] }]) {
       expect(corruptMessage(() => decodeVersion(withPatches(bad), 'k'))).toMatch(/malformed patches of inode 2/);
     }
+  });
+});
+
+describe('decodeVersion: links (chalkfs-version/3)', () => {
+  const base = { type: 'file', mode: 0o644, uid: 0, gid: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 };
+  const file = { ...base, sizeBytes: 0, blocks: [] };
+  const dir = (entries: Record<string, number>) => ({ ...base, type: 'dir', mode: 0o755, entries });
+  const version = (format: string, inodes: Record<string, object>) =>
+    encodeMeta(format, { format, volume: 'v', seq: 3, parentSeq: 2, createdAt: 'x', writer: { host: 'h', pid: 1, mountId: 'm' }, consistent: true, nextIno: 9, inodes });
+
+  it('writes /3 and reads /1, /2 and /3; an older release reading /3 refuses it by its format name', () => {
+    expect(versionFormat).toBe('chalkfs-version/3');
+    expect(readableVersionFormats).toEqual(['chalkfs-version/1', 'chalkfs-version/2', 'chalkfs-version/3']);
+    const inodes = { 1: dir({ f: 2 }), 2: file };
+    for (const format of readableVersionFormats) expect(decodeVersion(version(format, inodes), 'k').format).toBe(format);
+    // What a release that reads only /1 and /2 does with a /3 version.
+    expect(corruptMessage(() => decodeMeta(['chalkfs-version/1', 'chalkfs-version/2'], version(versionFormat, inodes), 'k'))).toBe(
+      'metadata object k has format chalkfs-version/3, expected chalkfs-version/1 or chalkfs-version/2',
+    );
+  });
+
+  it('accepts a file, FIFO or socket named twice in /3 only, and never a directory named twice or the root named', () => {
+    const linked = { 1: dir({ a: 2, b: 2, d: 3, p: 4, s: 5 }), 2: file, 3: dir({ c: 2, q: 4 }), 4: { ...base, type: 'fifo' }, 5: { ...base, type: 'socket' } };
+    const decoded = decodeVersion(version(versionFormat, linked), 'k');
+    expect(Namespace.fromRecord(decoded).nlink(2)).toBe(3);
+    expect(decoded.inodes['4']).toEqual({ ...base, type: 'fifo' });
+    for (const old of ['chalkfs-version/1', 'chalkfs-version/2']) {
+      expect(corruptMessage(() => decodeVersion(version(old, linked), 'k'))).toMatch(/inode 2 \(file\) is named by 3 entries/);
+      expect(corruptMessage(() => decodeVersion(version(old, { 1: dir({ p: 4 }), 4: { ...base, type: 'fifo' } }), 'k'))).toMatch(/holds a FIFO or socket/);
+    }
+    expect(corruptMessage(() => decodeVersion(version(versionFormat, { 1: dir({ d: 3, e: 3 }), 3: dir({}) }), 'k'))).toMatch(/inode 3 \(dir\) is named by 2 entries/);
+    expect(corruptMessage(() => decodeVersion(version(versionFormat, { 1: dir({ up: 1 }) }), 'k'))).toMatch(/root directory is named/);
   });
 });
 

@@ -1,7 +1,8 @@
 // The FUSE layer's translation of kernel arguments into VolumeView's plain values.
 import { describe, expect, it } from 'vitest';
 import { constants } from 'node:fs';
-import { idChange, openIntent, timesChange } from '../../chalkfs/fuse/kernel-args.js';
+import { allocationKeepsSize, openIntent } from '../../chalkfs/fuse/kernel-args.js';
+import { kindOf } from '../support/error-kind.js';
 
 describe('kernel-args', () => {
   it('open: writing unless the access mode is O_RDONLY, whatever other flags are set', () => {
@@ -11,15 +12,12 @@ describe('kernel-args', () => {
     expect(openIntent(constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC)).toEqual({ write: true });
   });
 
-  it('chown: (uid_t)-1 leaves the id unchanged; any other id, 0 included, is set', () => {
-    expect(idChange(0xffffffff)).toBeUndefined();
-    expect(idChange(0)).toBe(0);
-    expect(idChange(1000)).toBe(1000);
-  });
-
-  it('utimens: the UTIME_OMIT sentinel leaves that time unchanged', () => {
-    expect(timesChange(2 ** 52, 5000)).toEqual({ atimeMs: undefined, mtimeMs: 5000 });
-    expect(timesChange(1000, 2 ** 52)).toEqual({ atimeMs: 1000, mtimeMs: undefined });
-    expect(timesChange(0, 0)).toEqual({ atimeMs: 0, mtimeMs: 0 });
+  it('fallocate: mode 0 grows the file, KEEP_SIZE does not; every other mode is unsupported (EOPNOTSUPP)', async () => {
+    const KEEP_SIZE = 0x01, PUNCH_HOLE = 0x02, COLLAPSE_RANGE = 0x08, ZERO_RANGE = 0x10, INSERT_RANGE = 0x20, UNSHARE_RANGE = 0x40;
+    expect(allocationKeepsSize(0)).toBe(false);
+    expect(allocationKeepsSize(KEEP_SIZE)).toBe(true);
+    for (const mode of [PUNCH_HOLE | KEEP_SIZE, COLLAPSE_RANGE, ZERO_RANGE, ZERO_RANGE | KEEP_SIZE, INSERT_RANGE, UNSHARE_RANGE]) {
+      expect(await kindOf(() => allocationKeepsSize(mode))).toBe('unsupported');
+    }
   });
 });

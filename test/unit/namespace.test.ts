@@ -167,14 +167,114 @@ describe('Namespace rename', () => {
   });
 });
 
+describe('Namespace hard links and special files', () => {
+  it('link gives an inode a second name: same inode, nlink 2, ctime of the inode and mtime of the new parent', () => {
+    const ns = sample();
+    const f = ns.resolve('/a/f');
+    expect(ns.link('/a/f', '/empty/g', 7)).toBe(f.ino);
+    expect(ns.resolve('/empty/g')).toEqual(f);
+    expect(ns.nlink(f.ino)).toBe(2);
+    expect(f.inode).toMatchObject({ ctimeMs: 7, mtimeMs: 2 });
+    expect(ns.resolve('/empty').inode).toMatchObject({ mtimeMs: 7, ctimeMs: 7 });
+    // Directories keep counting subdirectories only.
+    expect(ns.nlink(ns.resolve('/empty').ino)).toBe(2);
+    expect(tree(ns)).toEqual(['/a/b:dir', '/a/f:file', '/a:dir', '/empty/g:file', '/empty:dir', '/link:symlink']);
+  });
+
+  it('unlink drops one name; the inode goes with its last one', () => {
+    const ns = sample();
+    const f = ns.resolve('/a/f');
+    ns.link('/a/f', '/g', 3);
+    ns.link('/g', '/a/h', 3);
+    expect(ns.nlink(f.ino)).toBe(3);
+    expect(ns.unlink('/a/f', 4)).toBe(f.ino);
+    expect(ns.inodes.has(f.ino)).toBe(true);
+    expect(ns.nlink(f.ino)).toBe(2);
+    expect(f.inode.ctimeMs).toBe(4);
+    ns.unlink('/g', 5);
+    expect(ns.resolve('/a/h').inode).toBe(f.inode);
+    ns.unlink('/a/h', 6);
+    expect(ns.inodes.has(f.ino)).toBe(false);
+    expect(ns.nlink(f.ino)).toBe(0);
+  });
+
+  it('rename onto another name of the same inode changes nothing; onto a linked file drops one of its names', () => {
+    const ns = sample();
+    const f = ns.resolve('/a/f').ino;
+    ns.link('/a/f', '/g', 3);
+    const before = tree(ns);
+    expect(ns.rename('/a/f', '/g', 4)).toBeUndefined();
+    expect(tree(ns)).toEqual(before);
+    expect(ns.nlink(f)).toBe(2);
+    const other = ns.createFile('/other', 0o644, owner, 5).ino;
+    expect(ns.rename('/other', '/g', 6)).toBeUndefined(); // /a/f still names the replaced inode
+    expect(ns.resolve('/g').ino).toBe(other);
+    expect(ns.nlink(f)).toBe(1);
+    expect(ns.resolve('/a/f').inode.ctimeMs).toBe(6);
+    expect(ns.rename('/g', '/a/f', 7)).toBe(f); // its last name: gone
+    expect(ns.inodes.has(f)).toBe(false);
+  });
+
+  it('links symlinks, FIFOs and sockets, never directories, and refuses what link(2) refuses', () => {
+    const ns = sample();
+    ns.link('/link', '/link2', 3);
+    expect(ns.resolve('/link2').inode).toMatchObject({ type: 'symlink', target: '/a/f' });
+    const fifo = ns.mknod('/p', 'fifo', 0o640, owner, 4);
+    const sock = ns.mknod('/s', 'socket', 0o100755, owner, 4);
+    expect(ns.resolve('/p').inode).toMatchObject({ type: 'fifo', mode: 0o640, uid: 1000, ctimeMs: 4 });
+    expect(ns.resolve('/s').inode).toMatchObject({ type: 'socket', mode: 0o755 });
+    ns.link('/p', '/a/p2', 5);
+    expect(ns.resolve('/a/p2').ino).toBe(fifo);
+    expect(ns.nlink(sock)).toBe(1);
+    const before = tree(ns);
+    expect(kindOf(() => ns.link('/a', '/a2', 6))).toBe('not-permitted');
+    expect(kindOf(() => ns.link('/a/f', '/p', 6))).toBe('exists');
+    expect(kindOf(() => ns.link('/nope', '/x', 6))).toBe('not-found');
+    expect(kindOf(() => ns.link('/a/f', '/nope/x', 6))).toBe('not-found');
+    expect(kindOf(() => ns.mknod('/p', 'fifo', 0o644, owner, 6))).toBe('exists');
+    expect(tree(ns)).toEqual(before);
+  });
+
+  it('counts names again from a record: links, FIFOs and sockets round trip through JSON', () => {
+    const ns = sample();
+    ns.link('/a/f', '/g', 3);
+    ns.mknod('/p', 'fifo', 0o644, owner, 3);
+    ns.mknod('/s', 'socket', 0o644, owner, 3);
+    const back = Namespace.fromRecord(JSON.parse(JSON.stringify(ns.snapshot())));
+    expect(tree(back)).toEqual(tree(ns));
+    const f = back.resolve('/g').ino;
+    expect(back.nlink(f)).toBe(2);
+    expect(back.nlink(back.resolve('/p').ino)).toBe(1);
+    back.unlink('/a/f', 4);
+    expect(back.resolve('/g').inode.type).toBe('file');
+    back.unlink('/g', 5);
+    expect(back.inodes.has(f)).toBe(false);
+  });
+
+  it('restore puts a removed name back, also of an inode that kept another name', () => {
+    const ns = sample();
+    const { ino, inode } = ns.resolve('/a/f');
+    const { parentIno } = ns.parentOf('/a/f');
+    ns.link('/a/f', '/g', 3);
+    ns.unlink('/a/f', 4);
+    expect(ns.restore(parentIno, 'f', ino, inode)).toBe(true);
+    expect(ns.nlink(ino)).toBe(2);
+    ns.unlink('/a/f', 5);
+    ns.unlink('/g', 5);
+    expect(ns.restore(parentIno, 'f', ino, inode)).toBe(true);
+    expect(ns.nlink(ino)).toBe(1);
+    expect(ns.resolve('/a/f').inode).toBe(inode);
+  });
+});
+
 describe('Namespace bookkeeping', () => {
   it('counts links: 1 for files and symlinks, 2 + subdirectories for directories', () => {
     const ns = sample();
-    expect(ns.nlink(ns.resolve('/').inode)).toBe(4);
-    expect(ns.nlink(ns.resolve('/a').inode)).toBe(3);
-    expect(ns.nlink(ns.resolve('/a/b').inode)).toBe(2);
-    expect(ns.nlink(ns.resolve('/a/f').inode)).toBe(1);
-    expect(ns.nlink(ns.resolve('/link').inode)).toBe(1);
+    expect(ns.nlink(ns.resolve('/').ino)).toBe(4);
+    expect(ns.nlink(ns.resolve('/a').ino)).toBe(3);
+    expect(ns.nlink(ns.resolve('/a/b').ino)).toBe(2);
+    expect(ns.nlink(ns.resolve('/a/f').ino)).toBe(1);
+    expect(ns.nlink(ns.resolve('/link').ino)).toBe(1);
   });
 
   it('stats counts files, directories and bytes', () => {
@@ -304,13 +404,15 @@ describe('Namespace invariants under random operations (property)', () => {
     { arbitrary: fc.record({ kind: fc.constant('unlink' as const), path }), weight: 1 },
     { arbitrary: fc.record({ kind: fc.constant('rmdir' as const), path }), weight: 1 },
     { arbitrary: fc.record({ kind: fc.constant('rename' as const), path, to: path }), weight: 4 },
+    { arbitrary: fc.record({ kind: fc.constant('link' as const), path, to: path }), weight: 2 },
+    { arbitrary: fc.record({ kind: fc.constant('mkfifo' as const), path }), weight: 1 },
   );
 
   function snapshot(ns: Namespace): string {
     return JSON.stringify([...ns.walk()].map((e) => [e.path, e.ino]).sort());
   }
 
-  it('every inode is reachable exactly once, and a failed operation changes nothing', () => {
+  it('a directory is reachable once and any other inode once per link, none leaks, and a failed operation changes nothing', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
         const ns = Namespace.empty(owner, 0);
@@ -323,6 +425,8 @@ describe('Namespace invariants under random operations (property)', () => {
             else if (o.kind === 'symlink') ns.symlink('target', o.path, owner, t);
             else if (o.kind === 'unlink') ns.unlink(o.path, t);
             else if (o.kind === 'rmdir') ns.rmdir(o.path, t);
+            else if (o.kind === 'link') ns.link(o.path, o.to, t);
+            else if (o.kind === 'mkfifo') ns.mknod(o.path, 'fifo', 0o644, owner, t);
             else ns.rename(o.path, o.to, t);
           });
           if (kind !== 'none') {
@@ -332,9 +436,14 @@ describe('Namespace invariants under random operations (property)', () => {
           const seen = new Map<number, number>();
           for (const e of ns.walk()) seen.set(e.ino, (seen.get(e.ino) ?? 0) + 1);
           if (seen.has(1)) throw new Error('the root is reachable from itself');
-          if ([...seen.values()].some((n) => n !== 1)) throw new Error('an inode is linked twice');
+          for (const [ino, names] of seen) {
+            if (ns.get(ino).type === 'dir' ? names !== 1 : names !== ns.nlink(ino)) throw new Error(`inode ${ino} has ${names} names, nlink ${ns.nlink(ino)}`);
+          }
           if (seen.size !== ns.inodes.size - 1) throw new Error(`${ns.inodes.size - 1 - seen.size} inodes are leaked after ${o.kind}`);
           for (const e of ns.walk()) if (ns.resolve(e.path).ino !== e.ino) throw new Error(`${e.path} does not resolve to its inode`);
+          // Counted again from a record, the link counts are the same.
+          const again = Namespace.fromRecord(ns.snapshot());
+          for (const ino of seen.keys()) if (again.nlink(ino) !== ns.nlink(ino)) throw new Error(`inode ${ino}: nlink ${again.nlink(ino)} from a record, ${ns.nlink(ino)} live`);
         });
       }),
       { numRuns: 300 },

@@ -76,20 +76,59 @@ describe('NodeTable', () => {
     expect(t.size).toBe(1);
   });
 
-  it('follows an inode seen under a new name, and a name now naming another inode', () => {
+  it('follows an inode seen under a new name (keeping the old one), and a name now naming another inode', () => {
     const t = new NodeTable();
     t.remember(ROOT_NODE, 'old', 2);
     t.remember(ROOT_NODE, 'new', 2);
     expect(t.path(2)).toBe('/new');
-    expect(t.child(ROOT_NODE, 'old')).toBeUndefined();
+    expect(t.child(ROOT_NODE, 'old')).toBe(2);
     t.remember(ROOT_NODE, 'new', 3);
     expect(t.path(3)).toBe('/new');
+    expect(t.path(2)).toBe('/old');
+    t.remember(ROOT_NODE, 'old', 3);
     expect(t.path(2)).toBeUndefined();
     // Both lookups of node 2 are still owed back.
     t.forget(2, 1);
     expect(t.has(2)).toBe(true);
     t.forget(2, 1);
     expect(t.has(2)).toBe(false);
+    expect(t.child(ROOT_NODE, 'old')).toBe(3);
+  });
+
+  it('keeps every name of a linked node: unlinking one leaves the others, and the node detaches with its last', () => {
+    const t = new NodeTable();
+    t.remember(ROOT_NODE, 'd', 2);
+    t.remember(ROOT_NODE, 'a', 5);
+    t.remember(2, 'b', 5);
+    expect(t.nameCount(5)).toBe(2);
+    expect(t.path(5)).toBe('/d/b');
+    expect([...t.known()].filter((n) => n.ino === 5).map((n) => n.path).sort()).toEqual(['/a', '/d/b']);
+    t.removed(2, 'b');
+    expect(t.path(5)).toBe('/a');
+    expect(t.nameCount(5)).toBe(1);
+    t.removed(ROOT_NODE, 'a');
+    expect(t.path(5)).toBeUndefined();
+    expect(t.lastPath(5)).toBe('/a');
+    // Forgetting the node drops every name it still had.
+    t.remember(ROOT_NODE, 'x', 6);
+    t.remember(ROOT_NODE, 'y', 6);
+    t.forget(6, 2);
+    expect(t.child(ROOT_NODE, 'x')).toBeUndefined();
+    expect(t.child(ROOT_NODE, 'y')).toBeUndefined();
+  });
+
+  it('leaves two names of one node alone on a rename of one onto the other; a rename onto a linked node takes one of its names', () => {
+    const t = new NodeTable();
+    t.remember(ROOT_NODE, 'a', 5);
+    t.remember(ROOT_NODE, 'b', 5);
+    t.renamed(ROOT_NODE, 'a', ROOT_NODE, 'b');
+    expect(t.child(ROOT_NODE, 'a')).toBe(5);
+    expect(t.child(ROOT_NODE, 'b')).toBe(5);
+    t.remember(ROOT_NODE, 'c', 6);
+    t.renamed(ROOT_NODE, 'c', ROOT_NODE, 'b');
+    expect(t.child(ROOT_NODE, 'b')).toBe(6);
+    expect(t.path(5)).toBe('/a');
+    expect(t.nameCount(5)).toBe(1);
   });
 
   it('has no path below a detached directory', () => {

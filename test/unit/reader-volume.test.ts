@@ -65,7 +65,7 @@ describe('ReaderVolume', () => {
     await publish('v1');
     const ro = await mount('read-only');
 
-    // A cache of getattr answers that the listener empties, as fuse-mount.ts keeps in C.
+    // A cache of getattr answers that the listener empties, as the FUSE binding keeps in C (lowlevel-mount.ts).
     const cache = new Map<string, number>();
     const sizesSeenByListener: number[] = [];
     ro.setInvalidator(invalidatorOf(() => {
@@ -121,7 +121,7 @@ describe('ReaderVolume', () => {
 
     const ro = await mount('read-only');
     // The FUSE layer's model: handles shared until the listener is called; those with no
-    // open left are released from inside it (fuse-mount.ts), the others when closed.
+    // open left are released from inside it (lowlevel-mount.ts), the others when closed.
     const shared = new Map<number, number>(); // fh -> opens the kernel holds
     const retired = new Map<number, number>(); // no longer shared, still open
     ro.setInvalidator(invalidatorOf(() => {

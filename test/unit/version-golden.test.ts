@@ -1,9 +1,10 @@
-// The wire format of versions does not drift: bodies written by an earlier release
-// (kept here byte for byte) decode to the same records, and a writer doing the same
-// operations today encodes exactly the same bytes.
+// The wire format of versions does not drift: bodies written by earlier releases (kept
+// here byte for byte, chalkfs-version/1 and /2) decode to the same records, a writer
+// doing the same operations today encodes exactly the same bytes but for the format
+// name (/3), and a /3 history with hard links, a FIFO and a socket is pinned too.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeVersion, encodeMeta, type VersionRecord } from '../../chalkfs/meta/format.js';
+import { decodeVersion, encodeMeta, versionFormat, type VersionRecord } from '../../chalkfs/meta/format.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { closeTestMounts, newTestVolume, testBlockSize as bs } from '../support/test-volume.js';
@@ -48,9 +49,40 @@ async function writeHistory(): Promise<Buffer[]> {
   rw.rmdir('/e');
   await rw.commit('golden');
   await closeTestMounts();
+  return versionBodies(memory);
+}
+
+async function versionBodies(memory: Awaited<ReturnType<typeof newTestVolume>>['memory']): Promise<Buffer[]> {
   const bodies: Buffer[] = [];
   for (let seq = 1; memory.objects.has(storeKeys.version('vol', seq)); seq++) bodies.push((await memory.get(storeKeys.version('vol', seq))).body);
   return bodies;
+}
+
+/** What chalkfs-version/3 adds: a file with three names in two directories, a FIFO with two, a socket; then one name of each removed. */
+async function writeLinkHistory(): Promise<Buffer[]> {
+  const { memory, mount } = await newTestVolume(undefined, { clock: () => 6_000 });
+  const rw = await mount('read-write', { mountId: 'golden' });
+  rw.mkdir('/d', 0o755);
+  const fh = rw.create('/d/f', 0o644);
+  await rw.write(fh, Buffer.from('shared'), 0);
+  rw.release(fh);
+  rw.link('/d/f', '/g');
+  rw.link('/g', '/d/h');
+  rw.mknod('/p', 0o010640, 0);
+  rw.link('/p', '/d/p2');
+  rw.mknod('/s', 0o140755, 0);
+  await rw.commit('golden');
+  await rw.unlink('/d/f');
+  await rw.unlink('/p');
+  await rw.commit('golden');
+  await closeTestMounts();
+  return versionBodies(memory);
+}
+
+/** The same record under another format name (the header and the `format` field), re-encoded. */
+function asFormat(body: Buffer, format: string): Buffer {
+  const record = decodeVersion(body, 'k');
+  return encodeMeta(format, { ...record, format });
 }
 
 /** SHA-256 of each version body `writeHistory` wrote with the release before the live model was split from the wire types. */
@@ -63,6 +95,17 @@ const historyBodySha256 = [
   'f8b8ec062be613f8834f728b4ea1cea9e8a0091ce986eac3c0b8904bb47fbbce',
   '348a1248dc80ad2ca38dc5c0c97db4eb8e0eb0f32e03b89de7a8990ee26b5a13',
 ];
+
+/** SHA-256 of each version body `writeLinkHistory` wrote (chalkfs-version/3, the release that added hard links). */
+const linkHistoryBodySha256 = [
+  '33dfeb3626c559779024150e2af789576105975d84264dbe8137d8013bbc1e94',
+  'c6cfa5537001de8331baa606f075a81ba95f06968255bc5cfcb193919f038c0b',
+  'f4ea03c10d2bc2e9da9ed3ee9ea3ff11cda84030592f9d10c734e7b69243fa28',
+];
+
+/** Version 2 of the link history: every name in place. */
+const linkedVersionBody = `chalkfs-version/3 sha256=646b64e32e2f530ae1cad9c0c52041daf91c3740cdc980f630746e1c50fb4fde
+{"format":"chalkfs-version/3","volume":"vol","seq":2,"parentSeq":1,"createdAt":"1970-01-01T00:00:06.000Z","writer":{"host":"h","pid":1,"mountId":"golden"},"consistent":true,"nextIno":6,"inodes":{"1":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":1000,"mtimeMs":6000,"ctimeMs":6000,"entries":{"d":2,"g":3,"p":4,"s":5}},"2":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000,"entries":{"f":3,"h":3,"p2":4}},"3":{"type":"file","mode":420,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000,"sizeBytes":6,"blocks":["a4d26868017c0ccffe2efe50944ef4211834660cca834c6e9f86dec6a88246fa"]},"4":{"type":"fifo","mode":416,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000},"5":{"type":"socket","mode":493,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000}}}`;
 
 /** Version 3 of that history: dirs, a symlink, a file with a hole and a patch. */
 const patchedVersionBody = `chalkfs-version/2 sha256=eadf31af14ed74407930547375a5914b283ea8441f35e2d5ebbfa22a788d64dd
@@ -79,10 +122,32 @@ function reencodedThroughTheModel(record: VersionRecord): Buffer {
 }
 
 describe('version wire format (golden)', () => {
-  it('a writer encodes the same bytes as the earlier release, version by version', async () => {
+  it('a writer encodes the bytes of the earlier release, version by version, but for the format name /3', async () => {
     const bodies = await writeHistory();
-    expect(bodies.map(sha256)).toEqual(historyBodySha256);
-    expect(bodies[2]!.toString('utf8')).toBe(patchedVersionBody);
+    expect(bodies.map((body) => body.toString('utf8').slice(0, body.indexOf(' ')))).toEqual(bodies.map(() => versionFormat));
+    expect(bodies.map((body) => sha256(asFormat(body, 'chalkfs-version/2')))).toEqual(historyBodySha256);
+    expect(asFormat(bodies[2]!, 'chalkfs-version/2').toString('utf8')).toBe(patchedVersionBody);
+  });
+
+  it('a /3 history with hard links, a FIFO and a socket encodes the same bytes on every release from this one', async () => {
+    const bodies = await writeLinkHistory();
+    expect(bodies.map(sha256)).toEqual(linkHistoryBodySha256);
+    expect(bodies[1]!.toString('utf8')).toBe(linkedVersionBody);
+  });
+
+  it('a /3 body decodes to its links: names share an inode, link counts are counted from the entries', () => {
+    const record = decodeVersion(Buffer.from(linkedVersionBody), 'k');
+    expect(record.format).toBe('chalkfs-version/3');
+    const ns = Namespace.fromRecord(record);
+    const f = ns.resolve('/d/f');
+    expect(ns.resolve('/g')).toEqual(f);
+    expect(ns.resolve('/d/h')).toEqual(f);
+    expect(ns.nlink(f.ino)).toBe(3);
+    expect(ns.resolve('/p').inode).toMatchObject({ type: 'fifo', mode: 0o640 });
+    expect(ns.resolve('/d/p2').ino).toBe(ns.resolve('/p').ino);
+    expect(ns.nlink(ns.resolve('/p').ino)).toBe(2);
+    expect(ns.resolve('/s').inode).toMatchObject({ type: 'socket', mode: 0o755 });
+    expect(reencodedThroughTheModel(record).toString('utf8')).toBe(linkedVersionBody);
   });
 
   it('old bodies of both version formats decode to the same records, and encode back byte for byte', () => {

@@ -141,7 +141,7 @@ describe('WriterVolume (block patches)', () => {
     expect(blockKeys(memory)).toEqual(blocksBefore);
     expect(memory.objects.size).toBe(keysBefore + 1);
     const record = await repo.readVersion('vol', rw.versionSeq);
-    expect(record.format).toBe('chalkfs-version/2');
+    expect(record.format).toBe('chalkfs-version/3');
     const inode = Namespace.fromRecord(record).resolve('/db').inode as FileInode;
     expect(Object.keys(inode.patches ?? {})).toEqual(['1']);
     const expected = Buffer.from(original);

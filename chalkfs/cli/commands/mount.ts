@@ -16,7 +16,7 @@ import { defaultPresenceIntervalMs } from '../../meta/presence.js';
 import { processAlive } from '../../host/process-liveness.js';
 import { isChalkfsMount, mountAt } from '../../host/mount-table.js';
 import { resolveStoreSettings, storeEnv } from '../../store/store-config.js';
-import { forceUnmount } from '../../fuse/fuse-mount.js';
+import { forceUnmount } from '../../fuse/unmount.js';
 import { serveMountProcess, awaitDaemonReady } from '../../daemon/daemon-process.js';
 import { controlRequest } from '../../daemon/control-socket.js';
 import { liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from '../../daemon/mount-records.js';

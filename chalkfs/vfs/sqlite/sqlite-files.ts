@@ -57,24 +57,20 @@ export function isHostLocal(path: string): boolean {
 /**
  * A version's inodes without host-local files: directories that name one are copied
  * without the entry (the caller's objects are left alone), and the file's inode is
- * dropped. `left` holds the inode numbers left out.
+ * dropped, with every other name of it (a hard link of a `-shm` is host-local too, or
+ * the version would name a dropped inode). `left` holds the inode numbers left out.
  */
 export function withoutHostLocalFiles(inodes: Record<string, Inode>): { inodes: Record<string, Inode>; left: Set<number> } {
   const left = new Set<number>();
-  let kept: Record<string, Inode> | undefined;
-  for (const [ino, inode] of Object.entries(inodes)) {
-    if (inode.type !== 'dir') continue;
-    const local = Object.entries(inode.entries).filter(([name]) => isHostLocal(name));
-    if (local.length === 0) continue;
-    kept ??= { ...inodes };
-    const entries = { ...inode.entries };
-    for (const [name, child] of local) {
-      delete entries[name];
-      left.add(child);
-    }
-    kept[ino] = { ...inode, entries };
+  for (const inode of Object.values(inodes)) {
+    if (inode.type === 'dir') for (const [name, child] of Object.entries(inode.entries)) if (isHostLocal(name)) left.add(child);
   }
-  if (!kept) return { inodes, left };
+  if (left.size === 0) return { inodes, left };
+  const kept: Record<string, Inode> = { ...inodes };
+  for (const [ino, inode] of Object.entries(inodes)) {
+    if (inode.type !== 'dir' || !Object.values(inode.entries).some((child) => left.has(child))) continue;
+    kept[ino] = { ...inode, entries: Object.fromEntries(Object.entries(inode.entries).filter(([, child]) => !left.has(child))) };
+  }
   for (const ino of left) delete kept[String(ino)];
   return { inodes: kept, left };
 }

@@ -1,10 +1,13 @@
 /*
- * GET of one object as a SigV4-signed request on a keep-alive agent, without the SDK's
- * middleware stack. Block reads are most of what a mount sends, and in a cold full scan
- * the SDK's per-request work was the largest part of the daemon's CPU (profile in
- * docs/BENCHMARKS.md). Signing is the SDK's own signer and retries are the SDK's own
- * standard strategy: network errors, timeouts, 5xx and 429 are retried with jittered
- * backoff, other answers are final.
+ * GET and unconditional PUT of one object as SigV4-signed requests on a keep-alive agent,
+ * without the SDK's middleware stack. Block reads and block uploads are most of what a
+ * mount sends: in a cold full scan the SDK's per-request work was the largest part of the
+ * daemon's CPU, and in a bulk copy its signer hashed every block body a second time (the
+ * block's name already is that SHA-256; profiles in docs/BENCHMARKS.md). A PUT is signed
+ * with the body's SHA-256 when the caller knows it (the store still checks it against the
+ * body), else as UNSIGNED-PAYLOAD. Signing is the SDK's own signer and retries are the
+ * SDK's own standard strategy: network errors, timeouts, 5xx and 429 are retried with
+ * jittered backoff, other answers are final.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
@@ -16,7 +19,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryErrorTy
 import { readBody } from './read-body.js';
 import type { StoredObject } from './object-store.js';
 
-export interface SignedGetOptions {
+export interface SignedRequestsOptions {
   /** http(s)://host[:port] of an S3-compatible endpoint, addressed path-style. */
   endpoint: string;
   bucket: string;
@@ -63,26 +66,45 @@ class NodeSha256 {
 const encodeSegment = (segment: string) =>
   encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/** A signed GET of one object, retried by the SDK's standard strategy (module comment). */
-export class SignedGet {
+/** Signed GETs and PUTs of one object each, retried by the SDK's standard strategy (module comment). */
+export class SignedRequests {
   private readonly signer: SignatureV4;
   private readonly url: URL;
   private readonly send: typeof httpRequest;
   /** The SDK's own standard retry policy (backoff with jitter, attempts, retry capacity). */
   private readonly retries: StandardRetryStrategy;
 
-  constructor(private readonly options: SignedGetOptions) {
+  constructor(private readonly options: SignedRequestsOptions) {
     this.url = new URL(options.endpoint);
     this.send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     this.retries = new StandardRetryStrategy(options.maxAttempts);
     this.signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: 's3', sha256: NodeSha256, uriEscapePath: false });
   }
 
-  async get(key: string, signal: AbortSignal): Promise<StoredObject> {
-    let token = await this.retries.acquireInitialRetryToken('s3-get');
+  get(key: string, signal: AbortSignal): Promise<StoredObject> {
+    return this.withRetries('s3-get', signal, async () => {
+      const res = await this.request('GET', key, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, undefined, signal);
+      const length = res.headers['content-length'];
+      const body = await readBody(res, length === undefined ? undefined : Number(length), `get ${key}`);
+      return { body, etag: res.headers.etag ?? '' };
+    });
+  }
+
+  /** Stores `body` at `key` (no condition); `sha256Hex`, when known, is signed instead of hashing the body again. */
+  put(key: string, body: Buffer, sha256Hex: string | undefined, signal: AbortSignal): Promise<{ etag: string }> {
+    const headers = { 'x-amz-content-sha256': sha256Hex ?? 'UNSIGNED-PAYLOAD', 'content-length': String(body.length) };
+    return this.withRetries('s3-put', signal, async () => {
+      const res = await this.request('PUT', key, headers, body, signal);
+      res.resume(); // the answer's body is empty on success
+      return { etag: res.headers.etag ?? '' };
+    });
+  }
+
+  private async withRetries<T>(scope: string, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
+    let token = await this.retries.acquireInitialRetryToken(scope);
     for (;;) {
       try {
-        const result = await this.attempt(key, signal);
+        const result = await attempt();
         this.retries.recordSuccess(token);
         return result;
       } catch (err) {
@@ -99,35 +121,34 @@ export class SignedGet {
     }
   }
 
-  private async attempt(key: string, signal: AbortSignal): Promise<StoredObject> {
+  /** One signed attempt; resolves with a 2xx answer (its body unread), rejects with S3ResponseError otherwise. */
+  private async request(method: 'GET' | 'PUT', key: string, extraHeaders: Record<string, string>, body: Buffer | undefined, signal: AbortSignal): Promise<IncomingMessage> {
     const base = this.url.pathname.replace(/\/$/, '');
     const path = `${base}/${encodeSegment(this.options.bucket)}/${key.split('/').map(encodeSegment).join('/')}`;
     const signed = await this.signer.sign({
-      method: 'GET',
+      method,
       protocol: this.url.protocol,
       hostname: this.url.hostname,
       port: this.url.port ? Number(this.url.port) : undefined,
       path,
       query: {},
-      headers: { host: this.url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      headers: { host: this.url.host, ...extraHeaders },
     });
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = this.send(this.url, { method: 'GET', path, headers: signed.headers, agent: this.options.agent, signal }, resolve);
+      const req = this.send(this.url, { method, path, headers: signed.headers, agent: this.options.agent, signal }, resolve);
       req.setTimeout(this.options.attemptTimeoutMs, () =>
         req.destroy(Object.assign(new Error(`no answer within ${this.options.attemptTimeoutMs} ms`), { name: 'TimeoutError' })),
       );
       req.once('error', reject);
-      req.end();
+      req.end(body);
     });
     const status = res.statusCode ?? 0;
-    if (status !== 200) {
+    if (status < 200 || status > 299) {
       // The error document names the S3 code (NoSuchKey, NoSuchBucket, AccessDenied, ...).
-      const text = (await readBody(res, undefined, `get ${key}`).catch(() => Buffer.alloc(0))).toString('utf8', 0, 4096);
+      const text = (await readBody(res, undefined, `${method.toLowerCase()} ${key}`).catch(() => Buffer.alloc(0))).toString('utf8', 0, 4096);
       throw new S3ResponseError(status, /<Code>([^<]+)<\/Code>/.exec(text)?.[1]);
     }
-    const length = res.headers['content-length'];
-    const body = await readBody(res, length === undefined ? undefined : Number(length), `get ${key}`);
-    return { body, etag: res.headers.etag ?? '' };
+    return res;
   }
 }
 

@@ -1,0 +1,92 @@
+/*
+ * The store's ceiling measured with a client that is not chalkfs's: curl (C, libcurl,
+ * `--aws-sigv4`, Debian bookworm's 7.88). chalkfs's own S3 client runs in the same Node
+ * process as its request handling, so a ceiling measured with it carries its per-request
+ * and per-byte costs; curl's are far smaller, which makes its figure the store's own.
+ * curl rather than rclone or s3fs copying a big object: those are targets of this bench
+ * with their own chunking, caching and disk writes, while curl moves exactly the requests
+ * asked for (ranged GETs of one object, PUTs of separate objects), several in flight.
+ * Each of `parallelism` curl processes runs its share of the requests one after another
+ * on one keep-alive connection (`--next`), bodies to /dev/null or from one local file.
+ */
+import { randomFillSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mbps } from './raw-store-ceiling.js';
+import { dropKernelCaches, runCommand } from './system-commands.js';
+
+export interface CurlStore {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface CurlCeilingResult {
+  client: string;
+  objectSizeBytes: number;
+  parallelism: number;
+  /** Ranged GETs of one object of objectSizeBytes, `rangeBytes` each. */
+  get: Array<{ rangeBytes: number; coldMBps: number; warmMBps: number }>;
+  /** PUTs of separate objects of `objectBytes` each, objectSizeBytes in total. */
+  put: Array<{ objectBytes: number; MBps: number }>;
+}
+
+/** Runs the curl requests `ops` with `parallelism` processes; each op is the arguments of one transfer. */
+async function runCurl(store: CurlStore, ops: string[][], parallelism: number): Promise<number> {
+  const auth = ['--aws-sigv4', `aws:amz:${store.region}:s3`, '--user', `${store.accessKeyId}:${store.secretAccessKey}`];
+  const shares: string[][][] = Array.from({ length: parallelism }, () => []);
+  ops.forEach((op, i) => shares[i % parallelism]!.push(op));
+  const start = performance.now();
+  await Promise.all(
+    shares
+      .filter((s) => s.length > 0)
+      .map((share) => {
+        const args = share.flatMap((op, i) => [...(i > 0 ? ['--next'] : []), '-sS', '--fail', ...auth, ...op]);
+        return runCommand('curl', args, { timeoutMs: 600_000 });
+      }),
+  );
+  return performance.now() - start;
+}
+
+/**
+ * GET and PUT throughput of the bench's MinIO through curl: one object of
+ * `objectSizeBytes` read in ranges with `parallelism` in flight (cold after drop_caches,
+ * then warm), and the same bytes written as separate objects of each size in `putSizes`.
+ */
+export async function measureCurlCeiling(
+  store: CurlStore,
+  workDir: string,
+  options: { objectSizeBytes: number; rangeSizes: number[]; putSizes: number[]; parallelism: number },
+): Promise<CurlCeilingResult> {
+  const version = (await runCommand('curl', ['--version'])).stdout.split('\n')[0]!;
+  const url = (key: string) => `${store.endpoint}/${store.bucket}/${key}`;
+  const { objectSizeBytes, parallelism } = options;
+  const put: CurlCeilingResult['put'] = [];
+  for (const objectBytes of options.putSizes) {
+    const file = join(workDir, `curl-put-${objectBytes}`);
+    writeFileSync(file, randomFillSync(Buffer.allocUnsafe(objectBytes)));
+    const count = Math.max(1, Math.floor(objectSizeBytes / objectBytes));
+    const ops = Array.from({ length: count }, (_, i) => ['-T', file, '-o', '/dev/null', url(`curl/put-${objectBytes}/${i}`)]);
+    const ms = await runCurl(store, ops, parallelism);
+    put.push({ objectBytes, MBps: mbps(count * objectBytes, ms) });
+  }
+  // The object the ranged GETs read: the 8 MiB PUT objects would be separate objects, so
+  // upload one whole object (one PUT of a file of objectSizeBytes).
+  const big = join(workDir, 'curl-get-object');
+  writeFileSync(big, randomFillSync(Buffer.allocUnsafe(objectSizeBytes)));
+  await runCurl(store, [['-T', big, '-o', '/dev/null', url('curl/big')]], 1);
+  const get: CurlCeilingResult['get'] = [];
+  for (const rangeBytes of options.rangeSizes) {
+    const ops: string[][] = [];
+    for (let off = 0; off < objectSizeBytes; off += rangeBytes) {
+      ops.push(['-r', `${off}-${Math.min(objectSizeBytes, off + rangeBytes) - 1}`, '-o', '/dev/null', url('curl/big')]);
+    }
+    await dropKernelCaches();
+    const coldMBps = mbps(objectSizeBytes, await runCurl(store, ops, parallelism));
+    const warmMBps = Math.max(mbps(objectSizeBytes, await runCurl(store, ops, parallelism)), mbps(objectSizeBytes, await runCurl(store, ops, parallelism)));
+    get.push({ rangeBytes, coldMBps, warmMBps });
+  }
+  return { client: version, objectSizeBytes, parallelism, get, put };
+}
