@@ -6,16 +6,7 @@
 // name, so that the mapping stays a function of the name: CreateVolume is idempotent by
 // name with no table to keep, and two names never share a volume.
 import { createHash } from 'node:crypto';
-import { validateVolumeName } from '../meta/volume-name.js';
-
-function isVolumeName(name: string): boolean {
-  try {
-    validateVolumeName(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isVolumeName } from '../cli-driver/volume-name-check.js';
 
 export function volumeIdFor(csiName: string): string {
   if (isVolumeName(csiName)) return csiName;

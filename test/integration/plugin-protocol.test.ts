@@ -3,27 +3,14 @@
 import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { servePlugin } from '../../chalkfs/plugin/plugin-server.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
-import { mountsUnder, requireChalkfsBuild, startPluginHost, uniqueName, type TestPluginHost } from '../support/docker-fixture.js';
-import { pluginCall } from '../support/docker-plugin-client.js';
+import { mountsUnder, pluginHostPerTest, uniqueName } from '../support/docker-fixture.js';
+import { pluginCall, volumeDriverCalls } from '../support/docker-plugin-client.js';
 import { processAlive } from '../../chalkfs/host/process-liveness.js';
 
-const hosts: TestPluginHost[] = [];
-
-beforeAll(() => requireChalkfsBuild());
-
-afterEach(async () => {
-  for (const host of hosts.splice(0)) await host.dispose();
-});
-
-async function host(): Promise<TestPluginHost> {
-  const h = await startPluginHost({ bucket: uniqueName('chalkfs-plugin-t'), label: 'plugin-protocol' });
-  hosts.push(h);
-  return h;
-}
-
+const host = pluginHostPerTest('plugin-protocol');
 
 const fuseMountCount = async (dir: string): Promise<number> => (await mountsUnder(dir)).filter((p) => p === dir).length;
 
@@ -46,17 +33,20 @@ describe('volume plugin protocol', () => {
   it('creates, lists, mounts once for many users, unmounts after the last, and removes', async () => {
     const h = await host();
     const name = uniqueName('vol');
-    const call = (op: string, body: object = {}) => pluginCall(h.socketPath, `/VolumeDriver.${op}`, body);
+    const call = volumeDriverCalls(h.socketPath);
 
-    const bad = await call('Create', { Name: 'Not-Valid', Opts: {} });
+    const bad = await call('Create', { Name: 'A'.repeat(30), Opts: {} });
     expect(bad.status).toBe(500);
-    expect(bad.body.Err).toMatch(/invalid volume name/);
+    expect(bad.body.Err).toMatch(/too long for chalkfs/);
     expect((await call('Create', { Name: name, Opts: { colour: 'blue' } })).body.Err).toMatch(/unknown volume option "colour"/);
     expect((await call('Create', { Name: name, Opts: { 'block-size': '64KiB' } })).body).toEqual({});
     expect((await call('Create', { Name: name, Opts: null })).body).toEqual({}); // Docker repeats Create: fine
 
     const got = await call('Get', { Name: name });
     expect(got.body).toMatchObject({ Volume: { Name: name, Mountpoint: '', Status: { blockSizeBytes: 65536, files: 0, containersOnThisHost: 0 } } });
+    // The volume's own creation time, which `docker volume inspect` shows as CreatedAt.
+    const info = JSON.parse((await h.chalkfs('volume', 'info', name, '--json')).stdout) as { createdAt: string };
+    expect((got.body.Volume as { CreatedAt: string }).CreatedAt).toBe(info.createdAt);
     expect((await call('List')).body.Volumes).toEqual([{ Name: name, Mountpoint: '' }]);
 
     const first = await call('Mount', { Name: name, ID: 'container-1' });
@@ -87,14 +77,14 @@ describe('volume plugin protocol', () => {
     expect((await call('Get', { Name: name })).body).toMatchObject({ Volume: { Status: { files: 1, sizeBytes: 6 } } });
 
     expect((await call('Remove', { Name: name })).body).toEqual({});
-    expect((await call('Get', { Name: name })).body.Err).toMatch(/does not exist/);
+    expect((await call('Get', { Name: name })).body.Err).toMatch(/is not known to Docker on this host/);
     expect((await call('List')).body.Volumes).toEqual([]);
   });
 
   it('keeps reference counts across a plugin restart and releases the mount after the last Unmount', async () => {
     const h = await host();
     const name = uniqueName('vol');
-    const call = (op: string, body: object = {}) => pluginCall(h.socketPath, `/VolumeDriver.${op}`, body);
+    const call = volumeDriverCalls(h.socketPath);
     await call('Create', { Name: name });
     const { body } = await call('Mount', { Name: name, ID: 'a' });
     const mountpoint = body.Mountpoint as string;
@@ -118,7 +108,7 @@ describe('volume plugin protocol', () => {
   it('mounts again when the mount daemon of a volume in use has died', async () => {
     const h = await host();
     const name = uniqueName('vol');
-    const call = (op: string, body: object = {}) => pluginCall(h.socketPath, `/VolumeDriver.${op}`, body);
+    const call = volumeDriverCalls(h.socketPath);
     await call('Create', { Name: name });
     const mountpoint = (await call('Mount', { Name: name, ID: 'a' })).body.Mountpoint as string;
     const file = await open(join(mountpoint, 'data.txt'), 'w');

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { inject } from 'vitest';
+import { afterEach, beforeAll, inject } from 'vitest';
 import { servePlugin, type PluginServer } from '../../chalkfs/plugin/plugin-server.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
@@ -154,6 +154,23 @@ export async function startPluginHost(options: { bucket: string; label?: string 
       }
       await rm(root, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a test file of plugin hosts without a Docker engine: returns `host()`, which
+ * starts one with its own bucket; every host is disposed after its test.
+ */
+export function pluginHostPerTest(label: string): () => Promise<TestPluginHost> {
+  const hosts: TestPluginHost[] = [];
+  beforeAll(() => requireChalkfsBuild());
+  afterEach(async () => {
+    for (const h of hosts.splice(0)) await h.dispose();
+  });
+  return async () => {
+    const h = await startPluginHost({ bucket: uniqueName('chalkfs-plugin-t'), label });
+    hosts.push(h);
+    return h;
   };
 }
 

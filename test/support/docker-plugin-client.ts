@@ -36,3 +36,8 @@ export function pluginCall(socketPath: string, endpoint: string, body: object = 
     req.end(payload);
   });
 }
+
+/** `call('Mount', {...})` for /VolumeDriver.Mount on the plugin at `socketPath`. */
+export function volumeDriverCalls(socketPath: string): (op: string, body?: object) => Promise<PluginReply> {
+  return (op, body = {}) => pluginCall(socketPath, `/VolumeDriver.${op}`, body);
+}

@@ -6,6 +6,9 @@ import { ChalkError } from '../../util/chalk-error.js';
 import { EmbeddedMinio } from '../../minio/embedded-minio.js';
 import { openStore, resolveStoreSettings, storeEnv, configuredEndpoint } from '../../store/store-config.js';
 import { servePlugin, DEFAULT_PLUGIN_SOCKET } from '../../plugin/plugin-server.js';
+import { ENVIRONMENT_PATH, SERVICE_NAME as UNIT_NAME, renderEnvironmentFile, renderUnit, serviceEnvironment } from '../../plugin/service-unit.js';
+import { installService, uninstallService } from '../../plugin/service-install.js';
+import { cliEntry } from '../../util/paths.js';
 import { serveCsi } from '../../csi/csi-driver.js';
 import { createLogger } from '../../util/logger.js';
 import { home, printJson } from '../cli-context.js';
@@ -13,9 +16,9 @@ import { home, printJson } from '../cli-context.js';
 export function registerServiceCommands(program: Command): void {
   // ---- plugin ----------------------------------------------------------------------------
 
-  program
+  const plugin = program
     .command('plugin')
-    .description('serve the Docker volume plugin protocol, so `docker run --volume-driver chalkfs -v NAME:/data ...` works')
+    .description('serve the Docker volume plugin protocol, so `docker run --volume-driver chalkfs -v NAME:/data ...` works (in the foreground; install-service runs it under systemd)')
     .option('--socket <path>', 'unix socket dockerd discovers the plugin by', DEFAULT_PLUGIN_SOCKET)
     .option('--cache-dir <dir>', 'block cache directory for the mounts it makes (default CHALKFS_HOME/cache)')
     .action(async (opts: { socket: string; cacheDir?: string }) => {
@@ -36,6 +39,31 @@ export function registerServiceCommands(program: Command): void {
         for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => done());
       });
       await server.close();
+    });
+
+  plugin
+    .command('install-service')
+    .description(`write the systemd unit ${UNIT_NAME} (before docker.service, restarted on failure) with the store settings of this shell in ${ENVIRONMENT_PATH} (mode 0600), and enable it`)
+    .option('--root <dir>', 'write under DIR instead of / and do not run systemctl (packaging, tests)', '/')
+    .option('--dry-run', 'print the unit and the names of the variables it would keep; change nothing')
+    .action(async (opts: { root: string; dryRun?: boolean; socket: string; cacheDir?: string }, command: Command) => {
+      // --socket and --cache-dir belong to `plugin`: the service serves as `chalkfs plugin` would.
+      const { socket, cacheDir } = command.optsWithGlobals<{ socket: string; cacheDir?: string }>();
+      const unit = renderUnit({ nodePath: process.execPath, cliEntry: cliEntry(), socketPath: resolve(socket), cacheDir: cacheDir ? resolve(cacheDir) : undefined, environmentFile: ENVIRONMENT_PATH });
+      const vars = serviceEnvironment(process.env, home);
+      const kept = `${ENVIRONMENT_PATH} (mode 0600) keeps ${Object.keys(vars).join(', ')}`;
+      if (opts.dryRun) return void process.stdout.write(`${unit}# ${kept}\n`);
+      const outcome = await installService(resolve(opts.root), { unit, environment: renderEnvironmentFile(vars) });
+      process.stdout.write(`wrote ${outcome.unitPath} and ${outcome.environmentPath} (mode 0600: ${Object.keys(vars).join(', ')})\n${outcome.systemd}\n`);
+    });
+
+  plugin
+    .command('uninstall-service')
+    .description(`stop and disable ${UNIT_NAME} and remove its files (mounts containers still use stay)`)
+    .option('--root <dir>', 'remove under DIR instead of / and do not run systemctl', '/')
+    .action(async (opts: { root: string }) => {
+      const outcome = await uninstallService(resolve(opts.root));
+      process.stdout.write(`removed ${outcome.unitPath} and ${outcome.environmentPath}\n${outcome.systemd}\n`);
     });
 
   // ---- csi -------------------------------------------------------------------------------
