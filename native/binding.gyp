@@ -1,5 +1,6 @@
 # chalkfs's libfuse 3 binding (Node-API) and the test binary for its C rules.
-# Built offline against the system's Node headers: node-gyp rebuild --nodedir=/usr
+# Built offline against the system's Node headers by scripts/build-native.sh (also the
+# package's install script): node-gyp rebuild --nodedir=/usr
 {
   "targets": [
     {
@@ -22,7 +23,12 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "<!@(pkg-config --cflags fuse3)"],
       "libraries": ["<!@(pkg-config --libs fuse3)"]
-    },
+    }
+  ],
+  # The test binary of the C rules is built only for development (scripts/build-native.sh
+  # passes --chalkfs_rules_test=1 when native/test is there; the npm package ships no tests).
+  "variables": { "chalkfs_rules_test%": 0 },
+  "conditions": [["chalkfs_rules_test==1", { "targets": [
     {
       "target_name": "rules_test",
       "type": "executable",
@@ -32,5 +38,5 @@
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["-pthread"]
     }
-  ]
+  ] }]]
 }

@@ -1,11 +1,8 @@
 // chalkfs's libfuse 3 binding (native/, built by scripts/build-native.sh): a typed
 // session over the addon, and the reply functions requests are answered with. Requests
 // arrive on the Node event loop; replies are synchronous calls into libfuse.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ChalkError } from '../util/chalk-error.js';
+import { loadNativeAddon } from '../util/native-addon.js';
 import type {
   FuseAttr,
   FuseConnection,
@@ -64,18 +61,7 @@ const HANDLER_NAMES: readonly (keyof LowLevelHandlers)[] = [
   'opendir', 'readdir', 'readdirplus', 'releasedir', 'fsyncdir',
 ];
 
-const ADDON = join('native', 'build', 'Release', 'chalkfs_fuse.node');
-
-/** The addon, found from the source tree (chalkfs/fuse) or the build (dist/chalkfs/fuse). */
-function loadBinding(): NativeBinding {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '..', '..', ADDON), join(here, '..', '..', '..', ADDON)];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) throw new ChalkError('config', `the FUSE binding is not built (${candidates.join(' or ')} missing): run scripts/build-native.sh`);
-  return createRequire(import.meta.url)(found) as NativeBinding;
-}
-
-const binding = loadBinding();
+const binding = loadNativeAddon<NativeBinding>();
 
 /** libfuse's version, as major * 100 + minor (314 for 3.14). */
 export const libfuseVersion = binding.libfuseVersion;

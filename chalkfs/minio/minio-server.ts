@@ -1,11 +1,11 @@
-// Finding the MinIO binary and running one server process: started on a free loopback
+// Running one MinIO server process (the binary chosen by minio-binary.ts): started on a free loopback
 // port, ready once it answers its health check, stopped with SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, delimiter } from 'node:path';
 import { ChalkError } from '../util/chalk-error.js';
-import { packageJson, toolCacheDir } from '../util/paths.js';
+import { packageJson } from '../util/paths.js';
+import { chooseMinioBinary } from './minio-binary.js';
 
 export interface MinioCredentials {
   accessKeyId: string;
@@ -32,24 +32,9 @@ export interface RunningMinio {
   stop(): Promise<void>;
 }
 
-/** Finds the MinIO binary: CHALKFS_MINIO_BIN, the provisioned cache, or `minio` on PATH. */
+/** The MinIO binary the embedded store runs, at the version package.json pins. */
 export function findMinioBinary(env: NodeJS.ProcessEnv = process.env): string {
-  const version = packageJson().config.minioVersion;
-  const candidates = [
-    env.CHALKFS_MINIO_BIN,
-    join(toolCacheDir(env), 'bin', `minio-${version}`),
-    ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'minio')),
-  ].filter((p): p is string => Boolean(p));
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new ChalkError(
-      'config',
-      `MinIO server binary not found (looked in ${candidates.slice(0, 2).join(', ')} and PATH); ` +
-        `build it with \`npm run provision\` or \`go install github.com/minio/minio@${version}\`, ` +
-        'or point CHALKFS_S3_ENDPOINT at an existing S3-compatible store',
-    );
-  }
-  return found;
+  return chooseMinioBinary(packageJson().config.minioVersion, env);
 }
 
 export async function freeLoopbackPort(): Promise<number> {

@@ -1,11 +1,16 @@
 // Where things are: the installation, CHALKFS_HOME, the tool cache, the compiled CLI.
 import { homedir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { basename, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 
-/** Root of the chalkfs installation (the folder holding package.json). */
-export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(fileURLToPath(import.meta.url).includes('/dist/') ? ['..'] : []));
+/**
+ * Root of the chalkfs installation (the folder holding package.json): a checkout, or the
+ * installed package (…/node_modules/chalkfs). This module is chalkfs/util/paths.ts in the
+ * sources and dist/chalkfs/util/paths.js once built.
+ */
+const sourceOrDistRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const projectRoot = basename(sourceOrDistRoot) === 'dist' ? dirname(sourceOrDistRoot) : sourceOrDistRoot;
 
 /** Where chalkfs keeps its state: embedded MinIO, mount records, logs, default cache. */
 export function chalkfsHome(env: NodeJS.ProcessEnv = process.env): string {

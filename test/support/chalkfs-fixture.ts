@@ -108,6 +108,8 @@ export class ChalkfsHost {
     readonly root: string,
     /** Poses as another machine with this host identity (chalkfs/host/host-identity.ts); default: this machine's. */
     readonly hostId?: string,
+    /** The CLI this host runs (program, then leading arguments); default: this tree's build under Node. */
+    readonly command: readonly string[] = [process.execPath, cliEntry()],
   ) {
     this.home = join(root, 'home');
     this.cacheDir = join(root, 'cache');
@@ -134,7 +136,8 @@ export class ChalkfsHost {
   }
 
   cli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-    return run(process.execPath, [cliEntry(), ...args], this.env(options.env), options.timeoutMs);
+    const [program, ...leading] = this.command;
+    return run(program!, [...leading, ...args], this.env(options.env), options.timeoutMs);
   }
 
   /** Like cli, but throws with the output when the exit status is not 0. */
@@ -232,10 +235,11 @@ export class ChalkfsFixture implements AsyncDisposable {
   /**
    * Another "machine": own CHALKFS_HOME, cache and mount points, same bucket. Hosts share
    * this machine's hostname, pids and host identity unless given `hostId` (then they pose
-   * as hosts that merely share the hostname: cloned VMs, containers).
+   * as hosts that merely share the hostname: cloned VMs, containers). `command` runs
+   * another chalkfs CLI there (an installed one) instead of this tree's build.
    */
-  addHost(name = `host-${this.hosts.length + 1}`, options: { hostId?: string } = {}): ChalkfsHost {
-    const host = new ChalkfsHost(this, name, join(this.root, name), options.hostId);
+  addHost(name = `host-${this.hosts.length + 1}`, options: { hostId?: string; command?: readonly string[] } = {}): ChalkfsHost {
+    const host = new ChalkfsHost(this, name, join(this.root, name), options.hostId, options.command);
     this.hosts.push(host);
     return host;
   }
