@@ -9,6 +9,8 @@ import { registerMountCommands } from './commands/mount.js';
 import { registerServiceCommands } from './commands/services.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerVolumeCommands } from './commands/volume.js';
+import { registerInspectCommands } from './commands/inspect.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 
 const program = new Command();
 program
@@ -23,9 +25,12 @@ program
   // Commander's own usage errors exit 2 too (its default is 1): see the catch at the end.
   .exitOverride();
 
-registerHistoryCommands(program, registerVolumeCommands(program));
+const volume = registerVolumeCommands(program);
+registerHistoryCommands(program, volume);
+registerInspectCommands(program, volume);
 registerMountCommands(program);
 registerServiceCommands(program);
+registerDoctorCommand(program);
 
 // Exit status (also in --help): 2 for usage and configuration errors, 1 for runtime failures.
 program.parseAsync(process.argv).catch((err: unknown) => {
