@@ -15,13 +15,15 @@ import { onVolume, printJson, repository, table } from '../cli-context.js';
 
 /** `volume` is the command group `registerVolumeCommands` made. */
 export function registerHistoryCommands(program: Command, volume: Command): void {
-  onVolume<{ label?: string }>(
+  onVolume<{ label?: string; json?: boolean }>(
     volume
       .command('snapshot')
       .description('keep the newest consistent version of a volume beyond the retention window')
-      .option('--label <label>', 'a name for the snapshot'),
+      .option('--label <label>', 'a name for the snapshot')
+      .option('--json', 'print JSON'),
     async (name, repo, opts) => {
       const snap = await new VolumeHistory(repo).snapshot(name, opts.label);
+      if (opts.json) return printJson(snap);
       process.stdout.write(`snapshot of ${name} at version ${snap.seq}${snap.label ? ` (${snap.label})` : ''}; mount it with: chalkfs mount ${name}@${snap.seq} DIR\n`);
     },
   );
@@ -42,7 +44,8 @@ export function registerHistoryCommands(program: Command, volume: Command): void
     .description('make an old version the newest one (a new commit; history is kept); refuses while a writer is mounted')
     .argument('<name>')
     .argument('<version>', 'version number (see `chalkfs volume versions`)')
-    .action(async (name: string, versionText: string) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, versionText: string, opts: { json?: boolean }) => {
       validateVolumeName(name);
       if (!/^\d+$/.test(versionText)) throw new ChalkError('config', `invalid version "${versionText}": expected a version number`);
       const repo = await repository();
@@ -51,6 +54,7 @@ export function registerHistoryCommands(program: Command, volume: Command): void
       const lease = await WriterLease.acquire({ store: repo.store, volume: name, holder: { ...writer, hostId: hostIdentity() }, ttlMs: 30_000, logger: createLogger({ level: 'warn' }), isLocalProcessAlive: processAlive });
       try {
         const seq = await new VolumeHistory(repo).restore(name, Number(versionText), writer);
+        if (opts.json) return printJson({ volume: name, restoredFrom: Number(versionText), seq });
         process.stdout.write(`restored ${name} to the content of version ${versionText} as version ${seq}\n`);
       } finally {
         await lease.release();
