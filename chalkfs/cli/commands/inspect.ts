@@ -26,8 +26,8 @@ export function registerInspectCommands(program: Command, volume: Command): void
         table([
           ['STORED', 'OBJECTS', 'BYTES'],
           row('current data (blocks of the newest version)', u.current),
-          row(`snapshots (blocks only ${u.snapshots.versions} snapshotted versions name)`, u.snapshots),
-          row(`history (blocks only ${u.history.versions} other kept versions name)`, u.history),
+          row(`snapshots (blocks only the ${u.snapshots.versions} snapshotted versions name)`, u.snapshots),
+          row(`history (blocks only the ${u.history.versions} other kept versions name)`, u.history),
           row('unreferenced blocks (gc removes them)', u.unreferenced),
           row('version objects', u.versions),
           row('other metadata', u.otherMetadata),
