@@ -51,6 +51,13 @@ export async function removeCachedBlocks(dir: string, hashes: Iterable<string>):
   return { files, bytes };
 }
 
+/** A block's bytes from a cache directory, only if they hash to its name (`fsck --repair`). */
+export async function readCachedBlock(dir: string, hash: string): Promise<Buffer | undefined> {
+  if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
+  const data = await readFile(blockFilePath(dir, hash)).catch(() => undefined);
+  return data && blockHash(data) === hash ? data : undefined;
+}
+
 /** One directory of block files, bounded by `capacityBytes`, LRU by this daemon's use. */
 export class DiskBlockCache {
   private readonly index = new Map<string, number>(); // hash -> size, in LRU order (oldest first)

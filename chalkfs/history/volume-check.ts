@@ -7,7 +7,8 @@
 // every distinct block (the volume's whole stored data, read once: blocks shared by
 // versions are read once). Quick mode reads no block: the listing already gives each
 // block's existence and size (one LIST per 1000 blocks instead of a HEAD per block).
-// A hash mismatch can only be found by reading.
+// A hash mismatch can only be found by reading. The one repair (repairBlocks) puts a lost
+// block back from a copy whose hash matches its name.
 import { isChalkError } from '../util/chalk-error.js';
 import { blockHash, namedBlocks } from '../meta/format.js';
 import { seqFromKey, storeKeys } from '../meta/store-keys.js';
@@ -100,6 +101,27 @@ export async function checkVolume(repo: VolumeRepository, volume: string, option
     unreferencedBlocks: [...stored.keys()].filter((h) => !namedBy.has(h)).length,
     problems: await withoutCollected(repo, volume, problems),
   };
+}
+
+/** Where a lost block's bytes may still be: the caller's copy, undefined when it has none. */
+export type BlockSource = (hash: string) => Promise<Buffer | undefined>;
+
+/**
+ * The one safe repair: a missing or corrupt block is put back from a copy of its content
+ * (a host's block cache). A block's name is its content's hash, so a copy that hashes to
+ * the name is exactly what was lost, and any writer racing this PUT writes the same bytes.
+ * Returns the problems it repaired; nothing else is touched (see the CLI's help for why).
+ */
+export async function repairBlocks(repo: VolumeRepository, volume: string, problems: readonly CheckProblem[], source: BlockSource): Promise<CheckProblem[]> {
+  const repaired: CheckProblem[] = [];
+  for (const p of problems) {
+    if (p.kind !== 'missing-block' && p.kind !== 'corrupt-block') continue;
+    const data = await source(p.subject);
+    if (!data || blockHash(data) !== p.subject) continue;
+    await repo.store.put(storeKeys.block(volume, p.subject), data);
+    repaired.push(p);
+  }
+  return repaired;
 }
 
 /**

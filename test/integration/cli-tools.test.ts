@@ -1,12 +1,13 @@
 // The CLI's inspection and upkeep commands through the real CLI, daemon and MinIO:
 // `volume du` (shared blocks counted once, categories adding up to the bucket listing),
-// `fsck` (a deleted and a corrupted block found, --quick reading no block), `doctor`
+// `fsck` (a deleted and a corrupted block found, --quick reading no block, --repair from a
+// block cache), `doctor`
 // (as root and as uid 65534, and against an unreachable store), `volume ls -q`, and
 // `volume rm` clearing the volume's blocks from the local cache.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
@@ -84,6 +85,22 @@ describe('volume du and fsck', () => {
     const result = JSON.parse(quick.stdout) as { bytesRead: number; problems: { kind: string; subject: string }[] };
     expect(result.bytesRead).toBe(0);
     expect(result.problems.map((p) => [p.kind, p.subject])).toEqual([['missing-block', missing]]);
+
+    // --repair puts back what a block cache holds a matching copy of, and nothing else.
+    const cacheDir = await fx.tempDir('cache');
+    await mkdir(join(cacheDir, 'blocks', missing.slice(0, 2)), { recursive: true });
+    await writeFile(join(cacheDir, 'blocks', missing.slice(0, 2), missing), other);
+    await mkdir(join(cacheDir, 'blocks', damaged.slice(0, 2)), { recursive: true });
+    await writeFile(join(cacheDir, 'blocks', damaged.slice(0, 2), damaged), randomBytes(blockSize)); // a bad copy is not used
+    const repair = await fx.cli(['fsck', 'db', '--repair', '--cache-dir', cacheDir]);
+    expect(repair.code).toBe(1);
+    const repairLines = repair.stdout.trim().split('\n');
+    expect(repairLines[0]).toMatch(new RegExp(`^block ${damaged} is corrupt`));
+    expect(repairLines[1]).toMatch(new RegExp(`^repaired: block ${missing} is missing .*: put back from ${cacheDir}$`));
+    expect(repairLines[2]).toMatch(/; 1 problems, 1 repaired;/);
+    expect((await fx.bucketStore().get(`volumes/db/blocks/${missing}`)).body.equals(other)).toBe(true);
+    const after = JSON.parse((await fx.cli(['fsck', 'db', '--json'])).stdout) as { problems: { subject: string }[] };
+    expect(after.problems.map((p) => p.subject)).toEqual([damaged]);
   });
 });
 

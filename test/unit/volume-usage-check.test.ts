@@ -6,7 +6,7 @@ import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { VolumeHistory } from '../../chalkfs/history/volume-history.js';
 import { volumeUsage } from '../../chalkfs/history/volume-usage.js';
-import { checkVolume } from '../../chalkfs/history/volume-check.js';
+import { checkVolume, repairBlocks } from '../../chalkfs/history/volume-check.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { blockHash, type FileInode, type VersionRecord } from '../../chalkfs/meta/format.js';
 
@@ -121,5 +121,22 @@ describe('fsck', () => {
     const r = await checkVolume(repo, 'vol', { quick: true });
     expect(r.problems).toEqual([]);
     expect(r.unreferencedBlocks).toBe(1);
+  });
+
+  it('repair puts back a missing and a corrupt block from a matching copy, and uses no copy that does not match', async () => {
+    const { store, repo } = await volumeWith([[fill(1), fill(2), fill(3)]]);
+    await store.delete(storeKeys.block('vol', blockHash(fill(1))));
+    await store.put(storeKeys.block('vol', blockHash(fill(2))), fill(7));
+    await store.delete(storeKeys.block('vol', blockHash(fill(3))));
+    const copies = new Map([
+      [blockHash(fill(1)), fill(1)],
+      [blockHash(fill(2)), fill(2)],
+      [blockHash(fill(3)), fill(8)], // a damaged copy
+    ]);
+    const { problems } = await checkVolume(repo, 'vol', { quick: false });
+    const repaired = await repairBlocks(repo, 'vol', problems, async (hash) => copies.get(hash));
+    expect(repaired.map((p) => p.subject).sort()).toEqual([blockHash(fill(1)), blockHash(fill(2))].sort());
+    const again = await checkVolume(repo, 'vol', { quick: false });
+    expect(again.problems.map((p) => [p.kind, p.subject])).toEqual([['missing-block', blockHash(fill(3))]]);
   });
 });
