@@ -16,7 +16,7 @@ function nodes(command: Command, path: string, out: Node[]): Node[] {
   const visible = command.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden);
   const options = command.options.filter((o) => !o.hidden).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
   const first = command.registeredArguments[0]?.name();
-  out.push({ path, words: [...visible.flatMap((c) => [c.name(), ...c.aliases()]), ...options, '--help'], takesVolume: first === 'name' || first === 'volume' });
+  out.push({ path, words: [...visible.flatMap((c) => [c.name(), ...c.aliases()]), ...options, '--help'], takesVolume: first === 'name' || first === 'volume' || first === 'source' });
   for (const c of visible) nodes(c, path ? `${path} ${c.name()}` : c.name(), out);
   return out;
 }

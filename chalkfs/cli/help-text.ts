@@ -31,6 +31,7 @@ export const commandExamples: Readonly<Record<string, readonly string[]>> = {
   'volume snapshot': ['chalkfs volume snapshot db --label before-migration'],
   'volume versions': ['chalkfs volume versions db', 'chalkfs volume versions db --json'],
   'volume restore': ['chalkfs volume versions db', 'chalkfs volume restore db 41'],
+  'volume clone': ['chalkfs volume clone db db-copy', 'chalkfs volume clone db@41 db-before-migration'],
   gc: ['chalkfs gc db --dry-run', 'chalkfs gc db --retention 7d'],
   fsck: ['chalkfs fsck db', 'chalkfs fsck db --quick'],
   mount: ['chalkfs mount db /mnt/db', 'chalkfs mount db /mnt/db --read-only', 'chalkfs mount db@41 /mnt/old   # version 41, read-only'],

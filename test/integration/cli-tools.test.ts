@@ -3,7 +3,7 @@
 // `fsck` (a deleted and a corrupted block found, --quick reading no block, --repair from a
 // block cache), `doctor`
 // (as root and as uid 65534, and against an unreachable store), `volume ls -q`, and
-// `volume rm` clearing the volume's blocks from the local cache.
+// `volume rm` clearing the volume's blocks from the local cache, and `volume clone`.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -101,6 +101,32 @@ describe('volume du and fsck', () => {
     expect((await fx.bucketStore().get(`volumes/db/blocks/${missing}`)).body.equals(other)).toBe(true);
     const after = JSON.parse((await fx.cli(['fsck', 'db', '--json'])).stdout) as { problems: { subject: string }[] };
     expect(after.problems.map((p) => p.subject)).toEqual([damaged]);
+  });
+});
+
+describe('volume clone', () => {
+  test('clone SRC@VERSION DST: the new volume mounts with that version\'s content, the source keeps its own', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('src', ['--block-size', '64KiB']);
+    const before = randomBytes(2 * blockSize + 100);
+    let m = await fx.mount('src');
+    await writeFile(join(m.dir, 'f'), before);
+    await m.unmount();
+    const versions = JSON.parse((await fx.cliOk(['volume', 'versions', 'src', '--json'])).stdout) as { seq: number }[];
+    const seq = versions.at(-1)!.seq;
+    m = await fx.mount('src');
+    await writeFile(join(m.dir, 'f'), 'changed later');
+    await m.unmount();
+
+    const r = await fx.cliOk(['volume', 'clone', `src@${seq}`, 'dst']);
+    expect(r.stdout).toBe(`cloned src@${seq} to dst (3 blocks, 128KiB copied)\n`);
+    const ro = await fx.mount('dst', { readOnly: true });
+    expect(sha(readInChild(join(ro.dir, 'f')))).toBe(sha(before));
+    await ro.unmount();
+    expect((await fx.cliOk(['fsck', 'dst'])).stdout).toMatch(/; 0 problems;/);
+    const again = await fx.cli(['volume', 'clone', 'src', 'dst']);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe('chalkfs: volume dst already exists');
   });
 });
 

@@ -44,7 +44,7 @@ describe('chalkfs completion bash', () => {
 
   it("completes a command's options, short and long, past options already given; hidden ones stay hidden", () => {
     expect(complete(script, 'chalkfs volume ls -')).toEqual(['--help', '--json', '--quiet', '-q']);
-    expect(complete(script, 'chalkfs fsck --quick --')).toEqual(['--help', '--json', '--quick']);
+    expect(complete(script, 'chalkfs fsck --quick --')).toEqual(['--cache-dir', '--help', '--json', '--quick', '--repair']);
     expect(complete(script, 'chalkfs mount --')).not.toContain('--notify-parent');
     expect(complete(script, 'chalkfs mount --read')).toEqual(['--read-only']);
   });

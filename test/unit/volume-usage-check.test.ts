@@ -1,5 +1,5 @@
-// history/volume-usage.ts (`volume du`) and history/volume-check.ts (`fsck`) on an
-// in-memory store: versions written directly, blocks shared between them, a block
+// history/volume-usage.ts (`volume du`), history/volume-check.ts (`fsck`) and
+// history/volume-clone.ts (`volume clone`) on an in-memory store: versions written directly, blocks shared between them, a block
 // deleted, one overwritten, one oversized, a version damaged.
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
@@ -7,6 +7,8 @@ import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { VolumeHistory } from '../../chalkfs/history/volume-history.js';
 import { volumeUsage } from '../../chalkfs/history/volume-usage.js';
 import { checkVolume, repairBlocks } from '../../chalkfs/history/volume-check.js';
+import { cloneVolume } from '../../chalkfs/history/volume-clone.js';
+import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { blockHash, type FileInode, type VersionRecord } from '../../chalkfs/meta/format.js';
 
@@ -138,5 +140,29 @@ describe('fsck', () => {
     expect(repaired.map((p) => p.subject).sort()).toEqual([blockHash(fill(1)), blockHash(fill(2))].sort());
     const again = await checkVolume(repo, 'vol', { quick: false });
     expect(again.problems.map((p) => [p.kind, p.subject])).toEqual([['missing-block', blockHash(fill(3))]]);
+  });
+});
+
+describe('volume clone', () => {
+  it('copies the blocks of the version it clones into the new volume, whose version 2 has the same content', async () => {
+    const { store, repo } = await volumeWith([[fill(1), fill(2)], [fill(3)]]);
+    const r = await cloneVolume(repo, 'vol', 2, 'copy', { uid: 0, gid: 0 }, writer);
+    expect(r).toEqual({ source: 'vol', sourceSeq: 2, target: 'copy', seq: 2, blocksCopied: 2, bytesCopied: 2 * blockSize });
+    const cloned = await repo.readVersion('copy', 2);
+    expect(cloned.inodes).toEqual((await repo.readVersion('vol', 2)).inodes);
+    expect(cloned.label).toBe('clone of vol@2');
+    expect(store.objects.has(storeKeys.block('copy', blockHash(fill(3))))).toBe(false);
+    expect((await checkVolume(repo, 'copy', { quick: false })).problems).toEqual([]);
+    expect(Namespace.fromRecord(await repo.readVersion('copy', await repo.latestSeq('copy'))).stats().sizeBytes).toBe(2 * blockSize);
+  });
+
+  it('without a version clones the newest consistent one; an existing target and a corrupt source block are refused', async () => {
+    const { store, repo } = await volumeWith([[fill(1)], [fill(4)]]);
+    expect((await cloneVolume(repo, 'vol', undefined, 'copy', { uid: 0, gid: 0 }, writer)).sourceSeq).toBe(3);
+    await expect(cloneVolume(repo, 'vol', 3, 'copy', { uid: 0, gid: 0 }, writer)).rejects.toMatchObject({ kind: 'exists' });
+    await store.put(storeKeys.block('vol', blockHash(fill(4))), fill(5));
+    await expect(cloneVolume(repo, 'vol', 3, 'other', { uid: 0, gid: 0 }, writer)).rejects.toMatchObject({ kind: 'corrupt' });
+    expect([...store.objects.keys()].filter((k) => k.startsWith('volumes/other/'))).toEqual([]); // the half-made volume is gone
+    await expect(cloneVolume(repo, 'vol', 99, 'third', { uid: 0, gid: 0 }, writer)).rejects.toMatchObject({ kind: 'not-found' });
   });
 });

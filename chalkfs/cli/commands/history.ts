@@ -1,12 +1,13 @@
-// The history commands: `volume snapshot`, `volume versions`, `volume restore` and `gc`
-// (chalkfs/history does the work).
+// The history commands: `volume snapshot`, `volume versions`, `volume restore`, `volume
+// clone` and `gc` (chalkfs/history does the work).
 import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ChalkError } from '../../util/chalk-error.js';
 import { createLogger } from '../../util/logger.js';
 import { formatSize } from '../../util/size.js';
-import { validateVolumeName } from '../../meta/volume-name.js';
+import { parseVolumeRef, validateVolumeName } from '../../meta/volume-name.js';
+import { cloneVolume } from '../../history/volume-clone.js';
 import { VolumeHistory } from '../../history/volume-history.js';
 import { WriterLease } from '../../lease/writer-lease.js';
 import { hostIdentity } from '../../host/host-identity.js';
@@ -59,6 +60,22 @@ export function registerHistoryCommands(program: Command, volume: Command): void
       } finally {
         await lease.release();
       }
+    });
+
+  volume
+    .command('clone')
+    .description('create a new volume with the content of one version of another (copies the blocks that version names)')
+    .argument('<source>', 'SOURCE or SOURCE@VERSION (default: its newest consistent version)')
+    .argument('<target>', 'the new volume')
+    .option('--json', 'print JSON')
+    .action(async (sourceRef: string, target: string, opts: { json?: boolean }) => {
+      const source = parseVolumeRef(sourceRef);
+      validateVolumeName(target);
+      const repo = await repository();
+      const writer = { host: hostname(), pid: process.pid, mountId: randomUUID() };
+      const result = await cloneVolume(repo, source.name, source.version, target, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, writer);
+      if (opts.json) return printJson(result);
+      process.stdout.write(`cloned ${result.source}@${result.sourceSeq} to ${result.target} (${result.blocksCopied} blocks, ${formatSize(result.bytesCopied)} copied)\n`);
     });
 
   onVolume<{ retention: string; grace: string; dryRun?: boolean; json?: boolean }>(
