@@ -102,18 +102,23 @@ export class VersionFollower {
    * The newest consistent version newer than this mount's, found with as few requests as
    * the usual cases allow, and no LIST unless several versions appeared since the last
    * poll: nothing new costs one GET (of the version after the newest known, a 404); one
-   * new version costs two. Every `headCheckEvery` empty polls the head hint is read too,
+   * new version costs two. Every `headCheckEvery` empty polls the head hint is read,
    * because versions a follower never saw may have been collected (a mount left behind
-   * for longer than the retention): then only a listing finds the newest.
+   * for longer than the retention): then only a listing finds the newest. While idle the
+   * head read replaces that poll's probe, so an idle follower makes exactly one request
+   * per poll (a version the hint does not show yet is found by the next probe); while
+   * active it comes on top, so the lag stays one active interval.
    */
   private async newestAdoptable(servedSeq: number): Promise<VersionRecord | undefined> {
     const { repo, config } = this.options;
     const known = Math.max(servedSeq, ...this.knownInconsistent);
-    const next = await repo.probeVersion(config.name, known + 1);
+    const headDue = (this.emptyPolls + 1) % headCheckEvery === 0;
+    const next = headDue && this.schedule.idle ? undefined : await repo.probeVersion(config.name, known + 1);
     if (!next) {
       if (++this.emptyPolls % headCheckEvery !== 0) return undefined;
       const head = await repo.readHead(config.name);
       if (!head || head.seq <= known) return undefined;
+      this.schedule.sawChange();
     } else {
       this.schedule.sawChange();
       if (next.consistent) this.waiting = Math.max(next.seq, this.waiting ?? 0);
