@@ -124,6 +124,25 @@ describe('a follower under a writer that stops and starts', () => {
     await stop();
   });
 
+  it('follows a writer committing faster than it polls with GETs alone, no LIST, adopting the newest version at each poll', async () => {
+    const { store, commit, adoptedAt, stop } = await followerWithPresence();
+    await vi.advanceTimersByTimeAsync(minute);
+    const activeFrom = Date.now();
+    // Ten commits a second for ten seconds: two or three new versions at each 250 ms poll.
+    const committedAt = new Map<number, number>();
+    for (let i = 0; i < 100; i++) {
+      committedAt.set(await commit(), Date.now());
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    await vi.advanceTimersByTimeAsync(defaultRefreshIntervalMs);
+    expect(store.between(activeFrom, Date.now()).list).toBe(0);
+    const last = Math.max(...committedAt.keys());
+    expect(adoptedAt.get(last)! - committedAt.get(last)!).toBeLessThanOrEqual(defaultRefreshIntervalMs);
+    // Polls adopt the newest there is, skipping the versions in between.
+    expect(adoptedAt.size).toBeLessThan(committedAt.size);
+    await stop();
+  });
+
   it('finds a newer version through the head hint when the next one was collected, with no LIST until the hint shows one', async () => {
     const { store, commit, adoptedAt, writerRepo, memory, stop } = await followerWithPresence();
     await vi.advanceTimersByTimeAsync(2 * minute);
