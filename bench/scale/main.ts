@@ -17,6 +17,7 @@ import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-
 import { cliEntry, projectRoot } from '../../chalkfs/util/paths.js';
 import { parseSize } from '../../chalkfs/util/size.js';
 import { gitInfo } from '../machine-info.js';
+import { parsePrometheusText } from '../prometheus-text.js';
 import { forceUnmount, runCommand, sleep } from '../system-commands.js';
 import { CountingProxy, diffTallies } from './counting-proxy.js';
 import { renderScaleTable, type FillerPoint, type ScalePoint } from './scale-report.js';
@@ -105,12 +106,25 @@ async function main(): Promise<void> {
   const readers: MountedReader[] = [];
   const readerArgs = ['--read-only', '--cache-size', '64MiB', '--memory-cache-size', '8MiB', ...(opts.idleRefreshMs ? ['--idle-refresh-ms', opts.idleRefreshMs] : [])];
   const points: ScalePoint[] = [];
+  /** The first reader's adoption lag (chalkfs_publish_lag_seconds): sum, count and count within 0.5 s. */
+  let lagUrl: string | undefined;
+  const readLag = async (): Promise<{ sum: number; count: number; within500ms: number } | undefined> => {
+    if (!readers[0]) return undefined;
+    lagUrl ??= (JSON.parse((await cli(readers[0].env, ['status', '--json'])).stdout) as { metricsUrl?: string }[])[0]?.metricsUrl;
+    if (!lagUrl) return undefined;
+    const samples = parsePrometheusText(await (await fetch(lagUrl)).text());
+    const value = (name: string, le?: string) => samples.find((x) => x.name === name && (le === undefined || x.labels.le === le))?.value ?? 0;
+    return { sum: value('chalkfs_publish_lag_seconds_sum'), count: value('chalkfs_publish_lag_seconds_count'), within500ms: value('chalkfs_publish_lag_seconds_bucket', '0.5') };
+  };
   const measure = async (phase: string, rate: number, work: () => Promise<{ commits: number; p50Ms?: number; p99Ms?: number }>) => {
     const w0 = writerProxy.snapshot();
     const r0 = readerProxy.snapshot();
+    const lag0 = await readLag();
     const t0 = Date.now();
     const done = await work();
     const elapsedMs = Date.now() - t0;
+    const lag1 = await readLag();
+    const lagCount = lag0 && lag1 ? lag1.count - lag0.count : 0;
     const point: ScalePoint = {
       readers: readers.length,
       phase,
@@ -123,6 +137,7 @@ async function main(): Promise<void> {
       readersTotal: diffTallies(r0, readerProxy.snapshot()),
       readerRssMiB: readers.length ? rssMiB(readers.map((r) => r.pid)) / readers.length : 0,
       loadAverage: loadavg()[0]!,
+      firstReaderLag: lagCount ? { adoptions: lagCount, meanMs: ((lag1!.sum - lag0!.sum) / lagCount) * 1000, within500ms: (lag1!.within500ms - lag0!.within500ms) / lagCount } : undefined,
     };
     points.push(point);
     log(`${phase} with ${readers.length} readers: ${renderScaleTable([point], []).split('\n').at(-1)}`);

@@ -16,6 +16,8 @@ export interface ScalePoint {
   readersTotal: RequestTally;
   readerRssMiB: number;
   loadAverage: number;
+  /** The first reader's adoptions in the window: how long after a version was written it served it. */
+  firstReaderLag?: { adoptions: number; meanMs: number; within500ms: number };
 }
 
 export interface FillerPoint {
@@ -52,7 +54,7 @@ export function renderScaleTable(points: ScalePoint[], fillers: FillerPoint[]): 
   const lines: string[] = [];
   lines.push('per reader mount per minute (requests by type, KiB downloaded) | writer per commit (per minute when idle)');
   lines.push(
-    ['readers', 'phase', 'commits/s', 'total', ...readerColumns, 'KiB out', 'RSS MiB', '| w req', 'w version B', 'w block B', 'w upload B', 'commit p50 ms', 'load'].join(' | '),
+    ['readers', 'phase', 'commits/s', 'total', ...readerColumns, 'KiB out', 'RSS MiB', '| w req', 'w version B', 'w block B', 'w upload B', 'commit p50 ms', 'lag mean ms', 'load'].join(' | '),
   );
   for (const p of points) {
     const r = perReaderPerMinute(p);
@@ -72,6 +74,7 @@ export function renderScaleTable(points: ScalePoint[], fillers: FillerPoint[]): 
         f(w.blockBytes, 0),
         f(w.uploadBytes, 0),
         f(p.commitP50Ms),
+        f(p.firstReaderLag?.meanMs, 0),
         f(p.loadAverage),
       ].join(' | '),
     );
