@@ -61,6 +61,8 @@ const log = (msg: string) => console.error(`[scale ${new Date().toISOString().sl
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  // At the start: the code that runs is the code built then, whatever is committed meanwhile.
+  const git = gitInfo(projectRoot);
   const workDir = mkdtempSync(join(opts.workDir, 'chalkfs-scale-'));
   cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
   const credentials = { accessKeyId: 'bench', secretAccessKey: randomBytes(18).toString('base64url') };
@@ -177,7 +179,7 @@ async function main(): Promise<void> {
     fillerPoints.push({ otherDataBytes: sizeBytes, commits: done.commits, commitP50Ms: done.p50Ms, writer: diffTallies(w0, writerProxy.snapshot()) });
   }
 
-  const report = { startedAt: startedAt.toISOString(), elapsedS: (Date.now() - startedAt.getTime()) / 1000, git: gitInfo(projectRoot), options: opts, points, fillerPoints };
+  const report = { startedAt: startedAt.toISOString(), elapsedS: (Date.now() - startedAt.getTime()) / 1000, git, options: opts, points, fillerPoints };
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
   mkdirSync(opts.out, { recursive: true });
   const base = join(opts.out, `${stamp}-scale`);
