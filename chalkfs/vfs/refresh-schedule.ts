@@ -7,6 +7,15 @@
  */
 const maxTimerMs = 2 ** 31 - 1;
 
+/** `--refresh-ms`: how often a follower looks while the volume changes. */
+export const defaultRefreshIntervalMs = 250;
+/**
+ * `--idle-refresh-ms`: how often it looks while the volume does not. 1.25 s keeps an idle
+ * read-only mount within 60 requests a minute with its presence renewal (two a minute)
+ * included: 48 looks + 2 (docs/SCALING.md, issue 17).
+ */
+export const defaultIdleRefreshIntervalMs = 1250;
+
 export class RefreshSchedule {
   private lastChangeMs: number;
   private delayMs: number;
@@ -27,9 +36,14 @@ export class RefreshSchedule {
     this.delayMs = this.activeMs;
   }
 
+  /** True once no change was seen for `idleAfterMs`: the schedule is backing off. */
+  get idle(): boolean {
+    return this.clock() - this.lastChangeMs >= this.idleAfterMs;
+  }
+
   /** How long to wait before the next poll (at most what setTimeout can wait). */
   nextDelayMs(): number {
-    if (this.clock() - this.lastChangeMs < this.idleAfterMs) return Math.min(maxTimerMs, this.activeMs);
+    if (!this.idle) return Math.min(maxTimerMs, this.activeMs);
     this.delayMs = Math.min(maxTimerMs, Math.max(this.idleMs, this.activeMs), this.delayMs * 2);
     return this.delayMs;
   }

@@ -20,6 +20,11 @@ import { RefreshSchedule } from './refresh-schedule.js';
 const idleAfterIntervals = 40;
 /** Empty polls between two reads of the head hint (see newestAdoptable). */
 const headCheckEvery = 30;
+/**
+ * New versions a poll probes one by one before it lists instead: a LIST costs 12.5 GETs
+ * on S3, and a writer at 10 commits/s leaves 2-3 new versions per 250 ms poll.
+ */
+const maxProbes = 8;
 
 export interface VersionFollowerOptions {
   repo: VolumeRepository;
@@ -100,29 +105,49 @@ export class VersionFollower {
 
   /**
    * The newest consistent version newer than this mount's, found with as few requests as
-   * the usual cases allow, and no LIST unless several versions appeared since the last
-   * poll: nothing new costs one GET (of the version after the newest known, a 404); one
-   * new version costs two. Every `headCheckEvery` empty polls the head hint is read too,
-   * because versions a follower never saw may have been collected (a mount left behind
-   * for longer than the retention): then only a listing finds the newest.
+   * the usual cases allow, and no LIST unless more than `maxProbes` versions appeared
+   * since the last poll: nothing new costs one GET (of the version after the newest
+   * known, a 404); k new versions cost k + 1 GETs (versions are numbered without gaps, so
+   * the first miss ends the run and every version between was read). Every
+   * `headCheckEvery` empty polls the head hint is read, because versions a follower never
+   * saw may have been collected (a mount left behind for longer than the retention): then
+   * only a listing finds the newest. While idle the head read replaces that poll's probe,
+   * so an idle follower makes exactly one request per poll (a version the hint does not
+   * show yet is found by the next probe); while active it comes on top, so the lag stays
+   * one active interval.
    */
   private async newestAdoptable(servedSeq: number): Promise<VersionRecord | undefined> {
     const { repo, config } = this.options;
     const known = Math.max(servedSeq, ...this.knownInconsistent);
-    const next = await repo.probeVersion(config.name, known + 1);
+    const headDue = (this.emptyPolls + 1) % headCheckEvery === 0;
+    const next = headDue && this.schedule.idle ? undefined : await repo.probeVersion(config.name, known + 1);
     if (!next) {
       if (++this.emptyPolls % headCheckEvery !== 0) return undefined;
       const head = await repo.readHead(config.name);
       if (!head || head.seq <= known) return undefined;
+      this.schedule.sawChange();
     } else {
       this.schedule.sawChange();
-      if (next.consistent) this.waiting = Math.max(next.seq, this.waiting ?? 0);
-      else this.knownInconsistent.add(next.seq);
-      const after = await repo.probeVersion(config.name, known + 2);
-      if (!after) return next.consistent ? next : undefined;
-      if (!after.consistent) this.knownInconsistent.add(after.seq);
+      const found = [next];
+      while (found.length < maxProbes) {
+        const record = await repo.probeVersion(config.name, known + found.length + 1);
+        if (!record) return this.newestConsistentOf(found);
+        found.push(record);
+      }
+      this.newestConsistentOf(found);
     }
     return repo.latestConsistent(config.name, servedSeq, this.knownInconsistent);
+  }
+
+  /** Of versions read by probing, in order: remembers the inconsistent ones and returns the newest consistent one. */
+  private newestConsistentOf(found: VersionRecord[]): VersionRecord | undefined {
+    let newest: VersionRecord | undefined;
+    for (const record of found) {
+      if (record.consistent) newest = record;
+      else this.knownInconsistent.add(record.seq);
+    }
+    if (newest) this.waiting = Math.max(newest.seq, this.waiting ?? 0);
+    return newest;
   }
 
   /**

@@ -13,6 +13,7 @@ import { cliEntry } from '../../util/paths.js';
 import { formatSize, parseSize } from '../../util/size.js';
 import { parseVolumeRef } from '../../meta/volume-name.js';
 import { defaultPresenceIntervalMs } from '../../meta/presence.js';
+import { defaultIdleRefreshIntervalMs, defaultRefreshIntervalMs } from '../../vfs/refresh-schedule.js';
 import { processAlive } from '../../host/process-liveness.js';
 import { isChalkfsMount, mountAt } from '../../host/mount-table.js';
 import { resolveStoreSettings, storeEnv } from '../../store/store-config.js';
@@ -53,8 +54,8 @@ export function registerMountCommands(program: Command): void {
     .option('--foreground', 'stay in the foreground (logs to stderr)')
     .addOption(new Option('--notify-parent').hideHelp())
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default: CHALKFS_LOG_LEVEL or info)`)
-    .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions while the volume changes (10..3600000)', '250')
-    .option('--idle-refresh-ms <ms>', 'read-only mounts: how often to look while it does not, one GET each (10..3600000)', '1000')
+    .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions while the volume changes (10..3600000)', String(defaultRefreshIntervalMs))
+    .option('--idle-refresh-ms <ms>', 'read-only mounts: how often to look while it does not, one GET each (10..3600000)', String(defaultIdleRefreshIntervalMs))
     .option('--commit-ms <ms>', 'read-write mounts: commit changes no fsync or close committed after this long (1..3600000)', '500')
     .option('--lease-ttl-ms <ms>', 'read-write mounts: writer lease time-to-live (3000..600000)', '10000')
     .action(async (volumeRef: string, dir: string, opts: MountOptions) => {
