@@ -1,0 +1,160 @@
+// Live readers (issue 15): SQLite connections held open on a follower host follow the
+// writer's commits, between their read transactions, with no read transaction seeing
+// two versions; a reader that holds a read transaction open holds back only its own
+// database. Two hosts (two cache dirs) against one MinIO; readers as root and as an
+// unprivileged uid.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
+import { Children, waitFor } from '../support/multihost-children.js';
+
+const NOBODY = 65534;
+const ACCOUNTS = 10;
+const TOTAL = ACCOUNTS * 1000;
+
+/**
+ * Commits to each database in `o.dbs` in turn, each commit one row more in `t` and money moved between accounts (the sum stays TOTAL); prints each.
+ */
+const writerCode = String.raw`
+const Database = require('better-sqlite3');
+const fs = require('node:fs');
+const o = JSON.parse(process.argv[1]);
+const out = (line) => process.stdout.write(JSON.stringify(line) + '\n');
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const dbs = o.dbs.map((path) => {
+  const db = new Database(path);
+  db.pragma('journal_mode = ' + o.journalMode);
+  db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, pad BLOB); CREATE TABLE IF NOT EXISTS acct (id INTEGER PRIMARY KEY, bal INTEGER)');
+  if (db.prepare('SELECT count(*) AS c FROM acct').get().c === 0) {
+    db.transaction(() => { for (let i = 0; i < ${ACCOUNTS}; i++) db.prepare('INSERT INTO acct VALUES (?, 1000)').run(i); })();
+  }
+  return db;
+});
+for (let i = 1; i <= o.commits && !fs.existsSync(o.stopFile); i++) {
+  for (const [k, db] of dbs.entries()) {
+    db.transaction(() => {
+      db.prepare('INSERT INTO t (pad) VALUES (randomblob(?))').run(200 + (i * 37) % 3000);
+      const amount = (i * 13) % 500;
+      db.prepare('UPDATE acct SET bal = bal - ? WHERE id = ?').run(amount, i % ${ACCOUNTS});
+      db.prepare('UPDATE acct SET bal = bal + ? WHERE id = ?').run(amount, (i * 7 + 3) % ${ACCOUNTS});
+    })();
+    out({ type: 'commit', db: k, i });
+  }
+  sleep(o.pauseMs);
+}
+out({ type: 'done' });
+`;
+
+/**
+ * Reads a database until the stop file appears (or it reads row o.until): long-lived (one
+ * connection for the whole run) or short (open, query, close each time). Each read is one
+ * read transaction that checks the invariants of one version: the sum of the accounts, and
+ * the row count equal to the highest id. It prints each new highest id, every error, and
+ * any read that went backwards or was torn.
+ */
+const readerCode = String.raw`
+const Database = require('better-sqlite3');
+const fs = require('node:fs');
+const o = JSON.parse(process.argv[1]);
+const out = (line) => process.stdout.write(JSON.stringify(line) + '\n');
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const open = () => { const db = new Database(o.db, { readonly: true, fileMustExist: true }); db.pragma('busy_timeout = 10000'); return db; };
+let db = o.longLived ? open() : undefined;
+let last = 0, reads = 0, errors = 0, busy = 0, firstVersion, dataVersions = new Set();
+while (!fs.existsSync(o.stopFile) && !(o.until && last >= o.until)) {
+  try {
+    const conn = db ?? open();
+    try {
+      const s = conn.transaction(() => ({
+        max: conn.prepare('SELECT coalesce(max(id), 0) AS m FROM t').get().m,
+        rows: conn.prepare('SELECT count(*) AS c FROM t').get().c,
+        sum: conn.prepare('SELECT coalesce(sum(bal), 0) AS s FROM acct').get().s,
+        dv: conn.pragma('data_version', { simple: true }),
+      }))();
+      reads++;
+      if (s.sum !== ${TOTAL} || s.rows !== s.max) out({ type: 'torn', ...s });
+      if (s.max < last) out({ type: 'backwards', from: last, to: s.max });
+      if (s.max > last) { if (firstVersion === undefined) firstVersion = s.max; last = s.max; out({ type: 'read', max: s.max }); }
+      dataVersions.add(s.dv);
+    } finally {
+      if (!db) conn.close();
+    }
+  } catch (err) {
+    if (err && err.code === 'SQLITE_BUSY') busy++;
+    else { errors++; out({ type: 'error', message: String(err && err.message), code: err && err.code }); }
+  }
+  sleep(o.pauseMs ?? 5);
+}
+out({ type: 'stopped', last, reads, errors, busy, dataVersions: dataVersions.size, firstVersion });
+`;
+
+/** Opens a database read-only, begins a read transaction and holds it until the release file appears. */
+const holderCode = String.raw`
+const Database = require('better-sqlite3');
+const fs = require('node:fs');
+const o = JSON.parse(process.argv[1]);
+const out = (line) => process.stdout.write(JSON.stringify(line) + '\n');
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const db = new Database(o.db, { readonly: true, fileMustExist: true });
+db.pragma('busy_timeout = 10000');
+db.exec('BEGIN');
+out({ type: 'holding', max: db.prepare('SELECT coalesce(max(id), 0) AS m FROM t').get().m, pid: process.pid });
+while (!fs.existsSync(o.releaseFile)) sleep(20);
+db.exec('COMMIT');
+let max = 0;
+while (!fs.existsSync(o.stopFile) && max < o.until) { max = db.prepare('SELECT coalesce(max(id), 0) AS m FROM t').get().m; sleep(20); }
+out({ type: 'stopped', max });
+`;
+
+interface Stopped { last: number; reads: number; errors: number; busy: number; dataVersions: number; firstVersion: number }
+
+async function twoHosts(fx: ChalkfsFixture, volume: string): Promise<{ writer: Mount; reader: Mount }> {
+  await fx.createVolume(volume);
+  const writer = await fx.mount(volume);
+  const reader = await fx.addHost('reader').mount(volume, { readOnly: true, extraArgs: ['--refresh-ms', '100'] });
+  return { writer, reader };
+}
+
+async function stoppedLine(child: ReturnType<Children['spawn']>, what: string, timeoutMs: number): Promise<Stopped> {
+  return (await child.waitForLine(what, timeoutMs, (l) => l.type === 'stopped')) as unknown as Stopped;
+}
+
+describe('SQLite connections held open on a follower host', () => {
+  it.each([
+    ['root', undefined],
+    ['uid 65534', NOBODY],
+  ])('a long-lived connection (as %s) follows 100 commits of the writer, never backwards', { timeout: 240_000 }, async (_who, uid) => {
+    await using fx = await ChalkfsFixture.create();
+    const children = new Children();
+    try {
+      const { writer, reader } = await twoHosts(fx, 'follow');
+      const control = await fx.tempDir('control');
+      const stopFile = join(control, 'stop');
+      const dbPath = 'db.sqlite';
+      const first = children.spawn(writerCode, { dbs: [join(writer.dir, dbPath)], journalMode: 'delete', commits: 1, pauseMs: 0, stopFile }, fx.host.env());
+      await first.waitForLine('the first commit', 60_000, (l) => l.type === 'done');
+      await waitFor('the database to reach the reader host', 30_000, async () => {
+        const probe = children.spawn(readerCode, { db: join(reader.dir, dbPath), stopFile, until: 1 }, reader.host.env(), uid);
+        return (await probe.exited) === 0 && probe.ofType('read').length > 0;
+      }, 200);
+
+      const follower = children.spawn(readerCode, { db: join(reader.dir, dbPath), stopFile, longLived: true, until: 101 }, reader.host.env(), uid);
+      await follower.waitForLine('a first read', 30_000, (l) => l.type === 'read');
+      const commits = children.spawn(writerCode, { dbs: [join(writer.dir, dbPath)], journalMode: 'delete', commits: 100, pauseMs: 20, stopFile: join(control, 'never') }, fx.host.env());
+      await commits.waitForLine('100 commits', 120_000, (l) => l.type === 'done');
+      // Row 1 from the first run, rows 2..101 from these 100 commits.
+      const done = await stoppedLine(follower, 'the follower to reach the last row', 60_000).catch(async (err: unknown) => {
+        await writeFile(stopFile, '');
+        throw err;
+      });
+      expect(follower.ofType('error')).toEqual([]);
+      expect(follower.ofType('torn')).toEqual([]);
+      expect(follower.ofType('backwards')).toEqual([]);
+      expect(done.last).toBe(101);
+      expect(done.dataVersions).toBeGreaterThan(1);
+    } finally {
+      await children.killAll();
+    }
+  });
+});
