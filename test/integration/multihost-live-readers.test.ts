@@ -3,8 +3,8 @@
 // two versions; a reader that holds a read transaction open holds back only its own
 // database. Two hosts (two cache dirs) against one MinIO; readers as root and as an
 // unprivileged uid.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { Children, waitFor } from '../support/multihost-children.js';
@@ -62,7 +62,8 @@ const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 
 const open = () => { const db = new Database(o.db, { readonly: true, fileMustExist: true }); db.pragma('busy_timeout = 10000'); return db; };
 let db = o.longLived ? open() : undefined;
 let last = 0, reads = 0, errors = 0, busy = 0, firstVersion, dataVersions = new Set();
-while (!fs.existsSync(o.stopFile) && !(o.until && last >= o.until)) {
+const deadline = Date.now() + (o.forMs ?? 1e9);
+while (!fs.existsSync(o.stopFile) && !(o.until && last >= o.until) && Date.now() < deadline) {
   try {
     const conn = db ?? open();
     try {
@@ -116,6 +117,12 @@ async function twoHosts(fx: ChalkfsFixture, volume: string): Promise<{ writer: M
   return { writer, reader };
 }
 
+/** The fixture's directories are root's (0700): let `uid` reach the mount and the control files. */
+async function openTo(uid: number | undefined, ...dirs: string[]): Promise<void> {
+  if (uid === undefined) return;
+  for (const dir of dirs) for (const up of [dir, dirname(dir)]) await chmod(up, 0o755);
+}
+
 async function stoppedLine(child: ReturnType<Children['spawn']>, what: string, timeoutMs: number): Promise<Stopped> {
   return (await child.waitForLine(what, timeoutMs, (l) => l.type === 'stopped')) as unknown as Stopped;
 }
@@ -132,10 +139,11 @@ describe('SQLite connections held open on a follower host', () => {
       const control = await fx.tempDir('control');
       const stopFile = join(control, 'stop');
       const dbPath = 'db.sqlite';
+      await openTo(uid, dirname(reader.dir), control);
       const first = children.spawn(writerCode, { dbs: [join(writer.dir, dbPath)], journalMode: 'delete', commits: 1, pauseMs: 0, stopFile }, fx.host.env());
       await first.waitForLine('the first commit', 60_000, (l) => l.type === 'done');
       await waitFor('the database to reach the reader host', 30_000, async () => {
-        const probe = children.spawn(readerCode, { db: join(reader.dir, dbPath), stopFile, until: 1 }, reader.host.env(), uid);
+        const probe = children.spawn(readerCode, { db: join(reader.dir, dbPath), stopFile, until: 1, forMs: 2_000 }, reader.host.env(), uid);
         return (await probe.exited) === 0 && probe.ofType('read').length > 0;
       }, 200);
 
@@ -153,6 +161,53 @@ describe('SQLite connections held open on a follower host', () => {
       expect(follower.ofType('backwards')).toEqual([]);
       expect(done.last).toBe(101);
       expect(done.dataVersions).toBeGreaterThan(1);
+    } finally {
+      await children.killAll();
+    }
+  });
+
+  it('a reader holding a read transaction open holds back only its own database, named in chalkfs status', { timeout: 240_000 }, async () => {
+    await using fx = await ChalkfsFixture.create();
+    const children = new Children();
+    try {
+      const { writer, reader } = await twoHosts(fx, 'held');
+      const control = await fx.tempDir('control');
+      const stopFile = join(control, 'stop');
+      const releaseFile = join(control, 'release');
+      await openTo(NOBODY, dirname(reader.dir), control);
+      const dbs = ['a.sqlite', 'b.sqlite'];
+      const first = children.spawn(writerCode, { dbs: dbs.map((d) => join(writer.dir, d)), journalMode: 'truncate', commits: 1, pauseMs: 0, stopFile }, fx.host.env());
+      await first.waitForLine('the first commit', 60_000, (l) => l.type === 'done');
+      await waitFor('both databases to reach the reader host', 30_000, async () => {
+        const probes = dbs.map((d) => children.spawn(readerCode, { db: join(reader.dir, d), stopFile, until: 1, forMs: 2_000 }, reader.host.env()));
+        const codes = await Promise.all(probes.map((p) => p.exited));
+        return codes.every((c) => c === 0) && probes.every((p) => p.ofType('read').length > 0);
+      }, 200);
+
+      const holder = children.spawn(holderCode, { db: join(reader.dir, 'a.sqlite'), releaseFile, stopFile, until: 21 }, reader.host.env(), NOBODY);
+      const holding = await holder.waitForLine('the read transaction', 30_000, (l) => l.type === 'holding');
+      expect(holding.max).toBe(1);
+      const follower = children.spawn(readerCode, { db: join(reader.dir, 'b.sqlite'), stopFile, longLived: true, until: 21 }, reader.host.env());
+      await follower.waitForLine('a first read', 30_000, (l) => l.type === 'read');
+      const commits = children.spawn(writerCode, { dbs: dbs.map((d) => join(writer.dir, d)), journalMode: 'truncate', commits: 20, pauseMs: 20, stopFile: join(control, 'never') }, fx.host.env());
+      await commits.waitForLine('20 commits', 120_000, (l) => l.type === 'done');
+
+      // The other database follows while a.sqlite's reader holds its transaction.
+      const done = await stoppedLine(follower, 'the follower of b.sqlite to reach the last row', 60_000);
+      expect(done.last).toBe(21);
+      expect(follower.ofType('error')).toEqual([]);
+      expect(follower.ofType('torn')).toEqual([]);
+      const lagging = await waitFor('a.sqlite named lagging in status', 30_000, async () => {
+        const status = JSON.parse((await reader.host.cliOk(['status', '--json'])).stdout) as { mountpoint: string; lagging?: { path: string; blockers: { pid: number }[] }[] }[];
+        const files = status.find((m) => m.mountpoint === reader.dir)?.lagging ?? [];
+        return files.find((f) => f.path === '/a.sqlite' && f.blockers.length > 0);
+      }, 200);
+      expect(lagging.blockers.map((b) => b.pid)).toContain(holding.pid);
+
+      // Once the transaction ends, a.sqlite follows too, on the same connection.
+      await writeFile(releaseFile, '');
+      const released = await holder.waitForLine('the holder to reach the last row', 60_000, (l) => l.type === 'stopped');
+      expect(released.max).toBe(21);
     } finally {
       await children.killAll();
     }
