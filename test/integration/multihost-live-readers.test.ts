@@ -212,4 +212,41 @@ describe('SQLite connections held open on a follower host', () => {
       await children.killAll();
     }
   });
+
+  it('32 readers (16 long-lived, 16 open→query→close; half as uid 65534) under a writer committing every 50 ms: no error, no torn or backwards read', { timeout: 300_000 }, async () => {
+    await using fx = await ChalkfsFixture.create();
+    const children = new Children();
+    const commits = 200;
+    try {
+      const { writer, reader } = await twoHosts(fx, 'load');
+      const control = await fx.tempDir('control');
+      const stopFile = join(control, 'stop');
+      await openTo(NOBODY, dirname(reader.dir), control);
+      const db = 'db.sqlite';
+      const first = children.spawn(writerCode, { dbs: [join(writer.dir, db)], journalMode: 'persist', commits: 1, pauseMs: 0, stopFile }, fx.host.env());
+      await first.waitForLine('the first commit', 60_000, (l) => l.type === 'done');
+      await waitFor('the database to reach the reader host', 30_000, async () => {
+        const probe = children.spawn(readerCode, { db: join(reader.dir, db), stopFile, until: 1, forMs: 2_000 }, reader.host.env());
+        return (await probe.exited) === 0 && probe.ofType('read').length > 0;
+      }, 200);
+
+      const readers = Array.from({ length: 32 }, (_, i) =>
+        children.spawn(readerCode, { db: join(reader.dir, db), stopFile, longLived: i % 2 === 0, until: commits + 1, pauseMs: 5 }, reader.host.env(), i % 4 < 2 ? undefined : NOBODY),
+      );
+      await Promise.all(readers.map((r) => r.waitForLine('a first read', 60_000, (l) => l.type === 'read')));
+      const writing = children.spawn(writerCode, { dbs: [join(writer.dir, db)], journalMode: 'persist', commits, pauseMs: 50, stopFile: join(control, 'never') }, fx.host.env());
+      await writing.waitForLine(`${commits} commits`, 180_000, (l) => l.type === 'done');
+      const ends = await Promise.all(readers.map((r) => stoppedLine(r, 'a reader to reach the last row', 60_000)));
+      const count = (type: string) => readers.reduce((n, r) => n + r.ofType(type).length, 0);
+      console.log(`32 readers: ${ends.reduce((n, e) => n + e.reads, 0)} reads, ${ends.reduce((n, e) => n + e.busy, 0)} SQLITE_BUSY past busy_timeout, ${count('error')} errors, ${count('torn')} torn, ${count('backwards')} backwards`);
+      expect(readers.flatMap((r) => r.ofType('error'))).toEqual([]);
+      expect(count('torn')).toBe(0);
+      expect(count('backwards')).toBe(0);
+      expect(ends.map((e) => e.last)).toEqual(ends.map(() => commits + 1));
+      // Every long-lived connection saw the database change under it.
+      expect(ends.filter((_, i) => i % 2 === 0).every((e) => e.dataVersions > 1)).toBe(true);
+    } finally {
+      await children.killAll();
+    }
+  });
 });
