@@ -110,11 +110,25 @@ out({ type: 'stopped', max });
 
 interface Stopped { last: number; reads: number; errors: number; busy: number; dataVersions: number; firstVersion: number }
 
-async function twoHosts(fx: ChalkfsFixture, volume: string): Promise<{ writer: Mount; reader: Mount }> {
+/**
+ * A writer host and a follower host; `dbs` made by one commit each and readable on the
+ * follower; a control directory (stop files) that `uid` can reach, as can the mount.
+ */
+async function seeded(fx: ChalkfsFixture, children: Children, volume: string, dbs: string[], journalMode: string, uid?: number): Promise<{ writer: Mount; reader: Mount; control: string; stopFile: string }> {
   await fx.createVolume(volume);
   const writer = await fx.mount(volume);
   const reader = await fx.addHost('reader').mount(volume, { readOnly: true, extraArgs: ['--refresh-ms', '100'] });
-  return { writer, reader };
+  const control = await fx.tempDir('control');
+  const stopFile = join(control, 'stop');
+  await openTo(uid, dirname(reader.dir), control);
+  const first = children.spawn(writerCode, { dbs: dbs.map((d) => join(writer.dir, d)), journalMode, commits: 1, pauseMs: 0, stopFile }, fx.host.env());
+  await first.waitForLine('the first commit', 60_000, (l) => l.type === 'done');
+  await waitFor('the databases to reach the reader host', 30_000, async () => {
+    const probes = dbs.map((d) => children.spawn(readerCode, { db: join(reader.dir, d), stopFile, until: 1, forMs: 2_000 }, reader.host.env(), uid));
+    const codes = await Promise.all(probes.map((p) => p.exited));
+    return codes.every((c) => c === 0) && probes.every((p) => p.ofType('read').length > 0);
+  }, 200);
+  return { writer, reader, control, stopFile };
 }
 
 /** The fixture's directories are root's (0700): let `uid` reach the mount and the control files. */
@@ -135,17 +149,8 @@ describe('SQLite connections held open on a follower host', () => {
     await using fx = await ChalkfsFixture.create();
     const children = new Children();
     try {
-      const { writer, reader } = await twoHosts(fx, 'follow');
-      const control = await fx.tempDir('control');
-      const stopFile = join(control, 'stop');
       const dbPath = 'db.sqlite';
-      await openTo(uid, dirname(reader.dir), control);
-      const first = children.spawn(writerCode, { dbs: [join(writer.dir, dbPath)], journalMode: 'delete', commits: 1, pauseMs: 0, stopFile }, fx.host.env());
-      await first.waitForLine('the first commit', 60_000, (l) => l.type === 'done');
-      await waitFor('the database to reach the reader host', 30_000, async () => {
-        const probe = children.spawn(readerCode, { db: join(reader.dir, dbPath), stopFile, until: 1, forMs: 2_000 }, reader.host.env(), uid);
-        return (await probe.exited) === 0 && probe.ofType('read').length > 0;
-      }, 200);
+      const { writer, reader, control, stopFile } = await seeded(fx, children, 'follow', [dbPath], 'delete', uid);
 
       const follower = children.spawn(readerCode, { db: join(reader.dir, dbPath), stopFile, longLived: true, until: 101 }, reader.host.env(), uid);
       await follower.waitForLine('a first read', 30_000, (l) => l.type === 'read');
@@ -170,19 +175,9 @@ describe('SQLite connections held open on a follower host', () => {
     await using fx = await ChalkfsFixture.create();
     const children = new Children();
     try {
-      const { writer, reader } = await twoHosts(fx, 'held');
-      const control = await fx.tempDir('control');
-      const stopFile = join(control, 'stop');
-      const releaseFile = join(control, 'release');
-      await openTo(NOBODY, dirname(reader.dir), control);
       const dbs = ['a.sqlite', 'b.sqlite'];
-      const first = children.spawn(writerCode, { dbs: dbs.map((d) => join(writer.dir, d)), journalMode: 'truncate', commits: 1, pauseMs: 0, stopFile }, fx.host.env());
-      await first.waitForLine('the first commit', 60_000, (l) => l.type === 'done');
-      await waitFor('both databases to reach the reader host', 30_000, async () => {
-        const probes = dbs.map((d) => children.spawn(readerCode, { db: join(reader.dir, d), stopFile, until: 1, forMs: 2_000 }, reader.host.env()));
-        const codes = await Promise.all(probes.map((p) => p.exited));
-        return codes.every((c) => c === 0) && probes.every((p) => p.ofType('read').length > 0);
-      }, 200);
+      const { writer, reader, control, stopFile } = await seeded(fx, children, 'held', dbs, 'truncate', NOBODY);
+      const releaseFile = join(control, 'release');
 
       const holder = children.spawn(holderCode, { db: join(reader.dir, 'a.sqlite'), releaseFile, stopFile, until: 21 }, reader.host.env(), NOBODY);
       const holding = await holder.waitForLine('the read transaction', 30_000, (l) => l.type === 'holding');
@@ -218,17 +213,8 @@ describe('SQLite connections held open on a follower host', () => {
     const children = new Children();
     const commits = 200;
     try {
-      const { writer, reader } = await twoHosts(fx, 'load');
-      const control = await fx.tempDir('control');
-      const stopFile = join(control, 'stop');
-      await openTo(NOBODY, dirname(reader.dir), control);
       const db = 'db.sqlite';
-      const first = children.spawn(writerCode, { dbs: [join(writer.dir, db)], journalMode: 'persist', commits: 1, pauseMs: 0, stopFile }, fx.host.env());
-      await first.waitForLine('the first commit', 60_000, (l) => l.type === 'done');
-      await waitFor('the database to reach the reader host', 30_000, async () => {
-        const probe = children.spawn(readerCode, { db: join(reader.dir, db), stopFile, until: 1, forMs: 2_000 }, reader.host.env());
-        return (await probe.exited) === 0 && probe.ofType('read').length > 0;
-      }, 200);
+      const { writer, reader, control, stopFile } = await seeded(fx, children, 'load', [db], 'persist', NOBODY);
 
       const readers = Array.from({ length: 32 }, (_, i) =>
         children.spawn(readerCode, { db: join(reader.dir, db), stopFile, longLived: i % 2 === 0, until: commits + 1, pauseMs: 5 }, reader.host.env(), i % 4 < 2 ? undefined : NOBODY),

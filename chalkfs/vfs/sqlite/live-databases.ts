@@ -20,9 +20,8 @@ import type { Metrics } from '../../util/metrics.js';
 import type { DatabaseGate, LaggingFile } from '../volume-view.js';
 import { headerSaysRollback, mayBeDatabase } from './sqlite-files.js';
 
-/** After a give-up, the next try of that file waits this long, doubling up to the cap: a held-back switch holds new readers back for its whole wait. */
-const firstRetryMs = 250;
-const maxRetryMs = 4_000;
+/** After a give-up, the next try of that file waits `firstMs`, doubling up to `maxMs`: a held-back switch holds new readers back for its whole wait. */
+const retryPause = { firstMs: 250, maxMs: 4_000 } as const;
 
 /** An open file served at an older version than the mount's. */
 export interface BehindFile {
@@ -89,8 +88,8 @@ export class LiveDatabases {
         this.metrics?.databaseSwitches.inc({ outcome: 'held-back' });
         const before = this.lagging.get(file.ino);
         this.lagging.set(file.ino, { path: file.path, seq: before?.seq ?? this.volume.versionSeq, sinceMs: before?.sinceMs ?? Date.now(), blockers: [...got.blockers] });
-        const pauseMs = this.retries.get(file.ino)?.pauseMs ?? firstRetryMs;
-        this.retries.set(file.ino, { atMs: Date.now() + pauseMs, pauseMs: Math.min(2 * pauseMs, maxRetryMs) });
+        const pauseMs = this.retries.get(file.ino)?.pauseMs ?? retryPause.firstMs;
+        this.retries.set(file.ino, { atMs: Date.now() + pauseMs, pauseMs: Math.min(2 * pauseMs, retryPause.maxMs) });
         this.logger.info({ path: file.path, blockers: got.blockers }, 'a read transaction holds an open database at its older version; trying again at the next refresh');
         return;
       }
