@@ -198,6 +198,7 @@ describe('SQLite connections held open on a follower host', () => {
         return files.find((f) => f.path === '/a.sqlite' && f.blockers.length > 0);
       }, 200);
       expect(lagging.blockers.map((b) => b.pid)).toContain(holding.pid);
+      expect((await reader.host.cliOk(['status'])).stdout).toMatch(new RegExp(`/a\\.sqlite kept at version \\d+ since .*: a read transaction holds it \\(pid [^)]*${String(holding.pid)}`));
 
       // Once the transaction ends, a.sqlite follows too, on the same connection.
       await writeFile(releaseFile, '');

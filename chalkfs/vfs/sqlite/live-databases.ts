@@ -86,11 +86,8 @@ export class LiveDatabases {
       const got = await gate.holdReaders(file.ino);
       if (!got.held) {
         this.metrics?.databaseSwitches.inc({ outcome: 'held-back' });
-        const before = this.lagging.get(file.ino);
-        this.lagging.set(file.ino, { path: file.path, seq: before?.seq ?? this.volume.versionSeq, sinceMs: before?.sinceMs ?? Date.now(), blockers: [...got.blockers] });
-        const pauseMs = this.retries.get(file.ino)?.pauseMs ?? retryPause.firstMs;
-        this.retries.set(file.ino, { atMs: Date.now() + pauseMs, pauseMs: Math.min(2 * pauseMs, retryPause.maxMs) });
-        this.logger.info({ path: file.path, blockers: got.blockers }, 'a read transaction holds an open database at its older version; trying again at the next refresh');
+        this.lagBehind(file, [...got.blockers]);
+        this.logger.info({ path: file.path, blockers: got.blockers }, 'a read transaction holds an open database at its older version; trying again later');
         return;
       }
       try {
@@ -103,8 +100,18 @@ export class LiveDatabases {
       this.forgetLag(file.ino);
       this.metrics?.databaseSwitches.inc({ outcome: 'switched' });
     } catch (err) {
-      this.logger.warn({ err, path: file.path }, 'switching an open database to the version served failed; trying again at the next refresh');
+      this.metrics?.databaseSwitches.inc({ outcome: 'failed' });
+      this.lagBehind(file, []);
+      this.logger.warn({ err, path: file.path }, 'switching an open database to the version served failed; trying again later');
     }
+  }
+
+  /** The file keeps lagging: remembered for status, and tried again after a doubling pause. */
+  private lagBehind(file: BehindFile, blockers: { lock: string; pid: number }[]): void {
+    const before = this.lagging.get(file.ino);
+    this.lagging.set(file.ino, { path: file.path, seq: before?.seq ?? this.volume.versionSeq, sinceMs: before?.sinceMs ?? Date.now(), blockers });
+    const pauseMs = this.retries.get(file.ino)?.pauseMs ?? retryPause.firstMs;
+    this.retries.set(file.ino, { atMs: Date.now() + pauseMs, pauseMs: Math.min(2 * pauseMs, retryPause.maxMs) });
   }
 
   private forgetLag(ino: number): void {
