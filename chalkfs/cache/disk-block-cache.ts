@@ -31,6 +31,37 @@ export const FULL_DISK_BYPASS_MS = 30_000;
 
 const isNoSpace = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
 
+function blockFilePath(dir: string, hash: string): string {
+  return join(dir, 'blocks', hash.slice(0, 2), hash);
+}
+
+/**
+ * Deletes the files of these blocks from a cache directory (`volume rm`), without opening
+ * it as a cache. A daemon that still lists one in its index takes its absence as a miss;
+ * a block another volume shares (same content, same name) is fetched again when read.
+ */
+export async function removeCachedBlocks(dir: string, hashes: Iterable<string>): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  for (const hash of hashes) {
+    if (!/^[0-9a-f]{64}$/.test(hash)) continue;
+    const path = blockFilePath(dir, hash);
+    const st = await stat(path).catch(() => undefined);
+    const removed = st !== undefined && (await unlink(path).then(() => true, () => false));
+    if (!removed) continue;
+    files++;
+    bytes += st.size;
+  }
+  return { files, bytes };
+}
+
+/** A block's bytes from a cache directory, only if they hash to its name (`fsck --repair`). */
+export async function readCachedBlock(dir: string, hash: string): Promise<Buffer | undefined> {
+  if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
+  const data = await readFile(blockFilePath(dir, hash)).catch(() => undefined);
+  return data && blockHash(data) === hash ? data : undefined;
+}
+
 /** One directory of block files, bounded by `capacityBytes`, LRU by this daemon's use. */
 export class DiskBlockCache {
   private readonly index = new Map<string, number>(); // hash -> size, in LRU order (oldest first)
@@ -142,7 +173,7 @@ export class DiskBlockCache {
   }
 
   pathOf(hash: string): string {
-    return join(this.dir, 'blocks', hash.slice(0, 2), hash);
+    return blockFilePath(this.dir, hash);
   }
 
   private touch(hash: string, size: number): void {

@@ -1,7 +1,7 @@
 // A volume's history, above the repository: snapshots, version listings, restore (a new
 // version with an old one's content) and garbage collection (docs/FORMAT.md, "Garbage").
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
-import { decodeMeta, encodeMeta, versionFormat, type VersionRecord, type WriterInfo } from '../meta/format.js';
+import { decodeMeta, encodeMeta, namedBlocks, versionFormat, type VersionRecord, type WriterInfo } from '../meta/format.js';
 import { storeKeys, seqFromKey } from '../meta/store-keys.js';
 import type { VolumeRepository } from '../meta/volume-repository.js';
 import { blocksToDelete, versionsToKeep } from './retention.js';
@@ -99,8 +99,7 @@ export class VolumeHistory {
 
     const referenced = new Set<string>();
     for (const seq of keep) {
-      const record = await this.repo.readVersion(volume, seq);
-      for (const inode of Object.values(record.inodes)) if (inode.type === 'file') for (const h of inode.blocks) if (h) referenced.add(h);
+      for (const hash of namedBlocks(await this.repo.readVersion(volume, seq))) referenced.add(hash);
     }
     const prefix = storeKeys.blocksPrefix(volume);
     const blocks = blockObjects.map((o) => ({ hash: o.key.slice(prefix.length), lastModifiedMs: o.lastModified.getTime(), sizeBytes: o.sizeBytes }));

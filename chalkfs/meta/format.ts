@@ -175,6 +175,13 @@ function validPatches(patches: unknown): boolean {
   );
 }
 
+/** The blocks a version names (its files' block lists; holes and patches are not blocks). */
+export function namedBlocks(record: VersionRecord): Set<string> {
+  const named = new Set<string>();
+  for (const inode of Object.values(record.inodes)) if (inode.type === 'file') for (const hash of inode.blocks) if (hash) named.add(hash);
+  return named;
+}
+
 export function blockHash(data: Buffer): string {
   return sha256Hex(data);
 }

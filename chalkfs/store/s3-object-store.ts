@@ -23,6 +23,7 @@ import { readBody } from './read-body.js';
 import { describeNetworkFailure } from './network-error.js';
 import { SignedRequests } from './signed-requests.js';
 import type { ObjectInfo, ObjectStore, PutCondition, StoredObject } from './object-store.js';
+import type { DateSample } from './server-clock.js';
 
 export interface S3StoreConfig {
   endpoint?: string;
@@ -189,6 +190,28 @@ export class S3ObjectStore implements ObjectStore {
   /** Whether the bucket exists; other failures (credentials, network) throw. */
   async bucketExists(): Promise<boolean> {
     return this.succeeds('list', 'not-found', (abortSignal) => this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal }));
+  }
+
+  /** One HEAD of the bucket, timed by our clock, with the store's Date header (server-clock.ts). */
+  async dateSample(): Promise<DateSample> {
+    const command = new HeadBucketCommand({ Bucket: this.config.bucket });
+    let date: string | undefined;
+    let sentMs = 0;
+    // The raw answer's headers are seen only inside the SDK's middleware stack.
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        sentMs = Date.now();
+        const out = await next(args);
+        date = (out.response as { headers?: Record<string, string> }).headers?.date;
+        return out;
+      },
+      { step: 'deserialize' },
+    );
+    await this.call('list', '', (abortSignal) => this.client.send(command, { abortSignal }));
+    const receivedMs = Date.now();
+    const serverDateMs = date === undefined ? Number.NaN : Date.parse(date);
+    if (!Number.isFinite(serverDateMs)) throw new ChalkError('io', `store ${this.description} sent no usable Date header (${date ?? 'none'})`);
+    return { sentMs, receivedMs, serverDateMs };
   }
 
   /** Creates the bucket unless it exists; true when this call created it. */

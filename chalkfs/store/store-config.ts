@@ -10,6 +10,7 @@ import { S3ObjectStore, defaultS3Timeouts, type S3StoreConfig } from './s3-objec
 import { PrefixedObjectStore } from './prefixed-object-store.js';
 import { decideStore, readAwsSharedFiles } from './aws-config.js';
 import type { ObjectStore } from './object-store.js';
+import type { DateSample } from './server-clock.js';
 
 export interface StoreSettings {
   endpoint?: string;
@@ -105,8 +106,11 @@ export async function openStore(settings: StoreSettings, options: { createBucket
   const store = new S3ObjectStore({ ...settings, ...timeoutsFromEnv(env) });
   // The root the layers above see: the bucket, or the prefix inside it.
   const root = (bucketCreated: boolean): OpenedStore => {
-    const view = settings.prefix ? Object.assign(new PrefixedObjectStore(store, settings.prefix), { destroy: () => store.destroy() }) : store;
-    return Object.assign(view, { bucketCreated });
+    const view = settings.prefix ? new PrefixedObjectStore(store, settings.prefix) : store;
+    // Bound first: when the view is the store itself, these own properties shadow its methods.
+    const destroy = store.destroy.bind(store);
+    const dateSample = store.dateSample.bind(store);
+    return Object.assign(view, { bucketCreated, destroy, dateSample });
   };
   try {
     if (options.createBucket) return root(await store.ensureBucket());
@@ -120,4 +124,4 @@ export async function openStore(settings: StoreSettings, options: { createBucket
   return root(false);
 }
 
-export type OpenedStore = ObjectStore & { bucketCreated: boolean; destroy(): void };
+export type OpenedStore = ObjectStore & { bucketCreated: boolean; destroy(): void; dateSample(): Promise<DateSample> };

@@ -1,12 +1,13 @@
-// The history commands: `volume snapshot`, `volume versions`, `volume restore` and `gc`
-// (chalkfs/history does the work).
+// The history commands: `volume snapshot`, `volume versions`, `volume restore`, `volume
+// clone` and `gc` (chalkfs/history does the work).
 import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ChalkError } from '../../util/chalk-error.js';
 import { createLogger } from '../../util/logger.js';
 import { formatSize } from '../../util/size.js';
-import { validateVolumeName } from '../../meta/volume-name.js';
+import { parseVolumeRef, validateVolumeName } from '../../meta/volume-name.js';
+import { cloneVolume } from '../../history/volume-clone.js';
 import { VolumeHistory } from '../../history/volume-history.js';
 import { WriterLease } from '../../lease/writer-lease.js';
 import { hostIdentity } from '../../host/host-identity.js';
@@ -15,13 +16,15 @@ import { onVolume, printJson, repository, table } from '../cli-context.js';
 
 /** `volume` is the command group `registerVolumeCommands` made. */
 export function registerHistoryCommands(program: Command, volume: Command): void {
-  onVolume<{ label?: string }>(
+  onVolume<{ label?: string; json?: boolean }>(
     volume
       .command('snapshot')
       .description('keep the newest consistent version of a volume beyond the retention window')
-      .option('--label <label>', 'a name for the snapshot'),
+      .option('--label <label>', 'a name for the snapshot')
+      .option('--json', 'print JSON'),
     async (name, repo, opts) => {
       const snap = await new VolumeHistory(repo).snapshot(name, opts.label);
+      if (opts.json) return printJson(snap);
       process.stdout.write(`snapshot of ${name} at version ${snap.seq}${snap.label ? ` (${snap.label})` : ''}; mount it with: chalkfs mount ${name}@${snap.seq} DIR\n`);
     },
   );
@@ -42,7 +45,8 @@ export function registerHistoryCommands(program: Command, volume: Command): void
     .description('make an old version the newest one (a new commit; history is kept); refuses while a writer is mounted')
     .argument('<name>')
     .argument('<version>', 'version number (see `chalkfs volume versions`)')
-    .action(async (name: string, versionText: string) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, versionText: string, opts: { json?: boolean }) => {
       validateVolumeName(name);
       if (!/^\d+$/.test(versionText)) throw new ChalkError('config', `invalid version "${versionText}": expected a version number`);
       const repo = await repository();
@@ -51,10 +55,27 @@ export function registerHistoryCommands(program: Command, volume: Command): void
       const lease = await WriterLease.acquire({ store: repo.store, volume: name, holder: { ...writer, hostId: hostIdentity() }, ttlMs: 30_000, logger: createLogger({ level: 'warn' }), isLocalProcessAlive: processAlive });
       try {
         const seq = await new VolumeHistory(repo).restore(name, Number(versionText), writer);
+        if (opts.json) return printJson({ volume: name, restoredFrom: Number(versionText), seq });
         process.stdout.write(`restored ${name} to the content of version ${versionText} as version ${seq}\n`);
       } finally {
         await lease.release();
       }
+    });
+
+  volume
+    .command('clone')
+    .description('create a new volume with the content of one version of another (copies the blocks that version names)')
+    .argument('<source>', 'SOURCE or SOURCE@VERSION (default: its newest consistent version)')
+    .argument('<target>', 'the new volume')
+    .option('--json', 'print JSON')
+    .action(async (sourceRef: string, target: string, opts: { json?: boolean }) => {
+      const source = parseVolumeRef(sourceRef);
+      validateVolumeName(target);
+      const repo = await repository();
+      const writer = { host: hostname(), pid: process.pid, mountId: randomUUID() };
+      const result = await cloneVolume(repo, source.name, source.version, target, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, writer);
+      if (opts.json) return printJson(result);
+      process.stdout.write(`cloned ${result.source}@${result.sourceSeq} to ${result.target} (${result.blocksCopied} blocks, ${formatSize(result.bytesCopied)} copied)\n`);
     });
 
   onVolume<{ retention: string; grace: string; dryRun?: boolean; json?: boolean }>(

@@ -2,6 +2,7 @@
 // and gc).
 import { Command } from 'commander';
 import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ChalkError } from '../../util/chalk-error.js';
 import { formatSize, parseSize } from '../../util/size.js';
@@ -14,6 +15,8 @@ import { processAlive } from '../../host/process-liveness.js';
 import { openStore, resolveStoreSettings } from '../../store/store-config.js';
 import { checkConditionalWrites } from '../../store/conditional-writes-check.js';
 import { liveMountRecords } from '../../daemon/mount-records.js';
+import { storeKeys } from '../../meta/store-keys.js';
+import { removeCachedBlocks } from '../../cache/disk-block-cache.js';
 import { home, onVolume, printJson, repository, table } from '../cli-context.js';
 
 /** Returns the `volume` command group, which the history commands join. */
@@ -44,8 +47,11 @@ export function registerVolumeCommands(program: Command): Command {
     .command('ls')
     .description('list volumes: name, size, files, versions, created')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('-q, --quiet', 'print only the names, one a line')
+    .action(async (opts: { json?: boolean; quiet?: boolean }) => {
       const repo = await repository();
+      // Names only need the listing, not a summary (two GETs) per volume.
+      if (opts.quiet && !opts.json) return void process.stdout.write((await repo.list()).map((n) => `${n}\n`).join(''));
       const summaries = [];
       for (const name of await repo.list()) summaries.push(await repo.summary(name));
       if (opts.json) return printJson(summaries);
@@ -76,8 +82,12 @@ export function registerVolumeCommands(program: Command): Command {
     },
   );
 
-  onVolume<{ force?: boolean }>(
-    volume.command('rm').description('delete a volume and all its data (refuses while it is mounted)').option('--force', 'delete even while mounted somewhere'),
+  onVolume<{ force?: boolean; cacheDir?: string }>(
+    volume
+      .command('rm')
+      .description("delete a volume and all its data (refuses while it is mounted), and its blocks from this host's block cache")
+      .option('-f, --force', 'delete even while mounted somewhere')
+      .option('--cache-dir <dir>', 'the block cache to clear of its blocks (default CHALKFS_HOME/cache; the one its mounts used)'),
     async (name, repo, opts) => {
       await repo.config(name);
       if (!opts.force) {
@@ -96,8 +106,12 @@ export function registerVolumeCommands(program: Command): Command {
           throw new ChalkError('config', `volume ${name} is mounted read-write by host ${h.host} pid ${h.pid}; unmount it first or use --force`);
         }
       }
+      // Listed before the volume goes: cache files are named by hash only.
+      const prefix = storeKeys.blocksPrefix(name);
+      const hashes = (await repo.store.list(prefix)).map((o) => o.key.slice(prefix.length));
       const objects = await repo.destroy(name);
-      process.stdout.write(`deleted volume ${name} (${objects} objects)\n`);
+      const cleared = await removeCachedBlocks(resolve(opts.cacheDir ?? join(home, 'cache')), hashes);
+      process.stdout.write(`deleted volume ${name} (${objects} objects); removed ${cleared.files} blocks (${formatSize(cleared.bytes)}) from the local cache\n`);
     },
   );
   return volume;
