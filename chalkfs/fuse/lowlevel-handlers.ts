@@ -22,6 +22,7 @@ import {
   replyReadlink,
   replyStatfs,
   replyWrite,
+  requestContext,
   type FuseAttr,
   type FuseAttrChanges,
   type FuseDirent,
@@ -87,6 +88,8 @@ export class VolumeHandlers {
    * missing; returns how long the kernel may cache that (0: not at all).
    */
   missingName: ((parent: Ino, name: string) => number) | undefined;
+  /** Followers: the daemon's lock helper (by request pid), the one writer-open allowed. */
+  lockHelper: ((pid: number) => boolean) | undefined;
   /** Set with the C attribute cache: a node lost a name but lives on (its st_nlink and ctime changed). */
   attributesStale: ((ino: Ino) => void) | undefined;
 
@@ -244,7 +247,9 @@ export class VolumeHandlers {
       ...linkHandlers(this, v),
 
       open: (req, ino, flags) => {
-        const intent = openIntent(flags);
+        // The lock helper opens for writing only to lock: its handle is read-only in the volume.
+        const helper = (flags & O_TRUNC) === 0 && this.lockHelper?.(requestContext(req).pid) === true;
+        const intent = helper ? { write: false } : openIntent(flags);
         this.serve('open', req, () => this.pathOf(ino), async () => {
           const fh = await v.open(this.pathOf(ino), intent);
           // atomic_o_trunc: the truncation arrives with the open.

@@ -6,6 +6,8 @@ import type { FuseMountOptions } from './mount-options.js';
 import { LowLevelSession } from './lowlevel.js';
 import { VolumeHandlers } from './lowlevel-handlers.js';
 import { MissingNames } from './missing-names.js';
+import { DatabaseLockHelper } from '../host/database-lock-helper.js';
+import type { DatabaseGate } from '../vfs/volume-view.js';
 
 /** Missing names a read-only mount lets the kernel cache between two adoptions. */
 const MISSING_NAMES_LIMIT = 4096;
@@ -13,11 +15,18 @@ const MISSING_NAMES_LIMIT = 4096;
 const FUSE_CAP_AUTO_INVAL_DATA = 1 << 12;
 const FUSE_CAP_NO_OPEN_SUPPORT = 1 << 17;
 const FUSE_CAP_PARALLEL_DIROPS = 1 << 18;
+/**
+ * How long the lock helper waits for the read transactions in flight on a database before
+ * it gives up (and the file lags until the next try): readers that start meanwhile wait
+ * in their busy handler, so the bound is also the longest they wait for one switch.
+ */
+const DATABASE_LOCK_WAIT = { timeoutMs: 1_000, retryMs: 1 };
 
 export class LowLevelMount {
   private readonly session: LowLevelSession;
   private readonly handlers: VolumeHandlers;
   private readonly missing = new MissingNames(MISSING_NAMES_LIMIT);
+  private lockHelper: DatabaseLockHelper | undefined;
 
   constructor(private readonly options: FuseMountOptions) {
     const v = options.volume;
@@ -108,8 +117,35 @@ export class LowLevelMount {
     for (const { parent, name } of this.missing.take()) void this.session.notifyInvalEntry(parent, name);
   }
 
+  /**
+   * A follower's open SQLite databases switch versions under SQLite's own locks, taken on
+   * the mount by a helper thread (host/database-lock-helper.ts; the event loop serves the
+   * requests its open sends). Only the helper may open a file for writing here.
+   */
+  private async followOpenDatabases(): Promise<void> {
+    const { volume, mountpoint, logger } = this.options;
+    if (this.options.writable || this.options.noOpen || volume.followOpenDatabases === undefined) return;
+    const helper = await DatabaseLockHelper.start();
+    this.lockHelper = helper;
+    this.handlers.lockHelper = (pid) => helper.isHelper(pid);
+    const gate: DatabaseGate = {
+      holdReaders: async (ino) => {
+        const path = this.handlers.nodes.path(ino);
+        if (path === undefined) return { held: false, blockers: [] };
+        return helper.hold(mountpoint + path, DATABASE_LOCK_WAIT);
+      },
+      dropPages: async (ino) => {
+        const result = await this.session.notifyInvalInode(ino, 0, 0);
+        // -ENOENT: the kernel holds no such inode, so no pages either.
+        if (result < 0 && result !== -2) logger.warn({ ino, errno: -result }, 'the kernel did not drop the pages of a switched database');
+      },
+    };
+    volume.followOpenDatabases(gate);
+  }
+
   async mount(): Promise<void> {
     await this.session.mount();
+    await this.followOpenDatabases();
     const c = this.session.connection();
     const wants = (cap: number) => (c.want & cap) !== 0;
     this.options.logger.info(
@@ -127,7 +163,9 @@ export class LowLevelMount {
     );
   }
 
-  unmount(): Promise<void> {
+  async unmount(): Promise<void> {
+    // Its files open on the mount would make the mount busy.
+    await this.lockHelper?.stop();
     return this.session.unmount(false);
   }
 }

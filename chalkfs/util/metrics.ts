@@ -57,6 +57,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly laggingDatabases = new Gauge({
+    name: 'chalkfs_lagging_databases',
+    help: 'On a follower: open databases kept at an older version because a read transaction held the switch back',
+    registers: [this.registry],
+  });
+  readonly databaseSwitches = new Counter({
+    name: 'chalkfs_database_switches_total',
+    help: 'On a follower: switches of an open database to the version served, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }

@@ -112,6 +112,17 @@ export class HandleTable {
     this.pins.set(ino, inode);
   }
 
+  /** Every pinned file, with the inode its handles serve. */
+  pinned(): [number, FileInode][] {
+    return [...this.pins];
+  }
+
+  /** Every open handle of `ino` now serves `inode`, and its pin ends (a live database's switch). */
+  switchOpenFile(ino: number, inode: FileInode): void {
+    for (const handle of this.handles.values()) if (handle.ino === ino) handle.inode = inode;
+    this.pins.delete(ino);
+  }
+
   /** Before a new version is served: every open file keeps the inode its handles read. */
   pinOpenFiles(): void {
     for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);

@@ -7,16 +7,18 @@
  *
  * When the version served changes, open files keep the inode they opened (a pin, in the
  * handle table) until their last handle is released, and the Invalidator is told first,
- * so the kernel's cached answers never outlive the state they describe
+ * so the kernel's cached answers never outlive the state they describe; an open SQLite
+ * database then follows between its read transactions (sqlite/live-databases.ts)
  * (docs/CONSISTENCY.md).
  */
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { FileInode, VersionRecord } from '../meta/format.js';
+import { LiveDatabases, type BehindFile } from './sqlite/live-databases.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionFollower } from './version-follower.js';
 import { WalRefusal } from './sqlite/wal-refusal.js';
 import type { VolumeOptions } from './volume-options.js';
-import type { OpenIntent, VolumeStatus, VolumeView } from './volume-view.js';
+import type { DatabaseGate, OpenIntent, VolumeStatus, VolumeView } from './volume-view.js';
 
 export class ReaderVolume extends ServedVolume implements VolumeView {
   private seq: number;
@@ -24,6 +26,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   private refreshing = false;
   /** Undefined on a pinned mount. */
   private readonly follower: VersionFollower | undefined;
+  private readonly live: LiveDatabases;
 
   /** A follower: serves the newest consistent version, and adopts newer ones. */
   static async follow(options: VolumeOptions): Promise<ReaderVolume> {
@@ -49,6 +52,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     this.seq = record.seq;
     this.walRefusal = new WalRefusal(options.config.name, options.logger);
     options.metrics?.versionSeq.set(record.seq);
+    this.live = new LiveDatabases(this, options.logger, options.metrics);
     if (!follows) return;
     const follower = new VersionFollower({ ...options, clock: this.clock, fetchConcurrency: options.uploadConcurrency, fetchBlock: this.fetchBlock });
     this.follower = follower;
@@ -68,7 +72,12 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
       adoptionWaiting: this.follower?.adoptionWaiting,
       fenced: this.options.lease?.fenced,
       problem: this.walRefusal.problem,
+      lagging: this.follower ? this.live.laggingFiles() : undefined,
     };
+  }
+
+  followOpenDatabases(gate: DatabaseGate): void {
+    if (this.follower) this.live.setGate(gate);
   }
 
   /** Adopts the newest consistent version, if newer. Returns whether it changed (never, pinned). */
@@ -77,12 +86,43 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     this.refreshing = true;
     try {
       const record = await this.follower.nextVersion({ seq: this.seq, ns: this.ns });
-      if (!record) return false;
-      this.adopt(record, this.follower);
-      return true;
+      if (record) this.adopt(record, this.follower);
+      return record !== undefined;
     } finally {
       this.refreshing = false;
+      // Also without a new version: a database a reader held back is tried again.
+      this.live.follow();
     }
+  }
+
+  // ---- live databases (sqlite/live-databases.ts) -------------------------------------
+
+  filesBehind(): BehindFile[] {
+    const behind: BehindFile[] = [];
+    for (const [ino, inode] of this.handles.pinned()) {
+      const served = this.ns.inodes.get(ino);
+      if (served?.type !== 'file' || sameContent(served, inode)) continue;
+      behind.push({ ino, inode, path: this.pathOfFile(ino) });
+    }
+    return behind;
+  }
+
+  firstBlock(ino: number, inode: FileInode): Promise<Buffer | null> {
+    return this.data.blockContent(ino, inode, 0);
+  }
+
+  /** A name of file `ino` in the version served, for logs and status (a walk: only for files behind). */
+  private pathOfFile(ino: number): string {
+    for (const entry of this.ns.walk()) if (entry.ino === ino) return entry.path;
+    return `inode ${ino}`;
+  }
+
+  switchToServed(ino: number): boolean {
+    const served = this.ns.inodes.get(ino);
+    if (!this.handles.isPinned(ino) || served?.type !== 'file') return false;
+    this.invalidator.attributesMayChange();
+    this.handles.switchOpenFile(ino, served);
+    return true;
   }
 
   // ---- files -----------------------------------------------------------------------
@@ -190,4 +230,11 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   protected override reportedToKernel(ino: number, inode: FileInode): void {
     this.follower?.report(ino, inode);
   }
+}
+
+/** Whether two versions of a file hold the same bytes and attributes (unchanged by a commit). */
+function sameContent(a: FileInode, b: FileInode): boolean {
+  if (a.sizeBytes !== b.sizeBytes || a.mtimeMs !== b.mtimeMs || a.blocks.length !== b.blocks.length) return false;
+  if (a.blocks.some((hash, i) => hash !== b.blocks[i])) return false;
+  return JSON.stringify(a.patches ?? {}) === JSON.stringify(b.patches ?? {});
 }

@@ -27,6 +27,42 @@ export interface Invalidator {
   attributesMayChange(): void;
 }
 
+/**
+ * What a follower needs to switch a SQLite database that processes hold open
+ * (vfs/sqlite/live-databases.ts; the FUSE layer implements it with a helper thread).
+ */
+export interface DatabaseGate {
+  /**
+   * Holds back every read transaction on file `ino` as it is open on the mount, by
+   * taking SQLite's EXCLUSIVE lock from outside (bounded wait); on giving up it holds
+   * nothing and names who held what it lacked.
+   */
+  holdReaders(ino: number): Promise<ReadersHeld | ReadersBusy>;
+  /** The kernel drops its cached pages and attributes of `ino`; resolves once it has. */
+  dropPages(ino: number): Promise<void>;
+}
+
+export interface ReadersHeld {
+  readonly held: true;
+  release(): void;
+}
+
+export interface ReadersBusy {
+  readonly held: false;
+  /** Who held the locks the wait lacked (pid -1: an OFD lock; 0: unknown). */
+  readonly blockers: readonly { lock: string; pid: number }[];
+}
+
+/** A database held open at an older version than the mount's, waiting for its readers. */
+export interface LaggingFile {
+  path: string;
+  /** The version its open handles serve, and since when it lags. */
+  seq: number;
+  sinceMs: number;
+  /** The last give-up's blockers. */
+  blockers: { lock: string; pid: number }[];
+}
+
 export interface OpenIntent {
   /** Opened for writing (O_WRONLY or O_RDWR). */
   write: boolean;
@@ -61,12 +97,16 @@ export interface VolumeStatus {
   adoptionWaiting?: number;
   problem?: string;
   volumeState: VolumeState;
+  /** Databases whose readers held the last switch back (follower mounts). */
+  lagging?: LaggingFile[];
 }
 
 export interface VolumeView {
   readonly versionSeq: number;
   status(): VolumeStatus;
   setInvalidator(invalidator: Invalidator): void;
+  /** Followers only: open SQLite databases follow the versions adopted through `gate`. */
+  followOpenDatabases?(gate: DatabaseGate): void;
 
   getattr(path: string): Attributes;
   readdir(path: string): string[];

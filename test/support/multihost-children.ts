@@ -92,8 +92,11 @@ export class Children {
   private readonly all = new Set<JsonChild>();
 
   /** Runs `code` (CommonJS; better-sqlite3 resolves from the project) with `options` as JSON in argv[1]. */
-  spawn(code: string, options: object, env: NodeJS.ProcessEnv = process.env): JsonChild {
-    const child = new JsonChild(spawn(process.execPath, ['-e', code, JSON.stringify(options)], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  spawn(code: string, options: object, env: NodeJS.ProcessEnv = process.env, asUid?: number): JsonChild {
+    const node = [process.execPath, '-e', code, JSON.stringify(options)];
+    // As an unprivileged uid (and gid), with no supplementary groups: setpriv needs no passwd entry.
+    const [command, ...args] = asUid === undefined ? node : ['setpriv', `--reuid=${asUid}`, `--regid=${asUid}`, '--clear-groups', ...node];
+    const child = new JsonChild(spawn(command!, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }));
     this.all.add(child);
     return child;
   }

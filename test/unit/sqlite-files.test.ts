@@ -1,7 +1,7 @@
 // vfs/sqlite/sqlite-files.ts: sorting a path into a SQLite file kind, reading WAL mode from
 // a database header, and leaving -shm files out of a version.
 import { describe, expect, it } from 'vitest';
-import { classify, headerSaysWal, isHostLocal, mayBeDatabase, withoutHostLocalFiles } from '../../chalkfs/vfs/sqlite/sqlite-files.js';
+import { classify, headerSaysRollback, headerSaysWal, isHostLocal, mayBeDatabase, withoutHostLocalFiles } from '../../chalkfs/vfs/sqlite/sqlite-files.js';
 import type { Inode } from '../../chalkfs/meta/format.js';
 
 const base = { mode: 0o644, uid: 0, gid: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 };
@@ -35,6 +35,14 @@ describe('sqlite-files', () => {
     expect(mayBeDatabase(4096)).toBe(true);
     expect(mayBeDatabase(0)).toBe(false);
     expect(mayBeDatabase(4097)).toBe(false);
+  });
+
+  it('tells a rollback-journal database (the ones a follower switches under their locks) by bytes 18/19 both 1', () => {
+    expect(headerSaysRollback(header(1, 1))).toBe(true);
+    expect(headerSaysRollback(header(2, 2))).toBe(false);
+    expect(headerSaysRollback(header(1, 2))).toBe(false);
+    expect(headerSaysRollback(Buffer.alloc(100, 1))).toBe(false);
+    expect(headerSaysRollback(header(1, 1).subarray(0, 19))).toBe(false);
   });
 
   it('leaves -shm files out of a version without touching the live inodes', () => {

@@ -21,6 +21,7 @@ import { forceUnmount } from '../../fuse/unmount.js';
 import { serveMountProcess, awaitDaemonReady } from '../../daemon/daemon-process.js';
 import { controlRequest } from '../../daemon/control-socket.js';
 import { liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from '../../daemon/mount-records.js';
+import type { LaggingFile } from '../../vfs/volume-view.js';
 import { home, printJson, table } from '../cli-context.js';
 
 export function registerMountCommands(program: Command): void {
@@ -166,9 +167,13 @@ export function registerMountCommands(program: Command): void {
         rows.push([m.volume, m.mountpoint, m.mode, String(m.seq ?? '?'), String(m.pid), formatSize(m.dirtyBytes ?? 0), m.cache ? `${formatSize(m.cache.memoryBytes)}/${formatSize(m.cache.diskBytes)}` : '?', m.metricsUrl]);
       }
       process.stdout.write(table(rows));
-      for (const m of mounts as (MountRecord & { problem?: string; volumeState?: string })[]) {
+      for (const m of mounts as (MountRecord & { problem?: string; volumeState?: string; lagging?: LaggingFile[] })[]) {
         if (m.volumeState === 'deleted') process.stdout.write(`${m.mountpoint}: volume ${m.volume} was deleted from the store; unmount it\n`);
         if (m.problem) process.stdout.write(`${m.mountpoint}: ${m.problem}\n`);
+        for (const f of m.lagging ?? []) {
+          const pids = [...new Set(f.blockers.map((b) => b.pid))].join(', ') || 'unknown';
+          process.stdout.write(`${m.mountpoint}: ${f.path} kept at version ${f.seq} since ${new Date(f.sinceMs).toISOString()}: a read transaction holds it (pid ${pids})\n`);
+        }
       }
     });
 

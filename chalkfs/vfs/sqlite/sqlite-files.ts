@@ -92,3 +92,12 @@ export function headerSaysWal(firstBytes: Buffer): boolean {
   if (firstBytes.length < 20 || !firstBytes.subarray(0, headerMagic.length).equals(headerMagic)) return false;
   return firstBytes[18] === 2 || firstBytes[19] === 2;
 }
+
+/**
+ * Whether a database's first bytes are a SQLite header of a rollback-journal database
+ * (DELETE, TRUNCATE, PERSIST, MEMORY): bytes 18 and 19 are both 1.
+ */
+export function headerSaysRollback(firstBytes: Buffer): boolean {
+  if (firstBytes.length < 20 || !firstBytes.subarray(0, headerMagic.length).equals(headerMagic)) return false;
+  return firstBytes[18] === 1 && firstBytes[19] === 1;
+}

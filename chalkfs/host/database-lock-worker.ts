@@ -1,0 +1,58 @@
+// The worker thread of host/database-lock-helper.ts: opens a database file on the daemon's
+// own mount and takes SQLite's EXCLUSIVE lock on it (host/sqlite-locks.ts). It runs off
+// the thread that serves FUSE on purpose: opening a file on the mount sends requests that
+// thread must answer, so the daemon would deadlock on its own mount otherwise.
+import { closeSync, openSync, readlinkSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import type { HeldLocks } from './lock-acquisition.js';
+import { acquireDatabaseExclusive } from './sqlite-locks.js';
+import type { HelperReply, HelperRequest } from './database-lock-helper.js';
+
+const port = parentPort!;
+const held = new Map<number, { locks: HeldLocks; fd: number }>();
+
+function letGo(id: number): void {
+  const hold = held.get(id);
+  if (hold === undefined) return;
+  held.delete(id);
+  try {
+    hold.locks.release();
+  } finally {
+    closeSync(hold.fd);
+  }
+}
+
+async function hold(request: Extract<HelperRequest, { type: 'hold' }>): Promise<HelperReply> {
+  const { id, path, timeoutMs, retryMs } = request;
+  // For writing: a write lock needs it. The daemon lets this thread, and nobody else, open
+  // a file of a read-only mount for writing, and still refuses every write through it.
+  const fd = openSync(path, 'r+');
+  try {
+    const got = await acquireDatabaseExclusive(fd, { timeoutMs, retryMs });
+    if (!got.acquired) {
+      closeSync(fd);
+      return { type: 'busy', id, waitedMs: got.waitedMs, blockers: got.blockers.map((b) => ({ lock: b.lock, pid: b.holder?.pid ?? 0 })) };
+    }
+    held.set(id, { locks: got.held, fd });
+    return { type: 'held', id, waitedMs: got.waitedMs };
+  } catch (err) {
+    if (!held.has(id)) closeSync(fd);
+    throw err;
+  }
+}
+
+port.on('message', (request: HelperRequest) => {
+  if (request.type === 'release') return letGo(request.id);
+  if (request.type === 'stop') {
+    for (const id of [...held.keys()]) letGo(id);
+    return port.close();
+  }
+  hold(request).then(
+    (reply) => port.postMessage(reply),
+    (err: unknown) => port.postMessage({ type: 'failed', id: request.id, message: err instanceof Error ? err.message : String(err) } satisfies HelperReply),
+  );
+});
+
+// The id the kernel gives this thread's requests (the thread's, not the process's).
+const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+port.postMessage({ type: 'ready', tid } satisfies HelperReply);
