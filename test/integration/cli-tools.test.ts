@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
-import { cliEntry } from '../../chalkfs/util/paths.js';
+import { UnprivilegedProject } from '../support/unprivileged-project.js';
 import { allowsOtherUsers } from '../../chalkfs/host/fuse-prerequisites.js';
 
 const blockSize = 64 * 1024;
@@ -164,9 +164,10 @@ describe('doctor', () => {
 
   test('as uid 65534: allow_other follows /etc/fuse.conf (chalkfs mounts with allow_other)', async () => {
     await using fx = await ChalkfsFixture.create();
+    await using project = await UnprivilegedProject.create();
     await fx.createVolume('v');
     const conf = existsSync('/etc/fuse.conf') ? readFileSync('/etc/fuse.conf', 'utf8') : '';
-    const r = spawnSync(process.execPath, [cliEntry(), 'doctor'], { env: fx.host.env(), uid: 65534, gid: 65534, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [project.cliEntry, 'doctor'], { cwd: project.root, env: fx.host.env(), uid: 65534, gid: 65534, encoding: 'utf8', timeout: 60_000 });
     const lines = expectLines(r.stdout);
     if (allowsOtherUsers(conf)) expect(lines[1]).toBe('ok    allow_other: user_allow_other is set in /etc/fuse.conf');
     else {

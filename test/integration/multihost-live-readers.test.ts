@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
 import { Children, waitFor } from '../support/multihost-children.js';
+import { UnprivilegedProject } from '../support/unprivileged-project.js';
 
 const NOBODY = 65534;
 const ACCOUNTS = 10;
@@ -147,7 +148,8 @@ describe('SQLite connections held open on a follower host', () => {
     ['uid 65534', NOBODY],
   ])('a long-lived connection (as %s) follows 100 commits of the writer, never backwards', { timeout: 240_000 }, async (_who, uid) => {
     await using fx = await ChalkfsFixture.create();
-    const children = new Children();
+    await using project = await UnprivilegedProject.create();
+    const children = new Children(project);
     try {
       const dbPath = 'db.sqlite';
       const { writer, reader, control, stopFile } = await seeded(fx, children, 'follow', [dbPath], 'delete', uid);
@@ -173,7 +175,8 @@ describe('SQLite connections held open on a follower host', () => {
 
   it('a reader holding a read transaction open holds back only its own database, named in chalkfs status', { timeout: 240_000 }, async () => {
     await using fx = await ChalkfsFixture.create();
-    const children = new Children();
+    await using project = await UnprivilegedProject.create();
+    const children = new Children(project);
     try {
       const dbs = ['a.sqlite', 'b.sqlite'];
       const { writer, reader, control, stopFile } = await seeded(fx, children, 'held', dbs, 'truncate', NOBODY);
@@ -211,7 +214,8 @@ describe('SQLite connections held open on a follower host', () => {
 
   it('32 readers (16 long-lived, 16 open→query→close; half as uid 65534) under a writer committing every 50 ms: no error, no torn or backwards read', { timeout: 300_000 }, async () => {
     await using fx = await ChalkfsFixture.create();
-    const children = new Children();
+    await using project = await UnprivilegedProject.create();
+    const children = new Children(project);
     const commits = 200;
     try {
       const db = 'db.sqlite';

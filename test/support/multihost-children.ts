@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { projectRoot } from '../../chalkfs/util/paths.js';
 import { processAlive } from '../../chalkfs/host/process-liveness.js';
+import type { UnprivilegedProject } from './unprivileged-project.js';
 
 export { processAlive };
 
@@ -91,12 +92,23 @@ export class JsonChild {
 export class Children {
   private readonly all = new Set<JsonChild>();
 
-  /** Runs `code` (CommonJS; better-sqlite3 resolves from the project) with `options` as JSON in argv[1]. */
+  /** `unprivileged`: where children run as another uid find the project (see UnprivilegedProject). */
+  constructor(private readonly unprivileged?: UnprivilegedProject) {}
+
+  /**
+   * Runs `code` (CommonJS; better-sqlite3 resolves from the project, or from its
+   * unprivileged copy for `asUid`) with `options` as JSON in argv[1].
+   */
   spawn(code: string, options: object, env: NodeJS.ProcessEnv = process.env, asUid?: number): JsonChild {
     const node = [process.execPath, '-e', code, JSON.stringify(options)];
+    let cwd = projectRoot;
+    if (asUid !== undefined) {
+      if (!this.unprivileged) throw new Error(`a child as uid ${asUid} needs the project where that uid can reach it: new Children(await UnprivilegedProject.create())`);
+      cwd = this.unprivileged.root;
+    }
     // As an unprivileged uid (and gid), with no supplementary groups: setpriv needs no passwd entry.
     const [command, ...args] = asUid === undefined ? node : ['setpriv', `--reuid=${asUid}`, `--regid=${asUid}`, '--clear-groups', ...node];
-    const child = new JsonChild(spawn(command!, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = new JsonChild(spawn(command!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
     this.all.add(child);
     return child;
   }
