@@ -8,8 +8,8 @@ Environment:
   CHALKFS_BUCKET                 bucket, or bucket/prefix to keep several chalkfs roots in one bucket (default: chalkfs)
   CHALKFS_S3_ENDPOINT            S3 endpoint URL (also AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL); with none: AWS S3 when
                                  credentials or a profile are set, else chalkfs's own MinIO under CHALKFS_HOME
-  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
-                                 credentials; without them the AWS SDK's chain (profile, SSO, web identity, container, instance)
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+                                 credentials (the token with temporary ones); without them the AWS SDK's chain (profile, SSO, web identity, container, instance)
   AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE
                                  the profile, and its endpoint_url or services section, as the AWS CLI reads them
   AWS_REGION, AWS_DEFAULT_REGION the region (else the profile's, else us-east-1)

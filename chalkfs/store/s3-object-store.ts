@@ -31,6 +31,8 @@ export interface S3StoreConfig {
   bucket: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** Temporary credentials' token, with the two keys. */
+  sessionToken?: string;
   /** The AWS profile the SDK's credential chain reads (else AWS_PROFILE, else "default"). */
   profile?: string;
   /** Bound on one whole call, retries included. */
@@ -77,7 +79,7 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: Boolean(config.endpoint),
       credentials:
         config.accessKeyId && config.secretAccessKey
-          ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
+          ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, sessionToken: config.sessionToken }
           : undefined,
       maxAttempts: config.maxAttempts,
       requestChecksumCalculation: 'WHEN_REQUIRED',

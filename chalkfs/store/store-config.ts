@@ -20,6 +20,8 @@ export interface StoreSettings {
   prefix: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** Temporary credentials' token (AWS_SESSION_TOKEN), sent with every request. */
+  sessionToken?: string;
   /** The AWS profile whose credentials the SDK's chain uses, when one decided the store. */
   profile?: string;
   embedded: boolean;
@@ -33,9 +35,13 @@ export async function resolveStoreSettings(env: NodeJS.ProcessEnv = process.env)
   const { bucket, prefix } = parseBucketSetting(env.CHALKFS_BUCKET || 'chalkfs');
   const decision = decideStore(env, await readAwsSharedFiles(env));
   const { region } = decision;
-  // Keys from the environment when both are there; otherwise the SDK's chain (profile,
-  // SSO, web identity, container and instance credentials) finds them.
-  const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } : {};
+  // Keys from the environment when both are there (with the session token of temporary
+  // credentials); otherwise the SDK's chain (profile, SSO, web identity, container and
+  // instance credentials) finds them.
+  const keys =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+      : {};
   if (decision.kind === 'endpoint') {
     const { endpoint } = decision;
     if (!/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) throw new ChalkError('config', `invalid S3 endpoint "${endpoint}" (from ${decision.from}): expected http(s)://host[:port]`);
@@ -78,6 +84,7 @@ export function storeEnv(settings: StoreSettings): Record<string, string> {
   if (settings.profile) env.AWS_PROFILE = settings.profile;
   if (settings.accessKeyId) env.AWS_ACCESS_KEY_ID = settings.accessKeyId;
   if (settings.secretAccessKey) env.AWS_SECRET_ACCESS_KEY = settings.secretAccessKey;
+  if (settings.sessionToken) env.AWS_SESSION_TOKEN = settings.sessionToken;
   return env;
 }
 

@@ -21,7 +21,7 @@ export function createLogger(options: { level?: string; destination?: number | s
     {
       name: options.name ?? 'chalkfs',
       level,
-      redact: { paths: ['*.secretAccessKey', '*.accessKeyId', '*.credentials', 'secretAccessKey', 'accessKeyId'], censor: '[redacted]' },
+      redact: { paths: ['*.secretAccessKey', '*.accessKeyId', '*.sessionToken', '*.credentials', 'secretAccessKey', 'accessKeyId', 'sessionToken'], censor: '[redacted]' },
     },
     destination,
   );

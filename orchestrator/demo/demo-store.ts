@@ -22,6 +22,7 @@ export async function ensureDemoStore(env: NodeJS.ProcessEnv = process.env): Pro
     const passed: Record<string, string> = { CHALKFS_S3_ENDPOINT: endpoint, CHALKFS_BUCKET: bucket, AWS_REGION: region };
     if (env.AWS_ACCESS_KEY_ID) passed.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
     if (env.AWS_SECRET_ACCESS_KEY) passed.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
+    if (env.AWS_SESSION_TOKEN) passed.AWS_SESSION_TOKEN = env.AWS_SESSION_TOKEN;
     return { env: passed, description: `${endpoint}, bucket ${bucket}`, stop: async () => undefined };
   }
   const minio = new EmbeddedMinio(chalkfsHome(env));
