@@ -1,6 +1,6 @@
 // The CSI Controller service: volumes are chalkfs volumes, created and deleted through
 // the chalkfs CLI (cli-driver), like the Docker volume plugin does. Advertised:
-// CREATE_DELETE_VOLUME, LIST_VOLUMES and SINGLE_NODE_MULTI_WRITER; everything else
+// CREATE_DELETE_VOLUME, LIST_VOLUMES, CLONE_VOLUME and SINGLE_NODE_MULTI_WRITER; everything else
 // answers UNIMPLEMENTED (docs/KUBERNETES.md says why each is left out).
 //
 // Capacity: a chalkfs volume has no size (it grows in the object store), so a volume's
@@ -34,7 +34,7 @@ export class ControllerService {
 
   handlers(): ServiceHandlers {
     return rpcHandlers({
-      ControllerGetCapabilities: async () => rpcCapabilities(['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'SINGLE_NODE_MULTI_WRITER']),
+      ControllerGetCapabilities: async () => rpcCapabilities(['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'CLONE_VOLUME', 'SINGLE_NODE_MULTI_WRITER']),
       CreateVolume: (r) => this.createVolume(r),
       DeleteVolume: (r) => this.deleteVolume(r),
       ValidateVolumeCapabilities: (r) => this.validate(r),
@@ -46,9 +46,7 @@ export class ControllerService {
     const name = requiredField(request, 'name');
     checkCapabilities(request.volume_capabilities);
     const source = request.volume_content_source;
-    if (source?.snapshot || source?.volume) {
-      throw new RpcError('INVALID_ARGUMENT', 'chalkfs does not create volumes from snapshots or other volumes (CLONE_VOLUME and CREATE_DELETE_SNAPSHOT are not advertised)');
-    }
+    if (source?.snapshot) throw new RpcError('INVALID_ARGUMENT', 'chalkfs does not create volumes from snapshots (CREATE_DELETE_SNAPSHOT is not advertised)');
     const required = Number(request.capacity_range?.required_bytes ?? 0);
     const limit = Number(request.capacity_range?.limit_bytes ?? 0);
     if (required < 0 || limit < 0 || (limit > 0 && required > limit)) {
@@ -56,13 +54,13 @@ export class ControllerService {
     }
     const blockSizeBytes = blockSizeOf(request.parameters ?? {});
     const id = volumeIdFor(name);
+    const sourceId: string | undefined = source?.volume ? requiredField(source.volume, 'volume_id') : undefined;
     await this.lock.run(id, async () => {
       let existing = await this.info(id);
       if (!existing) {
-        const flags = blockSizeBytes === undefined ? [] : ['--block-size', String(blockSizeBytes)];
         try {
-          await this.cli.run(['volume', 'create', id, ...flags]);
-          this.logger.info({ volume: id, name }, 'created volume');
+          await this.cli.run(sourceId === undefined ? ['volume', 'create', id, ...blockSizeFlags(blockSizeBytes)] : await this.cloneArgs(sourceId, id, blockSizeBytes));
+          this.logger.info({ volume: id, name, source: sourceId }, sourceId === undefined ? 'created volume' : 'cloned volume');
           return;
         } catch (err) {
           // Another controller may have created it in the meantime: compare below.
@@ -73,8 +71,31 @@ export class ControllerService {
       if (blockSizeBytes !== undefined && existing.blockSizeBytes !== blockSizeBytes) {
         throw new RpcError('ALREADY_EXISTS', `volume ${name} exists with block size ${existing.blockSizeBytes}, not ${blockSizeBytes}`);
       }
+      if (sourceId !== undefined && !(await this.isCloneOf(id, sourceId))) {
+        throw new RpcError('ALREADY_EXISTS', `volume ${name} exists and is not a clone of ${sourceId}`);
+      }
     });
-    return { volume: { volume_id: id, capacity_bytes: 0, volume_context: {} } };
+    const content_source = sourceId === undefined ? undefined : { volume: { volume_id: sourceId } };
+    return { volume: { volume_id: id, capacity_bytes: 0, volume_context: {}, content_source } };
+  }
+
+  /**
+   * CLONE_VOLUME is `chalkfs volume clone`: the new volume starts as the source's newest
+   * consistent version (blocks copied, as blocks are per volume), with the source's block size.
+   */
+  private async cloneArgs(sourceId: string, id: string, blockSizeBytes: number | undefined): Promise<string[]> {
+    const source = isVolumeName(sourceId) ? await this.info(sourceId) : undefined;
+    if (!source) throw new RpcError('NOT_FOUND', `source volume ${sourceId} does not exist`);
+    if (blockSizeBytes !== undefined && source.blockSizeBytes !== blockSizeBytes) {
+      throw new RpcError('INVALID_ARGUMENT', `a clone keeps its source's block size (${source.blockSizeBytes}), not ${blockSizeBytes}`);
+    }
+    return ['volume', 'clone', sourceId, id];
+  }
+
+  /** Whether volume `id` began as a clone of `sourceId` (its first commit says so). */
+  private async isCloneOf(id: string, sourceId: string): Promise<boolean> {
+    const versions = await this.cli.json<{ label?: string }[]>(['volume', 'versions', id]);
+    return versions.some((v) => v.label?.startsWith(`clone of ${sourceId}@`) === true);
   }
 
   private async deleteVolume(request: Message): Promise<Message> {
@@ -153,4 +174,8 @@ function blockSizeOf(parameters: Record<string, string>): number | undefined {
     }
   }
   return blockSizeBytes;
+}
+
+function blockSizeFlags(blockSizeBytes: number | undefined): string[] {
+  return blockSizeBytes === undefined ? [] : ['--block-size', String(blockSizeBytes)];
 }

@@ -20,6 +20,8 @@ export interface VersionEntry {
   consistent: boolean;
   writer: string;
   snapshot?: string;
+  /** What made the version when not a mount's commit: "restore of N", "clone of SRC@N". */
+  label?: string;
 }
 
 export interface GcResult {
@@ -59,7 +61,7 @@ export class VolumeHistory {
     const out: VersionEntry[] = [];
     for (const seq of await this.repo.versionsAfter(volume, 0)) {
       const r = await this.repo.readVersion(volume, seq);
-      out.push({ seq, createdAt: r.createdAt, consistent: r.consistent, writer: `${r.writer.host} pid ${r.writer.pid}`, snapshot: snapshots.get(seq)?.label ?? (snapshots.has(seq) ? '' : undefined) });
+      out.push({ seq, createdAt: r.createdAt, consistent: r.consistent, writer: `${r.writer.host} pid ${r.writer.pid}`, snapshot: snapshots.get(seq)?.label ?? (snapshots.has(seq) ? '' : undefined), label: r.label });
     }
     return out;
   }

@@ -5,12 +5,11 @@
  * be skipped only for a capability the driver does not advertise (docs/KUBERNETES.md
  * says why each is left out); the reasons csi-sanity gives are compared exactly, so a
  * spec that starts or stops being skipped fails this test until this list and the docs
- * say why. Measured: 40 specs pass, 62 are skipped, 1 is disabled upstream (XIt);
+ * say why. Measured: 42 specs pass, 60 are skipped, 1 is disabled upstream (XIt);
  * 220-300 s on the 2-core machine.
  *   GET_CAPACITY                       GetCapacity
  *   PUBLISH_UNPUBLISH_VOLUME           ControllerPublishVolume, ControllerUnpublishVolume
  *   CREATE_DELETE_SNAPSHOT, LIST_SNAPSHOTS, GetSnapshot   the snapshot specs
- *   CLONE_VOLUME                       CreateVolume from a volume
  *   EXPAND_VOLUME (controller, node)   ControllerExpandVolume, NodeExpandVolume
  *   MODIFY_VOLUME                      ControllerModifyVolume
  *   VOLUME_CONDITION, GET_VOLUME, LIST_VOLUMES_PUBLISHED_NODES  the health specs
@@ -50,7 +49,6 @@ const EXPECTED_SKIP_REASONS = [
   'CreateSnapshot not supported',
   'DeleteSnapshot not supported',
   'Snapshot not supported',
-  'Volume Cloning not supported',
   'ControllerExpandVolume not supported',
   'NodeExpandVolume not supported',
   'ControllerModifyVolume not supported',

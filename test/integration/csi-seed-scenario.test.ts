@@ -6,7 +6,8 @@
  * on two reader "nodes" (each its own CHALKFS_HOME, block cache and `chalkfs csi`),
  * stage + publish read-only and read the rows. Real MinIO, real FUSE, real bind mounts.
  * Also: the pods' mounts survive a crash of the CSI process (the mount daemons are
- * processes of their own; the restarted driver recovers its reference table).
+ * processes of their own; the restarted driver recovers its reference table), and a
+ * clone (CreateVolume with another volume as its content source) holds the same rows.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -74,6 +75,21 @@ test('seed scenario through CSI: a writer node writes the db, two reader nodes w
     published.pop();
     expect(existsSync(writer.target)).toBe(false);
     expect(isMountPoint(writer.staging)).toBe(false);
+
+    // A clone (a PVC whose dataSource is this one): its own volume with the same rows.
+    // Asked twice (the external-provisioner retries), it is made once; a missing source is NOT_FOUND.
+    const cloneRequest = { name: 'pvc-seed-clone', volume_capabilities: [mountCapability('MULTI_NODE_SINGLE_WRITER')], volume_content_source: { volume: { volume_id: volumeId } } };
+    const clone = await writerNode.call('Controller', 'CreateVolume', cloneRequest);
+    expect(clone.volume).toMatchObject({ volume_id: 'pvc-seed-clone', content_source: { volume: { volume_id: volumeId } } });
+    expect((await writerNode.call('Controller', 'CreateVolume', cloneRequest)).volume.volume_id).toBe('pvc-seed-clone');
+    expect(await status(writerNode.call('Controller', 'CreateVolume', { ...cloneRequest, name: 'pvc-seed' }))).toBe('ALREADY_EXISTS');
+    expect(await status(writerNode.call('Controller', 'CreateVolume', { ...cloneRequest, name: 'pvc-orphan', volume_content_source: { volume: { volume_id: 'pvc-missing' } } }))).toBe('NOT_FOUND');
+    const cloneMount = await stageAndPublish(writerNode, fx.host, 'pvc-seed-clone', 'MULTI_NODE_READER_ONLY', true);
+    published.push([writerNode, 'pvc-seed-clone', cloneMount]);
+    expect(await python(readerScript(join(cloneMount.target, 'app.db')))).toBe(expectedReaderOutput());
+    await unpublishAndUnstage(writerNode, 'pvc-seed-clone', cloneMount);
+    published.pop();
+    await writerNode.call('Controller', 'DeleteVolume', { volume_id: 'pvc-seed-clone' });
 
     // Two reader nodes, each its own home and cache.
     for (const name of ['reader-1', 'reader-2']) {
