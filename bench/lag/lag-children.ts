@@ -1,0 +1,48 @@
+/*
+ * The two processes of the follower-lag bench, as CommonJS for `node -e` (better-sqlite3
+ * resolves from the project). Both stamp times with performance.timeOrigin + now(), the
+ * same wall clock on one machine to the microsecond, so a commit's stamp in one process
+ * and its first sight in the other subtract.
+ */
+
+/** Commits o.commits one-row transactions, o.intervalMs apart; prints {id, at} after each COMMIT returns. */
+export const lagWriterCode = String.raw`
+const Database = require('better-sqlite3');
+const o = JSON.parse(process.argv[1]);
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const db = new Database(o.db, { timeout: 10000 });
+db.pragma('journal_mode = ' + o.journalMode);
+db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, pad BLOB)');
+const insert = db.prepare('INSERT INTO t (id, pad) VALUES (?, randomblob(100))');
+if (o.setupOnly) { insert.run(1); db.close(); process.exit(0); }
+for (let id = 2; id <= o.commits + 1; id++) {
+  sleep(o.intervalMs);
+  insert.run(id);
+  process.stdout.write(JSON.stringify({ id, at: now() }) + '\n');
+}
+db.close();
+`;
+
+/**
+ * Holds one connection open for the whole run (as a web app's pool does) and reads
+ * max(id) every o.pollMs, each read its own read transaction; prints {id, at} for each
+ * new highest id, and stops at o.lastId.
+ */
+export const lagReaderCode = String.raw`
+const Database = require('better-sqlite3');
+const o = JSON.parse(process.argv[1]);
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const db = new Database(o.db, { readonly: true, timeout: 10000 });
+const max = db.prepare('SELECT max(id) AS m FROM t');
+let seen = 0;
+const deadline = Date.now() + o.timeoutMs;
+process.stdout.write(JSON.stringify({ ready: true }) + '\n');
+while (seen < o.lastId && Date.now() < deadline) {
+  const m = max.get().m;
+  if (m > seen) { seen = m; process.stdout.write(JSON.stringify({ id: m, at: now() }) + '\n'); }
+  sleep(o.pollMs);
+}
+db.close();
+`;

@@ -1,0 +1,175 @@
+/*
+ * `npm run bench:lag` (docs/BENCHMARKS.md, "Follower lag"; issue 15): how soon a
+ * long-lived SQLite connection on another host sees a commit. One MinIO; a writer mount
+ * and a read-only mount, each its own CHALKFS_HOME (a host); a writer process commits
+ * one-row transactions at a steady pace while a reader process on the follower holds
+ * one connection open and reads max(id) every few milliseconds. Per journal mode: lag
+ * p50/p99/max from COMMIT returning to the first read that sees the row, against the same
+ * pair of connections on local disk and against the goal (the follower's refresh
+ * interval plus two store round trips, measured in this run). Writes JSON, a Markdown
+ * table and an SVG chart to bench/results/<stamp>-lag.*. Cleanups run last-in first-out,
+ * on SIGINT too, so no mount or MinIO is left behind.
+ */
+import { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startMinio } from '../../chalkfs/minio/minio-server.js';
+import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
+import { defaultRefreshIntervalMs } from '../../chalkfs/vfs/refresh-schedule.js';
+import { cliEntry, projectRoot } from '../../chalkfs/util/paths.js';
+import { gitInfo } from '../machine-info.js';
+import { forceUnmount, runCommand, sleep, waitForMount } from '../system-commands.js';
+import { lagReaderCode, lagWriterCode } from './lag-children.js';
+import { percentile, renderLagChart, renderLagTable, summarize, type LagGoal, type LagSummary } from './lag-report.js';
+
+const program = new Command()
+  .name('chalkfs-bench-lag')
+  .description('follower lag: COMMIT on a writer to first sight on a long-lived reader connection on another host (issue 15)')
+  .option('--commits <n>', 'commits per case', '200')
+  .option('--interval-ms <ms>', 'pause between the writer\'s commits', '100')
+  .option('--poll-ms <ms>', 'pause between the reader\'s reads', '2')
+  .option('--modes <list>', 'journal modes', 'delete,wal')
+  .option('--out <dir>', 'where results are written', join(projectRoot, 'bench', 'results'))
+  .option('--work-dir <dir>', 'parent of the work directory (a real disk)', '/var/tmp')
+  .parse();
+const opts = program.opts<{ commits: string; intervalMs: string; pollMs: string; modes: string; out: string; workDir: string }>();
+const commits = Number(opts.commits);
+const modes = opts.modes.split(',').map((m) => m.trim());
+
+const cleanups: Array<() => Promise<void>> = [];
+let cleaning: Promise<void> | undefined;
+const cleanupAll = (): Promise<void> =>
+  (cleaning ??= (async () => {
+    while (cleanups.length) await cleanups.pop()!().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
+  })());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void cleanupAll().finally(() => process.exit(130)));
+const log = (msg: string) => console.error(`[lag ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+/** A `node -e` child printing JSON lines; resolves with them at exit, rejects on a non-zero exit. */
+function jsonChild(code: string, options: object, onLine: (line: Record<string, unknown>) => void = () => undefined): Promise<Record<string, unknown>[]> {
+  const child = spawn(process.execPath, ['-e', code, JSON.stringify(options)], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(async () => void child.kill('SIGKILL'));
+  const lines: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    const line = JSON.parse(l) as Record<string, unknown>;
+    lines.push(line);
+    onLine(line);
+  });
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) => (code === 0 ? resolve(lines) : reject(new Error(errorLine(stderr) ?? `exit ${code}`)))),
+  );
+}
+
+/** The thrown error's line of a child's stderr (Node prints its version after the stack). */
+function errorLine(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim());
+  return lines.find((l) => /^\w*Error\b.*:/.test(l)) ?? lines.filter(Boolean).at(-1);
+}
+
+/** One case: the writer commits in `writerDb`, a long-lived connection reads `readerDb`. */
+async function measureCase(target: LagSummary['target'], journalMode: string, writerDb: string, readerDb: string): Promise<LagSummary> {
+  try {
+    await jsonChild(lagWriterCode, { db: writerDb, journalMode, setupOnly: true });
+    // The follower adopts the first commit within its refresh interval; wait for the file.
+    for (let i = 0; i < 200 && !existsSync(readerDb); i++) await sleep(50);
+    let ready!: () => void;
+    const started = new Promise<void>((resolve) => (ready = resolve));
+    const reading = jsonChild(lagReaderCode, { db: readerDb, lastId: commits + 1, pollMs: Number(opts.pollMs), timeoutMs: commits * Number(opts.intervalMs) + 60_000 }, (l) => l.ready && ready());
+    await Promise.race([started, reading]);
+    const written = await jsonChild(lagWriterCode, { db: writerDb, journalMode, commits, intervalMs: Number(opts.intervalMs) });
+    const sightings = (await reading).filter((l) => typeof l.id === 'number') as { id: number; at: number }[];
+    return summarize(target, journalMode, new Map(written.map((l) => [l.id as number, l.at as number])), sightings);
+  } catch (err) {
+    return { target, journalMode, commits: 0, unseen: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, error: (err as Error).message };
+  }
+}
+
+/** p50 of `n` timed calls, ms. */
+async function p50Of(n: number, call: (i: number) => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await call(i);
+    times.push(performance.now() - t0);
+  }
+  return percentile(times.sort((a, b) => a - b), 50);
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const git = gitInfo(projectRoot);
+  const workDir = mkdtempSync(join(opts.workDir, 'chalkfs-lag-'));
+  cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
+  const credentials = { accessKeyId: 'bench', secretAccessKey: randomBytes(18).toString('base64url') };
+  const minio = await startMinio({ dataDir: join(workDir, 'minio'), credentials, logFile: join(workDir, 'minio.log') });
+  cleanups.push(() => minio.stop());
+  const bucket = 'lag';
+  const store = new S3ObjectStore({ endpoint: minio.endpoint, region: 'us-east-1', bucket, ...credentials, ...defaultS3Timeouts });
+  cleanups.push(async () => store.destroy());
+  await store.ensureBucket();
+
+  // The store's round trip, as a follower pays it: small conditional-free PUTs and GETs.
+  const small = randomBytes(4096);
+  const storePutP50Ms = await p50Of(40, (i) => store.put(`rtt/${i}`, small));
+  const storeGetP50Ms = await p50Of(40, (i) => store.get(`rtt/${i}`));
+  const goal: LagGoal = { refreshMs: defaultRefreshIntervalMs, storeGetP50Ms, storePutP50Ms, goalMs: defaultRefreshIntervalMs + 2 * Math.max(storeGetP50Ms, storePutP50Ms) };
+
+  const hostEnv = (name: string): NodeJS.ProcessEnv => {
+    const home = join(workDir, 'hosts', name);
+    mkdirSync(home, { recursive: true });
+    return { ...process.env, CHALKFS_S3_ENDPOINT: minio.endpoint, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_REGION: 'us-east-1', CHALKFS_BUCKET: bucket, CHALKFS_HOME: home };
+  };
+  const cli = (env: NodeJS.ProcessEnv, args: string[]) => runCommand(process.execPath, [cliEntry(), ...args], { env, timeoutMs: 60_000 });
+  const mount = async (env: NodeJS.ProcessEnv, dir: string, extra: string[]): Promise<void> => {
+    mkdirSync(dir, { recursive: true });
+    cleanups.push(() => forceUnmount(dir));
+    await cli(env, ['mount', 'lag', dir, ...extra]);
+    cleanups.push(async () => void (await cli(env, ['unmount', dir]).catch(() => undefined)));
+    await waitForMount(dir, 15_000, 'chalkfs');
+  };
+  const writerEnv = hostEnv('writer');
+  await cli(writerEnv, ['volume', 'create', 'lag']);
+  const writerDir = join(workDir, 'mnt', 'writer');
+  const followerDir = join(workDir, 'mnt', 'follower');
+  await mount(writerEnv, writerDir, []);
+  await mount(hostEnv('follower'), followerDir, ['--read-only']);
+  const localDir = join(workDir, 'local');
+  mkdirSync(localDir);
+
+  const rows: LagSummary[] = [];
+  for (const mode of modes) {
+    for (const [target, writerDb, readerDb] of [
+      ['local', join(localDir, `${mode}.db`), join(localDir, `${mode}.db`)],
+      ['chalkfs', join(writerDir, `${mode}.db`), join(followerDir, `${mode}.db`)],
+    ] as const) {
+      log(`${target} ${mode}: ${commits} commits, ${opts.intervalMs} ms apart`);
+      const row = await measureCase(target, mode, writerDb, readerDb);
+      log(row.error ? `${target} ${mode}: n/a: ${row.error}` : `${target} ${mode}: p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms`);
+      rows.push(row);
+    }
+  }
+
+  const report = { startedAt: startedAt.toISOString(), elapsedS: (Date.now() - startedAt.getTime()) / 1000, git, loadAverage: loadavg(), options: opts, goal, rows };
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
+  mkdirSync(opts.out, { recursive: true });
+  const base = join(opts.out, `${stamp}-lag`);
+  const table = renderLagTable(rows, goal);
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.md`, `${table}`);
+  writeFileSync(`${base}.svg`, renderLagChart(rows, goal, `chalkfs follower lag, ${commits} commits ${opts.intervalMs} ms apart, ${git.revision.slice(0, 10)}${git.dirty ? '+dirty' : ''}`));
+  console.log(table);
+  console.log(`wrote ${base}.json, .md, .svg`);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanupAll());
