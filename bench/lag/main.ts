@@ -7,22 +7,20 @@
  * p50/p99/max from COMMIT returning to the first read that sees the row, against the same
  * pair of connections on local disk and against the goal (the follower's refresh
  * interval plus two store round trips, measured in this run). Writes JSON, a Markdown
- * table and an SVG chart to bench/results/<stamp>-lag.*. Cleanups run last-in first-out,
- * on SIGINT too, so no mount or MinIO is left behind.
+ * table and an SVG chart to bench/results/<stamp>-lag.* (bench-session.ts cleans up).
  */
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startMinio } from '../../chalkfs/minio/minio-server.js';
-import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
 import { defaultRefreshIntervalMs } from '../../chalkfs/vfs/refresh-schedule.js';
-import { cliEntry, projectRoot } from '../../chalkfs/util/paths.js';
+import { projectRoot } from '../../chalkfs/util/paths.js';
+import { BenchSession } from '../bench-session.js';
 import { gitInfo } from '../machine-info.js';
-import { forceUnmount, runCommand, sleep, waitForMount } from '../system-commands.js';
+import { sleep, waitForMount } from '../system-commands.js';
 import { lagReaderCode, lagWriterCode } from './lag-children.js';
 import { percentile, renderLagChart, renderLagTable, summarize, type LagGoal, type LagSummary } from './lag-report.js';
 
@@ -40,19 +38,12 @@ const opts = program.opts<{ commits: string; intervalMs: string; pollMs: string;
 const commits = Number(opts.commits);
 const modes = opts.modes.split(',').map((m) => m.trim());
 
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-const cleanupAll = (): Promise<void> =>
-  (cleaning ??= (async () => {
-    while (cleanups.length) await cleanups.pop()!().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
-  })());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void cleanupAll().finally(() => process.exit(130)));
 const log = (msg: string) => console.error(`[lag ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 /** A `node -e` child printing JSON lines; resolves with them at exit, rejects on a non-zero exit. */
-function jsonChild(code: string, options: object, onLine: (line: Record<string, unknown>) => void = () => undefined): Promise<Record<string, unknown>[]> {
+function jsonChild(session: BenchSession, code: string, options: object, onLine: (line: Record<string, unknown>) => void = () => undefined): Promise<Record<string, unknown>[]> {
   const child = spawn(process.execPath, ['-e', code, JSON.stringify(options)], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(async () => void child.kill('SIGKILL'));
+  session.onCleanup(async () => void child.kill('SIGKILL'));
   const lines: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
@@ -73,16 +64,16 @@ function errorLine(stderr: string): string | undefined {
 }
 
 /** One case: the writer commits in `writerDb`, a long-lived connection reads `readerDb`. */
-async function measureCase(target: LagSummary['target'], journalMode: string, writerDb: string, readerDb: string): Promise<LagSummary> {
+async function measureCase(session: BenchSession, target: LagSummary['target'], journalMode: string, writerDb: string, readerDb: string): Promise<LagSummary> {
   try {
-    await jsonChild(lagWriterCode, { db: writerDb, journalMode, setupOnly: true });
+    await jsonChild(session, lagWriterCode, { db: writerDb, journalMode, setupOnly: true });
     // The follower adopts the first commit within its refresh interval; wait for the file.
     for (let i = 0; i < 200 && !existsSync(readerDb); i++) await sleep(50);
     let ready!: () => void;
     const started = new Promise<void>((resolve) => (ready = resolve));
-    const reading = jsonChild(lagReaderCode, { db: readerDb, lastId: commits + 1, pollMs: Number(opts.pollMs), timeoutMs: commits * Number(opts.intervalMs) + 60_000 }, (l) => l.ready && ready());
+    const reading = jsonChild(session, lagReaderCode, { db: readerDb, lastId: commits + 1, pollMs: Number(opts.pollMs), timeoutMs: commits * Number(opts.intervalMs) + 60_000 }, (l) => l.ready && ready());
     await Promise.race([started, reading]);
-    const written = await jsonChild(lagWriterCode, { db: writerDb, journalMode, commits, intervalMs: Number(opts.intervalMs) });
+    const written = await jsonChild(session, lagWriterCode, { db: writerDb, journalMode, commits, intervalMs: Number(opts.intervalMs) });
     const sightings = (await reading).filter((l) => typeof l.id === 'number') as { id: number; at: number }[];
     return summarize(target, journalMode, new Map(written.map((l) => [l.id as number, l.at as number])), sightings);
   } catch (err) {
@@ -101,18 +92,10 @@ async function p50Of(n: number, call: (i: number) => Promise<unknown>): Promise<
   return percentile(times.sort((a, b) => a - b), 50);
 }
 
-async function main(): Promise<void> {
+async function main(session: BenchSession): Promise<void> {
   const startedAt = new Date();
   const git = gitInfo(projectRoot);
-  const workDir = mkdtempSync(join(opts.workDir, 'chalkfs-lag-'));
-  cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
-  const credentials = { accessKeyId: 'bench', secretAccessKey: randomBytes(18).toString('base64url') };
-  const minio = await startMinio({ dataDir: join(workDir, 'minio'), credentials, logFile: join(workDir, 'minio.log') });
-  cleanups.push(() => minio.stop());
-  const bucket = 'lag';
-  const store = new S3ObjectStore({ endpoint: minio.endpoint, region: 'us-east-1', bucket, ...credentials, ...defaultS3Timeouts });
-  cleanups.push(async () => store.destroy());
-  await store.ensureBucket();
+  const { store, workDir } = session;
 
   // The store's round trip, as a follower pays it: small conditional-free PUTs and GETs.
   const small = randomBytes(4096);
@@ -120,25 +103,14 @@ async function main(): Promise<void> {
   const storeGetP50Ms = await p50Of(40, (i) => store.get(`rtt/${i}`));
   const goal: LagGoal = { refreshMs: defaultRefreshIntervalMs, storeGetP50Ms, storePutP50Ms, goalMs: defaultRefreshIntervalMs + 2 * Math.max(storeGetP50Ms, storePutP50Ms) };
 
-  const hostEnv = (name: string): NodeJS.ProcessEnv => {
-    const home = join(workDir, 'hosts', name);
-    mkdirSync(home, { recursive: true });
-    return { ...process.env, CHALKFS_S3_ENDPOINT: minio.endpoint, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_REGION: 'us-east-1', CHALKFS_BUCKET: bucket, CHALKFS_HOME: home };
-  };
-  const cli = (env: NodeJS.ProcessEnv, args: string[]) => runCommand(process.execPath, [cliEntry(), ...args], { env, timeoutMs: 60_000 });
-  const mount = async (env: NodeJS.ProcessEnv, dir: string, extra: string[]): Promise<void> => {
-    mkdirSync(dir, { recursive: true });
-    cleanups.push(() => forceUnmount(dir));
-    await cli(env, ['mount', 'lag', dir, ...extra]);
-    cleanups.push(async () => void (await cli(env, ['unmount', dir]).catch(() => undefined)));
-    await waitForMount(dir, 15_000, 'chalkfs');
-  };
-  const writerEnv = hostEnv('writer');
-  await cli(writerEnv, ['volume', 'create', 'lag']);
+  const writerEnv = session.hostEnv('writer');
+  await session.cli(writerEnv, ['volume', 'create', 'lag']);
   const writerDir = join(workDir, 'mnt', 'writer');
   const followerDir = join(workDir, 'mnt', 'follower');
-  await mount(writerEnv, writerDir, []);
-  await mount(hostEnv('follower'), followerDir, ['--read-only']);
+  for (const [env, dir, extra] of [[writerEnv, writerDir, []], [session.hostEnv('follower'), followerDir, ['--read-only']]] as const) {
+    await session.mount(env, 'lag', dir, [...extra]);
+    await waitForMount(dir, 15_000, 'chalkfs');
+  }
   const localDir = join(workDir, 'local');
   mkdirSync(localDir);
 
@@ -149,7 +121,7 @@ async function main(): Promise<void> {
       ['chalkfs', join(writerDir, `${mode}.db`), join(followerDir, `${mode}.db`)],
     ] as const) {
       log(`${target} ${mode}: ${commits} commits, ${opts.intervalMs} ms apart`);
-      const row = await measureCase(target, mode, writerDb, readerDb);
+      const row = await measureCase(session, target, mode, writerDb, readerDb);
       log(row.error ? `${target} ${mode}: n/a: ${row.error}` : `${target} ${mode}: p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms`);
       rows.push(row);
     }
@@ -167,9 +139,10 @@ async function main(): Promise<void> {
   console.log(`wrote ${base}.json, .md, .svg`);
 }
 
-main()
+const session = await BenchSession.start(opts.workDir, 'lag', 'lag');
+await main(session)
   .catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;
   })
-  .finally(() => cleanupAll());
+  .finally(() => session.cleanup());

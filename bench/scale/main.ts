@@ -4,18 +4,16 @@
  * each group behind its own counting proxy; for each N it measures an idle window (no
  * commits) and active windows (one-row SQLite commits at set rates), then the writer's
  * bytes per commit beside growing amounts of other data. Prints a table and writes
- * bench/results/<stamp>-scale.json. Cleanups run last-in first-out, on SIGINT too.
+ * bench/results/<stamp>-scale.json. bench-session.ts cleans up, on SIGINT too.
  */
 import { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { startMinio } from '../../chalkfs/minio/minio-server.js';
-import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
-import { cliEntry, projectRoot } from '../../chalkfs/util/paths.js';
+import { projectRoot } from '../../chalkfs/util/paths.js';
 import { parseSize } from '../../chalkfs/util/size.js';
+import { BenchSession, type BenchMount } from '../bench-session.js';
 import { gitInfo } from '../machine-info.js';
 import { parsePrometheusText } from '../prometheus-text.js';
 import { forceUnmount, runCommand, sleep } from '../system-commands.js';
@@ -43,53 +41,20 @@ const fillers = opts.fillers ? opts.fillers.split(',').map((s) => parseSize(s, '
 const settleMs = 12_000;
 const volume = 'scale';
 
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-const cleanupAll = (): Promise<void> =>
-  (cleaning ??= (async () => {
-    while (cleanups.length) await cleanups.pop()!().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
-  })());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void cleanupAll().finally(() => process.exit(130)));
-
-interface MountedReader {
-  dir: string;
-  pid: number;
-  env: NodeJS.ProcessEnv;
-}
-
 const log = (msg: string) => console.error(`[scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-async function main(): Promise<void> {
+async function main(session: BenchSession): Promise<void> {
   const startedAt = new Date();
   // At the start: the code that runs is the code built then, whatever is committed meanwhile.
   const git = gitInfo(projectRoot);
-  const workDir = mkdtempSync(join(opts.workDir, 'chalkfs-scale-'));
-  cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
-  const credentials = { accessKeyId: 'bench', secretAccessKey: randomBytes(18).toString('base64url') };
-  const minio = await startMinio({ dataDir: join(workDir, 'minio'), credentials, logFile: join(workDir, 'minio.log') });
-  cleanups.push(() => minio.stop());
-  const bucket = 'scale';
-  const admin = new S3ObjectStore({ endpoint: minio.endpoint, region: 'us-east-1', bucket, ...credentials, ...defaultS3Timeouts });
-  cleanups.push(async () => admin.destroy());
-  await admin.ensureBucket();
+  const { workDir, minio } = session;
   const writerProxy = await CountingProxy.start(minio.endpoint);
   const readerProxy = await CountingProxy.start(minio.endpoint);
-  cleanups.push(() => writerProxy.close(), () => readerProxy.close());
-
-  const envFor = (name: string, endpoint: string): NodeJS.ProcessEnv => {
-    const home = join(workDir, 'hosts', name);
-    mkdirSync(home, { recursive: true });
-    return { ...process.env, CHALKFS_S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_REGION: 'us-east-1', CHALKFS_BUCKET: bucket, CHALKFS_HOME: home };
-  };
-  const cli = (env: NodeJS.ProcessEnv, args: string[], timeoutMs = 60_000) => runCommand(process.execPath, [cliEntry(), ...args], { env, timeoutMs });
-  const mount = async (env: NodeJS.ProcessEnv, dir: string, extra: string[]): Promise<MountedReader> => {
-    mkdirSync(dir, { recursive: true });
-    cleanups.push(() => forceUnmount(dir));
-    const { stdout } = await cli(env, ['mount', volume, dir, ...extra]);
-    const pid = Number(/pid (\d+)/.exec(stdout)?.[1]);
-    cleanups.push(async () => void (await cli(env, ['unmount', dir], 60_000).catch(() => undefined)));
-    return { dir, pid, env };
-  };
+  session.onCleanup(() => writerProxy.close());
+  session.onCleanup(() => readerProxy.close());
+  const envFor = (name: string, endpoint: string) => session.hostEnv(name, endpoint);
+  const cli = (env: NodeJS.ProcessEnv, args: string[], timeoutMs?: number) => session.cli(env, args, timeoutMs);
+  const mount = (env: NodeJS.ProcessEnv, dir: string, extra: string[]) => session.mount(env, volume, dir, extra);
 
   const writerEnv = envFor('writer', writerProxy.endpoint);
   await cli(envFor('admin', minio.endpoint), ['volume', 'create', volume]);
@@ -105,7 +70,7 @@ async function main(): Promise<void> {
   log('seeding the database');
   await commitLoop(20, 2);
 
-  const readers: MountedReader[] = [];
+  const readers: BenchMount[] = [];
   const readerArgs = ['--read-only', '--cache-size', '64MiB', '--memory-cache-size', '8MiB', ...(opts.idleRefreshMs ? ['--idle-refresh-ms', opts.idleRefreshMs] : [])];
   const points: ScalePoint[] = [];
   /** The first reader's adoption lag (chalkfs_publish_lag_seconds): sum, count and count within 0.5 s. */
@@ -221,10 +186,10 @@ async function writeFiller(path: string, sizeBytes: number): Promise<void> {
   }
 }
 
-main()
-  .then(() => cleanupAll())
-  .catch(async (err) => {
+const session = await BenchSession.start(opts.workDir, 'scale', 'scale');
+await main(session)
+  .catch((err: unknown) => {
     console.error(`\nbench:scale failed: ${(err as Error).stack ?? err}`);
-    await cleanupAll();
     process.exitCode = 1;
-  });
+  })
+  .finally(() => session.cleanup());
