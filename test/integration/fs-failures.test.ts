@@ -11,6 +11,7 @@ import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-
 import { freeLoopbackPort, startMinio, type RunningMinio } from '../../chalkfs/minio/minio-server.js';
 import { ChalkfsFixture, isMountpoint, type CliResult } from '../support/chalkfs-fixture.js';
 import { readToEnd } from '../support/file-io.js';
+import { waitFor } from '../support/multihost-children.js';
 
 const KiB = 1024;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -85,7 +86,8 @@ describe('store unreachable', () => {
     expect(part.equals(cached.subarray(100 * KiB, 100 * KiB + 1000))).toBe(true);
     // Never fetched: fails, with EIO, and does not hang (the op returns at all).
     await expect(readToEnd(join(m.dir, 'uncached.bin'))).rejects.toMatchObject({ code: 'EIO' });
-    expect(await m.log()).toMatch(/operation failed|refresh failed/);
+    // The daemon's log is written asynchronously: the line may follow the EIO by moments.
+    await waitFor('the failure in the daemon log', 15_000, async () => /operation failed|refresh failed/.test(await m.log()));
 
     await minio.restart();
     // Once the store answers again, the same read succeeds (bounded retry loop, no timing claim).
