@@ -157,6 +157,8 @@ export function registerMountCommands(program: Command): void {
         process.stdout.write(`cleared stale mount ${mountpoint}\n`);
         return;
       }
+      // The daemon died and the kernel already dropped its mount: only its record was left.
+      if (record) return void process.stdout.write(`cleared the record of ${mountpoint} (its daemon, pid ${record.pid}, had died)\n`);
       throw new ChalkError('config', `${mountpoint} is not a chalkfs mount`);
     });
 
