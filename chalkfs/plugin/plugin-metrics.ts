@@ -1,7 +1,8 @@
 // The Docker volume plugin's Prometheus metrics: each protocol request timed by operation
 // and result, the mounts it holds for containers (by volume), and the process metrics
 // every chalkfs endpoint has. The mounts themselves are scraped from their own daemons.
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Histogram, Registry, type Gauge } from 'prom-client';
+import { gauge } from '../util/metrics.js';
 import { registerProcessMetrics } from '../util/process-metrics.js';
 
 export class PluginMetrics {
@@ -16,17 +17,11 @@ export class PluginMetrics {
     buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 1, 2.5, 5, 15, 60],
     registers: [this.registry],
   });
-  readonly activeMounts = new Gauge({
-    name: 'chalkfs_plugin_active_mounts',
-    help: 'Containers using each volume this plugin mounted (its reference count)',
-    labelNames: ['volume'] as const,
-    registers: [this.registry],
-    collect: () => {
-      const counts = this.activeMountsSource?.();
-      if (!counts) return;
-      this.activeMounts.reset();
-      for (const [volume, count] of Object.entries(counts)) this.activeMounts.set({ volume }, count);
-    },
+  readonly activeMounts: Gauge<'volume'> = gauge(this.registry, 'chalkfs_plugin_active_mounts', 'Containers using each volume this plugin mounted (its reference count)', ['volume'], () => {
+    const counts = this.activeMountsSource?.();
+    if (!counts) return;
+    this.activeMounts.reset();
+    for (const [volume, count] of Object.entries(counts)) this.activeMounts.set({ volume }, count);
   });
 
   constructor() {

@@ -111,40 +111,25 @@ export class Metrics {
   readonly storeSentBytes = this.counter('chalkfs_store_sent_bytes_total', 'Bytes of object bodies written to the store (PUT)', []);
   readonly fuseReadBytes = this.counter('chalkfs_fuse_read_bytes_total', 'Bytes returned to read requests served by the daemon (reads the kernel page cache answered never reach it)', []);
   readonly fuseWrittenBytes = this.counter('chalkfs_fuse_written_bytes_total', 'Bytes accepted from write requests', []);
-  readonly cacheCapacity = new Gauge({ name: 'chalkfs_cache_capacity_bytes', help: 'Configured capacity of a cache tier', labelNames: ['tier'] as const, registers: [this.registry] });
-  readonly followerLag = new Gauge({
-    name: 'chalkfs_follower_lag_seconds',
-    help: "On a follower: seconds from the writer's commit of the version served to this mount adopting it",
-    registers: [this.registry],
+  readonly cacheCapacity = gauge(this.registry, 'chalkfs_cache_capacity_bytes', 'Configured capacity of a cache tier', ['tier']);
+  readonly followerLag = gauge(this.registry, 'chalkfs_follower_lag_seconds', "On a follower: seconds from the writer's commit of the version served to this mount adopting it", []);
+  readonly dirtyBytes: Gauge = gauge(this.registry, 'chalkfs_dirty_bytes', 'On a writer: bytes written and not yet in a committed version', [], () => {
+    const live = this.live?.();
+    if (live) this.dirtyBytes.set(live.dirtyBytes);
   });
-  readonly dirtyBytes = new Gauge({
-    name: 'chalkfs_dirty_bytes',
-    help: 'On a writer: bytes written and not yet in a committed version',
-    registers: [this.registry],
-    collect: () => {
+  readonly leaseState: Gauge<'state'> = gauge(
+    this.registry,
+    'chalkfs_lease_state',
+    'The writer lease as this mount sees it: 1 for the current state (held; unsafe: not renewed recently enough to write; fenced: lost for good; none: not a writer), 0 for the others',
+    ['state'],
+    () => {
       const live = this.live?.();
-      if (live) this.dirtyBytes.set(live.dirtyBytes);
+      if (live) for (const state of LEASE_STATES) this.leaseState.set({ state }, state === live.leaseState ? 1 : 0);
     },
-  });
-  readonly leaseState = new Gauge({
-    name: 'chalkfs_lease_state',
-    help: 'The writer lease as this mount sees it: 1 for the current state (held; unsafe: not renewed recently enough to write; fenced: lost for good; none: not a writer), 0 for the others',
-    labelNames: ['state'] as const,
-    registers: [this.registry],
-    collect: () => {
-      const live = this.live?.();
-      if (!live) return;
-      for (const state of LEASE_STATES) this.leaseState.set({ state }, state === live.leaseState ? 1 : 0);
-    },
-  });
-  readonly versionsBehind = new Gauge({
-    name: 'chalkfs_follower_versions_behind',
-    help: 'On a follower: versions the writer committed that this mount found and has not adopted yet',
-    registers: [this.registry],
-    collect: () => {
-      const behind = this.live?.().versionsBehind;
-      if (behind !== undefined) this.versionsBehind.set(behind);
-    },
+  );
+  readonly versionsBehind: Gauge = gauge(this.registry, 'chalkfs_follower_versions_behind', 'On a follower: versions the writer committed that this mount found and has not adopted yet', [], () => {
+    const behind = this.live?.().versionsBehind;
+    if (behind !== undefined) this.versionsBehind.set(behind);
   });
 
   /** Cache hit ratio, store p99 and follower lag, from the counters so far. */
@@ -170,4 +155,9 @@ export class Metrics {
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
+}
+
+/** A gauge on `registry`; `collect` runs at each scrape (for figures read rather than counted). */
+export function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], collect?: () => void): Gauge<L> {
+  return new Gauge({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) });
 }
