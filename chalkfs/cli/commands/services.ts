@@ -60,9 +60,10 @@ export function registerServiceCommands(program: Command): void {
     .option('--root <dir>', 'write under DIR instead of / and do not run systemctl (packaging, tests)', '/')
     .option('--dry-run', 'print the unit and the names of the variables it would keep; change nothing')
     .action(async (opts: { root: string; dryRun?: boolean; socket: string; cacheDir?: string }, command: Command) => {
-      // --socket and --cache-dir belong to `plugin`: the service serves as `chalkfs plugin` would.
-      const { socket, cacheDir } = command.optsWithGlobals<{ socket: string; cacheDir?: string }>();
-      const unit = renderUnit({ nodePath: process.execPath, cliEntry: cliEntry(), socketPath: resolve(socket), cacheDir: cacheDir ? resolve(cacheDir) : undefined, environmentFile: ENVIRONMENT_PATH });
+      // --socket, --cache-dir and --metrics-addr belong to `plugin`: the service serves as `chalkfs plugin` would.
+      const { socket, cacheDir, metricsAddr } = command.optsWithGlobals<{ socket: string; cacheDir?: string; metricsAddr?: string }>();
+      if (metricsAddr !== undefined) parseListenAddress(metricsAddr);
+      const unit = renderUnit({ nodePath: process.execPath, cliEntry: cliEntry(), socketPath: resolve(socket), cacheDir: cacheDir ? resolve(cacheDir) : undefined, metricsAddr, environmentFile: ENVIRONMENT_PATH });
       const vars = serviceEnvironment(process.env, home);
       const kept = `${ENVIRONMENT_PATH} (mode 0600) keeps ${Object.keys(vars).join(', ')}`;
       if (opts.dryRun) return void process.stdout.write(`${unit}# ${kept}\n`);
