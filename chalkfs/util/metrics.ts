@@ -33,6 +33,8 @@ export class Metrics {
   readonly registry = new Registry();
   /** Where the scrape-time gauges read the mount's state; set by the daemon once it runs. */
   live: (() => LiveFigures) | undefined;
+  /** Whether a version was adopted yet (before that, and on writers, there is no lag to show). */
+  private adoptions = 0;
 
   constructor() {
     registerProcessMetrics(this.registry);
@@ -132,6 +134,13 @@ export class Metrics {
     if (behind !== undefined) this.versionsBehind.set(behind);
   });
 
+  /** A follower adopted a version committed `lagSeconds` ago. */
+  adopted(lagSeconds: number): void {
+    this.adoptions++;
+    this.publishLag.observe(lagSeconds);
+    this.followerLag.set(lagSeconds);
+  }
+
   /** Cache hit ratio, store p99 and follower lag, from the counters so far. */
   async summary(): Promise<MetricsSummary> {
     const lookups = (await this.cacheLookups.get()).values;
@@ -144,7 +153,7 @@ export class Metrics {
       const le = bound === '+Inf' ? Infinity : Number(bound);
       byBound.set(le, (byBound.get(le) ?? 0) + v.value);
     }
-    const lag = (await this.followerLag.get()).values[0]?.value;
+    const lag = this.adoptions > 0 ? (await this.followerLag.get()).values[0]?.value : undefined;
     return {
       cacheHitRatio: reads > 0 ? (count('memory', 'hit') + count('disk', 'hit')) / reads : undefined,
       storeP99Seconds: histogramQuantile(0.99, [...byBound].map(([le, n]) => ({ le, count: n }))),

@@ -100,8 +100,7 @@ export class VersionFollower {
     if (this.waiting !== undefined && this.waiting <= record.seq) this.waiting = undefined;
     this.options.metrics?.versionSeq.set(record.seq);
     const lagSeconds = Math.max(0, this.options.clock() - Date.parse(record.createdAt)) / 1000;
-    this.options.metrics?.publishLag.observe(lagSeconds);
-    this.options.metrics?.followerLag.set(lagSeconds);
+    this.options.metrics?.adopted(lagSeconds);
     this.options.logger.debug({ seq: record.seq }, 'adopted a new version');
   }
 

@@ -173,6 +173,7 @@ describe('metrics endpoint', () => {
     const ws1 = await statusFor(writer);
     expect(ws1.leaseState).toBe('held');
     expect(ws1.dirtyBytes).toBe(0);
+    expect(ws1.followerLagSeconds).toBeUndefined();
 
     // A new version reaches the follower: its lag behind the writer is measured.
     await writeFile(join(writer.dir, 'b.txt'), 'next');

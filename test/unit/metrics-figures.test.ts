@@ -36,7 +36,8 @@ describe('Metrics', () => {
 
   it('summarises cache hit ratio, store p99 and follower lag', async () => {
     const metrics = new Metrics();
-    expect(await metrics.summary()).toEqual({ cacheHitRatio: undefined, storeP99Seconds: undefined, followerLagSeconds: 0 });
+    // Nothing yet, and no lag on a mount that never adopted a version (a writer's is never set).
+    expect(await metrics.summary()).toEqual({ cacheHitRatio: undefined, storeP99Seconds: undefined, followerLagSeconds: undefined });
     // 10 block reads: 6 in memory, 4 missed it; of those 3 were on disk.
     metrics.cacheLookups.inc({ tier: 'memory', result: 'hit' }, 6);
     metrics.cacheLookups.inc({ tier: 'memory', result: 'miss' }, 4);
@@ -44,7 +45,7 @@ describe('Metrics', () => {
     metrics.cacheLookups.inc({ tier: 'disk', result: 'miss' }, 1);
     for (let i = 0; i < 99; i++) metrics.storeRequests.observe({ op: 'get', result: 'ok' }, 0.003);
     metrics.storeRequests.observe({ op: 'put', result: 'ok' }, 3);
-    metrics.followerLag.set(1.5);
+    metrics.adopted(1.5);
     const summary = await metrics.summary();
     expect(summary.cacheHitRatio).toBeCloseTo(0.9);
     // The 99th of 100 observations is in the (0.0025, 0.005] bucket.
