@@ -16,6 +16,7 @@ Environment:
   CHALKFS_HOME                   mount records, logs, default block cache, embedded MinIO (now ${home})
   CHALKFS_MINIO_BIN              the MinIO binary for the embedded store (else the tool cache, else minio on PATH)
   CHALKFS_LOG_LEVEL              mount daemons' log level (default info)
+  CHALKFS_LOG_MAX_SIZE           a mount's log file is rotated past this size (default 10MiB; 3 rotated files kept)
   CHALKFS_STORE_TIMEOUT_MS, CHALKFS_STORE_ATTEMPT_TIMEOUT_MS, CHALKFS_STORE_MAX_ATTEMPTS
                                  bounds on one store call, one HTTP attempt, and attempts (8000, 3000, 3)`;
 }
@@ -34,9 +35,10 @@ export const commandExamples: Readonly<Record<string, readonly string[]>> = {
   'volume clone': ['chalkfs volume clone db db-copy', 'chalkfs volume clone db@41 db-before-migration'],
   gc: ['chalkfs gc db --dry-run', 'chalkfs gc db --retention 7d'],
   fsck: ['chalkfs fsck db', 'chalkfs fsck db --quick'],
-  mount: ['chalkfs mount db /mnt/db', 'chalkfs mount db /mnt/db --read-only', 'chalkfs mount db@41 /mnt/old   # version 41, read-only'],
+  mount: ['chalkfs mount db /mnt/db', 'chalkfs mount db /mnt/db --read-only', 'chalkfs mount db@41 /mnt/old   # version 41, read-only', 'chalkfs mount db /mnt/db --metrics-addr 0.0.0.0:9570'],
   unmount: ['chalkfs unmount /mnt/db'],
   status: ['chalkfs status', 'chalkfs status --json'],
+  logs: ['chalkfs logs /mnt/db', 'chalkfs logs db -f', 'chalkfs logs db -n 50 --json'],
   doctor: ['chalkfs doctor', 'chalkfs doctor --json'],
   completion: ['source <(chalkfs completion bash)', 'chalkfs completion bash > /etc/bash_completion.d/chalkfs'],
 };

@@ -12,6 +12,8 @@ import { registerHistoryCommands } from './commands/history.js';
 import { registerVolumeCommands } from './commands/volume.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerLogsCommand } from './commands/logs.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerHistoryCommands(program, volume);
   registerInspectCommands(program, volume);
   registerMountCommands(program);
+  registerStatusCommand(program);
+  registerLogsCommand(program);
   registerServiceCommands(program);
   registerDoctorCommand(program);
   program

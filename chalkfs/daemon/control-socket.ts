@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { listen } from './http-listen.js';
 
 export interface ControlHandlers {
-  status(): unknown;
+  status(): Promise<unknown>;
   /** Commits, unmounts and stops; `answer` runs before the daemon may exit. */
   unmount(answer: (err?: unknown) => Promise<void>): void;
   commit(): Promise<number>;
@@ -20,7 +20,10 @@ export async function serveControlSocket(socketPath: string, handlers: ControlHa
   return listen(createServer((req, res) => {
     const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.method === 'GET' && req.url === '/status') {
-      reply(200, handlers.status());
+      handlers.status().then(
+        (status) => reply(200, status),
+        (err) => reply(500, { error: (err as Error).message }),
+      );
     } else if (req.method === 'POST' && req.url === '/unmount') {
       handlers.unmount((err) =>
         new Promise<void>((done) => {

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isChalkError } from '../util/chalk-error.js';
-import { Metrics } from '../util/metrics.js';
+import { Metrics, type LeaseState } from '../util/metrics.js';
 import { logHealth } from '../util/log-destination.js';
 import { parseVolumeRef } from '../meta/volume-name.js';
 import { VolumeRepository } from '../meta/volume-repository.js';
@@ -29,7 +29,7 @@ import { watchMount } from '../host/mount-watch.js';
 import { controlSocketPath, removeMountRecord, writeMountRecord, type MountRecord } from './mount-records.js';
 import { checkMountpoint } from './mountpoint-check.js';
 import { serveControlSocket } from './control-socket.js';
-import { serveMetrics } from './metrics-server.js';
+import { serveMetrics, type ListenAddress, type MetricsServer } from './metrics-server.js';
 
 export interface MountDaemonOptions {
   volumeRef: string;
@@ -50,6 +50,8 @@ export interface MountDaemonOptions {
   leaseTtlMs: number;
   /** How often the mount renews its presence object (docs/FORMAT.md, "Presence"). */
   presenceIntervalMs: number;
+  /** Where the Prometheus endpoint listens (default: a free loopback port). */
+  metricsAddress?: ListenAddress;
 }
 
 export interface RunningMount {
@@ -79,6 +81,8 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     onCorrupt: () => metrics.corruptBlocks.inc({ source: 'disk' }),
   });
   const cache = new BlockCache(options.memoryCacheBytes, disk, logger, metrics);
+  metrics.cacheCapacity.set({ tier: 'memory' }, options.memoryCacheBytes);
+  metrics.cacheCapacity.set({ tier: 'disk' }, options.cacheSizeBytes);
 
   const writer = { host: hostname(), pid: process.pid, mountId: randomUUID() };
   let mode: MountMode = ref.version !== undefined ? 'pinned' : options.readOnly ? 'read-only' : 'read-write';
@@ -100,6 +104,8 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       mode = 'read-only';
     }
   }
+
+  metrics.label(ref.name, mode);
 
   let volume: Volume;
   try {
@@ -193,7 +199,22 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   // Sequential reads (a SQLite full scan) need many reads in flight, not 128 KiB at a time.
   await setKernelReadahead(mountpoint, 4 * 1024 * 1024, logger);
 
-  const { server: metricsServer, url: metricsUrl } = await serveMetrics(metrics);
+  const leaseState = (): LeaseState => (!lease ? 'none' : lease.fenced ? 'fenced' : lease.held() ? 'held' : 'unsafe');
+  metrics.live = () => {
+    const status = volume.status();
+    return { dirtyBytes: status.dirtyBytes, leaseState: leaseState(), versionsBehind: status.adoptionWaiting !== undefined ? Math.max(0, status.adoptionWaiting - status.seq) : mode === 'read-only' ? 0 : undefined };
+  };
+  let metricsServer: MetricsServer;
+  try {
+    metricsServer = await serveMetrics(metrics.registry, options.metricsAddress);
+  } catch (err) {
+    await volume.close().catch(() => undefined);
+    await fuse.unmount().catch(() => forceUnmount(mountpoint).catch(() => undefined));
+    await presence.stop();
+    await lease?.release();
+    throw err;
+  }
+  const metricsUrl = metricsServer.url;
 
   const record: MountRecord = {
     volume: ref.name,
@@ -203,6 +224,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     pinnedSeq: ref.version,
     controlSocket: controlSocketPath(options.home, mountpoint),
     metricsUrl,
+    metricsTarget: metricsServer.target,
     logFile: options.logFile,
     cacheDir: options.cacheDir,
     host: writer.host,
@@ -231,7 +253,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
       await presence.stop();
       await lease?.release();
       controlServer.close();
-      metricsServer.close();
+      metricsServer.server.close();
       rawStore.destroy();
       removeMountRecord(options.home, mountpoint);
       if (failure) throw failure;
@@ -258,7 +280,7 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   });
 
   const controlServer = await serveControlSocket(record.controlSocket, {
-    status: () => ({ ...record, ...volume.status(), cache: cache.stats(), logs: logHealth }),
+    status: async () => ({ ...record, ...volume.status(), leaseState: leaseState(), cache: { ...cache.stats(), memoryCapacityBytes: options.memoryCacheBytes, diskCapacityBytes: options.cacheSizeBytes }, ...(await metrics.summary()), logs: logHealth }),
     unmount: (answer) => void shutdownAndFinish('unmount requested', answer),
     // A reader has nothing to commit: it answers the version it serves.
     commit: () => (volume instanceof WriterVolume ? volume.commit('requested') : Promise.resolve(volume.versionSeq)),

@@ -268,11 +268,15 @@ export class VolumeHandlers {
       read: (req, ino, size, offset, fh) => {
         const buf = Buffer.allocUnsafe(size);
         const read = () => (fh === NO_HANDLE && this.inodeReads ? this.inodeReads.read(ino, buf, size, offset) : v.read(fh, buf, size, offset));
-        this.serve('read', req, () => `handle ${fh}`, read, (count) => replyBuf(req, buf.subarray(0, count)));
+        this.serve('read', req, () => `handle ${fh}`, read, (count) => {
+          o.metrics?.fuseReadBytes.inc(count);
+          replyBuf(req, buf.subarray(0, count));
+        });
       },
       // `data` is already a private copy (the binding copies it out of libfuse's buffer).
       write: (req, ino, data, offset, fh) =>
         this.serve('write', req, () => `handle ${fh}`, () => v.write(fh, data, offset), (count) => {
+          o.metrics?.fuseWrittenBytes.inc(count);
           this.pushAttributes(ino);
           replyWrite(req, count);
         }),

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { ChalkfsCli } from '../cli-driver/chalkfs-cli.js';
 import { claimSocket } from '../host/socket-claim.js';
 import { VolumeDriver } from './volume-driver.js';
+import type { PluginMetrics } from './plugin-metrics.js';
 
 export interface PluginOptions {
   socketPath: string;
@@ -18,6 +19,8 @@ export interface PluginOptions {
   /** Block cache directory for the mounts this plugin makes. */
   cacheDir?: string;
   logger?: Logger;
+  /** Counts requests; the caller serves its registry (`chalkfs plugin --metrics-addr`). */
+  metrics?: PluginMetrics;
 }
 
 export interface PluginServer {
@@ -67,8 +70,12 @@ export async function servePlugin(options: PluginOptions): Promise<PluginServer>
     '/VolumeDriver.List': async () => ({ Volumes: await driver.list() }),
   };
 
+  if (options.metrics) options.metrics.activeMountsSource = () => driver.activeMounts();
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const route = req.method === 'POST' ? routes[req.url ?? ''] : undefined;
+    // Only the protocol's own names: a scanner's URLs must not make new series.
+    const end = route ? options.metrics?.requests.startTimer({ op: (req.url ?? '').slice(1) }) : undefined;
     let status = 200;
     let body: object;
     try {
@@ -82,6 +89,7 @@ export async function servePlugin(options: PluginOptions): Promise<PluginServer>
       logger.warn({ op: req.url, err }, 'plugin request failed');
       body = { Err: message };
     }
+    end?.({ result: status === 200 ? 'ok' : 'error' });
     res.writeHead(status, { 'Content-Type': CONTENT_TYPE });
     res.end(JSON.stringify(body));
   };

@@ -22,6 +22,8 @@ export interface ServiceSpec {
   cliEntry: string;
   socketPath: string;
   cacheDir?: string;
+  /** `chalkfs plugin --metrics-addr`: the service serves the plugin's metrics there. */
+  metricsAddr?: string;
   environmentFile: string;
 }
 
@@ -37,7 +39,7 @@ export function renderUnit(spec: ServiceSpec): string {
   if (!PLAIN_PATH.test(spec.socketPath)) {
     throw new ChalkError('config', `socket path "${spec.socketPath}" for the service must be absolute and use only letters, digits and _ . / + -`);
   }
-  const command = [spec.nodePath, spec.cliEntry, 'plugin', '--socket', spec.socketPath, ...(spec.cacheDir ? ['--cache-dir', spec.cacheDir] : [])];
+  const command = [spec.nodePath, spec.cliEntry, 'plugin', '--socket', spec.socketPath, ...(spec.cacheDir ? ['--cache-dir', spec.cacheDir] : []), ...(spec.metricsAddr ? ['--metrics-addr', spec.metricsAddr] : [])];
   return [
     '# Written by `chalkfs plugin install-service`; `chalkfs plugin uninstall-service` removes it.',
     '[Unit]',

@@ -1,6 +1,6 @@
 /*
  * A store wrapper for the daemon's metrics: every request counted and timed by operation
- * (chalkfs_store_request_seconds), so `chalkfs status` and Prometheus see the store's
+ * (chalkfs_store_request_seconds) and the bytes of bodies read and stored counted, so `chalkfs status` and Prometheus see the store's
  * latency as the mount experiences it.
  */
 import type { Metrics } from '../util/metrics.js';
@@ -17,12 +17,17 @@ export class InstrumentedObjectStore implements ObjectStore {
     this.description = inner.description;
   }
 
-  get(key: string): Promise<StoredObject> {
-    return this.time('get', () => this.inner.get(key));
+  async get(key: string): Promise<StoredObject> {
+    const object = await this.time('get', () => this.inner.get(key));
+    this.metrics.storeReceivedBytes.inc(object.body.length);
+    return object;
   }
 
-  put(key: string, body: Buffer, condition?: PutCondition): Promise<{ etag: string }> {
-    return this.time('put', () => this.inner.put(key, body, condition));
+  async put(key: string, body: Buffer, condition?: PutCondition): Promise<{ etag: string }> {
+    const stored = await this.time('put', () => this.inner.put(key, body, condition));
+    // Counted once stored: a failed PUT may not have sent its body, and is retried as another.
+    this.metrics.storeSentBytes.inc(body.length);
+    return stored;
   }
 
   delete(key: string): Promise<void> {

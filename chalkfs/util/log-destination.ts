@@ -4,7 +4,19 @@
 // wedged the daemon). Here every write is asynchronous and tried once: a failed write
 // (ENOSPC, EIO, ...) drops its lines and counts them; lines beyond `maxQueuedBytes`
 // waiting for the disk are dropped and counted too. Nothing is retried in a loop.
-import { closeSync, openSync, write, writeSync } from 'node:fs';
+// A file destination can be size-bounded (log-rotation.ts): it is rotated between two of
+// its writes. A destination can also format each line (log-format.ts, for a terminal).
+import { closeSync, fstatSync, openSync, write, writeSync } from 'node:fs';
+import { rotateLog, type LogRotation } from './log-rotation.js';
+
+export interface LogDestinationOptions {
+  /** Lines waiting for the disk beyond this many bytes are dropped (and counted). */
+  maxQueuedBytes?: number;
+  /** A file target only: rotate it once it grows past rotation.maxBytes. */
+  rotation?: LogRotation;
+  /** Turns each serialized line into what is written (default: as it is). */
+  format?: (line: string) => string;
+}
 
 export interface LogHealth {
   droppedLines: number;
@@ -22,15 +34,23 @@ export class LogDestination {
   private waiters: (() => void)[] = [];
   private readonly fd: number;
   private readonly ownsFd: boolean;
+  private readonly maxQueuedBytes: number;
+  /** Bytes written since the file was last measured (rotation only). */
+  private writtenSinceCheck = 0;
 
-  constructor(target: number | string, private readonly maxQueuedBytes = 4 * 1024 * 1024) {
+  constructor(
+    private readonly target: number | string,
+    private readonly options: LogDestinationOptions = {},
+  ) {
     this.ownsFd = typeof target === 'string';
     this.fd = typeof target === 'string' ? openSync(target, 'a') : target;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 4 * 1024 * 1024;
+    if (options.rotation) this.writtenSinceCheck = fstatSync(this.fd).size;
   }
 
   /** pino calls this with one serialized line. Never throws, never waits. */
   write(line: string): boolean {
-    const buf = Buffer.from(line);
+    const buf = Buffer.from(this.options.format ? this.options.format(line.replace(/\n$/, '')) : line);
     if (this.queuedBytes + buf.length > this.maxQueuedBytes) {
       logHealth.droppedLines++;
       return true;
@@ -89,8 +109,23 @@ export class LogDestination {
         this.queue.unshift(chunk.subarray(written));
         this.queuedBytes += chunk.length - written;
       }
-      this.pump();
+      this.writtenSinceCheck += written ?? 0;
+      void this.rotateIfFull().then(() => this.pump());
     });
+  }
+
+  /** Rotates the file once it has passed its bound; a failure is counted, never thrown. */
+  private async rotateIfFull(): Promise<void> {
+    const rotation = this.options.rotation;
+    if (!rotation || typeof this.target !== 'string' || this.writtenSinceCheck < rotation.maxBytes) return;
+    try {
+      // Other descriptors (the daemon's stderr) write to the file too: measure it.
+      if (fstatSync(this.fd).size >= rotation.maxBytes) await rotateLog(this.target, rotation.keep);
+      this.writtenSinceCheck = fstatSync(this.fd).size;
+    } catch (err) {
+      this.writtenSinceCheck = 0;
+      this.failed(0, err);
+    }
   }
 
   private failed(lines: number, err: unknown): void {

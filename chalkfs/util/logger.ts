@@ -5,16 +5,29 @@
 // it never blocks or kills the process.
 import { pino, type Logger } from 'pino';
 import { LogDestination } from './log-destination.js';
+import { formatLogLine } from './log-format.js';
+import { DEFAULT_LOG_ROTATION, type LogRotation } from './log-rotation.js';
 
 export type { Logger };
 
 /** The levels --log-level and CHALKFS_LOG_LEVEL accept. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-/** A pino logger writing through a LogDestination (default: stderr). */
-export function createLogger(options: { level?: string; destination?: number | string; name?: string } = {}): Logger {
+/** The log formats --log-format accepts: JSON lines, or lines for people (log-format.ts). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * A pino logger writing through a LogDestination (default: stderr). A file is always JSON
+ * lines (`chalkfs logs` formats them) and size-bounded by `rotation`.
+ */
+export function createLogger(options: { level?: string; destination?: number | string; name?: string; format?: LogFormat; rotation?: LogRotation } = {}): Logger {
   const level = options.level ?? process.env.CHALKFS_LOG_LEVEL ?? 'info';
-  const destination = new LogDestination(options.destination ?? 2);
+  const target = options.destination ?? 2;
+  const destination = new LogDestination(target, {
+    format: options.format === 'pretty' && typeof target === 'number' ? formatLogLine : undefined,
+    rotation: typeof target === 'string' ? (options.rotation ?? DEFAULT_LOG_ROTATION) : undefined,
+  });
   // What is still queued at exit gets one synchronous try (pino's own exit hook is for sonic-boom only).
   process.once('exit', () => destination.flushSync());
   return pino(

@@ -99,7 +99,8 @@ export class VersionFollower {
     for (const seq of this.knownInconsistent) if (seq <= record.seq) this.knownInconsistent.delete(seq);
     if (this.waiting !== undefined && this.waiting <= record.seq) this.waiting = undefined;
     this.options.metrics?.versionSeq.set(record.seq);
-    this.options.metrics?.publishLag.observe(Math.max(0, this.options.clock() - Date.parse(record.createdAt)) / 1000);
+    const lagSeconds = Math.max(0, this.options.clock() - Date.parse(record.createdAt)) / 1000;
+    this.options.metrics?.adopted(lagSeconds);
     this.options.logger.debug({ seq: record.seq }, 'adopted a new version');
   }
 

@@ -14,7 +14,7 @@ import { metricValue } from '../support/mount-metrics.js';
 const KiB = 1024;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const jsOpens = /^chalkfs_fuse_op_seconds_count\{.*op="open".*\}$/;
-const openedInC = /^chalkfs_fuse_native_cache_hits_total\{op="open"\}$/;
+const openedInC = /^chalkfs_fuse_native_cache_hits_total\{op="open",.*\}$/;
 
 async function errorCode(p: Promise<unknown>): Promise<string | undefined> {
   try {

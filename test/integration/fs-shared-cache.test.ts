@@ -214,7 +214,7 @@ describe('two mounts of one volume: read-only opens answered in C, without a tri
     const { writer, reader } = await writerAndReader(fx, 'opens', ['--block-size', '64KiB']);
     const path = join(reader.dir, 'data.bin');
     const jsOpens = () => metricValue(reader, /^chalkfs_fuse_op_seconds_count\{.*op="open".*\}$/);
-    const sharedOpens = () => metricValue(reader, /^chalkfs_fuse_native_cache_hits_total\{op="open"\}$/);
+    const sharedOpens = () => metricValue(reader, /^chalkfs_fuse_native_cache_hits_total\{op="open",.*\}$/);
     const publish = async (content: Buffer, marker: string) => {
       await writeFile(join(writer.dir, 'data.bin'), content);
       await writeFile(join(writer.dir, marker), marker);
@@ -266,7 +266,7 @@ describe('a writer\'s attributes cached in C, without a trip into JavaScript', (
     const writer = await fx.mount('wattrs', { extraArgs: ['--commit-ms', '3600000'] });
     const path = join(writer.dir, 'data.bin');
     const jsGetattrs = () => metricValue(writer, /^chalkfs_fuse_op_seconds_count\{.*op="getattr".*result="ok".*\}$/);
-    const cGetattrs = () => metricValue(writer, /^chalkfs_fuse_native_cache_hits_total\{op="getattr"\}$/);
+    const cGetattrs = () => metricValue(writer, /^chalkfs_fuse_native_cache_hits_total\{op="getattr",.*\}$/);
 
     const fh = await open(path, 'w+');
     try {

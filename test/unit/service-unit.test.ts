@@ -15,6 +15,10 @@ function directives(unit: string): Record<string, string[]> {
 }
 
 describe('renderUnit', () => {
+  it('passes --metrics-addr on to the plugin when given', () => {
+    expect(directives(renderUnit({ ...spec, metricsAddr: '127.0.0.1:9571' })).ExecStart).toEqual(['/usr/bin/node /opt/chalkfs/dist/chalkfs/cli/main.js plugin --socket /run/docker/plugins/chalkfs.sock --metrics-addr 127.0.0.1:9571']);
+  });
+
   it('runs `chalkfs plugin` before docker.service, restarts it on failure, and kills only the plugin process', () => {
     const unit = renderUnit(spec);
     expect(unit.split('\n').filter((l) => l.startsWith('['))).toEqual(['[Unit]', '[Service]', '[Install]']);

@@ -1,16 +1,16 @@
-// The mount commands: mount (the daemon runs in its own process, chalkfs/daemon), unmount
-// and status.
+// The mount commands: mount (the daemon runs in its own process, chalkfs/daemon) and
+// unmount. status.ts shows them.
 import { Command, Option } from 'commander';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
 import { ChalkError } from '../../util/chalk-error.js';
-import { createLogger, LOG_LEVELS } from '../../util/logger.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../util/logger.js';
+import { logRotationFromEnv } from '../../util/log-rotation.js';
 import { ensureWritableDir } from '../../util/writable-dir.js';
 import { parseInterval } from '../mount-options.js';
 import { cliEntry } from '../../util/paths.js';
-import { formatSize, parseSize } from '../../util/size.js';
+import { parseSize } from '../../util/size.js';
 import { parseVolumeRef } from '../../meta/volume-name.js';
 import { defaultPresenceIntervalMs } from '../../meta/presence.js';
 import { defaultIdleRefreshIntervalMs, defaultRefreshIntervalMs } from '../../vfs/refresh-schedule.js';
@@ -20,9 +20,9 @@ import { resolveStoreSettings, storeEnv } from '../../store/store-config.js';
 import { forceUnmount } from '../../fuse/unmount.js';
 import { serveMountProcess, awaitDaemonReady } from '../../daemon/daemon-process.js';
 import { controlRequest } from '../../daemon/control-socket.js';
-import { liveMountRecords, readMountRecord, removeMountRecord, type MountRecord } from '../../daemon/mount-records.js';
-import type { LaggingFile } from '../../vfs/volume-view.js';
-import { home, printJson, table } from '../cli-context.js';
+import { mountLogFile, readMountRecord, removeMountRecord } from '../../daemon/mount-records.js';
+import { DEFAULT_METRICS_ADDR, parseListenAddress } from '../../daemon/metrics-server.js';
+import { home } from '../cli-context.js';
 
 export function registerMountCommands(program: Command): void {
   // ---- mount -----------------------------------------------------------------------------
@@ -36,10 +36,12 @@ export function registerMountCommands(program: Command): void {
     foreground?: boolean;
     notifyParent?: boolean;
     logLevel?: string;
+    logFormat: string;
     refreshMs: string;
     idleRefreshMs: string;
     commitMs: string;
     leaseTtlMs: string;
+    metricsAddr: string;
   }
 
   program
@@ -55,10 +57,12 @@ export function registerMountCommands(program: Command): void {
     .option('--foreground', 'stay in the foreground (logs to stderr)')
     .addOption(new Option('--notify-parent').hideHelp())
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default: CHALKFS_LOG_LEVEL or info)`)
+    .option('--log-format <format>', `with --foreground, how stderr shows the log: ${LOG_FORMATS.join(' or ')} (log files are always JSON lines; \`chalkfs logs\` shows them)`, 'pretty')
     .option('--refresh-ms <ms>', 'read-only mounts: how often to look for newer versions while the volume changes (10..3600000)', String(defaultRefreshIntervalMs))
     .option('--idle-refresh-ms <ms>', 'read-only mounts: how often to look while it does not, one GET each (10..3600000)', String(defaultIdleRefreshIntervalMs))
     .option('--commit-ms <ms>', 'read-write mounts: commit changes no fsync or close committed after this long (1..3600000)', '500')
     .option('--lease-ttl-ms <ms>', 'read-write mounts: writer lease time-to-live (3000..600000)', '10000')
+    .option('--metrics-addr <host:port>', 'serve Prometheus metrics here (port 0: a free one); every mount is also listed for file_sd in CHALKFS_HOME/metrics-targets (docs/METRICS.md)', DEFAULT_METRICS_ADDR)
     .action(async (volumeRef: string, dir: string, opts: MountOptions) => {
       const ref = parseVolumeRef(volumeRef);
       const mountpoint = resolve(dir);
@@ -68,23 +72,28 @@ export function registerMountCommands(program: Command): void {
       const idleRefreshIntervalMs = parseInterval(opts.idleRefreshMs, '--idle-refresh-ms');
       const autoCommitMs = parseInterval(opts.commitMs, '--commit-ms');
       const leaseTtlMs = parseInterval(opts.leaseTtlMs, '--lease-ttl-ms');
+      const metricsAddress = parseListenAddress(opts.metricsAddr);
       const presenceInterval = process.env.CHALKFS_PRESENCE_INTERVAL_MS;
       const presenceIntervalMs = presenceInterval ? parseInterval(presenceInterval, 'CHALKFS_PRESENCE_INTERVAL_MS') : defaultPresenceIntervalMs;
       opts.logLevel ??= process.env.CHALKFS_LOG_LEVEL || 'info';
       if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) {
         throw new ChalkError('config', `invalid --log-level (or CHALKFS_LOG_LEVEL) "${opts.logLevel}": use one of ${LOG_LEVELS.join(', ')}`);
       }
+      if (!(LOG_FORMATS as readonly string[]).includes(opts.logFormat)) {
+        throw new ChalkError('config', `invalid --log-format "${opts.logFormat}": use one of ${LOG_FORMATS.join(', ')}`);
+      }
+      const logRotation = logRotationFromEnv();
       // Before the store: an unwritable CHALKFS_HOME is a configuration error, named as such.
       const logDir = join(home, 'logs');
       ensureWritableDir(logDir, `CHALKFS_HOME ${home}`);
       if (opts.cacheDir) ensureWritableDir(resolve(opts.cacheDir), `--cache-dir ${resolve(opts.cacheDir)}`);
       else ensureWritableDir(join(home, 'cache'), `CHALKFS_HOME ${home}`);
       const settings = await resolveStoreSettings();
-      const logFile = join(logDir, `${ref.name}-${createHash('sha1').update(mountpoint).digest('hex').slice(0, 8)}.log`);
+      const logFile = mountLogFile(home, ref.name, mountpoint);
 
       if (!opts.foreground) return mountInBackground(volumeRef, mountpoint, opts, settings, logFile);
 
-      const logger = createLogger({ level: opts.logLevel, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}` });
+      const logger = createLogger({ level: opts.logLevel, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}`, format: opts.logFormat as LogFormat, rotation: logRotation });
       await serveMountProcess({
         volumeRef,
         mountpoint,
@@ -102,12 +111,13 @@ export function registerMountCommands(program: Command): void {
         autoCommitMs,
         leaseTtlMs,
         presenceIntervalMs,
+        metricsAddress,
         notifyParent: Boolean(opts.notifyParent),
       });
     });
 
   async function mountInBackground(volumeRef: string, mountpoint: string, opts: MountOptions, settings: Awaited<ReturnType<typeof resolveStoreSettings>>, logFile: string): Promise<void> {
-    const args = [cliEntry(), 'mount', volumeRef, mountpoint, '--foreground', '--notify-parent', '--cache-size', opts.cacheSize, '--memory-cache-size', opts.memoryCacheSize, '--log-level', opts.logLevel ?? 'info', '--refresh-ms', opts.refreshMs, '--idle-refresh-ms', opts.idleRefreshMs, '--commit-ms', opts.commitMs, '--lease-ttl-ms', opts.leaseTtlMs];
+    const args = [cliEntry(), 'mount', volumeRef, mountpoint, '--foreground', '--notify-parent', '--cache-size', opts.cacheSize, '--memory-cache-size', opts.memoryCacheSize, '--log-level', opts.logLevel ?? 'info', '--refresh-ms', opts.refreshMs, '--idle-refresh-ms', opts.idleRefreshMs, '--commit-ms', opts.commitMs, '--lease-ttl-ms', opts.leaseTtlMs, '--metrics-addr', opts.metricsAddr];
     if (opts.readOnly) args.push('--read-only');
     if (opts.fallbackReadOnly) args.push('--fallback-read-only');
     if (opts.cacheDir) args.push('--cache-dir', resolve(opts.cacheDir));
@@ -147,34 +157,9 @@ export function registerMountCommands(program: Command): void {
         process.stdout.write(`cleared stale mount ${mountpoint}\n`);
         return;
       }
+      // The daemon died and the kernel already dropped its mount: only its record was left.
+      if (record) return void process.stdout.write(`cleared the record of ${mountpoint} (its daemon, pid ${record.pid}, had died)\n`);
       throw new ChalkError('config', `${mountpoint} is not a chalkfs mount`);
-    });
-
-  program
-    .command('status')
-    .description('active mounts on this host, with version, mode, cache and dirty figures')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const mounts = [];
-      for (const record of liveMountRecords(home)) {
-        const live = await controlRequest<Record<string, unknown>>(record.controlSocket, 'GET', '/status', 5_000).catch((err: Error) => ({ error: err.message }));
-        mounts.push({ ...record, ...live });
-      }
-      if (opts.json) return printJson(mounts);
-      if (mounts.length === 0) return void process.stdout.write('no chalkfs mounts on this host\n');
-      const rows = [['VOLUME', 'MOUNTPOINT', 'MODE', 'VERSION', 'PID', 'DIRTY', 'CACHE (MEM/DISK)', 'METRICS']];
-      for (const m of mounts as (MountRecord & { seq?: number; dirtyBytes?: number; cache?: { memoryBytes: number; diskBytes: number } })[]) {
-        rows.push([m.volume, m.mountpoint, m.mode, String(m.seq ?? '?'), String(m.pid), formatSize(m.dirtyBytes ?? 0), m.cache ? `${formatSize(m.cache.memoryBytes)}/${formatSize(m.cache.diskBytes)}` : '?', m.metricsUrl]);
-      }
-      process.stdout.write(table(rows));
-      for (const m of mounts as (MountRecord & { problem?: string; volumeState?: string; lagging?: LaggingFile[] })[]) {
-        if (m.volumeState === 'deleted') process.stdout.write(`${m.mountpoint}: volume ${m.volume} was deleted from the store; unmount it\n`);
-        if (m.problem) process.stdout.write(`${m.mountpoint}: ${m.problem}\n`);
-        for (const f of m.lagging ?? []) {
-          const pids = [...new Set(f.blockers.map((b) => b.pid))].join(', ') || 'unknown';
-          process.stdout.write(`${m.mountpoint}: ${f.path} kept at version ${f.seq} since ${new Date(f.sinceMs).toISOString()}: a read transaction holds it (pid ${pids})\n`);
-        }
-      }
     });
 
 }

@@ -11,6 +11,9 @@ import { installService, uninstallService } from '../../plugin/service-install.j
 import { cliEntry } from '../../util/paths.js';
 import { serveCsi } from '../../csi/csi-driver.js';
 import { createLogger } from '../../util/logger.js';
+import { PluginMetrics } from '../../plugin/plugin-metrics.js';
+import { parseListenAddress, serveMetrics } from '../../daemon/metrics-server.js';
+import { removePluginTarget, writePluginTarget } from '../../daemon/mount-records.js';
 import { home, printJson } from '../cli-context.js';
 
 export function registerServiceCommands(program: Command): void {
@@ -21,24 +24,34 @@ export function registerServiceCommands(program: Command): void {
     .description('serve the Docker volume plugin protocol, so `docker run --volume-driver chalkfs -v NAME:/data ...` works (in the foreground; install-service runs it under systemd)')
     .option('--socket <path>', 'unix socket dockerd discovers the plugin by', DEFAULT_PLUGIN_SOCKET)
     .option('--cache-dir <dir>', 'block cache directory for the mounts it makes (default CHALKFS_HOME/cache)')
-    .action(async (opts: { socket: string; cacheDir?: string }) => {
+    .option('--metrics-addr <host:port>', "serve the plugin's Prometheus metrics here, also listed for file_sd in CHALKFS_HOME/metrics-targets/plugin.json (default: none)")
+    .action(async (opts: { socket: string; cacheDir?: string; metricsAddr?: string }) => {
+      const metricsAddress = opts.metricsAddr === undefined ? undefined : parseListenAddress(opts.metricsAddr);
       // Resolve the store once, so every mount this plugin makes uses the same one.
       const settings = await resolveStoreSettings();
       // The plugin creates volumes, so it may create their bucket; it says which one it uses.
       const store = await openStore(settings, { createBucket: true });
       process.stderr.write(`chalkfs volume plugin: ${store.bucketCreated ? 'created bucket' : 'using bucket'} ${settings.bucket} (${store.description})\n`);
       store.destroy();
+      const metrics = metricsAddress ? new PluginMetrics() : undefined;
+      const metricsServer = metrics && metricsAddress ? await serveMetrics(metrics.registry, metricsAddress) : undefined;
       const server = await servePlugin({
         socketPath: opts.socket,
         stateDir: join(home, 'plugin'),
         cacheDir: opts.cacheDir ? resolve(opts.cacheDir) : undefined,
         env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
+        metrics,
       });
-      process.stderr.write(`chalkfs volume plugin serving on ${server.socketPath}\n`);
+      if (metricsServer) writePluginTarget(home, metricsServer.target);
+      process.stderr.write(`chalkfs volume plugin serving on ${server.socketPath}${metricsServer ? `, metrics on ${metricsServer.url}` : ''}\n`);
       await new Promise<void>((done) => {
         for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => done());
       });
       await server.close();
+      if (metricsServer) {
+        removePluginTarget(home);
+        metricsServer.server.close();
+      }
     });
 
   plugin
@@ -47,9 +60,10 @@ export function registerServiceCommands(program: Command): void {
     .option('--root <dir>', 'write under DIR instead of / and do not run systemctl (packaging, tests)', '/')
     .option('--dry-run', 'print the unit and the names of the variables it would keep; change nothing')
     .action(async (opts: { root: string; dryRun?: boolean; socket: string; cacheDir?: string }, command: Command) => {
-      // --socket and --cache-dir belong to `plugin`: the service serves as `chalkfs plugin` would.
-      const { socket, cacheDir } = command.optsWithGlobals<{ socket: string; cacheDir?: string }>();
-      const unit = renderUnit({ nodePath: process.execPath, cliEntry: cliEntry(), socketPath: resolve(socket), cacheDir: cacheDir ? resolve(cacheDir) : undefined, environmentFile: ENVIRONMENT_PATH });
+      // --socket, --cache-dir and --metrics-addr belong to `plugin`: the service serves as `chalkfs plugin` would.
+      const { socket, cacheDir, metricsAddr } = command.optsWithGlobals<{ socket: string; cacheDir?: string; metricsAddr?: string }>();
+      if (metricsAddr !== undefined) parseListenAddress(metricsAddr);
+      const unit = renderUnit({ nodePath: process.execPath, cliEntry: cliEntry(), socketPath: resolve(socket), cacheDir: cacheDir ? resolve(cacheDir) : undefined, metricsAddr, environmentFile: ENVIRONMENT_PATH });
       const vars = serviceEnvironment(process.env, home);
       const kept = `${ENVIRONMENT_PATH} (mode 0600) keeps ${Object.keys(vars).join(', ')}`;
       if (opts.dryRun) return void process.stdout.write(`${unit}# ${kept}\n`);
