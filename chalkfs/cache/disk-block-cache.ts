@@ -17,7 +17,7 @@ import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { blockHash, blockHashAsync } from '../meta/format.js';
+import { blockHash } from '../meta/format.js';
 
 export interface DiskCacheEvents {
   onEvict?: () => void;
@@ -107,7 +107,7 @@ export class DiskBlockCache {
       this.forget(hash);
       return undefined;
     }
-    if ((await blockHashAsync(data)) !== hash) {
+    if (blockHash(data) !== hash) {
       this.logger.error({ hash, file: this.pathOf(hash) }, 'disk cache block failed verification; deleting it and refetching');
       this.events.onCorrupt?.(hash);
       this.forget(hash);

@@ -5,7 +5,7 @@
  * readonly: a decoded record is never modified, and the live model a mount changes is
  * meta/namespace.ts's own, copied from and to these types.
  */
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ChalkError } from '../util/chalk-error.js';
 
 export const volumeFormat = 'chalkfs-volume/1';
@@ -184,13 +184,4 @@ export function namedBlocks(record: VersionRecord): Set<string> {
 
 export function blockHash(data: Buffer): string {
   return sha256Hex(data);
-}
-
-/**
- * blockHash off the event loop: WebCrypto's digest runs in libuv's thread pool, so the
- * daemon's one JavaScript thread serves FUSE requests while a fetched block is verified
- * (SHA-256 is ~1.3 ms per MiB here, 12 % of a cold read's main thread; issue 16).
- */
-export async function blockHashAsync(data: Buffer): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
 }

@@ -2,7 +2,7 @@
 // detected), decoding versions of both formats, and block hashes.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { blockHash, blockHashAsync, decodeMeta, decodeVersion, encodeMeta, readableVersionFormats, versionFormat } from '../../chalkfs/meta/format.js';
+import { blockHash, decodeMeta, decodeVersion, encodeMeta, readableVersionFormats, versionFormat } from '../../chalkfs/meta/format.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 
@@ -112,13 +112,5 @@ describe('decodeVersion: links (chalkfs-version/3)', () => {
 describe('blockHash', () => {
   it('is the SHA-256 hex of the content', () => {
     expect(blockHash(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-  });
-
-  it('off the event loop: the same hash, of a view\'s bytes only', async () => {
-    expect(await blockHashAsync(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    const whole = Buffer.from('xxabcyy');
-    expect(await blockHashAsync(whole.subarray(2, 5))).toBe(blockHash(Buffer.from('abc')));
-    const big = Buffer.alloc(3 << 20, 7);
-    expect(await blockHashAsync(big.subarray(1 << 20))).toBe(blockHash(big.subarray(1 << 20)));
   });
 });
