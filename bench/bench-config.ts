@@ -2,6 +2,8 @@
  * The two sizes of a bench run, quick and full: rows, seeds, iteration limits and
  * timeouts. Every number a workload loop stops at is here, so the modes differ in one place.
  */
+import type { MixedWorkloadSize } from './mixed-workload.js';
+
 /** Sizes and iteration counts of one run; `quick` keeps a whole run under 3 minutes. */
 export interface BenchConfig {
   mode: 'quick' | 'full';
@@ -13,6 +15,8 @@ export interface BenchConfig {
   rangeScans: { iterations: number; maxDurationMs: number; rowsPerScan: number };
   concurrency: { levels: number[]; durationMs: number };
   writer: { commits: number; maxDurationMs: number; bulkRows: number };
+  /** The mixed write-heavy workload, run once per journal mode; a fixed amount of work, no time cap. */
+  mixed: MixedWorkloadSize;
   raw: { chunkSizeBytes: number; parallelism: number; smallOps: number; putSizes: number[]; putTotalBytes: number };
   /** The plain file of the cold-cat workload (and the object of the curl ceiling). */
   plainFileBytes: number;
@@ -34,6 +38,7 @@ export function benchConfig(mode: 'quick' | 'full'): BenchConfig {
       rangeScans: { iterations: 500, maxDurationMs: 1_500, rowsPerScan: 1_000 },
       concurrency: { levels: [1, 2, 4, 8], durationMs: 1_000 },
       writer: { commits: 100, maxDurationMs: 3_000, bulkRows: 20_000 },
+      mixed: { smallInserts: 100, bulkRows: 20_000, smallUpdates: 50, smallDeletes: 50, queries: 200 },
       raw: { chunkSizeBytes: 1 << 20, parallelism: 8, smallOps: 20, putSizes: [1 << 20, 8 << 20], putTotalBytes: 64 << 20 },
       plainFileBytes: 64 << 20,
       curl: { rangeSizes: [1 << 20, 8 << 20], putSizes: [1 << 20, 8 << 20], parallelism: 8 },
@@ -50,6 +55,7 @@ export function benchConfig(mode: 'quick' | 'full'): BenchConfig {
     rangeScans: { iterations: 2_000, maxDurationMs: 10_000, rowsPerScan: 1_000 },
     concurrency: { levels: [1, 2, 4, 8], durationMs: 5_000 },
     writer: { commits: 500, maxDurationMs: 15_000, bulkRows: 100_000 },
+    mixed: { smallInserts: 300, bulkRows: 100_000, smallUpdates: 150, smallDeletes: 150, queries: 1_000 },
     raw: { chunkSizeBytes: 1 << 20, parallelism: 8, smallOps: 50, putSizes: [1 << 20, 8 << 20], putTotalBytes: 256 << 20 },
     plainFileBytes: 256 << 20,
     curl: { rangeSizes: [1 << 20, 8 << 20], putSizes: [1 << 20, 8 << 20], parallelism: 8 },

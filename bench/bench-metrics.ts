@@ -37,6 +37,8 @@ export const metricDefs: MetricDef[] = [
   { id: 'write.p50', workload: 7, label: 'commit 1-row txn p50', unit: 'µs', better: 'lower' },
   { id: 'write.p99', workload: 7, label: 'commit 1-row txn p99', unit: 'µs', better: 'lower' },
   { id: 'write.bulk', workload: 7, label: 'bulk insert', unit: 'rows/s', better: 'higher' },
+  { id: 'mixed.delete', workload: 10, label: 'mixed write-heavy, DELETE journal', unit: 'ms', better: 'lower' },
+  { id: 'mixed.wal', workload: 10, label: 'mixed write-heavy, WAL', unit: 'ms', better: 'lower' },
   { id: 'install', workload: 0, label: 'copy-in of the database', unit: 'MB/s', better: 'higher' },
   { id: 'copyin.plain', workload: 8, label: 'copy-in of the plain file', unit: 'MB/s', better: 'higher' },
   { id: 'cat.cold', workload: 8, label: 'cold cat of the plain file', unit: 'MB/s', better: 'higher' },

@@ -20,7 +20,7 @@ import { describeMachine, gitInfo } from './machine-info.js';
 import { MinioRequestCounter } from './minio-request-counter.js';
 import { measureRawStore, type RawStoreResult } from './raw-store-ceiling.js';
 import { buildTable, renderTable } from './results-table.js';
-import { runTargetWorkloads, targetSteps } from './run-target-workloads.js';
+import { runTargetWorkloads, selectSteps, targetSteps } from './run-target-workloads.js';
 import { runWorkloadChild } from './run-workload-child.js';
 import { renderChart } from './svg-chart.js';
 import { checkBulkTargets, checkTargets } from './target-checks.js';
@@ -41,13 +41,14 @@ const program = new Command()
   .option('--quick', 'small database and short loops (under 3 minutes)', false)
   .option('--targets <list>', 'comma-separated subset of local,chalkfs,s3fs,rclone', allTargets.join(','))
   .option('--rows <n>', 'rows in the users table (overrides the mode default)', (v) => Number.parseInt(v, 10))
+  .option('--workloads <list>', `comma-separated subset of the steps (${targetSteps.join(', ')}); install always runs`)
   .option('--block-size <size>', 'chalkfs volume block size (volume create --block-size)')
   .option('--out <dir>', 'where results are written', join(projectRoot, 'bench', 'results'))
   .option('--work-dir <dir>', 'parent of the temporary work directory (must be a real disk, not tmpfs)', '/var/tmp')
   .addOption(new Option('--keep', 'keep the work directory (databases, MinIO data) for inspection').default(false))
   .parse();
 
-const opts = program.opts<{ quick: boolean; targets: string; rows?: number; blockSize?: string; out: string; workDir: string; keep: boolean }>();
+const opts = program.opts<{ quick: boolean; targets: string; workloads?: string; rows?: number; blockSize?: string; out: string; workDir: string; keep: boolean }>();
 
 /** Cleanup steps, run last-in first-out on success, error and SIGINT alike. */
 const cleanups: Array<() => Promise<void>> = [];
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(opts.workDir, 'chalkfs-bench-'));
   if (!opts.keep) cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
 
-  const progress = createProgress(3 + targets.length * targetSteps.length);
+  const steps = selectSteps(opts.workloads);
+  const progress = createProgress(3 + targets.length * steps.length);
   cleanups.push(async () => progress.stop());
 
   progress.step('setup', 'starting MinIO');
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     const target = await makeTarget(name, join(workDir, name), peerStore, opts.blockSize);
     if ('unavailable' in target) {
       results.push(unavailableResult(name, target.unavailable));
-      for (const _ of targetSteps) progress.step(name, 'skipped');
+      for (const _ of steps) progress.step(name, 'skipped');
       continue;
     }
     cleanups.push(() => target.close());
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
       plainFileBytes: config.plainFileBytes,
       storePid: minio.pid,
       step: (s) => progress.step(name, s),
+      steps: new Set(steps),
     });
     await target.close();
     results.push(result);
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
     elapsedS: (Date.now() - startedAt.getTime()) / 1000,
     git,
     machine: describeMachine(sqliteVersion, findMinioBinary(), loadAtStart),
-    config,
+    config: { ...config, workloads: steps },
     database: { rows: seed.rows, sizeBytes: seed.sizeBytes, pageSizeBytes: depth.pageSizeBytes, btreeDepth: depth.depth, tablePages: depth.tablePages, seedMs: seed.elapsedMs },
     rawStore: raw ?? { error: rawError },
     curlStore: curl ?? { error: curlError },

@@ -25,10 +25,21 @@ export interface RunContext {
   storePid?: number;
   /** Called before each step with a short name, for the progress display. */
   step(name: string): void;
+  /** The steps to run (install always runs); all of targetSteps when absent. */
+  steps?: ReadonlySet<TargetStep>;
 }
 
 /** The steps of one target, in run order; the progress bar counts them. */
-export const targetSteps = ['install', 'cold query', 'full scan', 'point reads', 'open-query-close', 'range scans', 'concurrent readers', 'writer', 'plain file'];
+export const targetSteps = ['install', 'cold query', 'full scan', 'point reads', 'open-query-close', 'range scans', 'concurrent readers', 'writer', 'mixed', 'plain file'] as const;
+export type TargetStep = (typeof targetSteps)[number];
+
+/** The steps a `--workloads` list selects, in run order; install is always among them (every other step reads what it installs). */
+export function selectSteps(list: string | undefined): TargetStep[] {
+  if (!list) return [...targetSteps];
+  const asked = new Set(list.split(',').map((s) => s.trim()).filter(Boolean));
+  for (const s of asked) if (!(targetSteps as readonly string[]).includes(s)) throw new Error(`unknown workload "${s}" (one of: ${targetSteps.join(', ')})`);
+  return targetSteps.filter((s) => s === 'install' || asked.has(s));
+}
 
 /**
  * Runs every workload against one target. Order matters: the cold steps remount with
@@ -44,6 +55,7 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   const base = { dbPath: target.dbPath, rows: config.rows, seed: config.seed };
   const timeout = config.childTimeoutMs;
   const daemonPids = (): number[] => target.daemonPids?.() ?? [];
+  const wants = (step: TargetStep): boolean => !ctx.steps || ctx.steps.has(step);
   /** The daemon's CPU over `work` as a cell (ms per MB of `bytes`), with MinIO's beside it in the details. */
   const withCpu = async <T>(bytes: number, work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse | undefined; storeCpuMs: number | undefined; cell: Cell }> => {
     const storeBefore = ctx.storePid ? processCpuMs(ctx.storePid) : undefined;
@@ -79,126 +91,158 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
     return { name: target.name, setup: target.setup, cells: fillAll(cells, `n/a: install failed (${reason.slice(5)})`), details };
   }
 
-  ctx.step('cold query');
-  await attempt(['cold.total', 'cold.requests'], async () => {
-    const samples: Array<{ totalUs: number; openUs: number; queryUs: number; requests: RequestCounts & { total: number }; daemon?: unknown }> = [];
-    for (let i = 0; i < config.coldQuerySamples; i++) {
-      await target.resetCold();
-      const daemonBefore = await target.daemonCounts?.();
-      const before = await ctx.counter.counts();
-      const r = await runWorkloadChild({ kind: 'cold-query', ...base, seed: config.seed + i }, 'cold-query', timeout);
-      const requests = diffCounts(before, await ctx.counter.counts());
-      const daemonAfter = await target.daemonCounts?.();
-      samples.push({ totalUs: r.totalUs, openUs: r.openUs, queryUs: r.queryUs, requests, daemon: daemonDelta(daemonBefore, daemonAfter) });
-    }
-    const mid = median(samples.map((s) => s.totalUs));
-    const chosen = samples.find((s) => s.totalUs === mid)!;
-    cells['cold.total'] = { value: mid / 1000 };
-    cells['cold.requests'] = isLocal ? { na: 'n/a: no object store' } : { value: chosen.requests.total, note: formatCounts(chosen.requests) };
-    details.coldQuery = samples;
-  });
-
-  ctx.step('full scan');
-  await attempt(['scan.cold', 'scan.warm', 'cpu.scan'], async () => {
-    await target.resetCold();
-    const before = await ctx.counter.counts();
-    const daemonBefore = await target.daemonCounts?.();
-    const { result: cold, cpu, storeCpuMs, cell } = await withCpu(ctx.seedSizeBytes, () => runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout));
-    const requests = diffCounts(before, await ctx.counter.counts());
-    const daemon = daemonDelta(daemonBefore, await target.daemonCounts?.());
-    cells['scan.cold'] = { value: mbps(cold.sizeBytes, cold.elapsedMs) };
-    cells['cpu.scan'] = cell;
-    const warm = await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
-    cells['scan.warm'] = { value: mbps(warm.sizeBytes, warm.elapsedMs) };
-    details.fullScan = { cold, warm, coldStoreRequests: requests, coldDaemon: daemon, coldDaemonCpu: cpu, coldStoreCpuMs: storeCpuMs };
-  });
-
-  ctx.step('point reads');
-  await attempt(['point.p50', 'point.p95', 'point.p99'], async () => {
-    const daemonBefore = await target.daemonCounts?.();
-    const r = await runWorkloadChild({ kind: 'point-reads', ...base, ...config.pointReads }, 'latencies', timeout);
-    cells['point.p50'] = { value: r.latency.p50Us };
-    cells['point.p95'] = { value: r.latency.p95Us };
-    cells['point.p99'] = { value: r.latency.p99Us };
-    details.pointReads = { ...r, daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
-  });
-
-  ctx.step('open-query-close');
-  await attempt(['ocq.p50', 'ocq.p99'], async () => {
-    const daemonBefore = await target.daemonCounts?.();
-    const r = await runWorkloadChild({ kind: 'open-query-close', ...base, ...config.openQueryClose }, 'latencies', timeout);
-    cells['ocq.p50'] = { value: r.latency.p50Us };
-    cells['ocq.p99'] = { value: r.latency.p99Us };
-    details.openQueryClose = { ...r, daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
-  });
-
-  ctx.step('range scans');
-  await attempt(['range.p50', 'range.p99'], async () => {
-    const r = await runWorkloadChild({ kind: 'range-scans', ...base, ...config.rangeScans }, 'latencies', timeout);
-    cells['range.p50'] = { value: r.latency.p50Us };
-    cells['range.p99'] = { value: r.latency.p99Us };
-    details.rangeScans = r;
-  });
-
-  ctx.step('concurrent readers');
-  const concurrency: Record<string, unknown> = {};
-  for (const n of config.concurrency.levels) {
-    await attempt([`conc.${n}`], async () => {
-      // Node takes ~100 ms to start on 2 cores: the barrier leaves room for all of them.
-      const startAtMs = Date.now() + 800 + 200 * n;
-      const runs = await Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          runWorkloadChild({ kind: 'reader-loop', ...base, seed: config.seed + 100 + i, startAtMs, durationMs: config.concurrency.durationMs }, 'reader-loop', timeout),
-        ),
-      );
-      const qps = runs.reduce((sum, r) => sum + r.queries / (r.elapsedMs / 1000), 0);
-      cells[`conc.${n}`] = { value: qps };
-      concurrency[n] = runs;
+  if (wants('cold query')) {
+    ctx.step('cold query');
+    await attempt(['cold.total', 'cold.requests'], async () => {
+      const samples: Array<{ totalUs: number; openUs: number; queryUs: number; requests: RequestCounts & { total: number }; daemon?: unknown }> = [];
+      for (let i = 0; i < config.coldQuerySamples; i++) {
+        await target.resetCold();
+        const daemonBefore = await target.daemonCounts?.();
+        const before = await ctx.counter.counts();
+        const r = await runWorkloadChild({ kind: 'cold-query', ...base, seed: config.seed + i }, 'cold-query', timeout);
+        const requests = diffCounts(before, await ctx.counter.counts());
+        const daemonAfter = await target.daemonCounts?.();
+        samples.push({ totalUs: r.totalUs, openUs: r.openUs, queryUs: r.queryUs, requests, daemon: daemonDelta(daemonBefore, daemonAfter) });
+      }
+      const mid = median(samples.map((s) => s.totalUs));
+      const chosen = samples.find((s) => s.totalUs === mid)!;
+      cells['cold.total'] = { value: mid / 1000 };
+      cells['cold.requests'] = isLocal ? { na: 'n/a: no object store' } : { value: chosen.requests.total, note: formatCounts(chosen.requests) };
+      details.coldQuery = samples;
     });
   }
-  details.concurrentReaders = concurrency;
 
-  ctx.step('writer');
-  await attempt(['write.p50', 'write.p99', 'write.bulk'], async () => {
-    await target.prepareWrites();
-    const before = await ctx.counter.counts();
-    const r = await runWorkloadChild(
-      { kind: 'writer', dbPath: join(target.writeDir, `writer-${Date.now()}.db`), seed: config.seed, ...config.writer },
-      'writer',
-      timeout,
-    );
-    const requests = diffCounts(before, await ctx.counter.counts());
-    cells['write.p50'] = { value: r.commit.p50Us, ...(r.commitsStoppedEarly ? { note: `${r.commit.count} commits (time cap)` } : {}) };
-    cells['write.p99'] = { value: r.commit.p99Us };
-    cells['write.bulk'] = { value: r.bulkRows / (r.bulkMs / 1000) };
-    details.writer = { ...r, storeRequests: requests };
-  });
-
-  // Last: it remounts (read-write for the copy, then a fresh read-only mount for the cat).
-  ctx.step('plain file');
-  const plainName = 'plain.bin';
-  const copied = await attempt(['copyin.plain', 'cpu.copyin'], async () => {
-    await target.prepareWrites(); // mounted before the CPU window opens: the copy alone is measured
-    const before = await ctx.counter.counts();
-    const start = performance.now();
-    const { cpu, storeCpuMs, cell } = await withCpu(ctx.plainFileBytes, () => target.copyIn(ctx.plainFilePath, plainName));
-    cells['copyin.plain'] = { value: mbps(ctx.plainFileBytes, performance.now() - start) };
-    cells['cpu.copyin'] = cell;
-    details.plainCopyIn = { cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()) };
-  });
-  if (copied) {
-    await attempt(['cat.cold', 'cpu.cat'], async () => {
+  if (wants('full scan')) {
+    ctx.step('full scan');
+    await attempt(['scan.cold', 'scan.warm', 'cpu.scan'], async () => {
       await target.resetCold();
-      const path = join(dirname(target.dbPath), plainName);
       const before = await ctx.counter.counts();
       const daemonBefore = await target.daemonCounts?.();
-      const start = performance.now();
-      const { cpu, storeCpuMs, cell } = await withCpu(ctx.plainFileBytes, () => runCommand('sh', ['-c', 'cat "$0" > /dev/null', path], { timeoutMs: timeout }));
-      const elapsedMs = performance.now() - start;
-      cells['cat.cold'] = { value: mbps(ctx.plainFileBytes, elapsedMs) };
-      cells['cpu.cat'] = cell;
-      details.coldCat = { elapsedMs, cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()), daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
+      const { result: cold, cpu, storeCpuMs, cell } = await withCpu(ctx.seedSizeBytes, () => runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout));
+      const requests = diffCounts(before, await ctx.counter.counts());
+      const daemon = daemonDelta(daemonBefore, await target.daemonCounts?.());
+      cells['scan.cold'] = { value: mbps(cold.sizeBytes, cold.elapsedMs) };
+      cells['cpu.scan'] = cell;
+      const warm = await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
+      cells['scan.warm'] = { value: mbps(warm.sizeBytes, warm.elapsedMs) };
+      details.fullScan = { cold, warm, coldStoreRequests: requests, coldDaemon: daemon, coldDaemonCpu: cpu, coldStoreCpuMs: storeCpuMs };
     });
+  }
+
+  if (wants('point reads')) {
+    ctx.step('point reads');
+    await attempt(['point.p50', 'point.p95', 'point.p99'], async () => {
+      const daemonBefore = await target.daemonCounts?.();
+      const r = await runWorkloadChild({ kind: 'point-reads', ...base, ...config.pointReads }, 'latencies', timeout);
+      cells['point.p50'] = { value: r.latency.p50Us };
+      cells['point.p95'] = { value: r.latency.p95Us };
+      cells['point.p99'] = { value: r.latency.p99Us };
+      details.pointReads = { ...r, daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
+    });
+  }
+
+  if (wants('open-query-close')) {
+    ctx.step('open-query-close');
+    await attempt(['ocq.p50', 'ocq.p99'], async () => {
+      const daemonBefore = await target.daemonCounts?.();
+      const r = await runWorkloadChild({ kind: 'open-query-close', ...base, ...config.openQueryClose }, 'latencies', timeout);
+      cells['ocq.p50'] = { value: r.latency.p50Us };
+      cells['ocq.p99'] = { value: r.latency.p99Us };
+      details.openQueryClose = { ...r, daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
+    });
+  }
+
+  if (wants('range scans')) {
+    ctx.step('range scans');
+    await attempt(['range.p50', 'range.p99'], async () => {
+      const r = await runWorkloadChild({ kind: 'range-scans', ...base, ...config.rangeScans }, 'latencies', timeout);
+      cells['range.p50'] = { value: r.latency.p50Us };
+      cells['range.p99'] = { value: r.latency.p99Us };
+      details.rangeScans = r;
+    });
+  }
+
+  if (wants('concurrent readers')) {
+    ctx.step('concurrent readers');
+    const concurrency: Record<string, unknown> = {};
+    for (const n of config.concurrency.levels) {
+      await attempt([`conc.${n}`], async () => {
+        // Node takes ~100 ms to start on 2 cores: the barrier leaves room for all of them.
+        const startAtMs = Date.now() + 800 + 200 * n;
+        const runs = await Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            runWorkloadChild({ kind: 'reader-loop', ...base, seed: config.seed + 100 + i, startAtMs, durationMs: config.concurrency.durationMs }, 'reader-loop', timeout),
+          ),
+        );
+        const qps = runs.reduce((sum, r) => sum + r.queries / (r.elapsedMs / 1000), 0);
+        cells[`conc.${n}`] = { value: qps };
+        concurrency[n] = runs;
+      });
+    }
+    details.concurrentReaders = concurrency;
+  }
+
+  if (wants('writer')) {
+    ctx.step('writer');
+    await attempt(['write.p50', 'write.p99', 'write.bulk'], async () => {
+      await target.prepareWrites();
+      const before = await ctx.counter.counts();
+      const r = await runWorkloadChild(
+        { kind: 'writer', dbPath: join(target.writeDir, `writer-${Date.now()}.db`), seed: config.seed, ...config.writer },
+        'writer',
+        timeout,
+      );
+      const requests = diffCounts(before, await ctx.counter.counts());
+      cells['write.p50'] = { value: r.commit.p50Us, ...(r.commitsStoppedEarly ? { note: `${r.commit.count} commits (time cap)` } : {}) };
+      cells['write.p99'] = { value: r.commit.p99Us };
+      cells['write.bulk'] = { value: r.bulkRows / (r.bulkMs / 1000) };
+      details.writer = { ...r, storeRequests: requests };
+    });
+  }
+
+  if (wants('mixed')) {
+    ctx.step('mixed');
+    const mixed: Record<string, unknown> = {};
+    for (const journalMode of ['delete', 'wal'] as const) {
+      await attempt([`mixed.${journalMode}`], async () => {
+        await target.prepareWrites();
+        const before = await ctx.counter.counts();
+        const dbPath = join(target.writeDir, `mixed-${journalMode}-${Date.now()}.db`);
+        const r = await runWorkloadChild({ kind: 'mixed', dbPath, seed: config.seed, journalMode, size: config.mixed }, 'mixed', timeout);
+        cells[`mixed.${journalMode}`] = { value: r.totalMs, note: `${r.transactions} write transactions` };
+        mixed[journalMode] = { ...r, storeRequests: diffCounts(before, await ctx.counter.counts()) };
+      });
+    }
+    details.mixed = mixed;
+  }
+
+  // Last: it remounts (read-write for the copy, then a fresh read-only mount for the cat).
+  if (wants('plain file')) {
+    ctx.step('plain file');
+    const plainName = 'plain.bin';
+    const copied = await attempt(['copyin.plain', 'cpu.copyin'], async () => {
+      await target.prepareWrites(); // mounted before the CPU window opens: the copy alone is measured
+      const before = await ctx.counter.counts();
+      const start = performance.now();
+      const { cpu, storeCpuMs, cell } = await withCpu(ctx.plainFileBytes, () => target.copyIn(ctx.plainFilePath, plainName));
+      cells['copyin.plain'] = { value: mbps(ctx.plainFileBytes, performance.now() - start) };
+      cells['cpu.copyin'] = cell;
+      details.plainCopyIn = { cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()) };
+    });
+    if (copied) {
+      await attempt(['cat.cold', 'cpu.cat'], async () => {
+        await target.resetCold();
+        const path = join(dirname(target.dbPath), plainName);
+        const before = await ctx.counter.counts();
+        const daemonBefore = await target.daemonCounts?.();
+        const start = performance.now();
+        const { cpu, storeCpuMs, cell } = await withCpu(ctx.plainFileBytes, () => runCommand('sh', ['-c', 'cat "$0" > /dev/null', path], { timeoutMs: timeout }));
+        const elapsedMs = performance.now() - start;
+        cells['cat.cold'] = { value: mbps(ctx.plainFileBytes, elapsedMs) };
+        cells['cpu.cat'] = cell;
+        details.coldCat = { elapsedMs, cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()), daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
+      });
+    }
   }
 
   if (target.warnings?.length) details.warnings = target.warnings;

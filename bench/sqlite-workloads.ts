@@ -1,6 +1,6 @@
 /*
  * The SQL the bench runs (seed, point reads, open-query-close, cold query, range scans, full
- * scan, concurrent reader loop, writer), with better-sqlite3 inside a workload child. The
+ * scan, concurrent reader loop, writer; the mixed workload is in mixed-workload.ts), with better-sqlite3 inside a workload child. The
  * same code runs on every target, so only the filesystem under it differs.
  */
 import Database from 'better-sqlite3';
@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { LatencyRecorder, timed } from './latency-recorder.js';
 import { randomKeys, seededRandom } from '../chalkfs/util/seeded-random.js';
 import type { WorkloadResult, WorkloadSpec } from './workload-spec.js';
+import { runMixedWorkload } from './mixed-workload.js';
 
 const pointQuery = 'SELECT id, name, email, created_at, bio FROM users WHERE id = ?';
 
@@ -53,6 +54,8 @@ export function runWorkload(spec: WorkloadSpec): WorkloadResult {
       return readerLoop(spec);
     case 'writer':
       return writer(spec);
+    case 'mixed':
+      return runMixedWorkload(spec.dbPath, spec.journalMode, spec.size, spec.seed);
   }
 }
 

@@ -140,6 +140,13 @@ export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | 
     if (best === 0 || getCeiling === 0) return undefined;
     return { ok: v >= 0.7 * getCeiling && v >= 1.5 * best, detail: `${formatNumber(v)} MB/s = ${Math.round((100 * v) / getCeiling)}% of raw GET ${formatNumber(getCeiling)} MB/s, ${formatRatio(v / best)} the best peer (${formatNumber(best)})` };
   });
+  for (const [mode, id] of [['DELETE', 'mixed.delete'], ['WAL', 'mixed.wal']] as const) {
+    judge(`mixed write-heavy SQLite (${mode}) within 2× local`, id, (v) => {
+      const local = peer('local', id);
+      if (local === undefined) return undefined;
+      return { ok: v <= 2 * local, detail: `${formatNumber(v)} vs ${formatNumber(local)} ms local = ${formatRatio(v / local)}` };
+    });
+  }
   judge('cold cat of the plain file ≥ 2× s3fs', 'cat.cold', (v) => {
     const s3fs = peer('s3fs', 'cat.cold');
     if (s3fs === undefined) return undefined;

@@ -4,6 +4,7 @@
  * FUSE daemon, and so that SQLite's own page cache starts empty for every workload.
  */
 import type { LatencySummary } from './latency-recorder.js';
+import type { MixedJournalMode, MixedWorkloadResult, MixedWorkloadSize } from './mixed-workload.js';
 
 /** What the parent asks one child process to do. */
 export type WorkloadSpec =
@@ -15,7 +16,8 @@ export type WorkloadSpec =
   | { kind: 'range-scans'; dbPath: string; rows: number; seed: number; iterations: number; maxDurationMs: number; rowsPerScan: number }
   | { kind: 'full-scan'; dbPath: string }
   | { kind: 'reader-loop'; dbPath: string; rows: number; seed: number; startAtMs: number; durationMs: number }
-  | { kind: 'writer'; dbPath: string; seed: number; commits: number; maxDurationMs: number; bulkRows: number };
+  | { kind: 'writer'; dbPath: string; seed: number; commits: number; maxDurationMs: number; bulkRows: number }
+  | { kind: 'mixed'; dbPath: string; seed: number; journalMode: MixedJournalMode; size: MixedWorkloadSize };
 
 /** What the child answers. */
 export type WorkloadResult =
@@ -25,4 +27,5 @@ export type WorkloadResult =
   | { kind: 'cold-query'; openUs: number; queryUs: number; closeUs: number; totalUs: number }
   | { kind: 'full-scan'; rows: number; sizeBytes: number; elapsedMs: number }
   | { kind: 'reader-loop'; queries: number; elapsedMs: number }
-  | { kind: 'writer'; commit: LatencySummary; commitsStoppedEarly: boolean; bulkRows: number; bulkMs: number };
+  | { kind: 'writer'; commit: LatencySummary; commitsStoppedEarly: boolean; bulkRows: number; bulkMs: number }
+  | MixedWorkloadResult;

@@ -19,6 +19,14 @@ export class InodeReads {
   ) {}
 
   async read(ino: Ino, buf: Buffer, size: number, offset: number): Promise<number> {
+    return this.volume.read(await this.handleOf(ino), buf, size, offset);
+  }
+
+  async readBytes(ino: Ino, size: number, offset: number): Promise<Buffer> {
+    return this.volume.readBytes(await this.handleOf(ino), size, offset);
+  }
+
+  private handleOf(ino: Ino): Promise<number> {
     let handle = this.handles.get(ino);
     if (handle === undefined) {
       // A refused open (a WAL database, say) is not kept: the next read asks again.
@@ -29,7 +37,7 @@ export class InodeReads {
         if (this.handles.get(ino) === opening) this.handles.delete(ino);
       });
     }
-    return this.volume.read(await handle, buf, size, offset);
+    return handle;
   }
 
   /** The kernel forgot the inode: no read of it can follow. */

@@ -266,11 +266,11 @@ export class VolumeHandlers {
         }, (fh) => v.release(fh));
       },
       read: (req, ino, size, offset, fh) => {
-        const buf = Buffer.allocUnsafe(size);
-        const read = () => (fh === NO_HANDLE && this.inodeReads ? this.inodeReads.read(ino, buf, size, offset) : v.read(fh, buf, size, offset));
-        this.serve('read', req, () => `handle ${fh}`, read, (count) => {
-          o.metrics?.fuseReadBytes.inc(count);
-          replyBuf(req, buf.subarray(0, count));
+        // Often a view of a cached block: replyBuf copies it to the kernel at once.
+        const read = () => (fh === NO_HANDLE && this.inodeReads ? this.inodeReads.readBytes(ino, size, offset) : v.readBytes(fh, size, offset));
+        this.serve('read', req, () => `handle ${fh}`, read, (bytes) => {
+          o.metrics?.fuseReadBytes.inc(bytes.length);
+          replyBuf(req, bytes);
         });
       },
       // `data` is already a private copy (the binding copies it out of libfuse's buffer).

@@ -11,6 +11,8 @@ import type { DatabaseGate } from '../vfs/volume-view.js';
 
 /** Missing names a read-only mount lets the kernel cache between two adoptions. */
 const MISSING_NAMES_LIMIT = 4096;
+/** The largest FUSE read and write request (the kernel's max_pages is 256 pages at most). */
+export const FUSE_REQUEST_BYTES = 1 << 20;
 // Capability bits of libfuse 3's fuse_common.h, to log what INIT settled.
 const FUSE_CAP_AUTO_INVAL_DATA = 1 << 12;
 const FUSE_CAP_NO_OPEN_SUPPORT = 1 << 17;
@@ -61,8 +63,11 @@ export class LowLevelMount {
         // the volume: there an open for writing must fail in the kernel.
         readOnly: options.noOpen,
         noOpen: options.noOpen,
-        maxWriteBytes: 131072,
-        maxReadaheadBytes: 1048576,
+        // 1 MiB FUSE requests: libfuse derives the kernel's max_pages from max_write, and
+        // max_pages bounds reads as well as writes. At 128 KiB a 1 MiB block took 8 writes
+        // (8 replies, 8 JS calls, 8 buffers) in and 8 reads out (issue 16).
+        maxWriteBytes: FUSE_REQUEST_BYTES,
+        maxReadaheadBytes: FUSE_REQUEST_BYTES,
         shareOpens,
         attrCache: options.cacheAttributes,
         readdirplus: 'off',

@@ -124,8 +124,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer, condition: PutCondition = {}): Promise<{ etag: string }> {
     const signed = this.signed;
-    if (signed && condition.ifNoneMatch === undefined && condition.ifMatch === undefined) {
-      return this.call('put', key, (abortSignal) => signed.put(key, body, condition.contentSha256, abortSignal));
+    if (signed) {
+      const conditionHeaders = { ifNoneMatch: condition.ifNoneMatch, ifMatch: condition.ifMatch };
+      return this.call('put', key, (abortSignal) => signed.put(key, body, condition.contentSha256, abortSignal, conditionHeaders));
     }
     return this.call('put', key, async (abortSignal) => {
       const res = await this.client.send(

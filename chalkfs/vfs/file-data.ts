@@ -91,6 +91,24 @@ export class FileData {
   }
 
   /**
+   * The bytes at `offset`: a view of the block itself when the range lies inside one
+   * committed block with no patches (blocks are immutable once named: no copy, no new
+   * buffer), else a new buffer filled by read(). The view must not be written to.
+   */
+  async readBytes(ino: number, inode: FileInode, length: number, offset: number): Promise<Buffer> {
+    const count = Math.max(0, Math.min(length, inode.sizeBytes - offset));
+    const index = Math.floor(offset / this.blockSizeBytes);
+    const blockOffset = offset - index * this.blockSizeBytes;
+    if (count > 0 && blockOffset + count <= this.blockSizeBytes && !this.dirty.get(ino)?.has(index) && !inode.patches?.[index]) {
+      // The source is chosen in this synchronous step, as in read().
+      const content = await this.baseContent(inode, index);
+      if (content && content.length >= blockOffset + count) return content.subarray(blockOffset, blockOffset + count);
+    }
+    const target = Buffer.allocUnsafe(length);
+    return target.subarray(0, await this.read(ino, inode, target, length, offset));
+  }
+
+  /**
    * Writes `data` (owned by the caller; never reused) at `offset`. The whole write lands
    * in one synchronous step, after every block it touches is in memory, and `landed`
    * runs in that step: the caller grows the file there (Namespace.extendTo). A commit

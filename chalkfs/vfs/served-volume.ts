@@ -85,12 +85,23 @@ export abstract class ServedVolume {
   async read(fh: number, target: Buffer, length: number, offset: number): Promise<number> {
     const handle = this.handles.get(fh);
     const count = await this.data.read(handle.ino, handle.inode, target, length, offset);
+    this.readDone(handle, offset, count);
+    return count;
+  }
+
+  async readBytes(fh: number, length: number, offset: number): Promise<Buffer> {
+    const handle = this.handles.get(fh);
+    const bytes = await this.data.readBytes(handle.ino, handle.inode, length, offset);
+    this.readDone(handle, offset, bytes.length);
+    return bytes;
+  }
+
+  private readDone(handle: Handle, offset: number, count: number): void {
     if (handle.reads.observe(offset, count) && this.options.readaheadBlocks > 0) {
       // The kernel's own readahead already asks for the block after the frontier.
       const nextBlock = Math.floor(handle.reads.nextOffset / this.blockSizeBytes) + 1;
       this.data.prefetch(handle.inode, nextBlock, this.options.readaheadBlocks);
     }
-    return count;
   }
 
   release(fh: number): void {

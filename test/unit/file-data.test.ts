@@ -185,6 +185,21 @@ describe('FileData', () => {
     expect((await readAll(data, inode)).toString()).toBe('0123XY6789abcdef');
   });
 
+  it('readBytes hands out a view of a committed block, and a later write does not change it', async () => {
+    const { data, inode, cache, commit, write } = setup();
+    await write(Buffer.from('0123456789abcdef0123456789ABCDEF'), 0);
+    await commit();
+    const view = await data.readBytes(1, inode, 4, bs + 2);
+    expect(view.toString()).toBe('2345');
+    expect(view.buffer).toBe(cache.peek(inode.blocks[1]!)!.buffer); // no copy
+    await write(Buffer.from('XY'), bs + 2);
+    expect(view.toString()).toBe('2345');
+    expect((await data.readBytes(1, inode, 4, bs + 2)).toString()).toBe('XY45');
+    // Across two blocks, or past the end: a new buffer, cut at the end of the file.
+    expect((await data.readBytes(1, inode, 6, bs - 2)).toString()).toBe('ef01XY');
+    expect((await data.readBytes(1, inode, 10, 2 * bs - 3)).toString()).toBe('DEF');
+  });
+
   it('discard forgets dirty data of an inode', async () => {
     const { data, write } = setup();
     await write(Buffer.alloc(bs, 1), 0);
@@ -237,6 +252,8 @@ describe('FileData', () => {
             const n = await data.read(1, inode, target, o.length, o.offset);
             const expected = model.subarray(Math.min(o.offset, model.length), Math.min(o.offset + o.length, model.length));
             if (n !== expected.length || !target.subarray(0, n).equals(expected)) throw new Error(`read(${o.offset}, ${o.length}) differs from the model`);
+            const bytes = await data.readBytes(1, inode, o.length, o.offset);
+            if (!bytes.equals(expected)) throw new Error(`readBytes(${o.offset}, ${o.length}) differs from the model`);
           }
           if (inode.sizeBytes !== model.length) throw new Error(`size ${inode.sizeBytes}, model ${model.length}`);
         }

@@ -112,6 +112,21 @@ describe('SignedRequests', () => {
     expect(bodies).toEqual(['block bytes', 'block bytes']);
   });
 
+  it('PUT: a condition is a signed header, and its 412 is final', async () => {
+    const { get: requests, seen } = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => (req.headers['if-none-match'] === '*' ? fail(412, 'PreconditionFailed')(req, res) : res.writeHead(200, { etag: '"v2"' }).end()));
+    });
+    const body = Buffer.from('version record');
+    await expect(requests.put('vol/versions/7', body, undefined, signal(), { ifNoneMatch: '*' })).rejects.toMatchObject({ Code: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+    expect(await requests.put('vol/lease', body, undefined, signal(), { ifMatch: '"v1"' })).toEqual({ etag: '"v2"' });
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!.headers.authorization).toMatch(/SignedHeaders=content-length;host;if-none-match;x-amz-content-sha256;x-amz-date/);
+    expect(seen[1]!.headers['if-match']).toBe('"v1"');
+    expect(seen[1]!.headers.authorization).toMatch(/SignedHeaders=content-length;host;if-match;x-amz-content-sha256;x-amz-date/);
+    expect(seen[1]!.headers['if-none-match']).toBeUndefined();
+  });
+
   it('PUT: a 5xx is retried with the whole body again; a 4xx is final', async () => {
     const bodies: string[] = [];
     const record = (then: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {

@@ -1,0 +1,66 @@
+// The bench's mixed write-heavy workload (bench/mixed-workload.ts), its step selection
+// (--workloads) and its target check, on a local temporary directory.
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mixedPhases, runMixedWorkload, type MixedWorkloadSize } from '../../bench/mixed-workload.js';
+import { selectSteps, targetSteps } from '../../bench/run-target-workloads.js';
+import { checkBulkTargets } from '../../bench/target-checks.js';
+import type { TargetResult } from '../../bench/bench-metrics.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-mixed-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const size: MixedWorkloadSize = { smallInserts: 20, bulkRows: 2_000, smallUpdates: 10, smallDeletes: 10, queries: 20 };
+
+describe('runMixedWorkload', () => {
+  it('does the same work in DELETE and WAL mode, timing every phase', () => {
+    const del = runMixedWorkload(join(dir, 'd.db'), 'delete', size, 6);
+    const wal = runMixedWorkload(join(dir, 'w.db'), 'wal', size, 6);
+    expect(del.checksum).toBe(wal.checksum);
+    expect(Object.keys(del.phasesMs)).toEqual(mixedPhases(size).map((p) => p.name));
+    expect(del.transactions).toBe(20 + 10 + 10 + 10); // small ones + 2 tables, bulk, 2 indexes, 4 big statements, drop + reindex
+    expect(new Database(join(dir, 'w.db')).pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(new Database(join(dir, 'd.db')).pragma('journal_mode', { simple: true })).toBe('delete');
+  });
+
+  it('leaves a database with its index rebuilt and the dropped one gone', () => {
+    runMixedWorkload(join(dir, 'i.db'), 'delete', size, 7);
+    const db = new Database(join(dir, 'i.db'), { readonly: true });
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").all();
+    expect(indexes).toEqual([{ name: 'items_owner' }]);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
+  it('refuses to reuse a database that already has its tables', () => {
+    const path = join(dir, 'twice.db');
+    runMixedWorkload(path, 'delete', size, 6);
+    expect(existsSync(path)).toBe(true);
+    expect(() => runMixedWorkload(path, 'delete', size, 6)).toThrow(/already exists/);
+  });
+});
+
+describe('selectSteps', () => {
+  it('runs every step without a list, and install plus the listed ones in run order with one', () => {
+    expect(selectSteps(undefined)).toEqual([...targetSteps]);
+    expect(selectSteps('plain file,mixed')).toEqual(['install', 'mixed', 'plain file']);
+  });
+  it('names the steps when given an unknown one', () => {
+    expect(() => selectSteps('mixd')).toThrow(/unknown workload "mixd".*mixed/);
+  });
+});
+
+describe('mixed workload target check', () => {
+  const result = (name: TargetResult['name'], cells: TargetResult['cells']): TargetResult => ({ name, setup: {}, cells, details: {} });
+  it('is met within 2× local and missed beyond, per journal mode', () => {
+    const checks = checkBulkTargets(
+      [result('local', { 'mixed.delete': { value: 100 }, 'mixed.wal': { value: 100 } }), result('chalkfs', { 'mixed.delete': { value: 190 }, 'mixed.wal': { value: 250 } })],
+      undefined,
+      undefined,
+    );
+    expect(checks.find((c) => c.target.includes('(DELETE)'))?.status).toBe('met');
+    expect(checks.find((c) => c.target.includes('(WAL)'))?.status).toBe('missed');
+  });
+});
