@@ -12,6 +12,7 @@ import { registerHistoryCommands } from './commands/history.js';
 import { registerVolumeCommands } from './commands/volume.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerTransferCommands } from './commands/transfer.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   const volume = registerVolumeCommands(program);
   registerHistoryCommands(program, volume);
   registerInspectCommands(program, volume);
+  registerTransferCommands(volume);
   registerMountCommands(program);
   registerServiceCommands(program);
   registerDoctorCommand(program);
