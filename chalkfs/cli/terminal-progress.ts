@@ -32,6 +32,7 @@ export function terminalProgress(title: string, choice: ProgressChoice): Command
   let value = 0;
   return {
     start(total) {
+      value = 0;
       const counted = total === undefined ? `{shown}` : `[{bar}] {percentage}% | {shown} of ${show(total)}`;
       bar = new cliProgress.SingleBar(
         { stream, format: `${title} ${counted} | {detail}`, hideCursor: true, clearOnComplete: true, barsize: 30, fps: 10 },
@@ -48,4 +49,29 @@ export function terminalProgress(title: string, choice: ProgressChoice): Command
       bar = undefined;
     },
   };
+}
+
+/**
+ * Runs `work`, which reports `(done, total)`, with `progress` shown meanwhile: the bar
+ * starts at the first report (its total may still grow) and is cleared at the end.
+ */
+export async function withProgress<T>(progress: CommandProgress, work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  let started = false;
+  let shown = 0;
+  let total = 0;
+  try {
+    return await work((done, newTotal) => {
+      if (!started || newTotal !== total) {
+        if (started) progress.stop();
+        progress.start(newTotal);
+        shown = 0;
+        started = true;
+        total = newTotal;
+      }
+      progress.advance(done - shown);
+      shown = done;
+    });
+  } finally {
+    progress.stop();
+  }
 }

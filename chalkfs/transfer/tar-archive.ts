@@ -5,7 +5,7 @@
  * ways). ustar keeps whole seconds of an mtime: a tar round trip truncates sub-second
  * times. Device nodes in an archive are skipped (a volume refuses them); they are counted.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { once } from 'node:events';
 import tar from 'tar-stream';
 import { ChalkError } from '../util/chalk-error.js';
@@ -14,11 +14,19 @@ import { treePath, type EntryMeta, type TreeEntry } from './tree-entry.js';
 /** A tar of `entries`, read as it is written; `onBytes` hears every file byte packed. */
 export function packTar(entries: AsyncIterable<TreeEntry>, onBytes: (bytes: number) => void = () => undefined): Readable {
   const pack = tar.pack();
+  // Handed out through a core stream: tar-stream's are readable-stream 3 streams, whose
+  // errors node's pipeline and async iteration do not always see (a failed export hung).
+  const out = new PassThrough();
+  pack.pipe(out);
   void (async () => {
     for await (const entry of entries) await packEntry(pack, entry, onBytes);
     pack.finalize();
-  })().catch((err: unknown) => pack.destroy(err as Error));
-  return pack;
+  })().catch((err: unknown) => {
+    pack.unpipe(out);
+    pack.destroy();
+    out.destroy(err as Error);
+  });
+  return out;
 }
 
 function header(entry: TreeEntry, meta: EntryMeta): tar.Headers {
