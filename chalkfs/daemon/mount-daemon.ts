@@ -9,8 +9,7 @@ import { parseVolumeRef } from '../meta/volume-name.js';
 import { setKernelReadahead } from '../host/kernel-readahead.js';
 import { PresenceKeeper } from '../meta/presence.js';
 import { WriterVolume } from '../vfs/writer-volume.js';
-import type { StoreSettings } from '../store/store-config.js';
-import { openVolumeStack } from './volume-stack.js';
+import { openVolumeStack, type VolumeStackSettings } from './volume-stack.js';
 import { forceUnmount } from '../fuse/unmount.js';
 import type { FuseMountOptions } from '../fuse/mount-options.js';
 import { watchMount } from '../host/mount-watch.js';
@@ -19,23 +18,14 @@ import { checkMountpoint } from './mountpoint-check.js';
 import { serveControlSocket } from './control-socket.js';
 import { serveMetrics } from './metrics-server.js';
 
-export interface MountDaemonOptions {
+export interface MountDaemonOptions extends VolumeStackSettings {
   volumeRef: string;
   mountpoint: string;
   readOnly: boolean;
   /** With a read-write mount refused because another mount holds the lease: mount read-only instead. */
   fallbackReadOnly: boolean;
-  cacheDir: string;
-  cacheSizeBytes: number;
-  memoryCacheBytes: number;
   home: string;
   logFile: string;
-  settings: StoreSettings;
-  logger: Logger;
-  refreshIntervalMs: number;
-  idleRefreshIntervalMs: number;
-  autoCommitMs: number;
-  leaseTtlMs: number;
   /** How often the mount renews its presence object (docs/FORMAT.md, "Presence"). */
   presenceIntervalMs: number;
 }
@@ -56,19 +46,10 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   await checkMountpoint(mountpoint);
 
   const { rawStore, store, metrics, cache, writer, mode, lease, volume } = await openVolumeStack({
+    ...options,
     volume: ref.name,
     mode: ref.version !== undefined ? 'pinned' : options.readOnly ? 'read-only' : 'read-write',
     pinnedSeq: ref.version,
-    fallbackReadOnly: options.fallbackReadOnly,
-    cacheDir: options.cacheDir,
-    cacheSizeBytes: options.cacheSizeBytes,
-    memoryCacheBytes: options.memoryCacheBytes,
-    settings: options.settings,
-    logger,
-    refreshIntervalMs: options.refreshIntervalMs,
-    idleRefreshIntervalMs: options.idleRefreshIntervalMs,
-    autoCommitMs: options.autoCommitMs,
-    leaseTtlMs: options.leaseTtlMs,
   });
 
   // Before the mount is usable: from here on `volume rm` on any host sees it.

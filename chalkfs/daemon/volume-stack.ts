@@ -23,13 +23,8 @@ import { hostIdentity } from '../host/host-identity.js';
 import { processAlive } from '../host/process-liveness.js';
 import { openVolume, type MountMode, type Volume } from '../vfs/open-volume.js';
 
-export interface VolumeStackOptions {
-  volume: string;
-  mode: MountMode;
-  /** For mode 'pinned': the version (default: the newest consistent one). */
-  pinnedSeq?: number;
-  /** With a read-write open refused because another writer holds the lease: open read-only instead. */
-  fallbackReadOnly: boolean;
+/** How a volume is opened, whatever then serves it (a mount, or a transfer). */
+export interface VolumeStackSettings {
   cacheDir: string;
   cacheSizeBytes: number;
   memoryCacheBytes: number;
@@ -41,6 +36,15 @@ export interface VolumeStackOptions {
   leaseTtlMs: number;
   /** Bytes written but not yet uploaded before a write waits for a commit (default 64 MiB). */
   dirtyLimitBytes?: number;
+}
+
+export interface VolumeStackOptions extends VolumeStackSettings {
+  volume: string;
+  mode: MountMode;
+  /** For mode 'pinned': the version (default: the newest consistent one). */
+  pinnedSeq?: number;
+  /** With a read-write open refused because another writer holds the lease: open read-only instead. */
+  fallbackReadOnly: boolean;
 }
 
 export interface VolumeStack {

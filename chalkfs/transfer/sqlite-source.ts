@@ -49,8 +49,12 @@ export interface SourceFile {
   close(): void;
 }
 
-/** How long to wait for SHARED while a writer commits (a writer holds EXCLUSIVE only for its commit). */
-export const sharedLockWait: LockWait = { timeoutMs: 30_000, retryMs: 5, maxRetryMs: 200 };
+/**
+ * How long to wait for SHARED while a writer commits. Polled often: a writer that runs
+ * transaction after transaction, spilling pages mid-transaction (a small cache), leaves
+ * PENDING free only for the moments between them, as SQLite's own busy handler finds.
+ */
+export const sharedLockWait: LockWait = { timeoutMs: 30_000, retryMs: 1, maxRetryMs: 5 };
 
 function firstBytes(fd: number): Buffer {
   const buf = Buffer.alloc(100);

@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import { PresenceKeeper, defaultPresenceIntervalMs } from '../meta/presence.js';
-import { openVolumeStack, type VolumeStack, type VolumeStackOptions } from '../daemon/volume-stack.js';
+import { openVolumeStack, type VolumeStack, type VolumeStackSettings } from '../daemon/volume-stack.js';
 import type { ReaderVolume } from '../vfs/reader-volume.js';
 import type { WriterVolume } from '../vfs/writer-volume.js';
 import { countEntry, emptyCounts, type ArchiveEnd, type TransferCounts, type TreeEntry } from './tree-entry.js';
@@ -32,7 +32,7 @@ export interface TransferProgress {
   stop(): void;
 }
 
-export type StackSettings = Omit<VolumeStackOptions, 'volume' | 'mode' | 'pinnedSeq' | 'fallbackReadOnly'>;
+export type StackSettings = VolumeStackSettings;
 
 export interface ExportResult {
   volume: string;

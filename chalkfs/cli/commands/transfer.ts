@@ -29,7 +29,7 @@ async function stackSettings(opts: TransferOptions, overrides: Partial<StackSett
     cacheSizeBytes: parseSize(opts.cacheSize, 'cache size'),
     memoryCacheBytes: 256 * 1024 * 1024,
     settings: await resolveStoreSettings(),
-    logger: createLogger({ level: process.env.CHALKFS_LOG_LEVEL || 'warn', destination: 2, name: 'chalkfs:transfer' }),
+    logger: createLogger({ level: process.env.CHALKFS_LOG_LEVEL || 'error', destination: 2, name: 'chalkfs:transfer' }),
     refreshIntervalMs: defaultRefreshIntervalMs,
     idleRefreshIntervalMs: defaultIdleRefreshIntervalMs,
     // An import commits once, at the end (volume-transfer.ts), never on a timer.
