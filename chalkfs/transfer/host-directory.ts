@@ -94,18 +94,19 @@ export async function directoryBytes(root: string): Promise<number> {
   return total;
 }
 
-/** Refuses a DEST that exists and is not an empty directory; makes it otherwise. */
-export async function prepareEmptyDirectory(root: string): Promise<void> {
+/** Refuses a DEST that exists and is not an empty directory (before anything else is done). */
+export async function checkEmptyDirectory(root: string): Promise<void> {
   const st = await lstat(root).catch(() => undefined);
-  if (!st) return void (await mkdir(root, { recursive: true }));
+  if (!st) return;
   if (!st.isDirectory()) throw new ChalkError('config', `${root} exists and is not a directory`);
   if ((await readdir(root)).length > 0) throw new ChalkError('config', `${root} is not empty: export into a new or empty directory`);
 }
 
 const asRoot = () => process.getuid?.() === 0;
 
-/** Writes `entries` under the existing directory `root`; `onBytes` hears every file byte written. */
+/** Writes `entries` under `root` (made if missing); `onBytes` hears every file byte written. */
 export async function writeDirectory(root: string, entries: AsyncIterable<TreeEntry>, onBytes: (bytes: number) => void): Promise<void> {
+  await mkdir(root, { recursive: true });
   const owners = asRoot();
   const directories: { abs: string; meta: EntryMeta }[] = [];
   for await (const entry of entries) {

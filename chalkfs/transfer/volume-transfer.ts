@@ -20,7 +20,7 @@ import type { ReaderVolume } from '../vfs/reader-volume.js';
 import type { WriterVolume } from '../vfs/writer-volume.js';
 import { countEntry, emptyCounts, type ArchiveEnd, type TransferCounts, type TreeEntry } from './tree-entry.js';
 import { packTar, tarEntries } from './tar-archive.js';
-import { directoryBytes, directoryEntries, prepareEmptyDirectory, writeDirectory } from './host-directory.js';
+import { directoryBytes, directoryEntries, checkEmptyDirectory, writeDirectory } from './host-directory.js';
 import { applyEntries, versionBytes, versionEntries } from './volume-tree.js';
 
 /** What a transfer tells whoever shows progress. */
@@ -68,7 +68,7 @@ async function closeStack(stack: VolumeStack): Promise<void> {
 }
 
 export async function exportVolume(volume: string, version: number | undefined, destination: ArchiveEnd, settings: StackSettings, progress: TransferProgress): Promise<ExportResult> {
-  if (destination.kind === 'directory') await prepareEmptyDirectory(destination.path);
+  if (destination.kind === 'directory') await checkEmptyDirectory(destination.path);
   const stack = await openVolumeStack({ ...settings, volume, mode: 'pinned', pinnedSeq: version, fallbackReadOnly: false });
   const reader = stack.volume as ReaderVolume;
   const counts = emptyCounts();
