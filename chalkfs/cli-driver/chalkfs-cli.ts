@@ -47,3 +47,16 @@ export class ChalkfsCli {
     }
   }
 }
+
+/** `--cache-dir DIR` when the driver's mounts use a block cache of their own, else nothing (the CLI's default). */
+export function cacheDirArgs(cacheDir: string | undefined): string[] {
+  return cacheDir ? ['--cache-dir', cacheDir] : [];
+}
+
+/**
+ * `volume rm NAME` as the plugin and the CSI driver run it: with the block cache their
+ * mounts used, so the volume's blocks are cleared from it and not only from the CLI's default.
+ */
+export function volumeRmArgs(name: string, cacheDir: string | undefined): string[] {
+  return ['volume', 'rm', name, ...cacheDirArgs(cacheDir)];
+}

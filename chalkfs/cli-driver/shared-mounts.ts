@@ -12,7 +12,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { isMountPoint, readMountTable } from '../host/mount-table.js';
-import type { ChalkfsCli } from './chalkfs-cli.js';
+import { cacheDirArgs, type ChalkfsCli } from './chalkfs-cli.js';
 import { MountRefs, type VolumeRefs } from './mount-refs.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -129,9 +129,7 @@ export class SharedMounts {
       await this.options.cli.run(['unmount', dir]);
     }
     await mkdir(dir, { recursive: true });
-    const args = ['mount', name, dir, ...mountFlags];
-    if (this.options.cacheDir) args.push('--cache-dir', this.options.cacheDir);
-    await this.options.cli.run(args);
+    await this.options.cli.run(['mount', name, dir, ...mountFlags, ...cacheDirArgs(this.options.cacheDir)]);
     this.options.logger.info({ volume: name, mountpoint: dir, flags: mountFlags }, 'mounted');
   }
 

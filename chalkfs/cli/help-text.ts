@@ -33,6 +33,8 @@ export const commandExamples: Readonly<Record<string, readonly string[]>> = {
   'volume versions': ['chalkfs volume versions db', 'chalkfs volume versions db --json'],
   'volume restore': ['chalkfs volume versions db', 'chalkfs volume restore db 41'],
   'volume clone': ['chalkfs volume clone db db-copy', 'chalkfs volume clone db@41 db-before-migration'],
+  'volume export': ['chalkfs volume export db ./db-copy', 'chalkfs volume export db@41 db-41.tar', 'chalkfs volume export db - | tar -t'],
+  'volume import': ['chalkfs volume import db ./site', 'chalkfs volume import db site.tar --to /static', 'chalkfs volume import db - < site.tar'],
   gc: ['chalkfs gc db --dry-run', 'chalkfs gc db --retention 7d'],
   fsck: ['chalkfs fsck db', 'chalkfs fsck db --quick'],
   mount: ['chalkfs mount db /mnt/db', 'chalkfs mount db /mnt/db --read-only', 'chalkfs mount db@41 /mnt/old   # version 41, read-only', 'chalkfs mount db /mnt/db --metrics-addr 0.0.0.0:9570'],

@@ -14,6 +14,7 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerLogsCommand } from './commands/logs.js';
+import { registerTransferCommands } from './commands/transfer.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   const volume = registerVolumeCommands(program);
   registerHistoryCommands(program, volume);
   registerInspectCommands(program, volume);
+  registerTransferCommands(volume);
   registerMountCommands(program);
   registerStatusCommand(program);
   registerLogsCommand(program);

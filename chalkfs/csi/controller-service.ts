@@ -9,7 +9,7 @@
 import { RpcError, type Message, type ServiceHandlers } from '../grpc/grpc-server.js';
 import { parseSize } from '../util/size.js';
 import type { Logger } from '../util/logger.js';
-import type { ChalkfsCli } from '../cli-driver/chalkfs-cli.js';
+import { volumeRmArgs, type ChalkfsCli } from '../cli-driver/chalkfs-cli.js';
 import { KeyedLock } from '../cli-driver/keyed-lock.js';
 import { accessModeOf, checkCapabilities } from './access-modes.js';
 import { isVolumeName, volumeIdFor } from './volume-ids.js';
@@ -30,6 +30,8 @@ export class ControllerService {
   constructor(
     private readonly cli: ChalkfsCli,
     private readonly logger: Logger,
+    /** The block cache this host's mounts use: DeleteVolume clears the volume's blocks from it. */
+    private readonly cacheDir?: string,
   ) {}
 
   handlers(): ServiceHandlers {
@@ -105,7 +107,7 @@ export class ControllerService {
     await this.lock.run(id, async () => {
       if (!(await this.info(id))) return;
       try {
-        await this.cli.run(['volume', 'rm', id]);
+        await this.cli.run(volumeRmArgs(id, this.cacheDir));
       } catch (err) {
         // `volume rm` refuses (a usage error) while any host has the volume mounted.
         if (err instanceof Error && 'kind' in err && err.kind === 'config') throw new RpcError('FAILED_PRECONDITION', err.message, { cause: err });

@@ -43,7 +43,7 @@ export async function serveCsi(options: CsiOptions): Promise<RpcServer> {
   const services: Record<string, ServiceHandlers> = { 'csi.v1.Identity': identityHandlers(options.controller) };
   const idle: Array<() => Promise<void>> = [];
   if (options.controller) {
-    const controller = new ControllerService(cli, options.logger);
+    const controller = new ControllerService(cli, options.logger, options.cacheDir);
     services['csi.v1.Controller'] = controller.handlers();
     idle.push(() => controller.idle());
   }

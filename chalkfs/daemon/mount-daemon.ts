@@ -2,27 +2,15 @@
 // the layers below (store, cache, writer lease, presence, vfs, FUSE) and adds what a
 // running mount shows the host: its record, a control socket (status, unmount, commit;
 // control-socket.ts) and a Prometheus endpoint (metrics-server.ts).
-import { hostname } from 'node:os';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { isChalkError } from '../util/chalk-error.js';
-import { Metrics, type LeaseState } from '../util/metrics.js';
+import type { LeaseState } from '../util/metrics.js';
 import { logHealth } from '../util/log-destination.js';
 import { parseVolumeRef } from '../meta/volume-name.js';
-import { VolumeRepository } from '../meta/volume-repository.js';
-import { InstrumentedObjectStore } from '../store/instrumented-object-store.js';
-import { openStore, type StoreSettings } from '../store/store-config.js';
-import { BlockCache } from '../cache/block-cache.js';
-import { DiskBlockCache } from '../cache/disk-block-cache.js';
 import { setKernelReadahead } from '../host/kernel-readahead.js';
-import { WriterLease } from '../lease/writer-lease.js';
-import { hostIdentity } from '../host/host-identity.js';
 import { PresenceKeeper } from '../meta/presence.js';
-import { processAlive } from '../host/process-liveness.js';
-import { openVolume, type MountMode, type Volume } from '../vfs/open-volume.js';
 import { WriterVolume } from '../vfs/writer-volume.js';
+import { openVolumeStack, type VolumeStackSettings } from './volume-stack.js';
 import { forceUnmount } from '../fuse/unmount.js';
 import type { FuseMountOptions } from '../fuse/mount-options.js';
 import { watchMount } from '../host/mount-watch.js';
@@ -31,23 +19,14 @@ import { checkMountpoint } from './mountpoint-check.js';
 import { serveControlSocket } from './control-socket.js';
 import { serveMetrics, type ListenAddress, type MetricsServer } from './metrics-server.js';
 
-export interface MountDaemonOptions {
+export interface MountDaemonOptions extends VolumeStackSettings {
   volumeRef: string;
   mountpoint: string;
   readOnly: boolean;
   /** With a read-write mount refused because another mount holds the lease: mount read-only instead. */
   fallbackReadOnly: boolean;
-  cacheDir: string;
-  cacheSizeBytes: number;
-  memoryCacheBytes: number;
   home: string;
   logFile: string;
-  settings: StoreSettings;
-  logger: Logger;
-  refreshIntervalMs: number;
-  idleRefreshIntervalMs: number;
-  autoCommitMs: number;
-  leaseTtlMs: number;
   /** How often the mount renews its presence object (docs/FORMAT.md, "Presence"). */
   presenceIntervalMs: number;
   /** Where the Prometheus endpoint listens (default: a free loopback port). */
@@ -69,72 +48,12 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
   const ref = parseVolumeRef(options.volumeRef);
   await checkMountpoint(mountpoint);
 
-  const metrics = new Metrics();
-  const rawStore = await openStore(options.settings);
-  const store = new InstrumentedObjectStore(rawStore, metrics);
-  const repo = new VolumeRepository(store);
-  const config = await repo.config(ref.name);
-
-  mkdirSync(options.cacheDir, { recursive: true });
-  const disk = await DiskBlockCache.open(options.cacheDir, options.cacheSizeBytes, logger, {
-    onEvict: () => metrics.cacheEvictions.inc({ tier: 'disk' }),
-    onCorrupt: () => metrics.corruptBlocks.inc({ source: 'disk' }),
+  const { rawStore, store, metrics, cache, writer, mode, lease, volume } = await openVolumeStack({
+    ...options,
+    volume: ref.name,
+    mode: ref.version !== undefined ? 'pinned' : options.readOnly ? 'read-only' : 'read-write',
+    pinnedSeq: ref.version,
   });
-  const cache = new BlockCache(options.memoryCacheBytes, disk, logger, metrics);
-  metrics.cacheCapacity.set({ tier: 'memory' }, options.memoryCacheBytes);
-  metrics.cacheCapacity.set({ tier: 'disk' }, options.cacheSizeBytes);
-
-  const writer = { host: hostname(), pid: process.pid, mountId: randomUUID() };
-  let mode: MountMode = ref.version !== undefined ? 'pinned' : options.readOnly ? 'read-only' : 'read-write';
-  let lease: WriterLease | undefined;
-  if (mode === 'read-write') {
-    try {
-      lease = await WriterLease.acquire({
-        store,
-        volume: ref.name,
-        // The host identity lets a taker on this host trust a pid check (lease-rules.ts).
-        holder: { ...writer, hostId: hostIdentity() },
-        ttlMs: options.leaseTtlMs,
-        logger,
-        isLocalProcessAlive: processAlive,
-      });
-    } catch (err) {
-      if (!isChalkError(err, 'lease-held') || !options.fallbackReadOnly) throw err;
-      logger.warn({ err }, 'falling back to a read-only mount');
-      mode = 'read-only';
-    }
-  }
-
-  metrics.label(ref.name, mode);
-
-  let volume: Volume;
-  try {
-    volume = await openVolume({
-      repo,
-      config,
-      cache,
-      mode,
-      pinnedSeq: ref.version,
-      writer,
-      owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
-      logger,
-      metrics,
-      refreshIntervalMs: options.refreshIntervalMs,
-      idleRefreshIntervalMs: options.idleRefreshIntervalMs,
-      autoCommitMs: options.autoCommitMs,
-      dirtyLimitBytes: 64 * 1024 * 1024,
-      readaheadBlocks: Math.max(1, Math.floor((32 * 1024 * 1024) / config.blockSizeBytes)),
-      uploadConcurrency: 8,
-      // A one-row SQLite transaction changes a few 4 KiB pages: stored inline, its commit
-      // is one version PUT instead of a 1 MiB block PUT and then the version PUT.
-      maxPatchBytesPerBlock: Math.min(32 * 1024, config.blockSizeBytes / 4),
-      patchBudgetBytes: 128 * 1024,
-      lease,
-    });
-  } catch (err) {
-    await lease?.release();
-    throw err;
-  }
 
   // Before the mount is usable: from here on `volume rm` on any host sees it.
   let presence: PresenceKeeper;

@@ -85,7 +85,11 @@ export class VolumeHistory {
     return restored.seq;
   }
 
-  async gc(volume: string, options: { retentionMs: number; graceMs: number; nowMs?: number; dryRun?: boolean }): Promise<GcResult> {
+  /**
+   * `onProgress(done, total)` hears each version read and each object deleted, once the
+   * listings say how many there will be (a progress bar on a terminal).
+   */
+  async gc(volume: string, options: { retentionMs: number; graceMs: number; nowMs?: number; dryRun?: boolean; onProgress?: (done: number, total: number) => void }): Promise<GcResult> {
     await this.repo.config(volume);
     const nowMs = options.nowMs ?? Date.now();
     const store = this.repo.store;
@@ -99,17 +103,29 @@ export class VolumeHistory {
     const latestConsistent = await this.repo.latestConsistent(volume);
     const keep = versionsToKeep(listings, new Set(snapshots.keys()), latestConsistent?.seq, nowMs, options.retentionMs);
 
+    // Deletions are not known until the kept versions are read: the total grows then.
+    let done = 0;
+    let total = keep.size;
+    const step = () => options.onProgress?.(++done, total);
     const referenced = new Set<string>();
     for (const seq of keep) {
       for (const hash of namedBlocks(await this.repo.readVersion(volume, seq))) referenced.add(hash);
+      step();
     }
     const prefix = storeKeys.blocksPrefix(volume);
     const blocks = blockObjects.map((o) => ({ hash: o.key.slice(prefix.length), lastModifiedMs: o.lastModified.getTime(), sizeBytes: o.sizeBytes }));
     const doomed = new Set(blocksToDelete(blocks, referenced, nowMs, options.graceMs));
     const doomedVersions = listings.filter((v) => !keep.has(v.seq));
     if (!options.dryRun) {
-      for (const v of doomedVersions) await store.delete(storeKeys.version(volume, v.seq));
-      for (const hash of doomed) await store.delete(storeKeys.block(volume, hash));
+      total += doomedVersions.length + doomed.size;
+      for (const v of doomedVersions) {
+        await store.delete(storeKeys.version(volume, v.seq));
+        step();
+      }
+      for (const hash of doomed) {
+        await store.delete(storeKeys.block(volume, hash));
+        step();
+      }
     }
     return {
       versionsKept: keep.size,

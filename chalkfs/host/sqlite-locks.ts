@@ -49,6 +49,7 @@ import { endianness } from 'node:os';
 import { readSync, writeSync } from 'node:fs';
 import { ChalkError } from '../util/chalk-error.js';
 import { acquireLocks, type Acquisition, type LockStep, type LockWait } from './lock-acquisition.js';
+import { findBlocker } from './ofd-locks.js';
 
 // src/os_unix.c, src/pager.h: the rollback lock bytes of the database file.
 export const PENDING_BYTE = 0x40000000;
@@ -84,6 +85,25 @@ export function databaseExclusiveSteps(dbFd: number): LockStep[] {
     { name: 'PENDING', fd: dbFd, type: 'write', range: byte(PENDING_BYTE), gate: true },
     { name: 'EXCLUSIVE', fd: dbFd, type: 'write', range: { start: SHARED_FIRST, lengthBytes: SHARED_SIZE }, gate: true },
   ];
+}
+
+/**
+ * SHARED on a rollback-journal database, as a local reader takes it (os_unix.c): a read
+ * lock on PENDING_BYTE (refused while a writer is on its way to EXCLUSIVE), then a read
+ * lock on the SHARED range (refused while a writer holds EXCLUSIVE). Held, no writer can
+ * change the database file; SQLite's reader drops PENDING once in, and holding it too
+ * only keeps a writer at PENDING rather than at EXCLUSIVE, both of which wait for us.
+ */
+export function databaseSharedSteps(dbFd: number): LockStep[] {
+  return [
+    { name: 'PENDING', fd: dbFd, type: 'read', range: byte(PENDING_BYTE), gate: true },
+    { name: 'SHARED', fd: dbFd, type: 'read', range: { start: SHARED_FIRST, lengthBytes: SHARED_SIZE }, gate: true },
+  ];
+}
+
+/** Whether another open holds RESERVED (a writer inside a transaction): its journal is then not hot. */
+export function reservedHeld(dbFd: number): boolean {
+  return findBlocker(dbFd, 'write', byte(RESERVED_BYTE)) !== null;
 }
 
 /**

@@ -199,8 +199,11 @@ export class VolumeRepository {
     return { name, blockSizeBytes: config.blockSizeBytes, createdAt: config.createdAt, versions: seqs.length, latestSeq, ...stats };
   }
 
-  /** Deletes every object of the volume, config last so a half-deleted volume is still seen. */
-  async destroy(name: string): Promise<number> {
+  /**
+   * Deletes every object of the volume, config last so a half-deleted volume is still
+   * seen; `onProgress(done, total)` hears each deletion.
+   */
+  async destroy(name: string, onProgress?: (done: number, total: number) => void): Promise<number> {
     await this.config(name);
     const objects = await this.store.list(storeKeys.volumePrefix(name));
     const configKey = storeKeys.volumeConfig(name);
@@ -210,10 +213,12 @@ export class VolumeRepository {
       for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
         await this.store.delete(key);
         deleted++;
+        onProgress?.(deleted, objects.length);
       }
     });
     await Promise.all(workers);
     await this.store.delete(configKey);
+    onProgress?.(deleted + 1, objects.length);
     return deleted + 1;
   }
 }

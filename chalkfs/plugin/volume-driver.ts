@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { ChalkError } from '../util/chalk-error.js';
 import type { Logger } from '../util/logger.js';
-import type { ChalkfsCli } from '../cli-driver/chalkfs-cli.js';
+import { volumeRmArgs, type ChalkfsCli } from '../cli-driver/chalkfs-cli.js';
 import { SharedMounts } from '../cli-driver/shared-mounts.js';
 import { chalkfsNameOf, dockerNameOf } from './docker-volume-names.js';
 import { createFlags, mountArgs, mountsReadOnly, parseDriverOptions, type DriverOptions } from './driver-options.js';
@@ -113,7 +113,7 @@ export class VolumeDriver {
     await this.mounts.locked(name, async () => {
       const users = this.mounts.count(this.mountKey(name));
       if (users > 0) throw new ChalkError('config', `volume ${dockerName} is mounted for ${users} container(s) on this host`);
-      await this.options.cli.run(['volume', 'rm', name]);
+      await this.options.cli.run(volumeRmArgs(name, this.options.cacheDir));
       await rmdir(this.mountpointOf(dockerName)).catch(() => undefined);
       await this.saveOptions(name, undefined);
       this.options.logger.info({ volume: name }, 'removed volume');

@@ -153,6 +153,17 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   }
 
   /**
+   * A read handle on the file at `path` as this version holds it, without the WAL
+   * refusal: for copying a version's files out (`volume export`), where a WAL database
+   * leaves with the -wal its writer committed beside it and SQLite recovers it where it
+   * is opened. Never for serving SQLite through a mount.
+   */
+  openForCopy(path: string): number {
+    const { ino, inode } = this.regularFile(path);
+    return this.handles.add(ino, inode, false);
+  }
+
+  /**
    * True for a handle of the served version's own inode; never for a pinned inode,
    * whose pin must end when the last open of it is released.
    */

@@ -224,6 +224,15 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   }
 
   /**
+   * Stops background work and commits nothing: what changed since the last commit is
+   * dropped (an import that failed half way leaves the volume as it was; the blocks it
+   * uploaded are garbage for gc).
+   */
+  abandon(): void {
+    this.beginClose();
+  }
+
+  /**
    * Nothing can commit the changes left any more: says so, with what is lost. A failed
    * commit left its sealed blocks pending (no longer dirty): those files' data is lost too.
    */

@@ -47,9 +47,9 @@ class FakeCli extends ChalkfsCli {
 
 const capability = (mode: string) => ({ access_mode: { mode }, mount: { fs_type: '' } });
 
-function controller() {
+function controller(cacheDir?: string) {
   const cli = new FakeCli();
-  const handlers = new ControllerService(cli, createLogger({ level: 'silent' })).handlers();
+  const handlers = new ControllerService(cli, createLogger({ level: 'silent' }), cacheDir).handlers();
   const call = (method: string, request: Message) => handlers[method]!(request);
   return { cli, call, status: statusOf };
 }
@@ -75,6 +75,17 @@ describe('ControllerService', () => {
     expect(await status(call('CreateVolume', { ...ok, parameters: { color: 'red' } }))).toBe('INVALID_ARGUMENT');
     expect(await status(call('CreateVolume', { ...ok, capacity_range: { required_bytes: 10, limit_bytes: 5 } }))).toBe('OUT_OF_RANGE');
     expect(await status(call('CreateVolume', { ...ok, volume_content_source: { snapshot: { snapshot_id: 's' } } }))).toBe('INVALID_ARGUMENT');
+  });
+
+  it("DeleteVolume runs volume rm with the driver's block cache, so the volume's blocks are cleared from it", async () => {
+    const { cli, call } = controller('/var/cache/chalkfs-csi');
+    await call('CreateVolume', { name: 'pvc-c', volume_capabilities: [capability('SINGLE_NODE_WRITER')] });
+    await call('DeleteVolume', { volume_id: 'pvc-c' });
+    expect(cli.calls.filter((c) => c[1] === 'rm')).toEqual([['volume', 'rm', 'pvc-c', '--cache-dir', '/var/cache/chalkfs-csi']]);
+    const plain = controller();
+    await plain.call('CreateVolume', { name: 'pvc-d', volume_capabilities: [capability('SINGLE_NODE_WRITER')] });
+    await plain.call('DeleteVolume', { volume_id: 'pvc-d' });
+    expect(plain.cli.calls.filter((c) => c[1] === 'rm')).toEqual([['volume', 'rm', 'pvc-d']]);
   });
 
   it('DeleteVolume: unknown and impossible IDs are done; a mounted volume is FAILED_PRECONDITION', async () => {

@@ -13,6 +13,7 @@ import { WriterLease } from '../../lease/writer-lease.js';
 import { hostIdentity } from '../../host/host-identity.js';
 import { processAlive } from '../../host/process-liveness.js';
 import { onVolume, printJson, repository, table } from '../cli-context.js';
+import { terminalProgress, withProgress } from '../terminal-progress.js';
 
 /** `volume` is the command group `registerVolumeCommands` made. */
 export function registerHistoryCommands(program: Command, volume: Command): void {
@@ -87,7 +88,10 @@ export function registerHistoryCommands(program: Command, volume: Command): void
       .option('--dry-run', 'only report what would be deleted')
       .option('--json', 'print JSON'),
     async (name, repo, opts) => {
-      const result = await new VolumeHistory(repo).gc(name, { retentionMs: parseDuration(opts.retention, '--retention'), graceMs: parseDuration(opts.grace, '--grace'), dryRun: opts.dryRun });
+      const progress = terminalProgress(`gc ${name}`, { json: opts.json, unit: 'objects' });
+      const retentionMs = parseDuration(opts.retention, '--retention');
+      const graceMs = parseDuration(opts.grace, '--grace');
+      const result = await withProgress(progress, (onProgress) => new VolumeHistory(repo).gc(name, { retentionMs, graceMs, dryRun: opts.dryRun, onProgress }));
       if (opts.json) return printJson(result);
       process.stdout.write(
         `${opts.dryRun ? 'would delete' : 'deleted'} ${result.versionsDeleted} versions and ${result.blocksDeleted} blocks (${formatSize(result.bytesFreed)}); kept ${result.versionsKept} versions, ${result.blocksKept} blocks\n`,

@@ -18,6 +18,7 @@ import { liveMountRecords } from '../../daemon/mount-records.js';
 import { storeKeys } from '../../meta/store-keys.js';
 import { removeCachedBlocks } from '../../cache/disk-block-cache.js';
 import { home, onVolume, printJson, repository, table } from '../cli-context.js';
+import { terminalProgress, withProgress } from '../terminal-progress.js';
 
 /** Returns the `volume` command group, which the history commands join. */
 export function registerVolumeCommands(program: Command): Command {
@@ -109,7 +110,7 @@ export function registerVolumeCommands(program: Command): Command {
       // Listed before the volume goes: cache files are named by hash only.
       const prefix = storeKeys.blocksPrefix(name);
       const hashes = (await repo.store.list(prefix)).map((o) => o.key.slice(prefix.length));
-      const objects = await repo.destroy(name);
+      const objects = await withProgress(terminalProgress(`rm ${name}`, { unit: 'objects' }), (onProgress) => repo.destroy(name, onProgress));
       const cleared = await removeCachedBlocks(resolve(opts.cacheDir ?? join(home, 'cache')), hashes);
       process.stdout.write(`deleted volume ${name} (${objects} objects); removed ${cleared.files} blocks (${formatSize(cleared.bytes)}) from the local cache\n`);
     },
