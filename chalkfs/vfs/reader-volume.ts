@@ -122,6 +122,12 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     if (!this.handles.isPinned(ino) || served?.type !== 'file') return false;
     this.invalidator.attributesMayChange();
     this.handles.switchOpenFile(ino, served);
+    // The switch drops the kernel's pages and attributes of the file (DatabaseGate.dropPages)
+    // before any read transaction resumes: what the kernel learns next is this version. An
+    // open must not go back to the inode reported before the switch (open's race rule):
+    // that handle would fill the one kernel inode's page cache with the old version's pages
+    // beside the new one's, and every reader on the host would read a corrupt database.
+    this.follower?.report(ino, served);
     return true;
   }
 

@@ -186,6 +186,30 @@ describe('ReaderVolume', () => {
     expect(await readVia(after)).toBe('v3 is longer still');
   });
 
+  it('after an open database switches to the served version, a new open gets that version too, not the one the kernel was told before', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await createCommitted(rw, '/db', 'version one');
+    const ro = await mount('read-only');
+    expect(ro.getattr('/db').size).toBe(11); // what the kernel was told
+    const held = openNow(ro, '/db'); // a long-lived connection
+    await rewriteCommitted(rw, '/db', 'version two, longer');
+    expect(await ro.refresh()).toBe(true);
+    // The live switch (sqlite/live-databases.ts) under SQLite's EXCLUSIVE: every handle now
+    // serves the version served, and the kernel's pages and attributes of the file are dropped.
+    const ino = ro.filesBehind()[0]!.ino;
+    expect(ro.switchToServed(ino)).toBe(true);
+    // A new open (open→query→close) before any getattr: it must not pin the file back at
+    // version one, which would mix two versions' pages in the kernel's cache of one inode.
+    const fresh = openNow(ro, '/db');
+    const out = Buffer.alloc(64);
+    expect(out.subarray(0, await ro.read(fresh, out, 64, 0)).toString()).toBe('version two, longer');
+    expect(out.subarray(0, await ro.read(held, out, 64, 0)).toString()).toBe('version two, longer');
+    expect(ro.filesBehind()).toEqual([]);
+    ro.release(fresh);
+    ro.release(held);
+  });
+
   it('handle numbers wrap around without reusing one still open', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
