@@ -161,7 +161,6 @@ describe('a bank on one host, read on two others', () => {
       expect(final).toMatchObject({ type: 'final', txn: TRANSFERS, sum: TOTAL });
       if (journalMode === 'wal') expect(writer.ofType('checkpoint')).toMatchObject([{ n: TRANSFERS / 2, result: { busy: 0 } }]);
       const results = await Promise.all(running.map((r, i) => r.waitForLine(`reader ${i} done`, 120_000, (l) => l.type === 'stopped') as Promise<unknown> as Promise<Stopped>));
-      if (process.env.WAL_DEBUG) console.log(JSON.stringify(results), (await mounts.c.log()).split('\n').filter((l) => !/"level":(20|30)/.test(l)).slice(-40).join('\n'));
       results.forEach((result, i) => {
         const who = JSON.stringify(readers[i]);
         expect(result.last, `${who}: ${JSON.stringify(result)}`).toBe(TRANSFERS);

@@ -125,8 +125,8 @@ export class LiveDatabases {
         return;
       }
       try {
-        // Under EXCLUSIVE no read transaction is in flight: the pages the kernel holds
-        // must go before any can start again.
+        // Under the locks no read transaction is in flight: the pages the kernel holds
+        // must go before any can start again. A WAL pair's two files switch together.
         const inos = wal ? [file.ino, this.volume.servedFile(`${file.path}-wal`)] : [file.ino];
         const switched = inos.filter((ino): ino is number => ino !== undefined && this.volume.switchToServed(ino));
         for (const ino of switched) await gate.dropPages(ino);
