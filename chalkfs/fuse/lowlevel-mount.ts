@@ -137,8 +137,11 @@ export class LowLevelMount {
       holdReaders: async (ino) => {
         const path = this.handlers.nodes.path(ino);
         if (path === undefined) return { held: false, blockers: [] };
-        return helper.hold(mountpoint + path, DATABASE_LOCK_WAIT);
+        return helper.hold(mountpoint + path, 'rollback', DATABASE_LOCK_WAIT);
       },
+      // By the database's path in the version served: a pair pinned with no file open
+      // (reader-volume.ts) is switched too, and its -shm need not be known to the kernel.
+      holdWalReaders: (path) => helper.hold(`${mountpoint}${path}-shm`, 'wal-readers', DATABASE_LOCK_WAIT),
       dropPages: async (ino) => {
         const result = await this.session.notifyInvalInode(ino, 0, 0);
         // -ENOENT: the kernel holds no such inode, so no pages either.

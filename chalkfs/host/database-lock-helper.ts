@@ -8,9 +8,15 @@ import { Worker } from 'node:worker_threads';
 import { ChalkError } from '../util/chalk-error.js';
 
 export type HelperRequest =
-  | { type: 'hold'; id: number; path: string; timeoutMs: number; retryMs: number }
+  | { type: 'hold'; id: number; path: string; locks: HeldLocksKind; timeoutMs: number; retryMs: number }
   | { type: 'release'; id: number }
   | { type: 'stop' };
+
+/**
+ * `rollback`: EXCLUSIVE on a rollback-journal database at `path`; `wal-readers`:
+ * WAL_READ_LOCK(0) on the served read-only `-shm` at `path` (host/sqlite-locks.ts).
+ */
+export type HeldLocksKind = 'rollback' | 'wal-readers';
 
 export type HelperReply =
   | { type: 'ready'; tid: number }
@@ -63,13 +69,13 @@ export class DatabaseLockHelper {
     return pid === this.tid;
   }
 
-  /** Takes EXCLUSIVE on the database at `path` (on the mount), with a bounded wait. */
-  async hold(path: string, wait: HoldWait): Promise<HoldOutcome> {
+  /** Takes `locks` on the file at `path` (on the mount), with a bounded wait. */
+  async hold(path: string, locks: HeldLocksKind, wait: HoldWait): Promise<HoldOutcome> {
     if (this.stopped) throw new ChalkError('io', 'the lock helper is stopped');
     const id = this.nextId++;
     const reply = await new Promise<HelperReply>((resolve) => {
       this.pending.set(id, { resolve });
-      this.worker.postMessage({ type: 'hold', id, path, ...wait } satisfies HelperRequest);
+      this.worker.postMessage({ type: 'hold', id, path, locks, ...wait } satisfies HelperRequest);
     });
     switch (reply.type) {
       case 'held':

@@ -1,11 +1,12 @@
 // The worker thread of host/database-lock-helper.ts: opens a database file on the daemon's
-// own mount and takes SQLite's EXCLUSIVE lock on it (host/sqlite-locks.ts). It runs off
+// own mount and takes SQLite's EXCLUSIVE lock on it, or for a WAL database the lock its
+// readers take on the served -shm (host/sqlite-locks.ts). It runs off
 // the thread that serves FUSE on purpose: opening a file on the mount sends requests that
 // thread must answer, so the daemon would deadlock on its own mount otherwise.
 import { closeSync, openSync, readlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { HeldLocks } from './lock-acquisition.js';
-import { acquireDatabaseExclusive } from './sqlite-locks.js';
+import { acquireDatabaseExclusive, acquireUnreliableWalExclusive } from './sqlite-locks.js';
 import type { HelperReply, HelperRequest } from './database-lock-helper.js';
 
 const port = parentPort!;
@@ -23,12 +24,13 @@ function letGo(id: number): void {
 }
 
 async function hold(request: Extract<HelperRequest, { type: 'hold' }>): Promise<HelperReply> {
-  const { id, path, timeoutMs, retryMs } = request;
+  const { id, path, timeoutMs, retryMs, locks } = request;
   // For writing: a write lock needs it. The daemon lets this thread, and nobody else, open
   // a file of a read-only mount for writing, and still refuses every write through it.
   const fd = openSync(path, 'r+');
   try {
-    const got = await acquireDatabaseExclusive(fd, { timeoutMs, retryMs });
+    const acquire = locks === 'wal-readers' ? acquireUnreliableWalExclusive : acquireDatabaseExclusive;
+    const got = await acquire(fd, { timeoutMs, retryMs });
     if (!got.acquired) {
       closeSync(fd);
       return { type: 'busy', id, waitedMs: got.waitedMs, blockers: got.blockers.map((b) => ({ lock: b.lock, pid: b.holder?.pid ?? 0 })) };

@@ -44,6 +44,15 @@
  *    READMARK_NOT_USED, as SQLite's checkpointer does, so the next acquisition finds those
  *    slots free (slot 1 is left alone: SQLite never marks it unused). (Readers reach slot 0 before looking at marks, only while the WAL is
  *    fully checkpointed; for them the order of slots gives no such guarantee.)
+ *
+ * WAL databases on a follower, whose `-shm` the daemon serves empty and read-only
+ * (vfs/sqlite/wal-shared-memory.ts): no connection can hold its DMS lock, so every reader
+ * treats it as unreliable and keeps a private wal-index (wal.c walBeginShmUnreliable),
+ * holding a read lock on WAL_READ_LOCK(0) for the whole of each read transaction. A write
+ * lock there (acquireUnreliableWalExclusive) waits for the read transactions in flight and
+ * holds new ones back (they retry inside SQLite, as above, then fail with SQLITE_PROTOCOL).
+ * The daemon must not take DMS on such a -shm: a reader that finds it held would trust the
+ * empty file as a wal-index.
  */
 import { endianness } from 'node:os';
 import { readSync, writeSync } from 'node:fs';
@@ -170,4 +179,20 @@ export async function acquireWalExclusive(shmFd: number, wait: LockWait): Promis
   };
   // Runs while the slots are still held: a mark may only change under its slot's write lock.
   return acquireLocks(walExclusiveSteps(shmFd, steered), wait, unsteer);
+}
+
+/** The one lock every reader of an unreliable (read-only, served empty) -shm takes: WAL_READ_LOCK(0). */
+export function unreliableWalExclusiveSteps(shmFd: number): LockStep[] {
+  return [{ name: 'WAL_READ_LOCK(0)', fd: shmFd, type: 'write', range: shmLock(walReadLock(0)), gate: true }];
+}
+
+/**
+ * Holds back every read transaction of the WAL database whose served, read-only -shm is
+ * open behind `shmFd` (opened for writing: a write lock needs it), with a bounded wait.
+ */
+export function acquireUnreliableWalExclusive(shmFd: number, wait: LockWait): Promise<Acquisition> {
+  if (wait.timeoutMs > WAL_WAIT_LIMIT_MS) {
+    throw new ChalkError('invalid', `a WAL lock wait of ${wait.timeoutMs} ms would make held-back readers fail (limit ${WAL_WAIT_LIMIT_MS} ms)`);
+  }
+  return acquireLocks(unreliableWalExclusiveSteps(shmFd), wait);
 }

@@ -67,10 +67,10 @@ export class HandleTable {
 
   /**
    * Undefined when `fh` is not open (a second release is harmless). When the last handle
-   * of a pinned file goes, its pin ends: `beforeUnpin` runs just before, while lookups
-   * still answer with the pinned inode.
+   * of a pinned file goes, its pin ends (unless `keepsPin` says otherwise): `beforeUnpin`
+   * runs just before, while lookups still answer with the pinned inode.
    */
-  release(fh: number, beforeUnpin: () => void): Released | undefined {
+  release(fh: number, beforeUnpin: () => void, keepsPin: (ino: number) => boolean = () => false): Released | undefined {
     const handle = this.handles.get(fh);
     if (!handle) return undefined;
     this.handles.delete(fh);
@@ -80,7 +80,7 @@ export class HandleTable {
       return { ino: handle.ino, lastClose: false };
     }
     this.openCounts.delete(handle.ino);
-    if (this.pins.has(handle.ino)) {
+    if (this.pins.has(handle.ino) && !keepsPin(handle.ino)) {
       beforeUnpin();
       this.pins.delete(handle.ino);
     }

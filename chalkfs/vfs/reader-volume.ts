@@ -17,6 +17,8 @@ import { LiveDatabases, type BehindFile } from './sqlite/live-databases.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionFollower } from './version-follower.js';
 import { WalRefusal } from './sqlite/wal-refusal.js';
+import { classify } from './sqlite/sqlite-files.js';
+import { walPairs } from './sqlite/wal-pairs.js';
 import type { VolumeOptions } from './volume-options.js';
 import type { DatabaseGate, OpenIntent, VolumeStatus, VolumeView } from './volume-view.js';
 
@@ -27,6 +29,10 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   /** Undefined on a pinned mount. */
   private readonly follower: VersionFollower | undefined;
   private readonly live: LiveDatabases;
+  /** The `-wal` files opened here, by inode number: their path when opened (live-databases.ts). */
+  private readonly walOpens = new Map<number, string>();
+  /** The WAL pairs of the version served (sqlite/wal-pairs.ts): pinned and switched as a unit. */
+  private walPartners: Map<number, number>;
 
   /** A follower: serves the newest consistent version, and adopts newer ones. */
   static async follow(options: VolumeOptions): Promise<ReaderVolume> {
@@ -48,9 +54,10 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   }
 
   private constructor(options: VolumeOptions, record: VersionRecord, follows: boolean) {
-    super(options, servedNamespace(record));
+    super(options, servedNamespace(record, true));
     this.seq = record.seq;
     this.walRefusal = new WalRefusal(options.config.name, options.logger);
+    this.walPartners = walPairs(this.ns);
     options.metrics?.versionSeq.set(record.seq);
     this.live = new LiveDatabases(this, options.logger, options.metrics);
     if (!follows) return;
@@ -111,6 +118,20 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     return this.data.blockContent(ino, inode, 0);
   }
 
+  servedFile(path: string): number | undefined {
+    const found = this.ns.tryResolve(path);
+    return found?.inode.type === 'file' ? found.ino : undefined;
+  }
+
+  walOpenElsewhere(path: string): boolean {
+    const served = this.servedFile(`${path}-wal`);
+    for (const [ino, opened] of this.walOpens) {
+      if (!this.handles.isOpen(ino)) this.walOpens.delete(ino);
+      else if (opened === `${path}-wal` && ino !== served) return true;
+    }
+    return false;
+  }
+
   /** A name of file `ino` in the version served, for logs and status (a walk: only for files behind). */
   private pathOfFile(ino: number): string {
     for (const entry of this.ns.walk()) if (entry.ino === ino) return entry.path;
@@ -136,10 +157,8 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   /** Synchronous unless a database's header must first be read (WalRefusal). */
   open(path: string, intent: OpenIntent): number | Promise<number> {
     const { ino, inode } = this.regularFile(path);
-    if (intent.write) {
-      this.walRefusal.explainWriteOpen(path);
-      this.refuse();
-    }
+    // SQLite opens a served -wal or -shm for writing first, and read-only once refused.
+    if (intent.write) this.refuse();
     const loading = this.walRefusal.check(path, inode, {
       exists: (p) => this.ns.tryResolve(p) !== undefined,
       peekFirstBlock: () => this.data.peekBlock(ino, inode, 0),
@@ -147,6 +166,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     });
     // A version adopted meanwhile is a new inode: the next call decides again.
     if (loading) return loading.then(() => this.open(path, intent));
+    if (classify(path).kind === 'wal') this.walOpens.set(ino, path);
     // The kernel sized this file from the lookup just before open(2). If a new version
     // was adopted in between, serve the version the kernel saw until the file is closed.
     const seen = this.follower?.reportedInode(ino);
@@ -235,13 +255,40 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     throw new ChalkError('read-only', `volume ${this.options.config.name} is mounted read-only`);
   }
 
-  /** Switches to `record`: the kernel is told first, and open files keep what they read. */
+  /**
+   * Switches to `record`: the kernel is told first, and open files keep what they read. A
+   * WAL pair the version changes is pinned whole when either file is open or known to the
+   * kernel, so no open ever gets one file of each version; the pair is then switched as a
+   * unit (sqlite/live-databases.ts).
+   */
   private adopt(record: VersionRecord, follower: VersionFollower): void {
     this.invalidator.attributesMayChange();
     this.handles.pinOpenFiles();
-    this.ns = servedNamespace(record);
+    const before = this.ns;
+    const next = servedNamespace(record, true);
+    for (const [ino, partner] of this.walPartners) {
+      const pinned = this.handles.isPinned(ino) || this.handles.isPinned(partner);
+      if (!pinned && follower.reportedInode(ino) === undefined && follower.reportedInode(partner) === undefined) continue;
+      const old = before.inodes.get(ino);
+      const now = next.inodes.get(ino);
+      const changed = (i: number) => {
+        const a = before.inodes.get(i);
+        const b = next.inodes.get(i);
+        return a?.type !== 'file' || b?.type !== 'file' || !sameContent(a, b);
+      };
+      if (!pinned && !changed(ino) && !changed(partner)) continue;
+      if (old?.type === 'file' && !this.handles.isPinned(ino) && now !== undefined) this.handles.pin(ino, old);
+    }
+    this.ns = next;
+    this.walPartners = walPairs(next);
     this.seq = record.seq;
     follower.adopted(record, this.ns);
+  }
+
+  /** A WAL pair's file stays pinned while its partner is: one version for both. */
+  protected override keepsPin(ino: number): boolean {
+    const partner = this.walPartners.get(ino);
+    return partner !== undefined && this.handles.isPinned(partner);
   }
 
   protected override reportedToKernel(ino: number, inode: FileInode): void {

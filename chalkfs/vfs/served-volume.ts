@@ -15,6 +15,7 @@ import { HandleTable, type Handle } from './handle-table.js';
 import { PeriodicTask } from './periodic-task.js';
 import { VolumeExistence } from './volume-existence.js';
 import { withoutHostLocalFiles } from './sqlite/sqlite-files.js';
+import { withSharedMemoryFiles } from './sqlite/wal-shared-memory.js';
 import type { VolumeOptions } from './volume-options.js';
 import type { FileSystemStats, Invalidator, VolumeStatus } from './volume-view.js';
 
@@ -105,8 +106,13 @@ export abstract class ServedVolume {
   }
 
   release(fh: number): void {
-    const released = this.handles.release(fh, () => this.invalidator.attributesMayChange());
+    const released = this.handles.release(fh, () => this.invalidator.attributesMayChange(), (ino) => this.keepsPin(ino));
     if (released?.lastClose && !this.ns.inodes.has(released.ino)) this.data.discard(released.ino);
+  }
+
+  /** Whether file `ino` stays pinned after its last handle is released (a follower's WAL pairs). */
+  protected keepsPin(_ino: number): boolean {
+    return false;
   }
 
   /** getattr told the kernel `inode` for file `ino` (a follower remembers it). */
@@ -167,7 +173,12 @@ export abstract class ServedVolume {
   }
 }
 
-/** A version's namespace as a mount serves it: without host-local files older releases stored. */
-export function servedNamespace(record: VersionRecord): Namespace {
-  return Namespace.fromRecord({ nextIno: record.nextIno, inodes: withoutHostLocalFiles(record.inodes).inodes });
+/**
+ * A version's namespace as a mount serves it: without host-local files older releases
+ * stored; a read-only mount also serves its own empty `-shm` beside each WAL database
+ * (sqlite/wal-shared-memory.ts).
+ */
+export function servedNamespace(record: VersionRecord, readOnly = false): Namespace {
+  const inodes = withoutHostLocalFiles(record.inodes).inodes;
+  return Namespace.fromRecord({ nextIno: record.nextIno, inodes: readOnly ? withSharedMemoryFiles(inodes) : inodes });
 }

@@ -38,6 +38,12 @@ export interface DatabaseGate {
    * nothing and names who held what it lacked.
    */
   holdReaders(ino: number): Promise<ReadersHeld | ReadersBusy>;
+  /**
+   * The same for the WAL database at `path` (in the version served), served with a
+   * read-only `-shm` (its readers keep a private wal-index): takes the lock they hold on
+   * that `-shm` for each read transaction.
+   */
+  holdWalReaders(path: string): Promise<ReadersHeld | ReadersBusy>;
   /** The kernel drops its cached pages and attributes of `ino`; resolves once it has. */
   dropPages(ino: number): Promise<void>;
 }

@@ -1,5 +1,7 @@
-// A WAL database's -shm never reaches a version, and read-only and pinned mounts refuse
-// to open a WAL-mode database instead of serving it (chalkfs/vfs/sqlite/wal-refusal.ts).
+// A WAL database's -shm never reaches a version; read-only and pinned mounts serve a WAL
+// database that has its -wal, with an empty read-only -shm of their own
+// (chalkfs/vfs/sqlite/wal-shared-memory.ts), and refuse one without its -wal
+// (chalkfs/vfs/sqlite/wal-refusal.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { decodeVersion, encodeMeta, versionFormat, type DirInode, type VersionRecord } from '../../chalkfs/meta/format.js';
@@ -102,25 +104,32 @@ describe('WAL databases across hosts', () => {
     expect(rootEntries(await repo.readVersion('vol', 2))).toContain('a.db-shm');
   });
 
-  it('read-only and pinned mounts refuse to open a database whose header says WAL, or that has a -wal beside it; other files open', async () => {
+  it('read-only and pinned mounts serve a WAL database with its -wal (and an empty read-only -shm), and refuse one whose header says WAL without a -wal; other files open', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
     await write(rw, '/rollback.db', dbHeader(1));
     await write(rw, '/wal.db', dbHeader(2));
-    await write(rw, '/fresh.db', dbHeader(1));
-    await write(rw, '/fresh.db-wal', Buffer.alloc(100));
+    await write(rw, '/served.db', dbHeader(2));
+    await write(rw, '/served.db-wal', Buffer.alloc(100));
     await write(rw, '/notes.txt', Buffer.alloc(bs, 2));
     const ro = await mount('read-only');
     const pinned = await mount('pinned', rw.versionSeq);
     for (const v of [ro, pinned]) {
       expect(await openError(v, '/rollback.db')).toBe('opened');
       expect(await openError(v, '/notes.txt')).toBe('opened');
-      expect(await openError(v, '/wal.db')).toMatch(/^unsupported: .*\/wal\.db: WAL-mode database served read-only across hosts is not supported yet: use journal_mode=DELETE\/TRUNCATE\/PERSIST \(its header says WAL mode\)/);
-      expect(await openError(v, '/fresh.db')).toMatch(/^unsupported: .*\(a -wal file is beside it\)/);
+      expect(await openError(v, '/served.db')).toBe('opened');
+      expect(await openError(v, '/served.db-wal')).toBe('opened');
+      expect(v.readdir('/')).toContain('served.db-shm');
+      expect(v.readdir('/')).not.toContain('wal.db-shm');
+      expect(v.getattr('/served.db-shm')).toMatchObject({ size: 0 });
+      expect(await openError(v, '/served.db-shm')).toBe('opened');
+      await expect(Promise.resolve().then(() => v.open('/served.db-shm', { write: true }))).rejects.toMatchObject({ kind: 'read-only' });
+      expect(await openError(v, '/wal.db')).toMatch(/^unsupported: .*\/wal\.db: WAL-mode database without its -wal file served read-only across hosts is not supported yet: keep a connection open on the writer, or use journal_mode=DELETE\/TRUNCATE\/PERSIST \(its header says WAL mode and no -wal file is beside it\)/);
       // Asked again (header now in memory): the same answer, synchronously.
       expect(() => v.open('/wal.db', reading)).toThrow(/WAL-mode database/);
-      expect(v.status().problem).toMatch(/WAL-mode database served read-only across hosts/);
+      expect(v.status().problem).toMatch(/WAL-mode database without its -wal file/);
     }
+    expect(rw.readdir('/')).not.toContain('served.db-shm');
     // The writer's own mount serves WAL as on a local disk.
     expect(await openError(rw, '/wal.db')).toBe('opened');
     expect(rw.status().problem).toBeUndefined();

@@ -11,14 +11,21 @@
  * wait give up: the file keeps lagging (named, with its blockers, in `chalkfs status`) and
  * the switch is tried again at the next refresh. No other file waits for it.
  *
- * Only rollback-journal databases: their readers take SQLite's locks, so the switch falls
- * between read transactions. Other files keep close-to-open (reader-volume.ts).
+ * WAL databases switch as a pair, the database and its `-wal` together (a checkpoint
+ * changes one, a commit the other), under the lock their readers hold on the `-shm` the
+ * follower serves (sqlite/wal-shared-memory.ts): each reader rebuilds its private
+ * wal-index when it finds the WAL changed. A pair whose `-wal` is open under an inode the
+ * version served no longer has (the writer deleted and made it again) is not switched:
+ * the pair keeps lagging, whole, until that handle is closed.
+ *
+ * Only SQLite databases: their readers take SQLite's locks, so the switch falls between
+ * read transactions. Other files keep close-to-open (reader-volume.ts).
  */
 import type { Logger } from 'pino';
 import type { FileInode } from '../../meta/format.js';
 import type { Metrics } from '../../util/metrics.js';
 import type { DatabaseGate, LaggingFile } from '../volume-view.js';
-import { headerSaysRollback, mayBeDatabase } from './sqlite-files.js';
+import { classify, headerSaysRollback, headerSaysWal, mayBeDatabase } from './sqlite-files.js';
 
 /** After a give-up, the next try of that file waits `firstMs`, doubling up to `maxMs`: a held-back switch holds new readers back for its whole wait. */
 const retryPause = { firstMs: 250, maxMs: 4_000 } as const;
@@ -39,7 +46,13 @@ export interface LiveVolume {
   firstBlock(ino: number, inode: FileInode): Promise<Buffer | null>;
   /** Every handle of `ino` now serves the version served (false: nothing to switch any more). */
   switchToServed(ino: number): boolean;
+  /** The inode number of `path` in the version served, if it is a file. */
+  servedFile(path: string): number | undefined;
+  /** Whether a `-wal` of database `path` is open at an inode the version served does not have. */
+  walOpenElsewhere(path: string): boolean;
 }
+
+type DatabaseKind = 'rollback' | 'wal' | 'other';
 
 export class LiveDatabases {
   private gate: DatabaseGate | undefined;
@@ -47,8 +60,8 @@ export class LiveDatabases {
   private readonly lagging = new Map<number, LaggingFile>();
   /** Per lagging file: when to try again, and the pause after that. */
   private readonly retries = new Map<number, { atMs: number; pauseMs: number }>();
-  /** Per inode object (one per file per version): is it a rollback-journal database? */
-  private readonly verdicts = new WeakMap<FileInode, boolean>();
+  /** Per inode object (one per file per version): what kind of database its header says. */
+  private readonly verdicts = new WeakMap<FileInode, DatabaseKind>();
 
   constructor(
     private readonly volume: LiveVolume,
@@ -69,21 +82,42 @@ export class LiveDatabases {
   follow(): void {
     if (this.gate === undefined) return;
     const behind = this.volume.filesBehind();
-    const inos = new Set(behind.map((f) => f.ino));
+    // A WAL pair is switched, and lags, under its database's number and path.
+    const files = behind.flatMap((found) => {
+      const file = this.databaseOf(found);
+      return file === undefined ? [] : [{ file, found }];
+    });
+    const inos = new Set(files.map(({ file }) => file.ino));
     for (const ino of this.lagging.keys()) if (!inos.has(ino)) this.forgetLag(ino);
     const nowMs = Date.now();
-    for (const file of behind) {
+    for (const { file, found } of files) {
       if (this.switching.has(file.ino) || (this.retries.get(file.ino)?.atMs ?? 0) > nowMs) continue;
       this.switching.add(file.ino);
-      void this.switchFile(this.gate, file).finally(() => this.switching.delete(file.ino));
+      void this.switchFile(this.gate, file, found).finally(() => this.switching.delete(file.ino));
     }
     this.metrics?.laggingDatabases.set(this.lagging.size);
   }
 
-  private async switchFile(gate: DatabaseGate, file: BehindFile): Promise<void> {
+  /** The database a file behind belongs to: itself, or for a `-wal` its database (undefined: a `-shm` or journal, or none served). */
+  private databaseOf(file: BehindFile): BehindFile | undefined {
+    const { kind, database } = classify(file.path);
+    if (kind === 'db') return file;
+    if (kind !== 'wal') return undefined;
+    const ino = this.volume.servedFile(database);
+    return ino === undefined ? undefined : { ino, path: database, inode: file.inode };
+  }
+
+  private async switchFile(gate: DatabaseGate, file: BehindFile, found: BehindFile): Promise<void> {
     try {
-      if (!(await this.isRollbackDatabase(file))) return;
-      const got = await gate.holdReaders(file.ino);
+      const kind = found === file ? await this.databaseKind(file) : 'wal';
+      if (kind === 'other') return;
+      const wal = kind === 'wal' || this.volume.servedFile(`${file.path}-wal`) !== undefined;
+      if (wal && this.volume.walOpenElsewhere(file.path)) {
+        this.metrics?.databaseSwitches.inc({ outcome: 'held-back' });
+        this.lagBehind(file, [{ lock: 'a -wal open at an inode the writer replaced', pid: 0 }]);
+        return;
+      }
+      const got = await (wal ? gate.holdWalReaders(file.path) : gate.holdReaders(file.ino));
       if (!got.held) {
         this.metrics?.databaseSwitches.inc({ outcome: 'held-back' });
         this.lagBehind(file, [...got.blockers]);
@@ -91,9 +125,11 @@ export class LiveDatabases {
         return;
       }
       try {
-        // Under EXCLUSIVE no read transaction is in flight: the pages the kernel holds
-        // must go before any can start again.
-        if (this.volume.switchToServed(file.ino)) await gate.dropPages(file.ino);
+        // Under the locks no read transaction is in flight: the pages the kernel holds
+        // must go before any can start again. A WAL pair's two files switch together.
+        const inos = wal ? [file.ino, this.volume.servedFile(`${file.path}-wal`)] : [file.ino];
+        const switched = inos.filter((ino): ino is number => ino !== undefined && this.volume.switchToServed(ino));
+        for (const ino of switched) await gate.dropPages(ino);
       } finally {
         got.release();
       }
@@ -119,11 +155,11 @@ export class LiveDatabases {
     this.retries.delete(ino);
   }
 
-  private async isRollbackDatabase(file: BehindFile): Promise<boolean> {
+  private async databaseKind(file: BehindFile): Promise<DatabaseKind> {
     const known = this.verdicts.get(file.inode);
     if (known !== undefined) return known;
     const first = mayBeDatabase(file.inode.sizeBytes) ? await this.volume.firstBlock(file.ino, file.inode) : null;
-    const verdict = first !== null && headerSaysRollback(first);
+    const verdict = first === null ? 'other' : headerSaysRollback(first) ? 'rollback' : headerSaysWal(first) ? 'wal' : 'other';
     this.verdicts.set(file.inode, verdict);
     return verdict;
   }

@@ -9,12 +9,14 @@ import type { FileInode } from '../../meta/format.js';
 import type { Namespace } from '../../meta/namespace.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
 import { classify, isHot } from './sqlite-files.js';
+import { walRecovery } from './wal-recovery.js';
 
 /** The file data a journal's header is read from (FileData). */
 export interface FirstBlocks {
   /** The block if in memory (null for a hole), else undefined. */
   peekBlock(ino: number, inode: FileInode, index: number): Buffer | null | undefined;
   blockContent(ino: number, inode: FileInode, index: number): Promise<Buffer | null>;
+  readonly blockSizeBytes: number;
 }
 
 export class SqliteJournals {
@@ -56,18 +58,54 @@ export class SqliteJournals {
 
   /** Whether `ns` is at a transaction-consistent point (sqlite-consistency.ts). */
   isConsistent(ns: Namespace): boolean {
-    return isTransactionConsistent(ns, (ino, inode) => this.header(ino, inode), (ino) => this.seenHot.has(ino));
+    return isTransactionConsistent(ns, (ino, inode) => this.header(ino, inode), (ino) => this.seenHot.has(ino), (ino, inode) =>
+      walRecovery(inode.sizeBytes, this.bytesInMemory(ino, inode).read),
+    );
+  }
+
+  /** A reader of file `ino`'s bytes from the blocks in memory; `missing` is the first block it lacked. */
+  private bytesInMemory(ino: number, inode: FileInode): { read: (offset: number, lengthBytes: number) => Buffer | undefined; missing: () => number | undefined } {
+    const size = this.data.blockSizeBytes;
+    let missing: number | undefined;
+    const read = (offset: number, lengthBytes: number): Buffer | undefined => {
+      const out = Buffer.alloc(lengthBytes);
+      for (let index = Math.floor(offset / size); index * size < offset + lengthBytes; index++) {
+        const block = this.data.peekBlock(ino, inode, index);
+        if (block === undefined) {
+          missing ??= index;
+          return undefined;
+        }
+        if (block === null) continue; // a hole: zeros
+        const start = Math.max(offset, index * size);
+        const end = Math.min(offset + lengthBytes, index * size + block.length);
+        if (end > start) block.copy(out, start - offset, start - index * size, end - index * size);
+      }
+      return out;
+    };
+    return { read, missing: () => missing };
   }
 
   /** The consistency check reads journal headers synchronously: bring them into memory first. */
   async loadHeaders(ns: Namespace): Promise<void> {
     const loads: Promise<unknown>[] = [];
     for (const { ino, path, inode } of ns.walk()) {
+      if (inode.type === 'file' && classify(path).kind === 'wal') loads.push(this.loadWalStart(ino, inode));
       if (inode.type === 'file' && classify(path).kind === 'journal' && inode.sizeBytes > 0 && this.data.peekBlock(ino, inode, 0) === undefined) {
         loads.push(this.data.blockContent(ino, inode, 0));
       }
     }
     await Promise.all(loads);
+  }
+
+  /** Brings into memory the blocks of a WAL its consistency check reads (up to its first commit frame). */
+  private async loadWalStart(ino: number, inode: FileInode): Promise<void> {
+    for (;;) {
+      const bytes = this.bytesInMemory(ino, inode);
+      if (walRecovery(inode.sizeBytes, bytes.read) !== undefined) return;
+      const index = bytes.missing();
+      if (index === undefined) return;
+      await this.data.blockContent(ino, inode, index);
+    }
   }
 
   /**

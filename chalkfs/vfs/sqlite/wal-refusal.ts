@@ -1,16 +1,17 @@
 /*
- * Read-only and pinned mounts refuse to open a WAL-mode SQLite database. Across hosts a
- * reader has no WAL index it could trust (the writer's `-shm` is its own host's shared
- * memory and is never stored), so SQLite would either fail generically or, given a stale
- * index, return wrong data that quick_check calls ok. Until WAL is served properly, the
- * open fails and the log and status name the cause (docs/CONSISTENCY.md, "WAL mode").
+ * Read-only and pinned mounts serve a WAL-mode SQLite database that has its `-wal` beside
+ * it (with an empty read-only `-shm` of their own, sqlite/wal-shared-memory.ts), and
+ * refuse to open one whose header says WAL but whose version holds no `-wal` (the writer
+ * closed it: SQLite would need to create one, which a read-only mount cannot). That open
+ * fails and the log and status name the cause (docs/CONSISTENCY.md, "WAL mode"), instead
+ * of SQLite's generic "unable to open database file".
  */
 import type { Logger } from 'pino';
 import { ChalkError } from '../../util/chalk-error.js';
 import type { FileInode } from '../../meta/format.js';
 import { classify, headerSaysWal, mayBeDatabase } from './sqlite-files.js';
 
-export const walRefusalMessage = 'WAL-mode database served read-only across hosts is not supported yet: use journal_mode=DELETE/TRUNCATE/PERSIST';
+export const walRefusalMessage = 'WAL-mode database without its -wal file served read-only across hosts is not supported yet: keep a connection open on the writer, or use journal_mode=DELETE/TRUNCATE/PERSIST';
 
 export interface WalProbe {
   /** Whether `path` exists in the version served. */
@@ -39,7 +40,7 @@ export class WalRefusal {
    */
   check(path: string, inode: FileInode, probe: WalProbe): Promise<void> | undefined {
     if (classify(path).kind !== 'db') return undefined;
-    if (probe.exists(`${path}-wal`)) return this.refuse(path, 'a -wal file is beside it');
+    if (probe.exists(`${path}-wal`)) return undefined; // served, with its -shm
     if (!mayBeDatabase(inode.sizeBytes)) return undefined;
     let wal = this.verdicts.get(inode);
     if (wal === undefined) {
@@ -48,14 +49,14 @@ export class WalRefusal {
       wal = block !== null && headerSaysWal(block);
       this.verdicts.set(inode, wal);
     }
-    return wal ? this.refuse(path, 'its header says WAL mode') : undefined;
+    return wal ? this.refuse(path, 'its header says WAL mode and no -wal file is beside it') : undefined;
   }
 
   /**
-   * A SQLite reader of a WAL-mode database needs a writable `-shm` next to it, which a
-   * read-only mount cannot give: SQLite then reports only "unable to open database
-   * file". Says why in the log, once per file, when a `-shm` or `-wal` is opened for
-   * writing (docs/CONSISTENCY.md, "WAL mode"); the open itself is refused by the caller.
+   * A SQLite reader of a WAL-mode database whose `-wal` or `-shm` is missing tries to
+   * create it, which a read-only mount cannot allow: SQLite then reports only "unable to
+   * open database file". Says why in the log, once per file, when one is created
+   * (docs/CONSISTENCY.md, "WAL mode"); the create itself is refused by the caller.
    */
   explainWriteOpen(path: string): void {
     const kind = classify(path).kind;
@@ -63,7 +64,7 @@ export class WalRefusal {
     this.writeOpensExplained.add(path);
     this.logger.error(
       { path, volume: this.volume },
-      'a WAL-mode SQLite database cannot be read from a read-only mount (no shared -shm across hosts): have the writer use PRAGMA journal_mode=DELETE (or TRUNCATE/PERSIST)',
+      'a WAL-mode SQLite database without its -wal file cannot be read from a read-only mount: keep a connection open on the writer, or have it use PRAGMA journal_mode=DELETE (or TRUNCATE/PERSIST)',
     );
   }
 
