@@ -4,7 +4,7 @@ import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import { decodeMeta, encodeMeta, namedBlocks, versionFormat, type VersionRecord, type WriterInfo } from '../meta/format.js';
 import { storeKeys, seqFromKey } from '../meta/store-keys.js';
 import type { VolumeRepository } from '../meta/volume-repository.js';
-import { blocksToDelete, versionsToKeep } from './retention.js';
+import { blocksToDelete, versionsToKeep, withTheirChains } from './retention.js';
 
 const snapshotFormat = 'chalkfs-snapshot/1';
 
@@ -95,10 +95,17 @@ export class VolumeHistory {
     const listings = versionObjects.map((o) => ({ seq: seqFromKey(o.key)!, createdAtMs: o.lastModified.getTime() })).filter((v) => v.seq !== undefined);
     const snapshots = await this.snapshots(volume);
     const latestConsistent = await this.repo.latestConsistent(volume);
-    const keep = versionsToKeep(listings, new Set(snapshots.keys()), latestConsistent?.seq, nowMs, options.retentionMs);
+    const retained = versionsToKeep(listings, new Set(snapshots.keys()), latestConsistent?.seq, nowMs, options.retentionMs);
+    // A kept delta needs its chain (its checkpoint and the deltas between) to be read.
+    const checkpointOf = new Map<number, number>();
+    for (const seq of retained) checkpointOf.set(seq, (await this.repo.readVersionInChain(volume, seq)).chain.checkpointSeq);
+    const keep = withTheirChains(retained, checkpointOf);
 
+    // Every version left in the store keeps its blocks, chain members included: any of
+    // them can be mounted pinned, restored or cloned. Read in order, each version after
+    // a checkpoint is rebuilt from the one before it (one delta each).
     const referenced = new Set<string>();
-    for (const seq of keep) {
+    for (const seq of [...keep].sort((a, b) => a - b)) {
       for (const hash of namedBlocks(await this.repo.readVersion(volume, seq))) referenced.add(hash);
     }
     const prefix = storeKeys.blocksPrefix(volume);
