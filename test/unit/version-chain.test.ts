@@ -1,0 +1,123 @@
+// The delta log in the store (meta/version-chain.ts, docs/FORMAT.md "Delta log"): where
+// checkpoints fall, a reader arriving mid-chain rebuilding any version from its
+// checkpoint and deltas (and how many GETs that costs), a follower applying one delta per
+// new version, and a chain with a member gone or out of place refused.
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
+import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
+import { storeKeys } from '../../chalkfs/meta/store-keys.js';
+import { decodeStoredVersion, type VersionRecord } from '../../chalkfs/meta/format.js';
+import { Namespace } from '../../chalkfs/meta/namespace.js';
+import { checkpointDue, encodeVersionObject, maxChainLength, type ChainState } from '../../chalkfs/meta/version-chain.js';
+import { kindOf } from '../support/error-kind.js';
+
+const owner = { uid: 0, gid: 0 };
+const writer = { host: 'h', pid: 1, mountId: 'm' };
+
+/** A writer's history: version 1 (created), then `commits` versions, each adding a file of `fileBlocks` blocks (0: empty) to /. */
+async function history(commits: number, fileBlocks = 0) {
+  const store = new MemoryObjectStore();
+  const repo = new VolumeRepository(store);
+  await repo.create('vol', 4096, owner, writer);
+  let { record: parent, chain } = await repo.readVersionInChain('vol', 1);
+  const ns = Namespace.fromRecord(parent);
+  // A large file first, so the checkpoint is large and the count rule is the one that binds.
+  const big = ns.createFile('/big', 0o644, owner, 1).inode;
+  ns.extendTo(big, 2000 * 4096);
+  ns.applySeal(big, { blocks: new Map(Array.from({ length: 2000 }, (_, i) => [i, { hash: String(i).padStart(64, '0') }])), blockCount: 2000 });
+  const kinds: ('full' | 'delta')[] = ['full'];
+  const records: VersionRecord[] = [parent];
+  let state: ChainState | undefined = chain;
+  for (let i = 0; i < commits; i++) {
+    if (i > 0) {
+      const file = ns.createFile(`/f${i}`, 0o644, owner, 2 + i).inode;
+      if (fileBlocks) {
+        ns.extendTo(file, fileBlocks * 4096);
+        ns.applySeal(file, { blocks: new Map(Array.from({ length: fileBlocks }, (_, b) => [b, { hash: `${i}-${b}`.padStart(64, 'a') }])), blockCount: fileBlocks });
+      }
+    }
+    const record: VersionRecord = { ...parent, seq: parent.seq + 1, parentSeq: parent.seq, ...ns.snapshot() };
+    const encoded = encodeVersionObject(record, parent, state);
+    await repo.writeEncodedVersion('vol', record.seq, encoded.body);
+    kinds.push(encoded.kind);
+    records.push(record);
+    parent = record;
+    state = encoded.chain;
+  }
+  return { store, repo, kinds, records };
+}
+
+describe('the delta log', () => {
+  it('writes a checkpoint after maxChainLength deltas when deltas are small', async () => {
+    const { kinds } = await history(2 * maxChainLength + 3);
+    const checkpoints = kinds.flatMap((kind, i) => (kind === 'full' ? [i + 1] : []));
+    // Version 2 carries the large file (larger than checkpoint 1, an empty root): checkpoint 3 follows it.
+    expect(checkpoints).toEqual([1, 3, 3 + maxChainLength + 1, 3 + 2 * (maxChainLength + 1)].filter((seq) => seq <= kinds.length));
+  });
+
+  it('writes a checkpoint sooner when the deltas since the last one outweigh it', async () => {
+    const { kinds } = await history(40, 300);
+    const checkpoints = kinds.flatMap((kind, i) => (kind === 'full' ? [i + 1] : []));
+    // Each delta adds a 300-block file, about a seventh of the 2,000-block checkpoint, so the
+    // bytes rule binds long before 64 deltas; as the namespace grows, checkpoints spread out.
+    expect(checkpoints.length).toBeGreaterThan(3);
+    for (let i = 1; i < checkpoints.length; i++) expect(checkpoints[i]! - checkpoints[i - 1]!).toBeLessThan(maxChainLength);
+  });
+
+  it('checkpointDue: by count and by bytes', () => {
+    const base = { seq: 10, checkpointSeq: 5, length: 5, deltaBytes: 100, checkpointBytes: 1000 };
+    expect(checkpointDue(base)).toBe(false);
+    expect(checkpointDue({ ...base, length: maxChainLength })).toBe(true);
+    expect(checkpointDue({ ...base, deltaBytes: 1000 })).toBe(true);
+  });
+
+  it('a reader arriving mid-chain rebuilds every version exactly, reading its checkpoint and the deltas since', async () => {
+    const { store, records, kinds } = await history(maxChainLength + 10);
+    for (const seq of [2, 3, 4, 20, maxChainLength + 3, maxChainLength + 4, maxChainLength + 11]) {
+      const reader = new VolumeRepository(store); // a process arriving now: nothing read before
+      store.readsByKey.clear();
+      const { record, chain } = await reader.readVersionInChain('vol', seq);
+      expect(record).toEqual(records[seq - 1]);
+      const stored = decodeStoredVersion(store.objects.get(storeKeys.version('vol', seq))!.body, 'k');
+      const checkpoint = stored.kind === 'full' ? seq : stored.delta.chain.checkpointSeq;
+      expect(kinds[checkpoint - 1]).toBe('full');
+      expect(chain.checkpointSeq).toBe(checkpoint);
+      // Each object of the chain, once: the checkpoint and every delta up to seq.
+      expect([...store.readsByKey.keys()].sort()).toEqual(Array.from({ length: seq - checkpoint + 1 }, (_, i) => storeKeys.version('vol', checkpoint + i)));
+      expect([...store.readsByKey.values()].every((n) => n === 1)).toBe(true);
+    }
+  });
+
+  it('a follower at version N reads N + 1 with one GET: the delta, applied to what it has', async () => {
+    const { store, records } = await history(30);
+    const follower = new VolumeRepository(store);
+    await follower.readVersion('vol', 20);
+    for (const seq of [21, 22, 23]) {
+      store.readsByKey.clear();
+      expect(await follower.readVersion('vol', seq)).toEqual(records[seq - 1]);
+      expect([...store.readsByKey.keys()]).toEqual([storeKeys.version('vol', seq)]);
+    }
+  });
+
+  it('a chain with a delta gone is not-found (gc took it): never a version rebuilt from the wrong parent', async () => {
+    const { store } = await history(10);
+    await store.delete(storeKeys.version('vol', 6));
+    const reader = new VolumeRepository(store);
+    expect(await kindOf(reader.readVersion('vol', 8))).toBe('not-found');
+    expect(await reader.probeVersion('vol', 8)).toBeUndefined();
+    expect((await reader.readVersion('vol', 5)).seq).toBe(5);
+  });
+
+  it('a delta where a checkpoint should be is corrupt', async () => {
+    const { store } = await history(10);
+    const checkpoint = decodeStoredVersion(store.objects.get(storeKeys.version('vol', 8))!.body, 'k');
+    expect(checkpoint.kind).toBe('delta');
+    if (checkpoint.kind !== 'delta') return;
+    // Version 4's delta where version 8's chain has its checkpoint.
+    const delta4 = store.objects.get(storeKeys.version('vol', 4))!.body;
+    const cp = checkpoint.delta.chain.checkpointSeq;
+    await store.delete(storeKeys.version('vol', cp));
+    await store.put(storeKeys.version('vol', cp), delta4);
+    expect(await kindOf(new VolumeRepository(store).readVersion('vol', 8))).toBe('corrupt');
+  });
+});
