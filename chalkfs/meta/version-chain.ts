@@ -113,7 +113,7 @@ export class VersionChainReader {
       if (start.chain.checkpointSeq !== delta.chain.checkpointSeq) {
         throw new ChalkError('corrupt', `metadata object ${key} is corrupt: its chain starts at checkpoint ${delta.chain.checkpointSeq}, but version ${start.record.seq} is not a checkpoint on it`);
       }
-      const between = await this.readDeltas(volume, start.record.seq + 1, seq - 1);
+      const between = await this.readDeltas(volume, delta.chain.checkpointSeq, start.record.seq + 1, seq - 1);
       let record = start.record;
       for (const d of between) record = applyDelta(record, d, storeKeys.version(volume, d.seq));
       record = validateVersion(applyDelta(record, delta, key), key);
@@ -141,8 +141,8 @@ export class VersionChainReader {
     return best;
   }
 
-  /** Deltas `from`..`to`, in order, `chainFetchConcurrency` at a time. */
-  private async readDeltas(volume: string, from: number, to: number): Promise<DeltaRecord[]> {
+  /** Deltas `from`..`to` of the chain from checkpoint `checkpointSeq`, in order, `chainFetchConcurrency` at a time. */
+  private async readDeltas(volume: string, checkpointSeq: number, from: number, to: number): Promise<DeltaRecord[]> {
     const out: DeltaRecord[] = [];
     const seqs = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
     let next = 0;
@@ -150,7 +150,7 @@ export class VersionChainReader {
       for (let i = next++; i < seqs.length; i = next++) {
         const key = storeKeys.version(volume, seqs[i]!);
         const stored = decodeStoredVersion((await this.store.get(key)).body, key);
-        if (stored.kind !== 'delta') throw new ChalkError('corrupt', `metadata object ${key} is corrupt: a chain runs through it, but it is a full version`);
+        if (stored.kind !== 'delta' || stored.delta.chain.checkpointSeq !== checkpointSeq) throw new ChalkError('corrupt', `metadata object ${key} is corrupt: the chain from checkpoint ${checkpointSeq} runs through it, but it is not a delta of that chain`);
         checkIdentity(stored.delta, volume, seqs[i]!, key);
         out[i] = stored.delta;
       }
