@@ -79,8 +79,8 @@ export interface WriterInfo {
   readonly mountId: string;
 }
 
-export interface VersionRecord {
-  readonly format: (typeof readableVersionFormats)[number];
+/** What every stored version says of itself, whole or a delta. */
+export interface VersionIdentity {
   readonly volume: string;
   readonly seq: number;
   readonly parentSeq: number;
@@ -90,6 +90,10 @@ export interface VersionRecord {
   readonly consistent: boolean;
   readonly label?: string;
   readonly nextIno: number;
+}
+
+export interface VersionRecord extends VersionIdentity {
+  readonly format: (typeof readableVersionFormats)[number];
   readonly inodes: Readonly<Record<string, Inode>>;
 }
 
@@ -137,16 +141,8 @@ export interface DirChange extends InodeAttributes {
 }
 
 /** A version stored as its change from version `parentSeq` (docs/FORMAT.md, "Delta log"). */
-export interface DeltaRecord {
+export interface DeltaRecord extends VersionIdentity {
   readonly format: typeof deltaFormat;
-  readonly volume: string;
-  readonly seq: number;
-  readonly parentSeq: number;
-  readonly createdAt: string;
-  readonly writer: WriterInfo;
-  readonly consistent: boolean;
-  readonly label?: string;
-  readonly nextIno: number;
   readonly chain: ChainPosition;
   /** Inodes no longer in the version. */
   readonly removed: readonly number[];
