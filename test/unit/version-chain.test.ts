@@ -6,45 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
-import { decodeStoredVersion, type VersionRecord } from '../../chalkfs/meta/format.js';
-import { Namespace } from '../../chalkfs/meta/namespace.js';
-import { checkpointDue, encodeVersionObject, maxChainLength, type ChainState } from '../../chalkfs/meta/version-chain.js';
+import { decodeStoredVersion } from '../../chalkfs/meta/format.js';
+import { checkpointDue, maxChainLength } from '../../chalkfs/meta/version-chain.js';
 import { kindOf } from '../support/error-kind.js';
+import { writeChain } from '../support/delta-log-contract.js';
 
-const owner = { uid: 0, gid: 0 };
-const writer = { host: 'h', pid: 1, mountId: 'm' };
-
-/** A writer's history: version 1 (created), then `commits` versions, each adding a file of `fileBlocks` blocks (0: empty) to /. */
+/** A writer's history (test/support/delta-log-contract.ts) in a store of its own. */
 async function history(commits: number, fileBlocks = 0) {
   const store = new MemoryObjectStore();
-  const repo = new VolumeRepository(store);
-  await repo.create('vol', 4096, owner, writer);
-  let { record: parent, chain } = await repo.readVersionInChain('vol', 1);
-  const ns = Namespace.fromRecord(parent);
-  // A large file first, so the checkpoint is large and the count rule is the one that binds.
-  const big = ns.createFile('/big', 0o644, owner, 1).inode;
-  ns.extendTo(big, 2000 * 4096);
-  ns.applySeal(big, { blocks: new Map(Array.from({ length: 2000 }, (_, i) => [i, { hash: String(i).padStart(64, '0') }])), blockCount: 2000 });
-  const kinds: ('full' | 'delta')[] = ['full'];
-  const records: VersionRecord[] = [parent];
-  let state: ChainState | undefined = chain;
-  for (let i = 0; i < commits; i++) {
-    if (i > 0) {
-      const file = ns.createFile(`/f${i}`, 0o644, owner, 2 + i).inode;
-      if (fileBlocks) {
-        ns.extendTo(file, fileBlocks * 4096);
-        ns.applySeal(file, { blocks: new Map(Array.from({ length: fileBlocks }, (_, b) => [b, { hash: `${i}-${b}`.padStart(64, 'a') }])), blockCount: fileBlocks });
-      }
-    }
-    const record: VersionRecord = { ...parent, seq: parent.seq + 1, parentSeq: parent.seq, ...ns.snapshot() };
-    const encoded = encodeVersionObject(record, parent, state);
-    await repo.writeEncodedVersion('vol', record.seq, encoded.body);
-    kinds.push(encoded.kind);
-    records.push(record);
-    parent = record;
-    state = encoded.chain;
-  }
-  return { store, repo, kinds, records };
+  return { store, ...(await writeChain(store, commits, fileBlocks)) };
 }
 
 describe('the delta log', () => {
