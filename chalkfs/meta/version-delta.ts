@@ -20,6 +20,7 @@ import {
   type PatchChange,
   type PatchExtent,
   type VersionRecord,
+  versionFormat,
 } from './format.js';
 import { applyPatchChange, diffPatches } from './patch-delta.js';
 
@@ -111,7 +112,9 @@ export function applyDelta(parent: VersionRecord, delta: DeltaRecord, key: strin
     inodes[ino] = { type: 'dir', ...attributesOf(change), entries };
   }
   const { format: _format, chain: _chain, removed: _removed, inodes: _inodes, files: _files, dirs: _dirs, ...identity } = delta;
-  return { format: parent.format, ...identity, inodes } as VersionRecord;
+  // A delta's writer wrote /3 (links, FIFOs), whatever format its checkpoint has: the
+  // version it stands for is /3, and is checked as one.
+  return { format: versionFormat, ...identity, inodes };
 }
 
 function applyFileChange(before: FileInode, change: FileChange, where: string): FileInode {

@@ -65,6 +65,23 @@ describe('delta log: migration, gc, pinned versions', () => {
     expect(await readAll(ro, '/new')).toBe('after the upgrade');
   });
 
+  it('a /2 checkpoint (before hard links) continued by a delta that links a file is read as the /3 version it is', async () => {
+    const { memory, repo, mount } = await newTestVolume();
+    const v1 = await repo.readVersion('vol', 1);
+    await memory.put(storeKeys.version('vol', 2), encodeMeta('chalkfs-version/2', { ...v1, format: 'chalkfs-version/2', seq: 2, parentSeq: 1 }), { ifNoneMatch: '*' });
+    const rw = await mount('read-write');
+    const fh = rw.create('/f', 0o644);
+    await rw.write(fh, Buffer.from('linked'), 0);
+    rw.release(fh);
+    rw.link('/f', '/g');
+    const seq = await rw.commit('test'); // one delta, on the /2 checkpoint
+    expect(stored(memory, seq).kind).toBe('delta');
+    const rebuilt = await new VolumeRepository(memory).readVersion('vol', seq);
+    expect(rebuilt.format).toBe(versionFormat);
+    const ro = await mount('read-only');
+    expect(await readAll(ro, '/g')).toBe('linked');
+  });
+
   it('gc keeps the checkpoint and deltas of every kept version, and their blocks; pinned mounts and restore rebuild from them', async () => {
     const { memory, repo, mount } = await newTestVolume();
     const rw = await mount('read-write');
