@@ -97,17 +97,22 @@ export class VolumeHistory {
     const latestConsistent = await this.repo.latestConsistent(volume);
     const retained = versionsToKeep(listings, new Set(snapshots.keys()), latestConsistent?.seq, nowMs, options.retentionMs);
     // A kept delta needs its chain (its checkpoint and the deltas between) to be read.
-    const checkpointOf = new Map<number, number>();
-    for (const seq of retained) checkpointOf.set(seq, (await this.repo.readVersionInChain(volume, seq)).chain.checkpointSeq);
-    const keep = withTheirChains(retained, checkpointOf);
-
     // Every version left in the store keeps its blocks, chain members included: any of
-    // them can be mounted pinned, restored or cloned. Read in order, each version after
-    // a checkpoint is rebuilt from the one before it (one delta each).
+    // them can be mounted pinned, restored or cloned. Versions are read in order, so each
+    // one after a checkpoint is rebuilt from the one before it (one GET, one delta), and
+    // each once: the kept ones first, then the chain members the kept ones add.
     const referenced = new Set<string>();
-    for (const seq of [...keep].sort((a, b) => a - b)) {
-      for (const hash of namedBlocks(await this.repo.readVersion(volume, seq))) referenced.add(hash);
-    }
+    const read = new Set<number>();
+    const readBlocks = async (seq: number) => {
+      const { record, chain } = await this.repo.readVersionInChain(volume, seq);
+      for (const hash of namedBlocks(record)) referenced.add(hash);
+      read.add(seq);
+      return chain.checkpointSeq;
+    };
+    const checkpointOf = new Map<number, number>();
+    for (const seq of [...retained].sort((a, b) => a - b)) checkpointOf.set(seq, await readBlocks(seq));
+    const keep = withTheirChains(retained, checkpointOf);
+    for (const seq of [...keep].sort((a, b) => a - b)) if (!read.has(seq)) await readBlocks(seq);
     const prefix = storeKeys.blocksPrefix(volume);
     const blocks = blockObjects.map((o) => ({ hash: o.key.slice(prefix.length), lastModifiedMs: o.lastModified.getTime(), sizeBytes: o.sizeBytes }));
     const doomed = new Set(blocksToDelete(blocks, referenced, nowMs, options.graceMs));
