@@ -9,7 +9,9 @@ import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { VolumeHistory } from '../../chalkfs/history/volume-history.js';
 import { withTheirChains } from '../../chalkfs/history/retention.js';
-import type { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
+import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
+import { checkVolume } from '../../chalkfs/history/volume-check.js';
+import { writeChain } from '../support/delta-log-contract.js';
 import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
 
@@ -121,6 +123,19 @@ describe('delta log: migration, gc, pinned versions', () => {
     expect(headerOf(memory, restored)).toBe(versionFormat); // a restore is written whole: a checkpoint
     const after = await mount('pinned', { pinnedSeq: restored });
     expect(await readAll(after, '/f')).toBe(texts[seqs.indexOf(middle)]);
+  });
+
+  it('fsck reports a delta whose checkpoint is gone as a bad version (damage), not as collected by gc', async () => {
+    const store = new MemoryObjectStore();
+    await writeChain(store, 8);
+    const repo = new VolumeRepository(store);
+    const s6 = decodeStoredVersion(store.objects.get(storeKeys.version('vol', 6))!.body, 'k');
+    if (s6.kind !== 'delta') throw new Error('version 6 should be a delta');
+    await store.delete(storeKeys.version('vol', s6.delta.chain.checkpointSeq));
+    const result = await checkVolume(repo, 'vol', { quick: true });
+    const bad = result.problems.filter((p) => p.kind === 'bad-version').map((p) => p.subject);
+    expect(bad).toContain(storeKeys.version('vol', 6));
+    expect(bad).toContain(storeKeys.version('vol', 9));
   });
 
   it('withTheirChains: a kept version keeps everything from its checkpoint to it', () => {
