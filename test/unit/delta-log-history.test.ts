@@ -11,6 +11,7 @@ import { VolumeHistory } from '../../chalkfs/history/volume-history.js';
 import { withTheirChains } from '../../chalkfs/history/retention.js';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { checkVolume } from '../../chalkfs/history/volume-check.js';
+import { cloneVolume } from '../../chalkfs/history/volume-clone.js';
 import { writeChain } from '../support/delta-log-contract.js';
 import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
@@ -123,6 +124,11 @@ describe('delta log: migration, gc, pinned versions', () => {
     expect(headerOf(memory, restored)).toBe(versionFormat); // a restore is written whole: a checkpoint
     const after = await mount('pinned', { pinnedSeq: restored });
     expect(await readAll(after, '/f')).toBe(texts[seqs.indexOf(middle)]);
+    // A clone of a version stored as a delta is the version whole, as volume 2 of the copy.
+    const cloned = await cloneVolume(repo, 'vol', middle, 'copy', { uid: 0, gid: 0 }, { host: 'h', pid: 1, mountId: 'clone' });
+    const copy = await new VolumeRepository(memory).readVersion('copy', cloned.seq);
+    expect(copy.inodes).toEqual((await repo.readVersion('vol', middle)).inodes);
+    expect(memory.objects.get(storeKeys.version('copy', cloned.seq))!.body.subarray(0, versionFormat.length).toString()).toBe(versionFormat);
   });
 
   it('fsck reports a delta whose checkpoint is gone as a bad version (damage), not as collected by gc', async () => {
