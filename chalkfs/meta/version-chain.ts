@@ -27,6 +27,12 @@ export const maxChainBytesFraction = 1;
 const chainFetchConcurrency = 8;
 /** Rebuilt versions kept per repository (the newest few: what followers and listings read next from). */
 const rebuiltKept = 4;
+/**
+ * Deltas kept per repository, by their encoded size: a reader walking back from the
+ * newest version to the newest consistent one (a long transaction's versions are not)
+ * rebuilds each from the same chain, and reads its deltas once.
+ */
+const deltasKeptBytes = 8 * 2 ** 20;
 
 /** Where a version stands in the log, as its writer needs it to write the next one. */
 export interface ChainState {
@@ -83,6 +89,10 @@ interface Rebuilt {
  */
 export class VersionChainReader {
   private readonly rebuilt = new Map<string, Rebuilt>();
+  /** The last checkpoints read, apart: every version of their chains starts from one. */
+  private readonly checkpoints = new Map<string, Rebuilt>();
+  private readonly deltas = new Map<string, { delta: DeltaRecord; bytes: number }>();
+  private deltasBytes = 0;
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -96,7 +106,7 @@ export class VersionChainReader {
     // deleted is gone (its blocks may be too), whatever this process remembers of it.
     const key = storeKeys.version(volume, seq);
     const { body } = await this.store.get(key);
-    const cached = this.rebuilt.get(cacheKey(volume, seq));
+    const cached = this.rebuilt.get(cacheKey(volume, seq)) ?? this.checkpoints.get(cacheKey(volume, seq));
     if (cached) return cached;
     const stored = decodeStoredVersion(body, key);
     if (stored.kind === 'full') {
@@ -104,6 +114,7 @@ export class VersionChainReader {
       return this.keep(volume, { record: stored.record, chain: checkpointState(seq, body.length) });
     }
     const { delta } = stored;
+    this.keepDelta(volume, delta, body.length);
     checkIdentity(delta, volume, seq, key);
     const chain: ChainState = { seq, checkpointSeq: delta.chain.checkpointSeq, length: delta.chain.length, deltaBytes: delta.chain.bytesBefore + body.length, checkpointBytes: delta.chain.checkpointBytes };
     let start = this.newestRebuiltIn(volume, delta.chain.checkpointSeq, seq - 1);
@@ -126,15 +137,28 @@ export class VersionChainReader {
 
   private keep(volume: string, rebuilt: Rebuilt): Rebuilt {
     const key = cacheKey(volume, rebuilt.record.seq);
-    this.rebuilt.delete(key);
-    this.rebuilt.set(key, rebuilt);
-    while (this.rebuilt.size > rebuiltKept) this.rebuilt.delete(this.rebuilt.keys().next().value!);
+    const kept = rebuilt.chain.length === 0 ? this.checkpoints : this.rebuilt;
+    kept.delete(key);
+    kept.set(key, rebuilt);
+    while (kept.size > rebuiltKept) kept.delete(kept.keys().next().value!);
     return rebuilt;
+  }
+
+  private keepDelta(volume: string, delta: DeltaRecord, bytes: number): void {
+    const key = cacheKey(volume, delta.seq);
+    if (this.deltas.has(key) || bytes > deltasKeptBytes) return;
+    this.deltas.set(key, { delta, bytes });
+    this.deltasBytes += bytes;
+    for (const [oldest, entry] of this.deltas) {
+      if (this.deltasBytes <= deltasKeptBytes) break;
+      this.deltas.delete(oldest);
+      this.deltasBytes -= entry.bytes;
+    }
   }
 
   private newestRebuiltIn(volume: string, fromSeq: number, toSeq: number): Rebuilt | undefined {
     let best: Rebuilt | undefined;
-    for (const [key, rebuilt] of this.rebuilt) {
+    for (const [key, rebuilt] of [...this.rebuilt, ...this.checkpoints]) {
       const seq = rebuilt.record.seq;
       if (key === cacheKey(volume, seq) && seq >= fromSeq && seq <= toSeq && (!best || seq > best.record.seq)) best = rebuilt;
     }
@@ -149,9 +173,16 @@ export class VersionChainReader {
     const worker = async () => {
       for (let i = next++; i < seqs.length; i = next++) {
         const key = storeKeys.version(volume, seqs[i]!);
-        const stored = decodeStoredVersion((await this.store.get(key)).body, key);
+        const kept = this.deltas.get(cacheKey(volume, seqs[i]!))?.delta;
+        if (kept && kept.chain.checkpointSeq === checkpointSeq) {
+          out[i] = kept;
+          continue;
+        }
+        const { body } = await this.store.get(key);
+        const stored = decodeStoredVersion(body, key);
         if (stored.kind !== 'delta' || stored.delta.chain.checkpointSeq !== checkpointSeq) throw new ChalkError('corrupt', `metadata object ${key} is corrupt: the chain from checkpoint ${checkpointSeq} runs through it, but it is not a delta of that chain`);
         checkIdentity(stored.delta, volume, seqs[i]!, key);
+        this.keepDelta(volume, stored.delta, body.length);
         out[i] = stored.delta;
       }
     };

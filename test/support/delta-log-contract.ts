@@ -24,8 +24,9 @@ const writer = { host: 'h', pid: 1, mountId: 'm' };
 /**
  * Version 1 (created), then `commits` versions through the writer's encoding: a
  * 2,000-block file first (a large checkpoint), then a new file each, of `fileBlocks` blocks (0: empty).
+ * Versions from `inconsistentFrom` on are inconsistent (a transaction still open).
  */
-export async function writeChain(store: ObjectStore, commits: number, fileBlocks = 0): Promise<{ records: VersionRecord[]; kinds: ('full' | 'delta')[] }> {
+export async function writeChain(store: ObjectStore, commits: number, fileBlocks = 0, inconsistentFrom = Infinity): Promise<{ records: VersionRecord[]; kinds: ('full' | 'delta')[] }> {
   const repo = new VolumeRepository(store);
   await repo.create('vol', 4096, owner, writer);
   let { record: parent, chain } = await repo.readVersionInChain('vol', 1);
@@ -44,7 +45,7 @@ export async function writeChain(store: ObjectStore, commits: number, fileBlocks
         ns.applySeal(file, { blocks: new Map(Array.from({ length: fileBlocks }, (_, b) => [b, { hash: `${i}-${b}`.padStart(64, 'a') }])), blockCount: fileBlocks });
       }
     }
-    const record: VersionRecord = { ...parent, seq: parent.seq + 1, parentSeq: parent.seq, ...ns.snapshot() };
+    const record: VersionRecord = { ...parent, seq: parent.seq + 1, parentSeq: parent.seq, consistent: parent.seq + 1 < inconsistentFrom, ...ns.snapshot() };
     const encoded = encodeVersionObject(record, parent, state);
     await repo.writeEncodedVersion('vol', record.seq, encoded.body);
     records.push(record);

@@ -12,9 +12,9 @@ import { kindOf } from '../support/error-kind.js';
 import { writeChain } from '../support/delta-log-contract.js';
 
 /** A writer's history (test/support/delta-log-contract.ts) in a store of its own. */
-async function history(commits: number, fileBlocks = 0) {
+async function history(commits: number, fileBlocks = 0, inconsistentFrom = Infinity) {
   const store = new MemoryObjectStore();
-  return { store, ...(await writeChain(store, commits, fileBlocks)) };
+  return { store, ...(await writeChain(store, commits, fileBlocks, inconsistentFrom)) };
 }
 
 describe('the delta log', () => {
@@ -67,6 +67,17 @@ describe('the delta log', () => {
       expect(await follower.readVersion('vol', seq)).toEqual(records[seq - 1]);
       expect([...store.readsByKey.keys()]).toEqual([storeKeys.version('vol', seq)]);
     }
+  });
+
+  it('a reader arriving during a long transaction walks back to the newest consistent version reading each object at most twice', async () => {
+    const { store, records } = await history(40, 0, 31); // versions 31-41 inconsistent
+    const reader = new VolumeRepository(store);
+    store.readsByKey.clear();
+    const found = await reader.latestConsistent('vol');
+    expect(found).toEqual(records[29]);
+    expect(found?.seq).toBe(30);
+    // Once as a member of a chain, once itself (a version's own object is always read: it may be collected).
+    expect(Math.max(...store.readsByKey.values())).toBeLessThanOrEqual(2);
   });
 
   it('a chain with a delta gone is not-found (gc took it): never a version rebuilt from the wrong parent', async () => {
