@@ -22,6 +22,21 @@ export function versionsToKeep(
 }
 
 /**
+ * The version objects gc keeps: each version `keep` names, and the chain it is read from
+ * (docs/FORMAT.md, "Delta log"): its checkpoint and every delta from there to it.
+ * `checkpointOf` gives a kept version's checkpoint (itself for a full version).
+ */
+export function withTheirChains(keep: ReadonlySet<number>, checkpointOf: ReadonlyMap<number, number>): Set<number> {
+  const objects = new Set<number>();
+  for (const seq of keep) {
+    const checkpoint = checkpointOf.get(seq);
+    if (checkpoint === undefined || checkpoint > seq) throw new Error(`bug: no checkpoint known for kept version ${seq}`);
+    for (let s = checkpoint; s <= seq; s++) objects.add(s);
+  }
+  return objects;
+}
+
+/**
  * Blocks gc may delete: named by no kept version and older than the grace period, which
  * protects blocks a commit in flight has uploaded but not yet named in a version.
  */

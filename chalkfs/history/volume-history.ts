@@ -4,7 +4,7 @@ import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import { decodeMeta, encodeMeta, namedBlocks, versionFormat, type VersionRecord, type WriterInfo } from '../meta/format.js';
 import { storeKeys, seqFromKey } from '../meta/store-keys.js';
 import type { VolumeRepository } from '../meta/volume-repository.js';
-import { blocksToDelete, versionsToKeep } from './retention.js';
+import { blocksToDelete, versionsToKeep, withTheirChains } from './retention.js';
 
 const snapshotFormat = 'chalkfs-snapshot/1';
 
@@ -101,17 +101,31 @@ export class VolumeHistory {
     const listings = versionObjects.map((o) => ({ seq: seqFromKey(o.key)!, createdAtMs: o.lastModified.getTime() })).filter((v) => v.seq !== undefined);
     const snapshots = await this.snapshots(volume);
     const latestConsistent = await this.repo.latestConsistent(volume);
-    const keep = versionsToKeep(listings, new Set(snapshots.keys()), latestConsistent?.seq, nowMs, options.retentionMs);
-
-    // Deletions are not known until the kept versions are read: the total grows then.
+    const retained = versionsToKeep(listings, new Set(snapshots.keys()), latestConsistent?.seq, nowMs, options.retentionMs);
+    // Deletions (and the chain members kept versions add) are not known until the kept
+    // versions are read: the total grows then.
     let done = 0;
-    let total = keep.size;
+    let total = retained.size;
     const step = () => options.onProgress?.(++done, total);
+    // A kept delta needs its chain (its checkpoint and the deltas between) to be read.
+    // Every version left in the store keeps its blocks, chain members included: any of
+    // them can be mounted pinned, restored or cloned. Versions are read in order, so each
+    // one after a checkpoint is rebuilt from the one before it (one GET, one delta), and
+    // each once: the kept ones first, then the chain members the kept ones add.
     const referenced = new Set<string>();
-    for (const seq of keep) {
-      for (const hash of namedBlocks(await this.repo.readVersion(volume, seq))) referenced.add(hash);
+    const read = new Set<number>();
+    const readBlocks = async (seq: number) => {
+      const { record, chain } = await this.repo.readVersionInChain(volume, seq);
+      for (const hash of namedBlocks(record)) referenced.add(hash);
+      read.add(seq);
       step();
-    }
+      return chain.checkpointSeq;
+    };
+    const checkpointOf = new Map<number, number>();
+    for (const seq of [...retained].sort((a, b) => a - b)) checkpointOf.set(seq, await readBlocks(seq));
+    const keep = withTheirChains(retained, checkpointOf);
+    total += [...keep].filter((seq) => !read.has(seq)).length;
+    for (const seq of [...keep].sort((a, b) => a - b)) if (!read.has(seq)) await readBlocks(seq);
     const prefix = storeKeys.blocksPrefix(volume);
     const blocks = blockObjects.map((o) => ({ hash: o.key.slice(prefix.length), lastModifiedMs: o.lastModified.getTime(), sizeBytes: o.sizeBytes }));
     const doomed = new Set(blocksToDelete(blocks, referenced, nowMs, options.graceMs));

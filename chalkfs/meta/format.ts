@@ -19,6 +19,11 @@ export const readableVersionFormats = ['chalkfs-version/1', 'chalkfs-version/2',
 /** Versions of these formats name every inode once, and hold no FIFO or socket. */
 const singleNameVersionFormats: readonly string[] = ['chalkfs-version/1', 'chalkfs-version/2'];
 export const rootIno = 1;
+/**
+ * A version stored as its change from the version before it (meta/version-delta.ts); a
+ * full version (any readable version format) is a checkpoint (docs/FORMAT.md, "Delta log").
+ */
+export const deltaFormat = 'chalkfs-delta/1';
 
 export interface VolumeConfig {
   readonly format: typeof volumeFormat;
@@ -74,8 +79,8 @@ export interface WriterInfo {
   readonly mountId: string;
 }
 
-export interface VersionRecord {
-  readonly format: (typeof readableVersionFormats)[number];
+/** What every stored version says of itself, whole or a delta. */
+export interface VersionIdentity {
   readonly volume: string;
   readonly seq: number;
   readonly parentSeq: number;
@@ -85,7 +90,66 @@ export interface VersionRecord {
   readonly consistent: boolean;
   readonly label?: string;
   readonly nextIno: number;
+}
+
+export interface VersionRecord extends VersionIdentity {
+  readonly format: (typeof readableVersionFormats)[number];
   readonly inodes: Readonly<Record<string, Inode>>;
+}
+
+/** Where a delta sits in its chain: the checkpoint it starts from and what lies between. */
+export interface ChainPosition {
+  /** The full version (checkpoint) the chain starts from. */
+  readonly checkpointSeq: number;
+  /** Deltas from the checkpoint to this version, this one included. */
+  readonly length: number;
+  /** Encoded bytes of the chain's deltas before this one. */
+  readonly bytesBefore: number;
+  /** Encoded bytes of the checkpoint. */
+  readonly checkpointBytes: number;
+}
+
+/** Inode attributes every type has; a changed file or directory carries all of them. */
+export type InodeAttributes = Pick<InodeBase, 'mode' | 'uid' | 'gid' | 'atimeMs' | 'mtimeMs' | 'ctimeMs'>;
+
+/**
+ * A patched block's change: its extents after (`ranges`, [start, end) in the block), and
+ * the bytes in them that the extents before did not hold (`writes`); every other byte
+ * of a range is the same as before.
+ */
+export interface PatchChange {
+  readonly ranges: readonly (readonly [number, number])[];
+  readonly writes: readonly PatchExtent[];
+}
+
+/** A file changed in place: its attributes and size, and only the blocks and patches that changed. */
+export interface FileChange extends InodeAttributes {
+  readonly type: 'file';
+  readonly sizeBytes: number;
+  /** Length of the block list after (shorter: truncated; longer: the new indexes are in `blocks`). */
+  readonly blockCount: number;
+  /** Block index → hash or null (a hole), for each index whose entry changed. */
+  readonly blocks?: Readonly<Record<string, string | null>>;
+  /** Block index → its patch change, or null when the block lost its patches. */
+  readonly patches?: Readonly<Record<string, PatchChange | null>>;
+}
+
+/** A directory changed in place: its attributes, and each entry added, replaced (→ ino) or removed (→ null). */
+export interface DirChange extends InodeAttributes {
+  readonly type: 'dir';
+  readonly entries: Readonly<Record<string, number | null>>;
+}
+
+/** A version stored as its change from version `parentSeq` (docs/FORMAT.md, "Delta log"). */
+export interface DeltaRecord extends VersionIdentity {
+  readonly format: typeof deltaFormat;
+  readonly chain: ChainPosition;
+  /** Inodes no longer in the version. */
+  readonly removed: readonly number[];
+  /** Inodes new, or replaced whole (a symlink, FIFO or socket that changed; a number reused by another type). */
+  readonly inodes: Readonly<Record<string, Inode>>;
+  readonly files: Readonly<Record<string, FileChange>>;
+  readonly dirs: Readonly<Record<string, DirChange>>;
 }
 
 export interface HeadHint {
@@ -123,7 +187,38 @@ export function decodeMeta<T>(format: string | readonly string[], body: Buffer, 
 }
 
 export function decodeVersion(body: Buffer, key: string): VersionRecord {
-  const record = decodeMeta<VersionRecord>(readableVersionFormats, body, key);
+  return validateVersion(decodeMeta<VersionRecord>(readableVersionFormats, body, key), key);
+}
+
+/** A version object as stored: a full version (a checkpoint) or a delta. */
+export type StoredVersion = { readonly kind: 'full'; readonly record: VersionRecord } | { readonly kind: 'delta'; readonly delta: DeltaRecord };
+
+/** Decodes a `versions/<seq>` object of either kind; a full one is checked whole, a delta's shape only. */
+export function decodeStoredVersion(body: Buffer, key: string): StoredVersion {
+  const record = decodeMeta<VersionRecord | DeltaRecord>([...readableVersionFormats, deltaFormat], body, key);
+  if (record.format !== deltaFormat) return { kind: 'full', record: validateVersion(record, key) };
+  const delta = record;
+  const chain = delta.chain as ChainPosition | undefined;
+  if (
+    typeof delta.seq !== 'number' ||
+    delta.parentSeq !== delta.seq - 1 ||
+    typeof chain !== 'object' ||
+    chain === null ||
+    !Number.isSafeInteger(chain.checkpointSeq) ||
+    chain.checkpointSeq >= delta.seq ||
+    chain.checkpointSeq + chain.length !== delta.seq ||
+    !Array.isArray(delta.removed) ||
+    typeof delta.inodes !== 'object' ||
+    typeof delta.files !== 'object' ||
+    typeof delta.dirs !== 'object'
+  ) {
+    throw new ChalkError('corrupt', `metadata object ${key} is corrupt: malformed delta`);
+  }
+  return { kind: 'delta', delta };
+}
+
+/** The checks every full version passes, whether decoded or rebuilt from a delta chain. */
+export function validateVersion(record: VersionRecord, key: string): VersionRecord {
   if (typeof record.seq !== 'number' || typeof record.inodes !== 'object' || !record.inodes[String(rootIno)]) {
     throw new ChalkError('corrupt', `metadata object ${key} is corrupt: missing fields`);
   }

@@ -9,7 +9,6 @@ import { storeKeys, seqFromKey } from './store-keys.js';
 import { Namespace, type Owner } from './namespace.js';
 import {
   decodeMeta,
-  decodeVersion,
   encodeMeta,
   versionFormat,
   volumeFormat,
@@ -19,6 +18,7 @@ import {
   type WriterInfo,
 } from './format.js';
 import { validateVolumeName } from './volume-name.js';
+import { VersionChainReader, type ChainState } from './version-chain.js';
 
 const headFormat = 'chalkfs-head/1';
 export const minBlockSizeBytes = 4096;
@@ -48,7 +48,11 @@ export interface VolumeSummary {
  * writer ever succeeds: that is what makes a commit atomic and un-forkable.
  */
 export class VolumeRepository {
-  constructor(readonly store: ObjectStore) {}
+  private readonly chains: VersionChainReader;
+
+  constructor(readonly store: ObjectStore) {
+    this.chains = new VersionChainReader(store);
+  }
 
   async create(name: string, blockSizeBytes: number, owner: Owner, writer: WriterInfo, nowMs = Date.now()): Promise<VolumeConfig> {
     validateVolumeName(name);
@@ -93,26 +97,27 @@ export class VolumeRepository {
     return prefixes.map((p) => p.replace(/\/$/, ''));
   }
 
-  /** Writes a version; `precondition` means another commit took this sequence number. */
+  /**
+   * Writes a version whole (a checkpoint: volume creation, restore, clone);
+   * `precondition` means another commit took this sequence number.
+   */
   async writeVersion(record: VersionRecord): Promise<void> {
     await this.store.put(storeKeys.version(record.volume, record.seq), encodeMeta(versionFormat, record), { ifNoneMatch: '*' });
   }
 
-  /** Encodes once, so the caller can build the body synchronously and write it later. */
-  static encodeVersion(record: VersionRecord): Buffer {
-    return encodeMeta(versionFormat, record);
-  }
-
+  /** Writes a version a writer encoded (meta/version-chain.ts: a delta or a checkpoint). */
   async writeEncodedVersion(volume: string, seq: number, body: Buffer): Promise<void> {
     await this.store.put(storeKeys.version(volume, seq), body, { ifNoneMatch: '*' });
   }
 
+  /** Version `seq` whole: read, or rebuilt from its checkpoint and deltas (docs/FORMAT.md, "Delta log"). */
   async readVersion(volume: string, seq: number): Promise<VersionRecord> {
-    const key = storeKeys.version(volume, seq);
-    const { body } = await this.store.get(key);
-    const record = decodeVersion(body, key);
-    if (record.seq !== seq || record.volume !== volume) throw new ChalkError('corrupt', `metadata object ${key} is corrupt: it names ${record.volume}@${record.seq}`);
-    return record;
+    return (await this.chains.read(volume, seq)).record;
+  }
+
+  /** Version `seq` whole, and where it stands in the delta log (what a writer continuing from it needs). */
+  readVersionInChain(volume: string, seq: number): Promise<{ record: VersionRecord; chain: ChainState }> {
+    return this.chains.read(volume, seq);
   }
 
   /** Sequence numbers of versions newer than `afterSeq`, ascending. */

@@ -85,6 +85,13 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [this.registry],
   });
+  readonly versionBytes = new Histogram({
+    name: 'chalkfs_version_object_bytes',
+    help: 'On a writer: size of each version object written, by kind (delta, full: a checkpoint)',
+    labelNames: ['kind'] as const,
+    buckets: [256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
+    registers: [this.registry],
+  });
   readonly publishLag = new Histogram({
     name: 'chalkfs_publish_lag_seconds',
     help: 'On a reader: time from a version being written to it being adopted',

@@ -19,13 +19,13 @@
  * the last look and our PUTs failed.
  */
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
-import { decodeVersion, type VersionRecord } from '../meta/format.js';
+import { decodeStoredVersion, type WriterInfo } from '../meta/format.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 export type VersionOutcome =
   | { kind: 'written' }
   | { kind: 'earlier-attempt' }
-  | { kind: 'other-writer'; existing: VersionRecord | undefined }
+  | { kind: 'other-writer'; existing: { readonly writer: WriterInfo } | undefined }
   /** Absent at the last read and every PUT of ours failed: a failure, unless a lost attempt lands later. */
   | { kind: 'absent'; lastError: unknown }
   /** The store never answered the read: the version may or may not be there. */
@@ -92,9 +92,11 @@ export async function resolveVersionOutcome(options: ResolveVersionOptions): Pro
 
 function classify(stored: Buffer, body: Buffer, key: string, mountId: string): VersionOutcome {
   if (stored.equals(body)) return { kind: 'written' };
-  let existing: VersionRecord | undefined;
+  let existing: { writer: WriterInfo } | undefined;
   try {
-    existing = decodeVersion(stored, key);
+    // A delta or a full version: only its writer matters here, not its content.
+    const decoded = decodeStoredVersion(stored, key);
+    existing = decoded.kind === 'full' ? decoded.record : decoded.delta;
   } catch (err) {
     if (!(err instanceof ChalkError)) throw err;
   }

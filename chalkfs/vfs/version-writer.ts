@@ -11,7 +11,8 @@ import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { Metrics } from '../util/metrics.js';
 import { storeKeys } from '../meta/store-keys.js';
 import type { Namespace } from '../meta/namespace.js';
-import { VolumeRepository } from '../meta/volume-repository.js';
+import type { VolumeRepository } from '../meta/volume-repository.js';
+import { encodeVersionObject, type ChainState } from '../meta/version-chain.js';
 import { versionFormat, type FileInode, type Inode, type VersionRecord, type VolumeConfig, type WriterInfo } from '../meta/format.js';
 import type { WriterLease } from '../lease/writer-lease.js';
 import { firstForeignVersion } from './foreign-versions.js';
@@ -55,6 +56,13 @@ export class VersionWriter {
    * and the latest version is always retained (docs/FORMAT.md, "Garbage").
    */
   private knownBlocks = new Set<string>();
+  /**
+   * The version the store holds at `seqReached`, exactly as stored (host-local files
+   * left out), and its place in the delta log: the next version is written as its
+   * change from this one (meta/version-chain.ts).
+   */
+  private parent: VersionRecord;
+  private chain: ChainState | undefined;
   /** Something changed since the last commit started. */
   private changedSinceCommit = false;
   private fencedReason: string | undefined;
@@ -71,8 +79,11 @@ export class VersionWriter {
     private readonly options: VersionWriterOptions,
     private readonly state: WriterState,
     record: VersionRecord,
+    chain?: ChainState,
   ) {
     this.seqReached = record.seq;
+    this.parent = record;
+    this.chain = chain;
     this.lastConsistentSeq = record.consistent ? record.seq : 0;
     this.head = new HeadHintWriter(options.repo, options.config.name, options.logger, options.clock);
     const { repo, config } = options;
@@ -225,7 +236,8 @@ export class VersionWriter {
       nextIno: snapshot.nextIno,
       inodes: stored.inodes,
     };
-    const body = VolumeRepository.encodeVersion(record);
+    const encoded = encodeVersionObject(record, this.parent, this.chain);
+    const { body } = encoded;
     const uploads = data.pendingBlocks().filter((b) => !this.knownBlocks.has(b.hash));
     this.changedSinceCommit = false;
 
@@ -240,8 +252,11 @@ export class VersionWriter {
       throw new ChalkError('io', `commit of ${config.name} version ${seq} failed: ${(err as Error).message}`, { cause: err });
     }
     this.seqReached = seq;
+    this.parent = record;
+    this.chain = encoded.chain;
     if (consistent) this.lastConsistentSeq = seq;
     this.rememberBlocks(record);
+    this.options.metrics?.versionBytes.observe({ kind: encoded.kind }, body.length);
     for (const block of data.pendingBlocks()) data.confirmUploaded(block.hash);
     this.uploads.forgetFinished(data.filledHashes());
     end?.({ result: 'ok' });

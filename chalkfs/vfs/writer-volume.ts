@@ -7,6 +7,7 @@
  * version is written is VersionWriter's (version-writer.ts).
  */
 import { ChalkError } from '../util/chalk-error.js';
+import type { ChainState } from '../meta/version-chain.js';
 import type { Inode, VersionRecord } from '../meta/format.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionWriter } from './version-writer.js';
@@ -33,18 +34,19 @@ export class WriterVolume extends ServedVolume implements VolumeView {
    */
   static async open(options: VolumeOptions): Promise<WriterVolume> {
     const { repo, config } = options;
-    const volume = new WriterVolume(options, await repo.readVersion(config.name, await repo.latestSeq(config.name)));
+    const { record, chain } = await repo.readVersionInChain(config.name, await repo.latestSeq(config.name));
+    const volume = new WriterVolume(options, record, chain);
     volume.startPeriodic('periodic commit failed', () => options.autoCommitMs, async () => {
       if (volume.versions.changed && volume.versions.canCommit) await volume.commit('periodic');
     });
     return volume;
   }
 
-  private constructor(options: VolumeOptions, record: VersionRecord) {
+  private constructor(options: VolumeOptions, record: VersionRecord, chain: ChainState) {
     super(options, servedNamespace(record));
     this.journals = new SqliteJournals(this.data);
     if (record.consistent) this.journals.trustIdleJournals(this.ns);
-    this.versions = new VersionWriter({ ...options, clock: this.clock }, { ns: this.ns, data: this.data, handles: this.handles, journals: this.journals }, record);
+    this.versions = new VersionWriter({ ...options, clock: this.clock }, { ns: this.ns, data: this.data, handles: this.handles, journals: this.journals }, record, chain);
     options.metrics?.versionSeq.set(record.seq);
   }
 

@@ -4,7 +4,8 @@
 // name (/3), and a /3 history with hard links, a FIFO and a socket is pinned too.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeVersion, encodeMeta, versionFormat, type VersionRecord } from '../../chalkfs/meta/format.js';
+import { decodeVersion, deltaFormat, encodeMeta, versionFormat, type VersionRecord } from '../../chalkfs/meta/format.js';
+import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { closeTestMounts, newTestVolume, testBlockSize as bs } from '../support/test-volume.js';
@@ -52,14 +53,29 @@ async function writeHistory(): Promise<Buffer[]> {
   return versionBodies(memory);
 }
 
+/**
+ * Each version as a full body: the writer stores most versions as deltas (docs/FORMAT.md,
+ * "Delta log"), so each is rebuilt from its chain (by a repository of its own, reading
+ * the store cold) and encoded whole, as a checkpoint of it would be.
+ */
 async function versionBodies(memory: Awaited<ReturnType<typeof newTestVolume>>['memory']): Promise<Buffer[]> {
+  const bodies: Buffer[] = [];
+  for (let seq = 1; memory.objects.has(storeKeys.version('vol', seq)); seq++) {
+    const record = await new VolumeRepository(memory).readVersion('vol', seq);
+    bodies.push(encodeMeta(record.format, record));
+  }
+  return bodies;
+}
+
+/** The objects as stored: a checkpoint, then deltas. */
+async function storedBodies(memory: Awaited<ReturnType<typeof newTestVolume>>['memory']): Promise<Buffer[]> {
   const bodies: Buffer[] = [];
   for (let seq = 1; memory.objects.has(storeKeys.version('vol', seq)); seq++) bodies.push((await memory.get(storeKeys.version('vol', seq))).body);
   return bodies;
 }
 
 /** What chalkfs-version/3 adds: a file with three names in two directories, a FIFO with two, a socket; then one name of each removed. */
-async function writeLinkHistory(): Promise<Buffer[]> {
+async function writeLinkHistory(stored = false): Promise<Buffer[]> {
   const { memory, mount } = await newTestVolume(undefined, { clock: () => 6_000 });
   const rw = await mount('read-write', { mountId: 'golden' });
   rw.mkdir('/d', 0o755);
@@ -76,7 +92,7 @@ async function writeLinkHistory(): Promise<Buffer[]> {
   await rw.unlink('/p');
   await rw.commit('golden');
   await closeTestMounts();
-  return versionBodies(memory);
+  return stored ? storedBodies(memory) : versionBodies(memory);
 }
 
 /** The same record under another format name (the header and the `format` field), re-encoded. */
@@ -107,6 +123,10 @@ const linkHistoryBodySha256 = [
 const linkedVersionBody = `chalkfs-version/3 sha256=646b64e32e2f530ae1cad9c0c52041daf91c3740cdc980f630746e1c50fb4fde
 {"format":"chalkfs-version/3","volume":"vol","seq":2,"parentSeq":1,"createdAt":"1970-01-01T00:00:06.000Z","writer":{"host":"h","pid":1,"mountId":"golden"},"consistent":true,"nextIno":6,"inodes":{"1":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":1000,"mtimeMs":6000,"ctimeMs":6000,"entries":{"d":2,"g":3,"p":4,"s":5}},"2":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000,"entries":{"f":3,"h":3,"p2":4}},"3":{"type":"file","mode":420,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000,"sizeBytes":6,"blocks":["a4d26868017c0ccffe2efe50944ef4211834660cca834c6e9f86dec6a88246fa"]},"4":{"type":"fifo","mode":416,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000},"5":{"type":"socket","mode":493,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000}}}`;
 
+/** Version 2 of the link history as stored: the delta from the empty volume. */
+const linkDeltaBody = `chalkfs-delta/1 sha256=eec9ccb024fab4f5ada2e29fee954bdc1f773bc44988a378f4f7a9e5e6740be2
+{"format":"chalkfs-delta/1","volume":"vol","seq":2,"parentSeq":1,"createdAt":"1970-01-01T00:00:06.000Z","writer":{"host":"h","pid":1,"mountId":"golden"},"consistent":true,"nextIno":6,"chain":{"checkpointSeq":1,"length":1,"bytesBefore":0,"checkpointBytes":397},"removed":[],"inodes":{"2":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000,"entries":{"f":3,"h":3,"p2":4}},"3":{"type":"file","mode":420,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000,"sizeBytes":6,"blocks":["a4d26868017c0ccffe2efe50944ef4211834660cca834c6e9f86dec6a88246fa"]},"4":{"type":"fifo","mode":416,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000},"5":{"type":"socket","mode":493,"uid":1000,"gid":1000,"atimeMs":6000,"mtimeMs":6000,"ctimeMs":6000}},"files":{},"dirs":{"1":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":1000,"mtimeMs":6000,"ctimeMs":6000,"entries":{"d":2,"g":3,"p":4,"s":5}}}}`;
+
 /** Version 3 of that history: dirs, a symlink, a file with a hole and a patch. */
 const patchedVersionBody = `chalkfs-version/2 sha256=eadf31af14ed74407930547375a5914b283ea8441f35e2d5ebbfa22a788d64dd
 {"format":"chalkfs-version/2","volume":"vol","seq":3,"parentSeq":2,"createdAt":"1970-01-01T00:00:05.000Z","writer":{"host":"h","pid":1,"mountId":"golden"},"consistent":true,"nextIno":5,"inodes":{"1":{"type":"dir","mode":493,"uid":1000,"gid":1000,"atimeMs":1000,"mtimeMs":5000,"ctimeMs":5000,"entries":{"d":2,"link":4}},"2":{"type":"dir","mode":488,"uid":1000,"gid":1000,"atimeMs":5000,"mtimeMs":5000,"ctimeMs":5000,"entries":{"f":3}},"3":{"type":"file","mode":384,"uid":7,"gid":1000,"atimeMs":1234,"mtimeMs":5000,"ctimeMs":5000,"sizeBytes":12292,"blocks":["f302957da5220938a7e3e51a8718c79b9e00dc13ab2119e8cfc978f041720382","e9f5f0ecb0b383238c2974d2dfd21d2b110d69eff05da5f0e0c633c393b0ccf0",null,"0c62f876ef1dea830de9f32c2f4b46dd6d74d50d15896e09ef5a2fcd4ac7e1d7"],"patches":{"0":[[10,"cGF0Y2g="]]}},"4":{"type":"symlink","mode":511,"uid":1000,"gid":1000,"atimeMs":5000,"mtimeMs":5000,"ctimeMs":5000,"target":"/d/f"}}}`;
@@ -133,6 +153,13 @@ describe('version wire format (golden)', () => {
     const bodies = await writeLinkHistory();
     expect(bodies.map(sha256)).toEqual(linkHistoryBodySha256);
     expect(bodies[1]!.toString('utf8')).toBe(linkedVersionBody);
+  });
+
+  it('the writer stores that history as checkpoints and a delta, whose bytes are pinned too (chalkfs-delta/1)', async () => {
+    const bodies = await writeLinkHistory(true);
+    // Version 3 is a checkpoint again: delta 2 alone is larger than checkpoint 1 (an empty root).
+    expect(bodies.map((body) => body.toString('utf8').slice(0, body.indexOf(' ')))).toEqual([versionFormat, deltaFormat, versionFormat]);
+    expect(bodies[1]!.toString('utf8')).toBe(linkDeltaBody);
   });
 
   it('a /3 body decodes to its links: names share an inode, link counts are counted from the entries', () => {

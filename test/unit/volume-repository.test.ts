@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../chalkfs/store/memory-object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
-import { versionFormat, type VersionRecord } from '../../chalkfs/meta/format.js';
+import { encodeMeta, versionFormat, type VersionRecord } from '../../chalkfs/meta/format.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { kindOf } from '../support/error-kind.js';
 
@@ -60,13 +60,13 @@ describe('VolumeRepository', () => {
     const { repo } = await setup();
     await repo.writeVersion(version('vol', 2, true));
     expect(await kindOf(repo.writeVersion(version('vol', 2, true, ['/other'])))).toBe('precondition');
-    expect(await kindOf(repo.writeEncodedVersion('vol', 2, VolumeRepository.encodeVersion(version('vol', 2, false))))).toBe('precondition');
+    expect(await kindOf(repo.writeEncodedVersion('vol', 2, encodeMeta(versionFormat, version('vol', 2, false))))).toBe('precondition');
     expect((await repo.readVersion('vol', 2)).inodes).toEqual(version('vol', 2, true).inodes);
   });
 
   it('readVersion rejects a version stored under another number', async () => {
     const { store, repo } = await setup();
-    await store.put(storeKeys.version('vol', 5), VolumeRepository.encodeVersion(version('vol', 4, true)));
+    await store.put(storeKeys.version('vol', 5), encodeMeta(versionFormat, version('vol', 4, true)));
     expect(await kindOf(repo.readVersion('vol', 5))).toBe('corrupt');
     expect(await kindOf(repo.readVersion('vol', 6))).toBe('not-found');
   });
