@@ -5,7 +5,12 @@
  * and its first sight in the other subtract.
  */
 
-/** Commits o.commits one-row transactions, o.intervalMs apart; prints {id, at} after each COMMIT returns. */
+/**
+ * Commits row 1, prints {ready}, waits for o.goFile, then commits o.commits one-row
+ * transactions o.intervalMs apart, printing {id, at} after each COMMIT returns. Its
+ * connection stays open throughout, as an application's does: in WAL mode the -wal then
+ * stays too (SQLite deletes it when the last connection closes).
+ */
 export const lagWriterCode = String.raw`
 const Database = require('better-sqlite3');
 const o = JSON.parse(process.argv[1]);
@@ -15,7 +20,10 @@ const db = new Database(o.db, { timeout: 10000 });
 db.pragma('journal_mode = ' + o.journalMode);
 db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, pad BLOB)');
 const insert = db.prepare('INSERT INTO t (id, pad) VALUES (?, randomblob(100))');
-if (o.setupOnly) { insert.run(1); db.close(); process.exit(0); }
+insert.run(1);
+process.stdout.write(JSON.stringify({ ready: true }) + '\n');
+const fs = require('node:fs');
+while (!fs.existsSync(o.goFile)) sleep(5);
 for (let id = 2; id <= o.commits + 1; id++) {
   sleep(o.intervalMs);
   insert.run(id);

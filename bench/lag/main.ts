@@ -66,19 +66,34 @@ function errorLine(stderr: string): string | undefined {
 /** One case: the writer commits in `writerDb`, a long-lived connection reads `readerDb`. */
 async function measureCase(session: BenchSession, target: LagSummary['target'], journalMode: string, writerDb: string, readerDb: string): Promise<LagSummary> {
   try {
-    await jsonChild(session, lagWriterCode, { db: writerDb, journalMode, setupOnly: true });
-    // The follower adopts the first commit within its refresh interval; wait for the file.
-    for (let i = 0; i < 200 && !existsSync(readerDb); i++) await sleep(50);
-    let ready!: () => void;
-    const started = new Promise<void>((resolve) => (ready = resolve));
-    const reading = jsonChild(session, lagReaderCode, { db: readerDb, lastId: commits + 1, pollMs: Number(opts.pollMs), timeoutMs: commits * Number(opts.intervalMs) + 60_000 }, (l) => l.ready && ready());
-    await Promise.race([started, reading]);
-    const written = await jsonChild(session, lagWriterCode, { db: writerDb, journalMode, commits, intervalMs: Number(opts.intervalMs) });
-    const sightings = (await reading).filter((l) => typeof l.id === 'number') as { id: number; at: number }[];
-    return summarize(target, journalMode, new Map(written.map((l) => [l.id as number, l.at as number])), sightings);
+    // The writer's first commit, then the follower's copy of the file (and of its -wal).
+    const goFile = join(session.workDir, `go-${target}-${journalMode}`);
+    const writerReady = signal();
+    const writing = jsonChild(session, lagWriterCode, { db: writerDb, journalMode, commits, intervalMs: Number(opts.intervalMs), goFile }, (l) => l.ready && writerReady.fire());
+    await Promise.race([writerReady.fired, writing]);
+    const needed = journalMode === 'wal' ? [readerDb, `${readerDb}-wal`] : [readerDb];
+    for (let i = 0; i < 200 && !needed.every((p) => existsSync(p)); i++) await sleep(50);
+    const readerReady = signal();
+    const reading = jsonChild(session, lagReaderCode, { db: readerDb, lastId: commits + 1, pollMs: Number(opts.pollMs), timeoutMs: commits * Number(opts.intervalMs) + 60_000 }, (l) => l.ready && readerReady.fire());
+    try {
+      await Promise.race([readerReady.fired, reading]);
+    } finally {
+      // Even when the reader failed: the writer then finishes, and closes the database.
+      writeFileSync(goFile, '');
+    }
+    const stamped = (lines: Record<string, unknown>[]) => lines.filter((l) => typeof l.id === 'number') as { id: number; at: number }[];
+    const written = stamped(await writing);
+    return summarize(target, journalMode, new Map(written.map((l) => [l.id, l.at])), stamped(await reading));
   } catch (err) {
     return { target, journalMode, commits: 0, unseen: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, error: (err as Error).message };
   }
+}
+
+/** A one-shot event a child's line fires. */
+function signal(): { fired: Promise<void>; fire: () => void } {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return { fired, fire };
 }
 
 /** p50 of `n` timed calls, ms. */
