@@ -8,8 +8,8 @@
 /**
  * Commits row 1, prints {ready}, waits for o.goFile, then commits o.commits one-row
  * transactions o.intervalMs apart, printing {id, at} after each COMMIT returns. Its
- * connection stays open throughout, as an application's does: in WAL mode the -wal then
- * stays too (SQLite deletes it when the last connection closes).
+ * connection stays open throughout, until o.doneFile exists, as an application's does: in
+ * WAL mode the -wal then stays too (SQLite deletes it when the last connection closes).
  */
 export const lagWriterCode = String.raw`
 const Database = require('better-sqlite3');
@@ -29,6 +29,9 @@ for (let id = 2; id <= o.commits + 1; id++) {
   insert.run(id);
   process.stdout.write(JSON.stringify({ id, at: now() }) + '\n');
 }
+// Open until the reader is done: the last connection's close checkpoints a WAL database and
+// deletes its -wal, which a follower's open connection cannot follow (docs/CONSISTENCY.md).
+for (let waited = 0; !fs.existsSync(o.doneFile) && waited < 120000; waited += 5) sleep(5);
 db.close();
 `;
 

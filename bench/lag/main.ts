@@ -69,7 +69,7 @@ async function measureCase(session: BenchSession, target: LagSummary['target'], 
     // The writer's first commit, then the follower's copy of the file (and of its -wal).
     const goFile = join(session.workDir, `go-${target}-${journalMode}`);
     const writerReady = signal();
-    const writing = jsonChild(session, lagWriterCode, { db: writerDb, journalMode, commits, intervalMs: Number(opts.intervalMs), goFile }, (l) => l.ready && writerReady.fire());
+    const writing = jsonChild(session, lagWriterCode, { db: writerDb, journalMode, commits, intervalMs: Number(opts.intervalMs), goFile, doneFile: join(session.workDir, `done-${target}-${journalMode}`) }, (l) => l.ready && writerReady.fire());
     await Promise.race([writerReady.fired, writing]);
     const needed = journalMode === 'wal' ? [readerDb, `${readerDb}-wal`] : [readerDb];
     for (let i = 0; i < 200 && !needed.every((p) => existsSync(p)); i++) await sleep(50);
@@ -82,8 +82,10 @@ async function measureCase(session: BenchSession, target: LagSummary['target'], 
       writeFileSync(goFile, '');
     }
     const stamped = (lines: Record<string, unknown>[]) => lines.filter((l) => typeof l.id === 'number') as { id: number; at: number }[];
+    const doneFile = join(session.workDir, `done-${target}-${journalMode}`);
+    const read = await reading.finally(() => writeFileSync(doneFile, ''));
     const written = stamped(await writing);
-    return summarize(target, journalMode, new Map(written.map((l) => [l.id, l.at])), stamped(await reading));
+    return summarize(target, journalMode, new Map(written.map((l) => [l.id, l.at])), stamped(read));
   } catch (err) {
     return { target, journalMode, commits: 0, unseen: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, error: (err as Error).message };
   }
