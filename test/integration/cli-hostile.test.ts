@@ -138,7 +138,7 @@ describe('the embedded MinIO', () => {
     }
   });
 
-  test('a damaged state.json reads as "not running"; start then starts one', async () => {
+  test('a damaged state.json reads as "not running"; start then starts one (--json: its endpoint and pid), stop --json says whether it ran', async () => {
     await using fx = await ChalkfsFixture.create();
     const env = { CHALKFS_S3_ENDPOINT: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined };
     const dataDir = join(fx.host.home, 'minio', 'data');
@@ -148,8 +148,11 @@ describe('the embedded MinIO', () => {
       const status = await fx.cli(['minio', 'status'], { env });
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/minio not running/);
-      await fx.cliOk(['minio', 'start'], { env, timeoutMs: 90_000 });
-      expect(minioPidsFor(dataDir)).toHaveLength(1);
+      const started = JSON.parse((await fx.cliOk(['minio', 'start', '--json'], { env, timeoutMs: 90_000 })).stdout);
+      expect(minioPidsFor(dataDir)).toEqual([started.pid]);
+      expect(started).toMatchObject({ running: true, endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+      expect(JSON.parse((await fx.cliOk(['minio', 'stop', '--json'], { env })).stdout)).toEqual({ wasRunning: true });
+      expect(JSON.parse((await fx.cliOk(['minio', 'stop', '--json'], { env })).stdout)).toEqual({ wasRunning: false });
     } finally {
       await fx.cli(['minio', 'stop'], { env });
       for (const pid of minioPidsFor(dataDir)) process.kill(pid, 'SIGKILL');

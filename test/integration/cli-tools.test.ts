@@ -186,6 +186,20 @@ describe('volume ls -q and volume rm', () => {
     expect((await fx.cliOk(['volume', 'ls', '-q'])).stdout).toBe('a-vol\nb-vol\n');
   });
 
+  test('--json on mount, unmount and volume rm: what was done, as JSON', async () => {
+    await using fx = await ChalkfsFixture.create();
+    await fx.createVolume('j-vol');
+    const dir = await fx.tempDir('j-mnt');
+    const mounted = JSON.parse((await fx.cliOk(['mount', 'j-vol', dir, '--json'])).stdout);
+    expect(mounted).toMatchObject({ volume: 'j-vol', mountpoint: dir, mode: 'read-write' });
+    expect(mounted.pid).toBeGreaterThan(0);
+    expect((await fx.cli(['mount', 'j-vol', dir, '--json', '--foreground'])).code).toBe(2);
+    expect(JSON.parse((await fx.cliOk(['unmount', dir, '--json'])).stdout)).toEqual({ mountpoint: dir, outcome: 'unmounted' });
+    const removed = JSON.parse((await fx.cliOk(['volume', 'rm', 'j-vol', '--json'])).stdout);
+    expect(removed).toMatchObject({ volume: 'j-vol', cacheBlocksRemoved: 0, cacheBytesRemoved: 0 });
+    expect(removed.objectsDeleted).toBeGreaterThan(0);
+  });
+
   test("rm removes the volume's blocks from the local cache and leaves another volume's", async () => {
     await using fx = await ChalkfsFixture.create();
     const cacheDir = join(fx.host.home, 'cache'); // where `volume rm` looks by default

@@ -59,6 +59,20 @@ describe('chalkfs plugin install-service', () => {
     expect(existsSync(join(root, 'stale'))).toBe(true);
   });
 
+  it('--json says what install-service wrote (or would write, with --dry-run) and what uninstall-service removed', async () => {
+    const { root, unit, envFile } = await tempRoot();
+    const variables = ['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_S3', 'AWS_SECRET_ACCESS_KEY', 'CHALKFS_BUCKET', 'CHALKFS_HOME', 'HOME', 'PATH'];
+    const dry = JSON.parse((await chalkfs('plugin', 'install-service', '--root', root, '--dry-run', '--json')).stdout);
+    expect(dry).toMatchObject({ dryRun: true, environmentPath: '/etc/chalkfs/plugin.env', variables });
+    expect(dry.unit).toContain('\nBefore=docker.service\n');
+    expect(existsSync(unit)).toBe(false);
+    const installed = JSON.parse((await chalkfs('plugin', 'install-service', '--root', root, '--json')).stdout);
+    expect(installed).toMatchObject({ unitPath: unit, environmentPath: envFile, variables });
+    expect(installed.systemd).toMatch(/^--root /);
+    expect(JSON.parse((await chalkfs('plugin', 'uninstall-service', '--root', root, '--json')).stdout)).toMatchObject({ unitPath: unit, environmentPath: envFile });
+    expect(existsSync(unit)).toBe(false);
+  });
+
   it('makes an existing, readable environment file 0600 again when it rewrites it', async () => {
     const { root, envFile } = await tempRoot();
     await chalkfs('plugin', 'install-service', '--root', root);

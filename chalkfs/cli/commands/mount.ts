@@ -22,7 +22,7 @@ import { serveMountProcess, awaitDaemonReady } from '../../daemon/daemon-process
 import { controlRequest } from '../../daemon/control-socket.js';
 import { mountLogFile, readMountRecord, removeMountRecord } from '../../daemon/mount-records.js';
 import { DEFAULT_METRICS_ADDR, parseListenAddress } from '../../daemon/metrics-server.js';
-import { home } from '../cli-context.js';
+import { home, printJson } from '../cli-context.js';
 
 export function registerMountCommands(program: Command): void {
   // ---- mount -----------------------------------------------------------------------------
@@ -42,6 +42,7 @@ export function registerMountCommands(program: Command): void {
     commitMs: string;
     leaseTtlMs: string;
     metricsAddr: string;
+    json?: boolean;
   }
 
   program
@@ -63,7 +64,9 @@ export function registerMountCommands(program: Command): void {
     .option('--commit-ms <ms>', 'read-write mounts: commit changes no fsync or close committed after this long (1..3600000)', '500')
     .option('--lease-ttl-ms <ms>', 'read-write mounts: writer lease time-to-live (3000..600000)', '10000')
     .option('--metrics-addr <host:port>', 'serve Prometheus metrics here (port 0: a free one); every mount is also listed for file_sd in CHALKFS_HOME/metrics-targets (docs/METRICS.md)', DEFAULT_METRICS_ADDR)
+    .option('--json', 'print the mount (volume, mount point, mode, daemon pid, log file) as JSON; not with --foreground')
     .action(async (volumeRef: string, dir: string, opts: MountOptions) => {
+      if (opts.json && opts.foreground) throw new ChalkError('config', '--json reports a mount started in the background: not with --foreground');
       const ref = parseVolumeRef(volumeRef);
       const mountpoint = resolve(dir);
       const cacheSizeBytes = parseSize(opts.cacheSize, 'cache size');
@@ -129,6 +132,7 @@ export function registerMountCommands(program: Command): void {
     });
     closeSync(out);
     const r = await awaitDaemonReady(child, logFile);
+    if (opts.json) return printJson({ volume: volumeRef, mountpoint, mode: r.mode, pid: r.pid, logFile });
     process.stdout.write(`mounted ${volumeRef} at ${mountpoint} (${r.mode}, pid ${r.pid}, log ${logFile})\n`);
   }
 
@@ -137,16 +141,20 @@ export function registerMountCommands(program: Command): void {
     .alias('umount')
     .description('commit what is pending, then unmount; also clears a mount whose daemon died')
     .argument('<dir>')
-    .action(async (dir: string) => {
+    .option('--json', 'print what was done as JSON ({mountpoint, outcome}: unmounted, cleared-stale-mount, cleared-record)')
+    .action(async (dir: string, opts: { json?: boolean }) => {
       const mountpoint = resolve(dir);
+      const done = (outcome: 'unmounted' | 'cleared-stale-mount' | 'cleared-record', text: string): void => {
+        if (opts.json) printJson({ mountpoint, outcome });
+        else process.stdout.write(`${text}\n`);
+      };
       const record = readMountRecord(home, mountpoint);
       if (record && processAlive(record.pid)) {
         await controlRequest(record.controlSocket, 'POST', '/unmount');
         const deadline = Date.now() + 15_000;
         while (processAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         if (processAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
-        process.stdout.write(`unmounted ${mountpoint}\n`);
-        return;
+        return done('unmounted', `unmounted ${mountpoint}`);
       }
       // Only what chalkfs mounted: another filesystem here is not ours to take away.
       const entry = mountAt(mountpoint);
@@ -154,11 +162,10 @@ export function registerMountCommands(program: Command): void {
       removeMountRecord(home, mountpoint);
       if (entry) {
         await forceUnmount(mountpoint);
-        process.stdout.write(`cleared stale mount ${mountpoint}\n`);
-        return;
+        return done('cleared-stale-mount', `cleared stale mount ${mountpoint}`);
       }
       // The daemon died and the kernel already dropped its mount: only its record was left.
-      if (record) return void process.stdout.write(`cleared the record of ${mountpoint} (its daemon, pid ${record.pid}, had died)\n`);
+      if (record) return done('cleared-record', `cleared the record of ${mountpoint} (its daemon, pid ${record.pid}, had died)`);
       throw new ChalkError('config', `${mountpoint} is not a chalkfs mount`);
     });
 

@@ -59,15 +59,18 @@ export function registerServiceCommands(program: Command): void {
     .description(`write the systemd unit ${UNIT_NAME} (before docker.service, restarted on failure) with the store settings of this shell in ${ENVIRONMENT_PATH} (mode 0600), and enable it`)
     .option('--root <dir>', 'write under DIR instead of / and do not run systemctl (packaging, tests)', '/')
     .option('--dry-run', 'print the unit and the names of the variables it would keep; change nothing')
-    .action(async (opts: { root: string; dryRun?: boolean; socket: string; cacheDir?: string }, command: Command) => {
+    .option('--json', 'print what was written (or, with --dry-run, would be) as JSON')
+    .action(async (opts: { root: string; dryRun?: boolean; json?: boolean; socket: string; cacheDir?: string }, command: Command) => {
       // --socket, --cache-dir and --metrics-addr belong to `plugin`: the service serves as `chalkfs plugin` would.
       const { socket, cacheDir, metricsAddr } = command.optsWithGlobals<{ socket: string; cacheDir?: string; metricsAddr?: string }>();
       if (metricsAddr !== undefined) parseListenAddress(metricsAddr);
       const unit = renderUnit({ nodePath: process.execPath, cliEntry: cliEntry(), socketPath: resolve(socket), cacheDir: cacheDir ? resolve(cacheDir) : undefined, metricsAddr, environmentFile: ENVIRONMENT_PATH });
       const vars = serviceEnvironment(process.env, home);
       const kept = `${ENVIRONMENT_PATH} (mode 0600) keeps ${Object.keys(vars).join(', ')}`;
+      if (opts.dryRun && opts.json) return printJson({ dryRun: true, unit, environmentPath: ENVIRONMENT_PATH, variables: Object.keys(vars) });
       if (opts.dryRun) return void process.stdout.write(`${unit}# ${kept}\n`);
       const outcome = await installService(resolve(opts.root), { unit, environment: renderEnvironmentFile(vars) });
+      if (opts.json) return printJson({ ...outcome, variables: Object.keys(vars) });
       process.stdout.write(`wrote ${outcome.unitPath} and ${outcome.environmentPath} (mode 0600: ${Object.keys(vars).join(', ')})\n${outcome.systemd}\n`);
     });
 
@@ -75,8 +78,10 @@ export function registerServiceCommands(program: Command): void {
     .command('uninstall-service')
     .description(`stop and disable ${UNIT_NAME} and remove its files (mounts containers still use stay)`)
     .option('--root <dir>', 'remove under DIR instead of / and do not run systemctl', '/')
-    .action(async (opts: { root: string }) => {
+    .option('--json', 'print what was removed as JSON')
+    .action(async (opts: { root: string; json?: boolean }) => {
       const outcome = await uninstallService(resolve(opts.root));
+      if (opts.json) return printJson(outcome);
       process.stdout.write(`removed ${outcome.unitPath} and ${outcome.environmentPath}\n${outcome.systemd}\n`);
     });
 
@@ -122,12 +127,14 @@ export function registerServiceCommands(program: Command): void {
     if (endpoint) throw new ChalkError('config', `an S3 endpoint is configured (${endpoint}), so the embedded MinIO is not used`);
     return new EmbeddedMinio(home);
   };
-  minio.command('start').description('start it (no-op when running)').action(async () => {
+  minio.command('start').description('start it (no-op when running)').option('--json', 'print JSON').action(async (opts: { json?: boolean }) => {
     const state = await embedded().ensureRunning();
+    if (opts.json) return printJson({ running: true, endpoint: state.endpoint, pid: state.pid });
     process.stdout.write(`minio running at ${state.endpoint} (pid ${state.pid})\n`);
   });
-  minio.command('stop').description('stop it').action(async () => {
+  minio.command('stop').description('stop it').option('--json', 'print JSON').action(async (opts: { json?: boolean }) => {
     const wasRunning = await embedded().stop();
+    if (opts.json) return printJson({ wasRunning });
     process.stdout.write(wasRunning ? 'minio stopped\n' : 'minio was not running\n');
   });
   minio.command('status').description('is it running, and where').option('--json', 'print JSON').action((opts: { json?: boolean }) => {

@@ -83,12 +83,13 @@ export function registerVolumeCommands(program: Command): Command {
     },
   );
 
-  onVolume<{ force?: boolean; cacheDir?: string }>(
+  onVolume<{ force?: boolean; cacheDir?: string; json?: boolean }>(
     volume
       .command('rm')
       .description("delete a volume and all its data (refuses while it is mounted), and its blocks from this host's block cache")
       .option('-f, --force', 'delete even while mounted somewhere')
-      .option('--cache-dir <dir>', 'the block cache to clear of its blocks (default CHALKFS_HOME/cache; the one its mounts used)'),
+      .option('--cache-dir <dir>', 'the block cache to clear of its blocks (default CHALKFS_HOME/cache; the one its mounts used)')
+      .option('--json', 'print the result as JSON'),
     async (name, repo, opts) => {
       await repo.config(name);
       if (!opts.force) {
@@ -110,8 +111,9 @@ export function registerVolumeCommands(program: Command): Command {
       // Listed before the volume goes: cache files are named by hash only.
       const prefix = storeKeys.blocksPrefix(name);
       const hashes = (await repo.store.list(prefix)).map((o) => o.key.slice(prefix.length));
-      const objects = await withProgress(terminalProgress(`rm ${name}`, { unit: 'objects' }), (onProgress) => repo.destroy(name, onProgress));
+      const objects = await withProgress(terminalProgress(`rm ${name}`, { unit: 'objects', json: opts.json }), (onProgress) => repo.destroy(name, onProgress));
       const cleared = await removeCachedBlocks(resolve(opts.cacheDir ?? join(home, 'cache')), hashes);
+      if (opts.json) return printJson({ volume: name, objectsDeleted: objects, cacheBlocksRemoved: cleared.files, cacheBytesRemoved: cleared.bytes });
       process.stdout.write(`deleted volume ${name} (${objects} objects); removed ${cleared.files} blocks (${formatSize(cleared.bytes)}) from the local cache\n`);
     },
   );
