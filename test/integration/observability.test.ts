@@ -291,6 +291,36 @@ describe('logs', () => {
   });
 });
 
+describe('the servers\' logs (plugin, csi)', () => {
+  /** Starts `chalkfs plugin` with `args`; resolves with its stderr once `until` matches it, or it exits. */
+  async function pluginStderr(fx: ChalkfsFixture, args: string[], until: RegExp): Promise<{ stderr: string; code: number | null }> {
+    const child = spawn(process.execPath, [cliEntry(), 'plugin', '--socket', join(await fx.tempDir('plugin'), 'p.sock'), ...args], { env: fx.host.env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+      if (until.test(stderr)) child.kill('SIGTERM');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return { stderr, code };
+  }
+
+  test('JSON lines by default; --log-format pretty for a person; a bad format is a usage error', async () => {
+    await using fx = await ChalkfsFixture.create();
+    const json = await pluginStderr(fx, [], /volume plugin listening/);
+    const line = json.stderr.split('\n').find((l) => l.includes('volume plugin listening'))!;
+    expect(JSON.parse(line)).toMatchObject({ level: 30, name: 'chalkfs-plugin', msg: 'volume plugin listening' });
+    const pretty = await pluginStderr(fx, ['--log-format', 'pretty'], /volume plugin listening/);
+    expect(pretty.stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3}  INFO   chalkfs-plugin  volume plugin listening/m);
+    expect(pretty.stderr).not.toMatch(/"msg":"volume plugin listening"/);
+    const bad = await pluginStderr(fx, ['--log-format', 'xml'], /$^/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('chalkfs: invalid --log-format "xml": use one of json, pretty');
+  });
+});
+
 describe('Docker plugin metrics', () => {
   test('requests are counted by operation and result', async () => {
     await using fx = await ChalkfsFixture.create();

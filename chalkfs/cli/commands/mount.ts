@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ChalkError } from '../../util/chalk-error.js';
-import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../../util/logger.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS } from '../../util/logger.js';
+import { checkLogOptions } from '../log-options.js';
 import { logRotationFromEnv } from '../../util/log-rotation.js';
 import { ensureWritableDir } from '../../util/writable-dir.js';
 import { parseInterval } from '../mount-options.js';
@@ -78,13 +79,8 @@ export function registerMountCommands(program: Command): void {
       const metricsAddress = parseListenAddress(opts.metricsAddr);
       const presenceInterval = process.env.CHALKFS_PRESENCE_INTERVAL_MS;
       const presenceIntervalMs = presenceInterval ? parseInterval(presenceInterval, 'CHALKFS_PRESENCE_INTERVAL_MS') : defaultPresenceIntervalMs;
-      opts.logLevel ??= process.env.CHALKFS_LOG_LEVEL || 'info';
-      if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) {
-        throw new ChalkError('config', `invalid --log-level (or CHALKFS_LOG_LEVEL) "${opts.logLevel}": use one of ${LOG_LEVELS.join(', ')}`);
-      }
-      if (!(LOG_FORMATS as readonly string[]).includes(opts.logFormat)) {
-        throw new ChalkError('config', `invalid --log-format "${opts.logFormat}": use one of ${LOG_FORMATS.join(', ')}`);
-      }
+      const log = checkLogOptions(opts);
+      opts.logLevel = log.level;
       const logRotation = logRotationFromEnv();
       // Before the store: an unwritable CHALKFS_HOME is a configuration error, named as such.
       const logDir = join(home, 'logs');
@@ -96,7 +92,7 @@ export function registerMountCommands(program: Command): void {
 
       if (!opts.foreground) return mountInBackground(volumeRef, mountpoint, opts, settings, logFile);
 
-      const logger = createLogger({ level: opts.logLevel, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}`, format: opts.logFormat as LogFormat, rotation: logRotation });
+      const logger = createLogger({ level: log.level, destination: opts.notifyParent ? logFile : 2, name: `chalkfs:${ref.name}`, format: log.format, rotation: logRotation });
       await serveMountProcess({
         volumeRef,
         mountpoint,

@@ -10,7 +10,7 @@ import { ENVIRONMENT_PATH, SERVICE_NAME as UNIT_NAME, renderEnvironmentFile, ren
 import { installService, uninstallService } from '../../plugin/service-install.js';
 import { cliEntry } from '../../util/paths.js';
 import { serveCsi } from '../../csi/csi-driver.js';
-import { createLogger } from '../../util/logger.js';
+import { serverLogger, withServerLogOptions, type LogOptions } from '../log-options.js';
 import { PluginMetrics } from '../../plugin/plugin-metrics.js';
 import { parseListenAddress, serveMetrics } from '../../daemon/metrics-server.js';
 import { removePluginTarget, writePluginTarget } from '../../daemon/mount-records.js';
@@ -19,13 +19,14 @@ import { home, printJson } from '../cli-context.js';
 export function registerServiceCommands(program: Command): void {
   // ---- plugin ----------------------------------------------------------------------------
 
-  const plugin = program
+  const plugin = withServerLogOptions(program
     .command('plugin')
     .description('serve the Docker volume plugin protocol, so `docker run --volume-driver chalkfs -v NAME:/data ...` works (in the foreground; install-service runs it under systemd)')
     .option('--socket <path>', 'unix socket dockerd discovers the plugin by', DEFAULT_PLUGIN_SOCKET)
     .option('--cache-dir <dir>', 'block cache directory for the mounts it makes (default CHALKFS_HOME/cache)')
-    .option('--metrics-addr <host:port>', "serve the plugin's Prometheus metrics here, also listed for file_sd in CHALKFS_HOME/metrics-targets/plugin.json (default: none)")
-    .action(async (opts: { socket: string; cacheDir?: string; metricsAddr?: string }) => {
+    .option('--metrics-addr <host:port>', "serve the plugin's Prometheus metrics here, also listed for file_sd in CHALKFS_HOME/metrics-targets/plugin.json (default: none)"))
+    .action(async (opts: { socket: string; cacheDir?: string; metricsAddr?: string } & LogOptions) => {
+      const logger = serverLogger(opts, 'chalkfs-plugin');
       const metricsAddress = opts.metricsAddr === undefined ? undefined : parseListenAddress(opts.metricsAddr);
       // Resolve the store once, so every mount this plugin makes uses the same one.
       const settings = await resolveStoreSettings();
@@ -41,6 +42,7 @@ export function registerServiceCommands(program: Command): void {
         cacheDir: opts.cacheDir ? resolve(opts.cacheDir) : undefined,
         env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
         metrics,
+        logger,
       });
       if (metricsServer) writePluginTarget(home, metricsServer.target);
       process.stderr.write(`chalkfs volume plugin serving on ${server.socketPath}${metricsServer ? `, metrics on ${metricsServer.url}` : ''}\n`);
@@ -87,7 +89,7 @@ export function registerServiceCommands(program: Command): void {
 
   // ---- csi -------------------------------------------------------------------------------
 
-  program
+  withServerLogOptions(program
     .command('csi')
     .description('serve the Kubernetes CSI driver (Identity, and Controller and/or Node) on a gRPC unix socket (docs/KUBERNETES.md)')
     .requiredOption('--endpoint <endpoint>', 'unix:///path/csi.sock')
@@ -95,8 +97,9 @@ export function registerServiceCommands(program: Command): void {
     .option('--controller', 'serve the Controller service (create, delete, list volumes)')
     .option('--node', 'serve the Node service (stage, publish: the mounts of this node)')
     .option('--state-dir <dir>', 'where the node service records its mounts (default CHALKFS_HOME/csi)')
-    .option('--cache-dir <dir>', 'block cache directory for the mounts it makes (default CHALKFS_HOME/cache)')
-    .action(async (opts: { endpoint: string; nodeId: string; controller?: boolean; node?: boolean; stateDir?: string; cacheDir?: string }) => {
+    .option('--cache-dir <dir>', 'block cache directory for the mounts it makes (default CHALKFS_HOME/cache)'))
+    .action(async (opts: { endpoint: string; nodeId: string; controller?: boolean; node?: boolean; stateDir?: string; cacheDir?: string } & LogOptions) => {
+      const logger = serverLogger(opts, 'chalkfs-csi');
       const settings = await resolveStoreSettings();
       // The controller creates volumes, so it may create their bucket.
       const store = await openStore(settings, { createBucket: Boolean(opts.controller) });
@@ -110,7 +113,7 @@ export function registerServiceCommands(program: Command): void {
         stateDir: resolve(opts.stateDir ?? join(home, 'csi')),
         cacheDir: opts.cacheDir ? resolve(opts.cacheDir) : undefined,
         env: { ...process.env, ...storeEnv(settings), CHALKFS_HOME: home },
-        logger: createLogger({ name: 'chalkfs-csi' }),
+        logger,
       });
       process.stderr.write(`chalkfs csi serving on ${server.socketPath}\n`);
       await new Promise<void>((done) => {
