@@ -13,12 +13,14 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../chalkfs/util/paths.js';
 import { parseSize } from '../../chalkfs/util/size.js';
+import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { BenchSession, type BenchMount } from '../bench-session.js';
 import { gitInfo } from '../machine-info.js';
 import { parsePrometheusText } from '../prometheus-text.js';
 import { forceUnmount, runCommand, sleep } from '../system-commands.js';
 import { CountingProxy, diffTallies } from './counting-proxy.js';
-import { renderScaleTable, type FillerPoint, type ScalePoint } from './scale-report.js';
+import { renderScaleTable, type FillerPoint, type GeneratedPoint, type ScalePoint } from './scale-report.js';
+import { generateLargeVolume } from './generated-volume.js';
 
 const program = new Command()
   .name('chalkfs-bench-scale')
@@ -28,15 +30,17 @@ const program = new Command()
   .option('--active-max-readers <n>', 'skip active windows above this many readers (CPU)', '50')
   .option('--seconds <n>', 'length of each measured window', '60')
   .option('--fillers <list>', 'other data beside the database for the bytes-per-commit points ("" for none)', '64MiB,512MiB')
+  .option('--generated <list>', 'sizes of generated large volumes to commit on (generated-volume.ts; "" for none), e.g. 10GiB,100GiB', '')
   .option('--idle-refresh-ms <ms>', 'readers\' --idle-refresh-ms (default: the CLI\'s)')
   .option('--out <dir>', 'where results are written', join(projectRoot, 'bench', 'results'))
   .option('--work-dir <dir>', 'parent of the work directory (a real disk)', '/var/tmp')
   .parse();
-const opts = program.opts<{ readers: string; rates: string; activeMaxReaders: string; seconds: string; fillers: string; idleRefreshMs?: string; out: string; workDir: string }>();
+const opts = program.opts<{ readers: string; rates: string; activeMaxReaders: string; seconds: string; fillers: string; generated: string; idleRefreshMs?: string; out: string; workDir: string }>();
 const readerCounts = opts.readers.split(',').map(Number);
 const rates = opts.rates.split(',').map(Number);
 const windowS = Number(opts.seconds);
 const fillers = opts.fillers ? opts.fillers.split(',').map((s) => parseSize(s, 'filler')) : [];
+const generatedSizes = opts.generated ? opts.generated.split(',').map((s) => parseSize(s, 'generated volume')) : [];
 /** Longer than a follower's 10 s of active polling after the last change it saw. */
 const settleMs = 12_000;
 const volume = 'scale';
@@ -60,8 +64,8 @@ async function main(session: BenchSession): Promise<void> {
   await cli(envFor('admin', minio.endpoint), ['volume', 'create', volume]);
   const writer = await mount(writerEnv, join(workDir, 'mnt', 'writer'), []);
   const dbPath = join(writer.dir, 'app.db');
-  const commitLoop = async (rate: number, seconds: number) =>
-    JSON.parse((await runCommand(process.execPath, [join(projectRoot, 'dist', 'bench', 'scale', 'commit-loop.js'), dbPath, String(rate), String(seconds)], { timeoutMs: (seconds + 120) * 1000 })).stdout) as {
+  const commitLoop = async (rate: number, seconds: number, path = dbPath) =>
+    JSON.parse((await runCommand(process.execPath, [join(projectRoot, 'dist', 'bench', 'scale', 'commit-loop.js'), path, String(rate), String(seconds)], { timeoutMs: (seconds + 120) * 1000 })).stdout) as {
       commits: number;
       elapsedMs: number;
       p50Ms: number;
@@ -144,12 +148,27 @@ async function main(session: BenchSession): Promise<void> {
     fillerPoints.push({ otherDataBytes: sizeBytes, commits: done.commits, commitP50Ms: done.p50Ms, writer: diffTallies(w0, writerProxy.snapshot()) });
   }
 
-  const report = { startedAt: startedAt.toISOString(), elapsedS: (Date.now() - startedAt.getTime()) / 1000, git, options: opts, points, fillerPoints };
+  // Large volumes, generated (their bytes are one block): 70 commits at 5/s, past the
+  // delta log's 64-delta checkpoint rule, so a checkpoint's cost is in the average.
+  const generatedPoints: GeneratedPoint[] = [];
+  for (const [i, sizeBytes] of generatedSizes.entries()) {
+    const name = `generated-${i}`;
+    await cli(envFor('admin', minio.endpoint), ['volume', 'create', name]);
+    log(`generating a volume of ${sizeBytes / 2 ** 30} GiB`);
+    const generated = await generateLargeVolume(new VolumeRepository(session.store), name, sizeBytes);
+    const mounted = await session.mount(writerEnv, name, join(workDir, 'mnt', name), []);
+    const w0 = writerProxy.snapshot();
+    const done = await commitLoop(5, 14, join(mounted.dir, 'app.db'));
+    generatedPoints.push({ otherDataBytes: sizeBytes, ...generated, commits: done.commits, commitP50Ms: done.p50Ms, writer: diffTallies(w0, writerProxy.snapshot()) });
+    await cli(writerEnv, ['unmount', mounted.dir]);
+  }
+
+  const report = { startedAt: startedAt.toISOString(), elapsedS: (Date.now() - startedAt.getTime()) / 1000, git, options: opts, points, fillerPoints, generatedPoints };
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
   mkdirSync(opts.out, { recursive: true });
   const base = join(opts.out, `${stamp}-scale`);
   writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  const table = renderScaleTable(points, fillerPoints);
+  const table = renderScaleTable(points, fillerPoints, generatedPoints);
   writeFileSync(`${base}.md`, `${table}\n`);
   console.log(table);
   console.log(`\nwrote ${base}.json, .md`);

@@ -27,6 +27,13 @@ export interface FillerPoint {
   writer: RequestTally;
 }
 
+/** A writer's one-row commits on a generated large volume (generated-volume.ts). */
+export interface GeneratedPoint extends FillerPoint {
+  blocks: number;
+  /** What each commit uploaded before the delta log: the whole version. */
+  wholeVersionBytes: number;
+}
+
 const readerColumns: RequestType[] = ['GET', 'GET 404', 'GET 304', 'HEAD', 'LIST', 'PUT', 'DELETE'];
 
 /** A reader mount's requests of each type per minute, and in total. */
@@ -50,7 +57,7 @@ export function writerPerCommit(t: RequestTally, commits: number): { requests: n
 
 const f = (n: number | undefined, digits = 1) => (n === undefined ? '-' : n.toFixed(digits));
 
-export function renderScaleTable(points: ScalePoint[], fillers: FillerPoint[]): string {
+export function renderScaleTable(points: ScalePoint[], fillers: FillerPoint[], generated: GeneratedPoint[] = []): string {
   const lines: string[] = [];
   lines.push('per reader mount per minute (requests by type, KiB downloaded) | writer per commit (per minute when idle)');
   lines.push(
@@ -85,6 +92,14 @@ export function renderScaleTable(points: ScalePoint[], fillers: FillerPoint[]): 
     for (const x of fillers) {
       const w = writerPerCommit(x.writer, x.commits);
       lines.push([x.otherDataBytes >> 20, x.commits, f(w.requests), f(w.versionBytes, 0), f(w.blockBytes, 0), f(w.uploadBytes, 0), f(x.commitP50Ms)].join(' | '));
+    }
+  }
+  if (generated.length) {
+    lines.push('', 'writer per one-row commit on a generated large volume (before the delta log, each commit uploaded the whole version)');
+    lines.push(['data GiB', 'blocks', 'commits', 'version B (delta log)', 'upload B (all PUTs)', 'whole version B (before)', 'commit p50 ms'].join(' | '));
+    for (const x of generated) {
+      const w = writerPerCommit(x.writer, x.commits);
+      lines.push([f(x.otherDataBytes / 2 ** 30), x.blocks, x.commits, f(w.versionBytes, 0), f(w.uploadBytes, 0), x.wholeVersionBytes, f(x.commitP50Ms)].join(' | '));
     }
   }
   return lines.join('\n');
