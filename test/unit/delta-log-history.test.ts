@@ -15,6 +15,7 @@ import { cloneVolume } from '../../chalkfs/history/volume-clone.js';
 import { writeChain } from '../support/delta-log-contract.js';
 import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import { closeTestMounts, newTestVolume } from '../support/test-volume.js';
+import { readFile } from '../support/volume-test-helpers.js';
 
 afterEach(closeTestMounts);
 
@@ -24,14 +25,7 @@ const headerOf = (memory: MemoryObjectStore, seq: number) => {
 };
 const stored = (memory: MemoryObjectStore, seq: number) => decodeStoredVersion(memory.objects.get(storeKeys.version('vol', seq))!.body, 'k');
 
-async function readAll(volume: VolumeView, path: string): Promise<string> {
-  const fh = await volume.open(path, { write: false });
-  const size = volume.getattr(path).size;
-  const buf = Buffer.alloc(size);
-  await volume.read(fh, buf, size, 0);
-  volume.release(fh);
-  return buf.toString();
-}
+const readAll = async (volume: VolumeView, path: string): Promise<string> => (await readFile(volume, path)).toString();
 
 async function writeFile(volume: VolumeView & { commit(reason: string): Promise<number> }, path: string, text: string): Promise<number> {
   const fh = volume.create(path, 0o644);

@@ -8,6 +8,7 @@ import { BlockCache } from '../../chalkfs/cache/block-cache.js';
 import { openVolume } from '../../chalkfs/vfs/open-volume.js';
 import type { VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
+import { readFile } from '../support/volume-test-helpers.js';
 
 const writer = { host: 'h', pid: 1, mountId: 'm' };
 const owner = { uid: 0, gid: 0 };
@@ -35,14 +36,7 @@ async function setup() {
   return { store, repo, open, history: new VolumeHistory(repo) };
 }
 
-async function readAll(volume: VolumeView, path: string): Promise<string> {
-  const fh = await volume.open(path, { write: false });
-  const size = volume.getattr(path).size;
-  const buf = Buffer.alloc(size);
-  await volume.read(fh, buf, size, 0);
-  volume.release(fh);
-  return buf.toString();
-}
+const readAll = async (volume: VolumeView, path: string): Promise<string> => (await readFile(volume, path)).toString();
 
 const blockKeys = (store: MemoryObjectStore) => [...store.objects.keys()].filter((k) => k.startsWith(storeKeys.blocksPrefix('vol')));
 
