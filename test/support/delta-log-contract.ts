@@ -3,7 +3,7 @@
 // (test/integration/delta-log-contract.test.ts): a writer's chain of deltas and
 // checkpoints, published with If-None-Match; a cold reader arriving at any version
 // rebuilds it exactly; gc keeps the chain of every version it keeps.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../chalkfs/store/object-store.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { VolumeHistory } from '../../chalkfs/history/volume-history.js';
@@ -12,11 +12,9 @@ import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { encodeVersionObject, maxChainLength, type ChainState } from '../../chalkfs/meta/version-chain.js';
 import { kindOf } from './error-kind.js';
+import { withStoreEachTest, type ContractStore } from './object-store-contract.js';
 
-export interface DeltaLogStore {
-  store: ObjectStore;
-  close: () => Promise<void>;
-}
+export type DeltaLogStore = ContractStore;
 
 const owner = { uid: 0, gid: 0 };
 const writer = { host: 'h', pid: 1, mountId: 'm' };
@@ -58,18 +56,8 @@ export async function writeChain(store: ObjectStore, commits: number, fileBlocks
 
 export function describeDeltaLogContract(name: string, open: () => Promise<DeltaLogStore>): void {
   describe(`delta log contract: ${name}`, () => {
-    let current: DeltaLogStore | undefined;
     let store: ObjectStore;
-
-    beforeEach(async () => {
-      current = await open();
-      store = current.store;
-    });
-
-    afterEach(async () => {
-      await current?.close();
-      current = undefined;
-    });
+    withStoreEachTest(open, (opened) => (store = opened));
 
     it('a cold reader arriving at any version, checkpoint or mid-chain, rebuilds it exactly', async () => {
       const { records, kinds } = await writeChain(store, maxChainLength + 6);

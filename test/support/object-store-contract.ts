@@ -46,20 +46,23 @@ async function race(store: ObjectStore, key: string, condition: PutCondition): P
   return { outcomes, stored: (await store.get(key)).body.toString(), winner: bodies[outcomes.indexOf('none')] };
 }
 
+/** Opens a store before each test of the calling describe block (handed to `use`) and closes it after. */
+export function withStoreEachTest(open: () => Promise<ContractStore>, use: (store: ObjectStore) => void): void {
+  let current: ContractStore | undefined;
+  beforeEach(async () => {
+    current = await open();
+    use(current.store);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+}
+
 export function describeObjectStoreContract(name: string, open: () => Promise<ContractStore>): void {
   describe(`ObjectStore contract: ${name}`, () => {
-    let current: ContractStore | undefined;
     let store: ObjectStore;
-
-    beforeEach(async () => {
-      current = await open();
-      store = current.store;
-    });
-
-    afterEach(async () => {
-      await current?.close();
-      current = undefined;
-    });
+    withStoreEachTest(open, (opened) => (store = opened));
 
     describe('get and put', () => {
       it('a put object reads back byte for byte, with the etag the put returned', async () => {
