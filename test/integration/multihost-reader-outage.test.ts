@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { seqFromKey, storeKeys } from '../../chalkfs/meta/store-keys.js';
-import { Children, sqliteReaderCode, sqliteWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
+import { Children, sqliteReaderCode, sqliteWriterCode, stateKey, waitFor, type DbState, waitForServedState } from '../support/multihost-children.js';
 
 /** One transaction that grows the database by about 1.5 MiB (whole new blocks, not patches). */
 const growWriterCode = String.raw`
@@ -49,6 +49,10 @@ describe('a reader host during a store outage', () => {
 
       const writer = children.spawn(sqliteWriterCode, { db: db(writerMount.dir), journalMode: 'delete', transactions: 10, seed: 12 }, fx.host.env());
       const before = (await writer.waitForLine('the first transactions', 60_000, (l) => l.type === 'done')) as unknown as DbState;
+      // The reader starts once the reader host serves those transactions: before it has
+      // adopted them, the database may not exist there yet (SQLITE_CANTOPEN), and this test
+      // is about errors during the outage.
+      await waitForServedState(children, 'the first transactions to reach the reader host', db(readerMount.dir), readerHost.env(), (s) => s.txn === before.txn);
       const reader = children.spawn(sqliteReaderCode, { db: db(readerMount.dir), stopFile: stopReader, pauseMs: 20 }, readerHost.env());
       // quick_check reads every page: from here on the reader host has the whole database locally.
       await reader.waitForLine('the reader to read the first transactions', 60_000, (l) => l.type === 'read' && l.txn === before.txn);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
-import { Children, sqliteReaderCode, sqliteWriterCode, stateKey, waitFor, type DbState } from '../support/multihost-children.js';
+import { Children, sqliteReaderCode, sqliteWriterCode, stateKey, waitFor, type DbState, waitForServedState } from '../support/multihost-children.js';
 
 const runs = [
   { journalMode: 'delete', transactions: 1000, seed: 0xd1e7e },
@@ -39,11 +39,7 @@ describe('multi-host SQLite torture: one writer host, two reader hosts', () => {
 
         // Readers start once the schema has reached their hosts (before that, "no such table" is expected).
         for (const [i, mount] of readerMounts.entries()) {
-          await waitFor(`the schema to reach reader host ${i}`, 30_000, async () => {
-            const probe = children.spawn(sqliteReaderCode, { db: join(mount.dir, 'db.sqlite'), stopFile, maxReads: 1, quickCheck: false }, readerHosts[i]!.env());
-            await probe.exited;
-            return probe.ofType('read').length > 0;
-          }, 200);
+          await waitForServedState(children, `the schema to reach reader host ${i}`, join(mount.dir, 'db.sqlite'), readerHosts[i]!.env(), () => true);
         }
         const readers = readerMounts.map((mount, i) => children.spawn(sqliteReaderCode, { db: join(mount.dir, 'db.sqlite'), stopFile, pauseMs: 10 }, readerHosts[i]!.env()));
 

@@ -204,6 +204,19 @@ while (!fs.existsSync(o.stopFile) && (!o.maxReads || reads < o.maxReads)) {
 out({ type: 'stopped', reads });
 `;
 
+/**
+ * Waits until a one-shot reader on a host reads a state `accepts` (each probe a child
+ * process: open, read, close). A reader started before its host serves the database
+ * fails with "no such table" or SQLITE_CANTOPEN, which is not what a test then asserts on.
+ */
+export async function waitForServedState(children: Children, what: string, db: string, env: NodeJS.ProcessEnv, accepts: (state: DbState) => boolean): Promise<void> {
+  await waitFor(what, 30_000, async () => {
+    const probe = children.spawn(sqliteReaderCode, { db, stopFile: `${db}.never`, maxReads: 1, quickCheck: false }, env);
+    await probe.exited;
+    return (probe.ofType('read') as unknown as DbState[]).some(accepts);
+  }, 200);
+}
+
 /** Opens a database read-write once: integrity_check, state; for checks after a crash. */
 export const sqliteCheckCode = String.raw`
 const Database = require('better-sqlite3');
