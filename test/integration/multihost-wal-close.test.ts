@@ -5,7 +5,8 @@
  * connection still holds the `-wal` (and the follower's `-shm`) it opened: it must keep
  * reading without an error and see the checkpointed, final state (docs/CONSISTENCY.md,
  * "WAL mode"). Before the fix its next read transaction failed (SQLITE_IOERR_FSTAT: its
- * `-wal` no longer had a name).
+ * `-wal` no longer had a name). A new open of the database there is refused meanwhile,
+ * which the held connection never sees.
  */
 import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
@@ -77,6 +78,20 @@ db.close();
 out({ type: 'stopped' });
 `;
 
+/** open→query→close once: the row, or the error. */
+const newOpenCode = String.raw`
+const Database = require('better-sqlite3');
+const o = JSON.parse(process.argv[1]);
+const out = (line) => process.stdout.write(JSON.stringify(line) + '\n');
+try {
+  const db = new Database(o.db, { readonly: true, fileMustExist: true });
+  out({ type: 'read', ...db.prepare('SELECT (SELECT txn FROM meta WHERE k = 1) AS txn FROM acct LIMIT 1').get() });
+  db.close();
+} catch (err) {
+  out({ type: 'failed', code: String(err && err.code), message: String(err && err.message) });
+}
+`;
+
 interface Read { type: 'read'; txn: number; n: number; s: number }
 
 describe('the WAL writer closes its last connection while a reader on another host holds one open', () => {
@@ -118,7 +133,12 @@ describe('the WAL writer closes its last connection while a reader on another ho
         return (status.find((m) => m.mountpoint === readerMount.dir)?.seq ?? 0) >= withoutWal;
       }, 100);
 
-      // Then it keeps reading for a while (many refresh intervals): every read right, none failing.
+      // A new open there is refused (docs/CONSISTENCY.md, "WAL mode"), which the held connection never sees.
+      const newOpen = children.spawn(newOpenCode, { db: join(readerMount.dir, 'bank.db') }, readerMount.host.env());
+      expect(await newOpen.waitForLine('a new open on host b', 30_000, (l) => l.type === 'read' || l.type === 'failed')).toMatchObject({ type: 'failed', code: 'SQLITE_CANTOPEN' });
+      expect(await readerMount.log()).toContain('WAL-mode database without its -wal file served read-only across hosts is not supported yet');
+
+      // The held connection keeps reading for a while (many refresh intervals): every read right, none failing.
       const readsBefore = reader.ofType('read').length + reader.ofType('failed').length;
       await waitFor(`${READS_AFTER} more reads`, 60_000, () => reader.ofType('read').length + reader.ofType('failed').length >= readsBefore + READS_AFTER, 50);
       // It reads the database file alone (its -wal reads as empty), not an older version kept for it.

@@ -99,7 +99,7 @@ describe('WAL pairs on a follower', () => {
     expect(await ro.refresh()).toBe(true);
   });
 
-  it('a -wal held open that a version deletes (its writer closed) switches with its database to empty; fstat through it still answers', async () => {
+  it('a -wal held open that a version deletes (its writer closed) switches with its database to empty; fstat through it still answers; a new -wal later leaves the pair lagging', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
     await writeCommitted(rw, '/a.db', walDatabase('db v1'));
@@ -128,6 +128,14 @@ describe('WAL pairs on a follower', () => {
     expect((await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105)).toBe('db v2');
     expect(ro.openFileAttributes(walIno)).toMatchObject({ ino: walIno, size: 0, nlink: 0 });
     expect(ro.status().lagging).toEqual([]);
+
+    // The writer opens it again: a new -wal (another inode). The held pair keeps the state the writer closed with.
+    await createCommitted(rw, '/a.db-wal', 'wal v3');
+    await writeCommitted(rw, '/a.db', walDatabase('db v3'));
+    expect(await ro.refresh()).toBe(true);
+    await waitFor('the pair named lagging', 5_000, () => ro.status().lagging?.some((file) => file.path === '/a.db'));
+    expect(await contentOf(ro, wal)).toBe('');
+    expect((await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105)).toBe('db v2');
     ro.release(wal);
     ro.release(shm);
     ro.release(db);
