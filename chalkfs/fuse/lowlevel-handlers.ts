@@ -4,7 +4,7 @@
 // serveRequest (serve-request.ts: timed, bounded, errors turned into errnos).
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
-import { ChalkError } from '../util/chalk-error.js';
+import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { Attributes } from '../vfs/attributes.js';
 import type { VolumeView } from '../vfs/volume-view.js';
 import { openIntent } from './kernel-args.js';
@@ -114,17 +114,24 @@ export class VolumeHandlers {
     return this.options.volume;
   }
 
-  /** The node's attributes by its path, if that path still names this inode. */
+  /**
+   * The node's attributes by its path, if that path still names this inode; else, while
+   * the file is open, as its handles serve it (fstat of a descriptor whose file a version
+   * adopted since deleted or replaced).
+   */
   attributes(ino: Ino): Attributes {
     const path = this.nodes.path(ino);
-    if (path === undefined) {
-      const last = this.lastAttrs.get(ino);
-      if (last !== undefined && this.nodes.has(ino)) return last;
-      throw new ChalkError('not-found', `inode ${ino} has no name`);
+    let a: Attributes | undefined;
+    try {
+      a = path === undefined ? undefined : this.v.getattr(path);
+    } catch (err) {
+      if (!isChalkError(err, 'not-found')) throw err;
     }
-    const a = this.v.getattr(path);
-    // The path now names another inode (replaced in a version adopted since): this one is gone.
-    if (a.ino !== ino && ino !== 1) throw new ChalkError('not-found', `${path}: replaced`);
+    // Gone, or the path names another inode (replaced in a version adopted since).
+    if (a === undefined || (a.ino !== ino && ino !== 1)) {
+      a = this.v.openFileAttributes(ino) ?? (path === undefined && this.nodes.has(ino) ? this.lastAttrs.get(ino) : undefined);
+      if (a === undefined) throw new ChalkError('not-found', path === undefined ? `inode ${ino} has no name` : `${path}: gone or replaced`);
+    }
     this.lastAttrs.set(ino, a);
     return a;
   }

@@ -91,6 +91,15 @@ export class HandleTable {
     return this.openCounts.has(ino);
   }
 
+  /** The inode the open handles of `ino` serve (undefined: none is open). */
+  openInode(ino: number): FileInode | undefined {
+    if (!this.openCounts.has(ino)) return undefined;
+    const pinned = this.pins.get(ino);
+    if (pinned) return pinned;
+    for (const handle of this.handles.values()) if (handle.ino === ino) return handle.inode;
+    return undefined;
+  }
+
   /** Every open handle's inode (an unlinked file's handle still reads its blocks). */
   openInodes(): Iterable<FileInode> {
     return [...this.handles.values()].map((handle) => handle.inode);

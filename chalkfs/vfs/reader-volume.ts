@@ -108,10 +108,30 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     const behind: BehindFile[] = [];
     for (const [ino, inode] of this.handles.pinned()) {
       const served = this.ns.inodes.get(ino);
-      if (served?.type !== 'file' || sameContent(served, inode)) continue;
-      behind.push({ ino, inode, path: this.pathOfFile(ino) });
+      const deleted = served === undefined && inode.sizeBytes > 0 ? this.deletedWal(ino) : undefined;
+      if (deleted !== undefined) behind.push({ ino, inode, path: deleted });
+      else if (served?.type === 'file' && !sameContent(served, inode)) behind.push({ ino, inode, path: this.pathOfFile(ino) });
     }
     return behind;
+  }
+
+  walFiles(path: string): number[] {
+    const served = this.servedFile(`${path}-wal`);
+    if (served !== undefined) return [served];
+    return [...this.walOpens.keys()].filter((ino) => this.deletedWal(ino) === `${path}-wal`);
+  }
+
+  /**
+   * The path of `ino` when it is a `-wal` open here that the version served deleted while
+   * keeping its database, with no other `-wal` at that name: what the writer's last
+   * connection leaves when it closes (a full checkpoint, then the WAL deleted). Its
+   * handles switch to an empty file, which SQLite reads as "the database file holds
+   * everything" (docs/CONSISTENCY.md, "WAL mode").
+   */
+  private deletedWal(ino: number): string | undefined {
+    const path = this.walOpens.get(ino);
+    if (path === undefined || !this.handles.isOpen(ino) || this.ns.inodes.has(ino) || this.ns.tryResolve(path) !== undefined) return undefined;
+    return this.servedFile(classify(path).database) === undefined ? undefined : path;
   }
 
   firstBlock(ino: number, inode: FileInode): Promise<Buffer | null> {
@@ -127,7 +147,8 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     const served = this.servedFile(`${path}-wal`);
     for (const [ino, opened] of this.walOpens) {
       if (!this.handles.isOpen(ino)) this.walOpens.delete(ino);
-      else if (opened === `${path}-wal` && ino !== served) return true;
+      // With no -wal served, one open here is the WAL its writer deleted (walFiles).
+      else if (opened === `${path}-wal` && served !== undefined && ino !== served) return true;
     }
     return false;
   }
@@ -139,7 +160,9 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   }
 
   switchToServed(ino: number): boolean {
-    const served = this.ns.inodes.get(ino);
+    const pinned = this.handles.openInode(ino);
+    // A WAL its writer deleted after checkpointing it whole reads as empty from now on.
+    const served = this.ns.inodes.get(ino) ?? (pinned && this.deletedWal(ino) !== undefined ? { ...pinned, sizeBytes: 0, blocks: [], patches: undefined } : undefined);
     if (!this.handles.isPinned(ino) || served?.type !== 'file') return false;
     this.invalidator.attributesMayChange();
     this.handles.switchOpenFile(ino, served);
@@ -265,7 +288,11 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     this.invalidator.attributesMayChange();
     this.handles.pinOpenFiles();
     const before = this.ns;
-    const next = servedNamespace(record, true);
+    // A -shm a connection still holds stays served while its database is (wal-shared-memory.ts).
+    const next = servedNamespace(record, true, (shmIno) => {
+      const shm = before.inodes.get(shmIno);
+      return this.handles.isOpen(shmIno) && shm?.type === 'file' ? shm : undefined;
+    });
     for (const [ino, partner] of this.walPartners) {
       const pinned = this.handles.isPinned(ino) || this.handles.isPinned(partner);
       if (!pinned && follower.reportedInode(ino) === undefined && follower.reportedInode(partner) === undefined) continue;

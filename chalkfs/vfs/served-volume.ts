@@ -64,6 +64,17 @@ export abstract class ServedVolume {
     return attributesOf(ino, inode, this.ns.nlink(ino), this.blockSizeBytes);
   }
 
+  /**
+   * fstat(2) through a descriptor whose name the version served no longer gives: a
+   * follower adopted a version that deleted or replaced the file (a WAL its writer's last
+   * connection deleted, sqlite/live-databases.ts). Its handles still serve an inode, so
+   * that is what it answers, with no name left (nlink 0) unless it has another one.
+   */
+  openFileAttributes(ino: number): Attributes | undefined {
+    const inode = this.handles.openInode(ino);
+    return inode && attributesOf(ino, inode, this.ns.nlink(ino), this.blockSizeBytes);
+  }
+
   readdir(path: string): string[] {
     const { inode } = this.resolve(path);
     if (inode.type !== 'dir') throw new ChalkError('not-a-directory', `${path}: not a directory`);
@@ -175,10 +186,11 @@ export abstract class ServedVolume {
 
 /**
  * A version's namespace as a mount serves it: without host-local files older releases
- * stored; a read-only mount also serves its own empty `-shm` beside each WAL database
- * (sqlite/wal-shared-memory.ts).
+ * stored; a read-only mount also serves its own empty `-shm` beside each WAL database,
+ * and keeps serving one that a connection still holds open (`openShm`;
+ * sqlite/wal-shared-memory.ts).
  */
-export function servedNamespace(record: VersionRecord, readOnly = false): Namespace {
+export function servedNamespace(record: VersionRecord, readOnly = false, openShm?: (shmIno: number) => FileInode | undefined): Namespace {
   const inodes = withoutHostLocalFiles(record.inodes).inodes;
-  return Namespace.fromRecord({ nextIno: record.nextIno, inodes: readOnly ? withSharedMemoryFiles(inodes) : inodes });
+  return Namespace.fromRecord({ nextIno: record.nextIno, inodes: readOnly ? withSharedMemoryFiles(inodes, openShm) : inodes });
 }

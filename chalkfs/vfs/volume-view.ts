@@ -115,6 +115,11 @@ export interface VolumeView {
   followOpenDatabases?(gate: DatabaseGate): void;
 
   getattr(path: string): Attributes;
+  /**
+   * The attributes of file `ino` as its open handles serve it, by inode number (undefined:
+   * no handle of it is open): for fstat through a descriptor whose path no longer names it.
+   */
+  openFileAttributes(ino: number): Attributes | undefined;
   readdir(path: string): string[];
   readlink(path: string): string;
   statfs(): FileSystemStats;

@@ -1,14 +1,18 @@
 /*
  * A follower serves a WAL database and its -wal from one version (reader-volume.ts,
  * sqlite/wal-pairs.ts), and never adopts a version whose -wal has a header but no commit
- * frame (sqlite/wal-recovery.ts, sqlite-consistency.ts).
+ * frame (sqlite/wal-recovery.ts, sqlite-consistency.ts). A -wal held open that a version
+ * deletes (the writer's last connection closed) switches with its database and reads as
+ * empty from then on; fstat through it keeps working (docs/CONSISTENCY.md, "WAL mode").
  */
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { mkdtemp, readFile as readLocal, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanUpAfterEach, newVolume, openNow, createCommitted, rewriteCommitted, writing } from '../support/volume-test-helpers.js';
+import { cleanUpAfterEach, newVolume, openNow, createCommitted, rewriteCommitted, writing, kindOf } from '../support/volume-test-helpers.js';
+import { waitFor } from '../support/multihost-children.js';
+import type { DatabaseGate } from '../../chalkfs/vfs/volume-view.js';
 import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 
 cleanUpAfterEach();
@@ -25,6 +29,32 @@ async function writeCommitted(rw: WriterVolume, path: string, bytes: Buffer): Pr
   await rw.write(fh, bytes, 0);
   rw.release(fh);
   await rw.fsync(path);
+}
+
+/** The first page of a WAL-mode SQLite database (bytes 18 and 19 are 2), with `marker` in it. */
+function walDatabase(marker: string): Buffer {
+  const page = Buffer.alloc(512);
+  page.write('SQLite format 3\0', 0, 'latin1');
+  page[18] = 2;
+  page[19] = 2;
+  page.write(marker, 100);
+  return page;
+}
+
+/** A gate that is always granted at once (no reader holds a lock), recording what it was asked. */
+function recordingGate(): DatabaseGate & { walPaths: string[]; dropped: number[] } {
+  const walPaths: string[] = [];
+  const dropped: number[] = [];
+  return {
+    walPaths,
+    dropped,
+    holdReaders: async () => ({ held: true, release: () => undefined }),
+    holdWalReaders: async (path) => {
+      walPaths.push(path);
+      return { held: true, release: () => undefined };
+    },
+    dropPages: async (ino) => void dropped.push(ino),
+  };
 }
 
 describe('WAL pairs on a follower', () => {
@@ -67,5 +97,48 @@ describe('WAL pairs on a follower', () => {
     expect(ro.versionSeq).toBe(seq);
     await writeCommitted(rw, '/x.db-wal', wal);
     expect(await ro.refresh()).toBe(true);
+  });
+
+  it('a -wal held open that a version deletes (its writer closed) switches with its database to empty; fstat through it still answers; a new -wal later leaves the pair lagging', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await writeCommitted(rw, '/a.db', walDatabase('db v1'));
+    await createCommitted(rw, '/a.db-wal', 'wal v1');
+    const ro = await mount('read-only');
+    const gate = recordingGate();
+    ro.followOpenDatabases(gate);
+    const db = openNow(ro, '/a.db');
+    const wal = openNow(ro, '/a.db-wal');
+    const shm = openNow(ro, '/a.db-shm');
+    const walIno = ro.getattr('/a.db-wal').ino;
+    const shmIno = ro.getattr('/a.db-shm').ino;
+
+    // The writer's last connection: a full checkpoint into the database, then the -wal deleted.
+    await writeCommitted(rw, '/a.db', walDatabase('db v2'));
+    await rw.unlink('/a.db-wal');
+    await rw.fsync('/');
+    expect(await ro.refresh()).toBe(true);
+    expect(await kindOf(() => ro.getattr('/a.db-wal'))).toBe('not-found');
+    // Its -shm stays served while held: the switch takes its readers' lock there.
+    expect(ro.getattr('/a.db-shm').ino).toBe(shmIno);
+
+    await waitFor('the -wal switched to empty', 5_000, async () => (await contentOf(ro, wal)) === '');
+    expect(gate.walPaths).toContain('/a.db');
+    expect(gate.dropped).toEqual(expect.arrayContaining([ro.getattr('/a.db').ino, walIno]));
+    expect((await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105)).toBe('db v2');
+    expect(ro.openFileAttributes(walIno)).toMatchObject({ ino: walIno, size: 0, nlink: 0 });
+    expect(ro.status().lagging).toEqual([]);
+
+    // The writer opens it again: a new -wal (another inode). The held pair keeps the state the writer closed with.
+    await createCommitted(rw, '/a.db-wal', 'wal v3');
+    await writeCommitted(rw, '/a.db', walDatabase('db v3'));
+    expect(await ro.refresh()).toBe(true);
+    await waitFor('the pair named lagging', 5_000, () => ro.status().lagging?.some((file) => file.path === '/a.db'));
+    expect(await contentOf(ro, wal)).toBe('');
+    expect((await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105)).toBe('db v2');
+    ro.release(wal);
+    ro.release(shm);
+    ro.release(db);
+    expect(ro.openFileAttributes(walIno)).toBeUndefined();
   });
 });

@@ -14,9 +14,12 @@
  * WAL databases switch as a pair, the database and its `-wal` together (a checkpoint
  * changes one, a commit the other), under the lock their readers hold on the `-shm` the
  * follower serves (sqlite/wal-shared-memory.ts): each reader rebuilds its private
- * wal-index when it finds the WAL changed. A pair whose `-wal` is open under an inode the
- * version served no longer has (the writer deleted and made it again) is not switched:
- * the pair keeps lagging, whole, until that handle is closed.
+ * wal-index when it finds the WAL changed. A version that holds the database but no `-wal`
+ * (the writer's last connection checkpointed it whole and deleted it) switches the `-wal`
+ * still open here to an empty file: SQLite then reads the database alone. A pair whose
+ * `-wal` is open under an inode the version served no longer has while it has another
+ * `-wal` (the writer deleted and made it again) is not switched: the pair keeps lagging,
+ * whole, until that handle is closed.
  *
  * Only SQLite databases: their readers take SQLite's locks, so the switch falls between
  * read transactions. Other files keep close-to-open (reader-volume.ts).
@@ -48,8 +51,13 @@ export interface LiveVolume {
   switchToServed(ino: number): boolean;
   /** The inode number of `path` in the version served, if it is a file. */
   servedFile(path: string): number | undefined;
-  /** Whether a `-wal` of database `path` is open at an inode the version served does not have. */
+  /** Whether a `-wal` of database `path` is open at an inode the version served does not have, while it has one. */
   walOpenElsewhere(path: string): boolean;
+  /**
+   * The `-wal` files that switch with database `path`: the version's, or, when it has
+   * none, those still open that it deleted (they switch to an empty file).
+   */
+  walFiles(path: string): number[];
 }
 
 type DatabaseKind = 'rollback' | 'wal' | 'other';
@@ -127,8 +135,8 @@ export class LiveDatabases {
       try {
         // Under the locks no read transaction is in flight: the pages the kernel holds
         // must go before any can start again. A WAL pair's two files switch together.
-        const inos = wal ? [file.ino, this.volume.servedFile(`${file.path}-wal`)] : [file.ino];
-        const switched = inos.filter((ino): ino is number => ino !== undefined && this.volume.switchToServed(ino));
+        const inos = wal ? [file.ino, ...this.volume.walFiles(file.path)] : [file.ino];
+        const switched = inos.filter((ino) => this.volume.switchToServed(ino));
         for (const ino of switched) await gate.dropPages(ino);
       } finally {
         got.release();

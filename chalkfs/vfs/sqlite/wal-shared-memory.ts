@@ -30,23 +30,27 @@ export function sharedMemoryIno(databaseIno: number): number {
 /**
  * A version's inodes with an empty `X-shm` beside every `X` that has an `X-wal` (for a
  * follower; the caller's objects are left alone: directories that gain one are copied).
+ * `stillOpen` gives the `-shm` a connection on this host still holds open, by its inode
+ * number: it stays served beside its database, unchanged, even when the version holds no
+ * `X-wal` any more (the writer's last connection closed and deleted it): the lock that
+ * connection's read transactions take on it is what its database's switch waits for
+ * (sqlite/live-databases.ts).
  */
-export function withSharedMemoryFiles(inodes: Record<string, Inode>): Record<string, Inode> {
+export function withSharedMemoryFiles(inodes: Record<string, Inode>, stillOpen: (shmIno: number) => FileInode | undefined = () => undefined): Record<string, Inode> {
   let out: Record<string, Inode> | undefined;
   for (const [parentIno, dir] of Object.entries(inodes)) {
     if (dir.type !== 'dir') continue;
     const added: Record<string, number> = {};
-    for (const [name, walIno] of Object.entries(dir.entries)) {
-      const { kind, database } = classify(name);
-      const dbIno = dir.entries[database];
-      const wal = inodes[String(walIno)];
-      if (kind !== 'wal' || dbIno === undefined || inodes[String(dbIno)]?.type !== 'file' || wal?.type !== 'file') continue;
-      if (dir.entries[`${database}-shm`] !== undefined) continue;
+    for (const [name, dbIno] of Object.entries(dir.entries)) {
+      if (classify(name).kind !== 'db' || inodes[String(dbIno)]?.type !== 'file' || dir.entries[`${name}-shm`] !== undefined) continue;
       const ino = sharedMemoryIno(dbIno);
-      const shm: FileInode = { type: 'file', mode: wal.mode, uid: wal.uid, gid: wal.gid, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, sizeBytes: 0, blocks: [] };
+      const wal = inodes[String(dir.entries[`${name}-wal`])];
+      const shm: FileInode | undefined =
+        stillOpen(ino) ?? (wal?.type === 'file' ? { type: 'file', mode: wal.mode, uid: wal.uid, gid: wal.gid, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, sizeBytes: 0, blocks: [] } : undefined);
+      if (shm === undefined) continue;
       out ??= { ...inodes };
       out[String(ino)] = shm;
-      added[`${database}-shm`] = ino;
+      added[`${name}-shm`] = ino;
     }
     if (Object.keys(added).length > 0) out![parentIno] = { ...dir, entries: { ...dir.entries, ...added } };
   }
