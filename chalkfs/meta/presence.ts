@@ -118,7 +118,9 @@ export class PresenceKeeper {
   /**
    * Renews the object, then checks that the volume still exists: a `volume rm --force`
    * that listed the volume's objects before this write would otherwise leave it behind
-   * in a deleted volume. So a presence never outlives its volume by more than an interval.
+   * in a deleted volume. An object found gone is written again only if the volume is
+   * still there; `VolumeRepository.destroy` sweeps once more after deleting the config,
+   * so what a renewal wrote during the deletion goes with it.
    */
   private async renew(): Promise<void> {
     try {
@@ -127,15 +129,22 @@ export class PresenceKeeper {
       } catch (err) {
         if (!isChalkError(err, 'precondition') && !isChalkError(err, 'not-found')) throw err;
         // Gone or replaced: deleted with its volume, or expired and cleaned up while the
-        // store was unreachable. Written again; the check below decides whether it stays.
+        // store was unreachable. Written again only while the volume exists (never into
+        // a deleted one); the check below decides whether it stays.
+        if (!(await this.options.volumeExists())) return this.giveUp();
         await this.write({});
       }
       if (await this.options.volumeExists()) return;
-      this.stopped = true;
-      this.etag = undefined;
+      this.giveUp();
       await this.options.store.delete(this.key);
     } catch (err) {
       this.options.logger.warn({ err }, 'could not renew the presence object; retrying at the next interval');
     }
+  }
+
+  /** The volume is gone: nothing more is written (stop then has nothing to delete). */
+  private giveUp(): void {
+    this.stopped = true;
+    this.etag = undefined;
   }
 }

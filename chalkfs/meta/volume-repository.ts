@@ -206,24 +206,34 @@ export class VolumeRepository {
 
   /**
    * Deletes every object of the volume, config last so a half-deleted volume is still
-   * seen; `onProgress(done, total)` hears each deletion.
+   * seen; `onProgress(done, total)` hears each deletion. Then sweeps once more: a mount
+   * still running (`volume rm --force`) may have written its presence again meanwhile,
+   * and one that crashed right after would leave it in a volume nobody lists (a mount
+   * writes nothing once it has seen the config gone; meta/presence.ts).
    */
   async destroy(name: string, onProgress?: (done: number, total: number) => void): Promise<number> {
     await this.config(name);
-    const objects = await this.store.list(storeKeys.volumePrefix(name));
+    const prefix = storeKeys.volumePrefix(name);
+    const objects = await this.store.list(prefix);
     const configKey = storeKeys.volumeConfig(name);
     let deleted = 0;
-    const queue = objects.map((o) => o.key).filter((k) => k !== configKey);
-    const workers = Array.from({ length: 16 }, async () => {
-      for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
-        await this.store.delete(key);
-        deleted++;
-        onProgress?.(deleted, objects.length);
-      }
-    });
-    await Promise.all(workers);
+    const deleteAll = async (keys: string[], total: number) => {
+      const queue = [...keys];
+      const workers = Array.from({ length: 16 }, async () => {
+        for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+          await this.store.delete(key);
+          deleted++;
+          onProgress?.(deleted, total);
+        }
+      });
+      await Promise.all(workers);
+    };
+    await deleteAll(objects.map((o) => o.key).filter((k) => k !== configKey), objects.length);
     await this.store.delete(configKey);
-    onProgress?.(deleted + 1, objects.length);
-    return deleted + 1;
+    deleted++;
+    onProgress?.(deleted, objects.length);
+    const stragglers = (await this.store.list(prefix)).map((o) => o.key);
+    await deleteAll(stragglers, objects.length + stragglers.length);
+    return deleted;
   }
 }

@@ -83,6 +83,29 @@ describe('presence objects', () => {
     await keeper.stop();
   });
 
+  it('destroying a volume leaves no presence behind when a keeper renews while the deletion runs (volume rm --force)', async () => {
+    // The config goes last, after a pause: a renewal in between finds its object deleted.
+    class SlowConfigDelete extends MemoryObjectStore {
+      override async delete(key: string): Promise<void> {
+        if (key === storeKeys.volumeConfig('vol')) await new Promise((r) => setTimeout(r, 60));
+        await super.delete(key);
+      }
+    }
+    const store = new SlowConfigDelete();
+    const repo = new VolumeRepository(store);
+    await repo.create('vol', 4096, owner, { host: 'h', pid: 1, mountId: 'c' }, 1000);
+    const keeper = await PresenceKeeper.start({ store, identity, intervalMs: 10, logger: silentLogger(), volumeExists: async () => store.objects.has(storeKeys.volumeConfig('vol')) });
+    try {
+      await repo.destroy('vol');
+      expect([...store.objects.keys()].filter((k) => k.startsWith(storeKeys.volumePrefix('vol')))).toEqual([]);
+      // Nor later: the keeper saw its volume gone and wrote nothing more.
+      await new Promise((r) => setTimeout(r, 50));
+      expect([...store.objects.keys()].filter((k) => k.startsWith(storeKeys.volumePrefix('vol')))).toEqual([]);
+    } finally {
+      await keeper.stop();
+    }
+  });
+
   it('a mount whose volume was deleted says so in status, serves what it has cached, and fails other reads with EIO naming the cause', async () => {
     const store = new MemoryObjectStore();
     const repo = new VolumeRepository(store);
