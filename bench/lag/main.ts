@@ -82,7 +82,7 @@ async function measureCase(session: BenchSession, target: LagSummary['target'], 
       // Even when the reader failed: the writer then finishes, and closes the database.
       writeFileSync(goFile, '');
     }
-    const stamped = (lines: Record<string, unknown>[]) => lines.filter((l) => typeof l.id === 'number') as { id: number; at: number }[];
+    const stamped = (lines: Record<string, unknown>[]) => lines.filter((l) => typeof l.id === 'number') as { id: number; at: number; commitMs?: number }[];
     const doneFile = join(session.workDir, `done-${target}-${journalMode}`);
     const read = await reading.finally(() => writeFileSync(doneFile, ''));
     const written = stamped(await writing);
