@@ -270,11 +270,15 @@ export class WriterVolume extends ServedVolume implements VolumeView {
    * next periodic commit (`--commit-ms`). A version is started now, in the background:
    * COMMIT does not wait for the store (NORMAL promises no durability at COMMIT; FULL's
    * sync that follows waits for this commit), and transactions committed while one runs
-   * share the next (group commit). A failure is logged; the periodic commit retries.
+   * share the next (group commit). It starts once the write is answered (setImmediate),
+   * so the commit's synchronous part (sealing, hashing, encoding) never runs before that
+   * answer. A failure is logged; the periodic commit retries.
    */
   private publishWalCommit(): void {
-    if (!this.versions.canCommit) return;
-    this.commit('wal-commit').catch((err: unknown) => this.options.logger.warn({ err }, 'publishing a WAL commit failed; the periodic commit tries again'));
+    setImmediate(() => {
+      if (this.closed || !this.versions.canCommit) return;
+      this.commit('wal-commit').catch((err: unknown) => this.options.logger.warn({ err }, 'publishing a WAL commit failed; the periodic commit tries again'));
+    });
   }
 
   /** Deleting a journal: see unlink. A failed commit undoes the deletion (entry and unsynced content). */
