@@ -53,11 +53,15 @@ export interface CommitSteps {
   total: number;
 }
 
+/** Versions SQLite's commit point itself starts, inside COMMIT: a journal's deletion, a WAL commit frame, a sync. */
+const startedByCommitPoint = new Set(['journal-deleted', 'wal-commit', 'fsync']);
+
 /**
  * Each commit's steps, for the commits whose every step is in the logs. The version that
- * first held a commit is the first consistent one started after COMMIT started (started =
- * logged − tookMs, 1 ms slack for the logs' rounding): a journal's deletion or a WAL commit
- * frame starts it inside COMMIT, a periodic commit after.
+ * first held a commit is the first consistent one started (logged − tookMs, 1 ms slack for
+ * the logs' rounding) after COMMIT started, for a version the commit point starts, or
+ * after COMMIT returned, for any other (a periodic commit that starts during a slow
+ * COMMIT may come before its commit point).
  */
 export function commitSteps(database: string, commits: TimedCommit[], seen: { id: number; at: number }[], writer: LogLine[], follower: LogLine[]): CommitSteps[] {
   const versions = writer.filter((l) => l.msg === 'committed' && l.consistent);
@@ -66,8 +70,7 @@ export function commitSteps(database: string, commits: TimedCommit[], seen: { id
   const switched = follower.filter((l) => l.msg === 'switched an open database to the version served' && l.path === database);
   const steps: CommitSteps[] = [];
   for (const c of commits) {
-    const commitStart = c.at - (c.commitMs ?? 0) - 1;
-    const version = versions.find((v) => v.time - (v.tookMs ?? 0) >= commitStart);
+    const version = versions.find((v) => v.time - (v.tookMs ?? 0) >= (startedByCommitPoint.has(v.reason ?? '') ? c.at - (c.commitMs ?? 0) : c.at) - 1);
     const adoption = version && adopted.find((a) => (a.seq ?? 0) >= version.seq!);
     const sw = adoption && switched.find((s) => (s.seq ?? 0) >= adoption.seq! && s.time >= adoption.time);
     const sight = seen.find((s) => s.id >= c.id);

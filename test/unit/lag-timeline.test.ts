@@ -9,15 +9,16 @@ const found = (time: number, seq: number): LogLine => ({ time, msg: 'found a new
 const switched = (time: number, seq: number, path = '/wal.db'): LogLine => ({ time, msg: 'switched an open database to the version served', seq, path, lockMs: 2 });
 
 describe('lag timeline', () => {
-  it('charges a commit to the first consistent version started after its COMMIT started', () => {
+  it('charges a commit to the first consistent periodic version started after its COMMIT returned', () => {
     const writer = [
       committed(1000, 5, 'periodic', 10), // started 990: before COMMIT
-      committed(1104, 6, 'periodic', 10, false), // a transaction under way
-      committed(1290, 7, 'periodic', 10), // started 1280: holds it
+      committed(1101, 6, 'periodic', 3), // started 1098, inside COMMIT (1090-1100): maybe before its commit point
+      committed(1204, 7, 'periodic', 10, false), // a transaction under way
+      committed(1290, 8, 'periodic', 10), // started 1280: holds it
     ];
-    const follower = [found(1400, 7), adopted(1400, 7), switched(1403, 7, '/other.db'), switched(1404, 7)];
-    const steps = commitSteps('/wal.db', [{ id: 2, at: 1100, commitMs: 1 }], [{ id: 1, at: 1000 }, { id: 2, at: 1407 }], writer, follower);
-    expect(steps).toEqual([{ reason: 'periodic', commitMs: 1, toDurable: 190, toAdopted: 110, lookMs: 4, fetchMs: 1, toSwitched: 4, lockMs: 2, toSeen: 3, total: 307 }]);
+    const follower = [found(1400, 8), adopted(1400, 8), switched(1403, 8, '/other.db'), switched(1404, 8)];
+    const steps = commitSteps('/wal.db', [{ id: 2, at: 1100, commitMs: 10 }], [{ id: 1, at: 1000 }, { id: 2, at: 1407 }], writer, follower);
+    expect(steps).toEqual([{ reason: 'periodic', commitMs: 10, toDurable: 190, toAdopted: 110, lookMs: 4, fetchMs: 1, toSwitched: 4, lockMs: 2, toSeen: 3, total: 307 }]);
   });
 
   it('a version started inside COMMIT (a WAL commit frame, a journal deletion) holds it; commits with a missing step are left out', () => {
