@@ -7,7 +7,7 @@
 
 /**
  * Commits row 1, prints {ready}, waits for o.goFile, then commits o.commits one-row
- * transactions o.intervalMs apart, printing {id, at} after each COMMIT returns. Its
+ * transactions o.intervalMs apart, printing {id, at, commitMs} after each COMMIT returns. Its
  * connection stays open throughout, until o.doneFile exists, as an application's does: in
  * WAL mode the -wal then stays too (SQLite deletes it when the last connection closes).
  */
@@ -26,8 +26,10 @@ const fs = require('node:fs');
 while (!fs.existsSync(o.goFile)) sleep(5);
 for (let id = 2; id <= o.commits + 1; id++) {
   sleep(o.intervalMs);
+  const started = now();
   insert.run(id);
-  process.stdout.write(JSON.stringify({ id, at: now() }) + '\n');
+  const at = now();
+  process.stdout.write(JSON.stringify({ id, at, commitMs: at - started }) + '\n');
 }
 // Open until the reader is done: the last connection's close checkpoints a WAL database and
 // deletes its -wal, which a follower's open connection cannot follow (docs/CONSISTENCY.md).

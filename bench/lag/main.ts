@@ -12,7 +12,7 @@
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,8 +33,9 @@ const program = new Command()
   .option('--modes <list>', 'journal modes', 'delete,wal')
   .option('--out <dir>', 'where results are written', join(projectRoot, 'bench', 'results'))
   .option('--work-dir <dir>', 'parent of the work directory (a real disk)', '/var/tmp')
+  .option('--keep-logs <dir>', "copy the two hosts' daemon logs there at the end (with CHALKFS_LOG_LEVEL=debug they time each commit, adoption and switch), and each case's commit and sighting times")
   .parse();
-const opts = program.opts<{ commits: string; intervalMs: string; pollMs: string; modes: string; out: string; workDir: string }>();
+const opts = program.opts<{ commits: string; intervalMs: string; pollMs: string; modes: string; out: string; workDir: string; keepLogs?: string }>();
 const commits = Number(opts.commits);
 const modes = opts.modes.split(',').map((m) => m.trim());
 
@@ -81,10 +82,14 @@ async function measureCase(session: BenchSession, target: LagSummary['target'], 
       // Even when the reader failed: the writer then finishes, and closes the database.
       writeFileSync(goFile, '');
     }
-    const stamped = (lines: Record<string, unknown>[]) => lines.filter((l) => typeof l.id === 'number') as { id: number; at: number }[];
+    const stamped = (lines: Record<string, unknown>[]) => lines.filter((l) => typeof l.id === 'number') as { id: number; at: number; commitMs?: number }[];
     const doneFile = join(session.workDir, `done-${target}-${journalMode}`);
     const read = await reading.finally(() => writeFileSync(doneFile, ''));
     const written = stamped(await writing);
+    if (opts.keepLogs) {
+      mkdirSync(opts.keepLogs, { recursive: true });
+      writeFileSync(join(opts.keepLogs, `${target}-${journalMode}-timeline.json`), `${JSON.stringify({ committed: written, seen: stamped(read) })}\n`);
+    }
     return summarize(target, journalMode, new Map(written.map((l) => [l.id, l.at])), stamped(read));
   } catch (err) {
     return { target, journalMode, commits: 0, unseen: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, error: (err as Error).message };
@@ -121,6 +126,13 @@ async function main(session: BenchSession): Promise<void> {
   const goal: LagGoal = { refreshMs: defaultRefreshIntervalMs, storeGetP50Ms, storePutP50Ms, goalMs: defaultRefreshIntervalMs + 2 * Math.max(storeGetP50Ms, storePutP50Ms) };
 
   const writerEnv = session.hostEnv('writer');
+  const keepLogs = opts.keepLogs;
+  // Runs after the unmounts (cleanups run last first), before the work directory goes.
+  if (keepLogs) {
+    session.onCleanup(async () => {
+      for (const host of ['writer', 'follower']) cpSync(join(workDir, 'hosts', host, 'logs'), join(keepLogs, host), { recursive: true });
+    });
+  }
   await session.cli(writerEnv, ['volume', 'create', 'lag']);
   const writerDir = join(workDir, 'mnt', 'writer');
   const followerDir = join(workDir, 'mnt', 'follower');

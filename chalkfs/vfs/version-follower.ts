@@ -86,10 +86,13 @@ export class VersionFollower {
    * fetch fails: the reader then keeps serving what it serves.
    */
   async nextVersion(served: ServedVersion): Promise<VersionRecord | undefined> {
+    const startedMs = performance.now();
     const record = await this.newestAdoptable(served.seq);
     if (!record || record.seq <= served.seq) return undefined;
     this.waiting = Math.max(record.seq, this.waiting ?? 0);
-    await this.fetchBeforeAdopting(served, record);
+    const foundMs = performance.now();
+    const blocks = await this.fetchBeforeAdopting(served, record);
+    this.options.logger.debug({ seq: record.seq, lookMs: Math.round(foundMs - startedMs), blocks, fetchMs: Math.round(performance.now() - foundMs) }, 'found a newer version');
     return record;
   }
 
@@ -157,14 +160,16 @@ export class VersionFollower {
    * it can serve whole, and the next refresh tries again: during an outage a reader lags
    * instead of failing reads it could answer a moment before.
    */
-  private async fetchBeforeAdopting(served: ServedVersion, record: VersionRecord): Promise<void> {
+  private async fetchBeforeAdopting(served: ServedVersion, record: VersionRecord): Promise<number> {
     const { cache, fetchBlock } = this.options;
     const queue = blocksToHaveBeforeAdopting(served.ns.inodes, record.inodes, (hash) => cache.isLocal(hash));
+    const blocks = queue.length;
     try {
       const fetchSome = async () => {
         for (let hash = queue.pop(); hash; hash = queue.pop()) await cache.get(hash, fetchBlock);
       };
       await Promise.all(Array.from({ length: Math.min(this.options.fetchConcurrency, queue.length) }, fetchSome));
+      return blocks;
     } catch (err) {
       throw new ChalkError('io', `version ${record.seq} of ${this.options.config.name} is not adopted yet: the blocks it changed could not be fetched; serving version ${served.seq}`, { cause: err });
     }

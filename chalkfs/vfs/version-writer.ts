@@ -206,6 +206,7 @@ export class VersionWriter {
     // Awaited only when there is something to check: commits group on the same tick.
     if ((this.options.lease?.retakes ?? 0) !== this.historyCheckedAtRetake) await this.checkHistoryAfterRetake();
     const end = this.options.metrics?.commits.startTimer();
+    const startedMs = performance.now();
     const { config } = this.options;
     await journals.loadHeaders(ns);
     const fold = this.blocksToFold();
@@ -261,7 +262,7 @@ export class VersionWriter {
     this.uploads.forgetFinished(data.filledHashes());
     end?.({ result: 'ok' });
     this.options.metrics?.versionSeq.set(seq);
-    this.options.logger.debug({ seq, reason, consistent, blocks: uploads.length }, 'committed');
+    this.options.logger.debug({ seq, reason, consistent, blocks: uploads.length, tookMs: Math.round(performance.now() - startedMs) }, 'committed');
     this.head.update({ seq, consistentSeq: this.lastConsistentSeq });
     return seq;
   }

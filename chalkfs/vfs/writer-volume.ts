@@ -3,7 +3,8 @@
  * the FUSE layer's changes to its namespace and file data, and decides when they become
  * a version: at fsync and close (SQLite-aware: a sync inside a transaction waits for the
  * commit that ends it, sqlite/sqlite-journals.ts), when a journal is deleted (DELETE
- * mode's commit point), when memory holds too much, periodically, and at unmount. How a
+ * mode's commit point), when a WAL commit frame is written (WAL mode's, in the
+ * background), when memory holds too much, periodically, and at unmount. How a
  * version is written is VersionWriter's (version-writer.ts).
  */
 import { ChalkError } from '../util/chalk-error.js';
@@ -27,6 +28,8 @@ export const maxBlocksPerFile = 2 ** 22;
 export class WriterVolume extends ServedVolume implements VolumeView {
   private readonly journals: SqliteJournals;
   private readonly versions: VersionWriter;
+  /** The `-wal` files opened for writing here, by inode number: their commit frames publish (see write). */
+  private readonly walFiles = new Set<number>();
 
   /**
    * The writer continues from the newest durable version, consistent or not: a hot
@@ -168,6 +171,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   open(path: string, intent: OpenIntent): number {
     const { ino, inode } = this.regularFile(path);
     if (intent.write) this.assertWritable();
+    if (intent.write) this.noteWal(ino, path);
     return this.handles.add(ino, inode, intent.write, isHostLocal(path));
   }
 
@@ -180,6 +184,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, owner, this.clock());
     this.versions.noteChange();
+    this.noteWal(ino, path);
     return this.handles.add(ino, inode, true, isHostLocal(path));
   }
 
@@ -197,6 +202,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     // Full blocks go to the store now, not at the next commit (which then only waits for
     // them); a host-local file's never do (the commit leaves it out of every version).
     if (!handle.hostLocal) await this.versions.uploadFilled(filled);
+    if (this.walFiles.has(handle.ino) && this.journals.endsWalCommit(handle.ino, handle.inode, offset + data.length)) this.publishWalCommit();
     return data.length;
   }
 
@@ -252,6 +258,28 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   }
 
   // ---- helpers ---------------------------------------------------------------------
+
+  private noteWal(ino: number, path: string): void {
+    if (classify(path).kind === 'wal') this.walFiles.add(ino);
+  }
+
+  /**
+   * A WAL commit frame was just written: SQLite's commit point in WAL mode. With
+   * synchronous=NORMAL (better-sqlite3's default in WAL mode, and the usual advice) SQLite
+   * syncs nothing at COMMIT, so the transaction used to reach other hosts only with the
+   * next periodic commit (`--commit-ms`). A version is started now, in the background:
+   * COMMIT does not wait for the store (NORMAL promises no durability at COMMIT; FULL's
+   * sync that follows waits for this commit), and transactions committed while one runs
+   * share the next (group commit). It starts once the write is answered (setImmediate),
+   * so the commit's synchronous part (sealing, hashing, encoding) never runs before that
+   * answer. A failure is logged; the periodic commit retries.
+   */
+  private publishWalCommit(): void {
+    setImmediate(() => {
+      if (this.closed || !this.versions.canCommit) return;
+      this.commit('wal-commit').catch((err: unknown) => this.options.logger.warn({ err }, 'publishing a WAL commit failed; the periodic commit tries again'));
+    });
+  }
 
   /** Deleting a journal: see unlink. A failed commit undoes the deletion (entry and unsynced content). */
   private async unlinkJournal(path: string): Promise<void> {

@@ -1,9 +1,11 @@
 /*
  * WriterVolume and SQLite's rollback journals: a hot journal makes a version
  * inconsistent, syncs inside a transaction wait for its end, and removing a journal
- * (deleting it, or renaming it away) commits before it returns, or is undone.
+ * (deleting it, or renaming it away) commits before it returns, or is undone. And WAL
+ * mode's commit point: writing a commit frame publishes a version with no sync.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { walFrames, walOf } from '../support/wal-bytes.js';
 import { cleanUpAfterEach, bs, failPuts, newVolume, kindOf, readFile, createCommitted, versionKeys } from '../support/volume-test-helpers.js';
 
 cleanUpAfterEach();
@@ -131,5 +133,32 @@ describe('WriterVolume (journal renamed away)', () => {
     const plain = versionKeys(memory).length;
     await rw.rename('/.fuse_hidden0000000100000002', '/other');
     expect(versionKeys(memory).length).toBe(plain);
+  });
+});
+
+describe('WriterVolume (WAL commit frames)', () => {
+  it('writing a commit frame publishes a version without any sync (synchronous=NORMAL); the frames before it do not', async () => {
+    // A WAL SQLite wrote: one transaction of several frames, the last its commit frame.
+    const wal = await walOf(['CREATE TABLE t AS SELECT randomblob(20000) AS v']);
+    const frames = walFrames(wal);
+    expect(frames.map((f) => f.commit)).toEqual([...frames.slice(1).map(() => false), true]);
+    const { memory, repo, mount } = await newVolume(); // no periodic commit in tests
+    const rw = await mount('read-write');
+    const before = versionKeys(memory).length;
+    const fh = rw.create('/db-wal', 0o644);
+    // As SQLite writes it: the header, then per frame its 24-byte header and its page.
+    await rw.write(fh, Buffer.from(wal.subarray(0, 32)), 0);
+    for (const { start, end } of frames) {
+      await rw.write(fh, Buffer.from(wal.subarray(start, start + 24)), start);
+      await rw.write(fh, Buffer.from(wal.subarray(start + 24, end)), start + 24);
+    }
+    await vi.waitFor(() => expect(versionKeys(memory).length).toBeGreaterThan(before));
+    await rw.commit('settle'); // nothing changed since: no version of its own
+    // One version, at the commit frame; none for the frames before it.
+    expect(versionKeys(memory)).toHaveLength(before + 1);
+    const published = await repo.readVersion('vol', rw.versionSeq);
+    expect(published.consistent).toBe(true);
+    expect(await readFile(rw, '/db-wal')).toEqual(wal);
+    rw.release(fh);
   });
 });

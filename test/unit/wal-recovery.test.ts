@@ -1,28 +1,13 @@
 // What SQLite's WAL recovery finds, read from real WAL files SQLite wrote
 // (chalkfs/vfs/sqlite/wal-recovery.ts): a WAL with a valid header and no valid commit
-// frame must be told apart, since followers' readers would get stuck on it.
+// frame must be told apart, since followers' readers would get stuck on it; and where a
+// commit frame ends (a WAL writer's commit point).
 import { describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { walRecovery } from '../../chalkfs/vfs/sqlite/wal-recovery.js';
+import { endsCommitFrame, walRecovery } from '../../chalkfs/vfs/sqlite/wal-recovery.js';
+import { walFrames, walOf } from '../support/wal-bytes.js';
 
 /** A WAL holding one committed one-page transaction (its first frame is the commit frame). */
-async function committedWal(): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'wal-recovery-'));
-  try {
-    const db = new Database(join(dir, 'x.db'));
-    db.pragma('journal_mode=WAL');
-    db.pragma('wal_autocheckpoint=0');
-    db.exec('CREATE TABLE t (v)');
-    const wal = await readFile(join(dir, 'x.db-wal'));
-    db.close();
-    return wal;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const committedWal = (): Promise<Buffer> => walOf(['CREATE TABLE t (v)']);
 
 const reader = (bytes: Buffer) => (offset: number, lengthBytes: number) => bytes.subarray(offset, offset + lengthBytes);
 
@@ -53,5 +38,30 @@ describe('walRecovery', () => {
   it('is undefined while bytes it needs are not at hand', async () => {
     const wal = await committedWal();
     expect(walRecovery(wal.length, (offset, length) => (offset === 0 ? wal.subarray(0, length) : undefined))).toBeUndefined();
+  });
+});
+
+describe('endsCommitFrame', () => {
+  it('is true exactly at the end of each commit frame of a WAL SQLite wrote', async () => {
+    // Two transactions: the second spans several pages (a blob in overflow pages).
+    const wal = await walOf(['CREATE TABLE t (v)', 'INSERT INTO t VALUES (randomblob(20000))']);
+    const frames = walFrames(wal);
+    expect(frames.filter((f) => f.commit)).toHaveLength(2);
+    expect(frames.filter((f) => !f.commit).length).toBeGreaterThan(2);
+    for (const frame of frames) {
+      expect(endsCommitFrame(frame.end, reader(wal))).toBe(frame.commit);
+      // SQLite writes the frame header, then the page: the header's end is no commit point.
+      expect(endsCommitFrame(frame.start + 24, reader(wal))).toBe(false);
+    }
+    expect(endsCommitFrame(32, reader(wal))).toBe(false);
+  });
+
+  it('is false for a frame of an older WAL generation (other salts), and when the bytes are not at hand', async () => {
+    const wal = await walOf(['CREATE TABLE t (v)']);
+    const [frame] = walFrames(wal);
+    const stale = Buffer.from(wal);
+    stale[frame!.start + 8] ^= 0xff;
+    expect(endsCommitFrame(frame!.end, reader(stale))).toBe(false);
+    expect(endsCommitFrame(frame!.end, () => undefined)).toBe(false);
   });
 });

@@ -116,6 +116,7 @@ export class LiveDatabases {
   }
 
   private async switchFile(gate: DatabaseGate, file: BehindFile, found: BehindFile): Promise<void> {
+    const startedMs = performance.now();
     try {
       const kind = found === file ? await this.databaseKind(file) : 'wal';
       if (kind === 'other') return;
@@ -126,6 +127,7 @@ export class LiveDatabases {
         return;
       }
       const got = await (wal ? gate.holdWalReaders(file.path) : gate.holdReaders(file.ino));
+      const heldMs = performance.now();
       if (!got.held) {
         this.metrics?.databaseSwitches.inc({ outcome: 'held-back' });
         this.lagBehind(file, [...got.blockers]);
@@ -143,6 +145,7 @@ export class LiveDatabases {
       }
       this.forgetLag(file.ino);
       this.metrics?.databaseSwitches.inc({ outcome: 'switched' });
+      this.logger.debug({ path: file.path, wal, seq: this.volume.versionSeq, lockMs: Math.round(heldMs - startedMs), switchMs: Math.round(performance.now() - heldMs) }, 'switched an open database to the version served');
     } catch (err) {
       this.metrics?.databaseSwitches.inc({ outcome: 'failed' });
       this.lagBehind(file, []);

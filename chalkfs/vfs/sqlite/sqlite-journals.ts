@@ -9,7 +9,7 @@ import type { FileInode } from '../../meta/format.js';
 import type { Namespace } from '../../meta/namespace.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
 import { classify, isHot } from './sqlite-files.js';
-import { walRecovery } from './wal-recovery.js';
+import { endsCommitFrame, walRecovery } from './wal-recovery.js';
 
 /** The file data a journal's header is read from (FileData). */
 export interface FirstBlocks {
@@ -61,6 +61,11 @@ export class SqliteJournals {
     return isTransactionConsistent(ns, (ino, inode) => this.header(ino, inode), (ino) => this.seenHot.has(ino), (ino, inode) =>
       walRecovery(inode.sizeBytes, this.bytesInMemory(ino, inode).read),
     );
+  }
+
+  /** Whether a write that ended at `end` of the WAL `ino` finished a commit frame (wal-recovery.ts). */
+  endsWalCommit(ino: number, inode: FileInode, end: number): boolean {
+    return endsCommitFrame(end, this.bytesInMemory(ino, inode).read);
   }
 
   /** A reader of file `ino`'s bytes from the blocks in memory; `missing` is the first block it lacked. */

@@ -41,11 +41,9 @@ export function walRecovery(sizeBytes: number, read: (offset: number, lengthByte
   if (sizeBytes < WAL_HEADER_BYTES) return 'empty';
   const header = read(0, WAL_HEADER_BYTES);
   if (header === undefined) return undefined;
-  const magic = header.readUInt32BE(0);
-  const pageBytes = header.readUInt32BE(8);
-  if ((magic & 0xfffffffe) >>> 0 !== WAL_MAGIC || header.readUInt32BE(4) !== WAL_FORMAT_VERSION) return 'empty';
-  if (pageBytes < 512 || pageBytes > 65536 || (pageBytes & (pageBytes - 1)) !== 0) return 'empty';
-  const bigEndian = (magic & 1) === 1;
+  const pageBytes = headerPageBytes(header);
+  if (pageBytes === undefined) return 'empty';
+  const bigEndian = (header.readUInt32BE(0) & 1) === 1;
   let sum = checksum(header.subarray(0, 24), bigEndian, [0, 0]);
   if (sum[0] !== header.readUInt32BE(24) || sum[1] !== header.readUInt32BE(28)) return 'empty';
   const salt = header.subarray(16, 24);
@@ -60,4 +58,33 @@ export function walRecovery(sizeBytes: number, read: (offset: number, lengthByte
     if (frame.readUInt32BE(4) !== 0) return 'committed';
   }
   return 'no-commit';
+}
+
+/**
+ * Whether a WAL's bytes up to `end` finish a commit frame of the WAL's current generation:
+ * `end` is a frame boundary, and the frame before it says commit (its database size in
+ * pages, bytes 4-7 of the frame header, is not zero) under the header's salts. SQLite
+ * writes a frame's 24-byte header, then its page, so the page's write ending there is the
+ * transaction's last write: its commit point when it syncs nothing (synchronous=NORMAL in
+ * WAL mode). Checksums are not checked: this only says when to publish a version, and
+ * walRecovery still decides whether that version is consistent.
+ */
+export function endsCommitFrame(end: number, read: (offset: number, lengthBytes: number) => Buffer | undefined): boolean {
+  if (end < WAL_HEADER_BYTES + WAL_FRAME_HEADER_BYTES) return false;
+  const header = read(0, WAL_HEADER_BYTES);
+  const pageBytes = header && headerPageBytes(header);
+  if (header === undefined || pageBytes === undefined) return false;
+  const frameBytes = WAL_FRAME_HEADER_BYTES + pageBytes;
+  if ((end - WAL_HEADER_BYTES) % frameBytes !== 0) return false;
+  const frame = read(end - frameBytes, WAL_FRAME_HEADER_BYTES);
+  return frame !== undefined && frame.readUInt32BE(4) !== 0 && frame.subarray(8, 16).equals(header.subarray(16, 24));
+}
+
+/** The page size a WAL header names, if it is a WAL header SQLite would read (checksum aside). */
+function headerPageBytes(header: Buffer): number | undefined {
+  const magic = header.readUInt32BE(0);
+  const pageBytes = header.readUInt32BE(8);
+  if ((magic & 0xfffffffe) >>> 0 !== WAL_MAGIC || header.readUInt32BE(4) !== WAL_FORMAT_VERSION) return undefined;
+  if (pageBytes < 512 || pageBytes > 65536 || (pageBytes & (pageBytes - 1)) !== 0) return undefined;
+  return pageBytes;
 }
