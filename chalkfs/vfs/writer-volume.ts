@@ -168,7 +168,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   open(path: string, intent: OpenIntent): number {
     const { ino, inode } = this.regularFile(path);
     if (intent.write) this.assertWritable();
-    return this.handles.add(ino, inode, intent.write, isHostLocal(path));
+    return this.handles.add(ino, inode, { writable: intent.write, hostLocal: isHostLocal(path) });
   }
 
   /** A writer's files change under its handles: none is shared. */
@@ -180,7 +180,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, owner, this.clock());
     this.versions.noteChange();
-    return this.handles.add(ino, inode, true, isHostLocal(path));
+    return this.handles.add(ino, inode, { writable: true, hostLocal: isHostLocal(path) });
   }
 
   /** `data` must already be a private copy: FUSE reuses its buffers. */
