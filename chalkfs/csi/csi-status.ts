@@ -14,6 +14,7 @@ const STATUS_OF: Record<ErrorKind, RpcStatus> = {
   'name-too-long': 'INVALID_ARGUMENT',
   invalid: 'INVALID_ARGUMENT',
   'bad-handle': 'INTERNAL',
+  stale: 'INTERNAL',
   'too-big': 'OUT_OF_RANGE',
   'no-space': 'RESOURCE_EXHAUSTED',
   'cross-device': 'INVALID_ARGUMENT',

@@ -19,6 +19,9 @@ const errnoByKind: Record<ErrorKind, number> = {
   'is-a-directory': E.EISDIR,
   'name-too-long': E.ENAMETOOLONG,
   'bad-handle': E.EBADF,
+  // The kernel asked for content this node stood for and no handle holds any more: it
+  // looks the name up again (open(2) retries once with LOOKUP_REVAL on ESTALE).
+  stale: E.ESTALE,
   invalid: E.EINVAL,
   config: E.EINVAL,
   // What this mount or this volume will not do.
@@ -42,7 +45,7 @@ export function errnoOf(kind: ErrorKind): number {
 }
 
 /** Kinds that mean the request itself was wrong; everything else is worth a log line. */
-const expectedKinds = new Set<ErrorKind>(['not-found', 'exists', 'not-empty', 'not-a-directory', 'is-a-directory', 'read-only', 'name-too-long', 'invalid', 'not-permitted']);
+const expectedKinds = new Set<ErrorKind>(['not-found', 'exists', 'not-empty', 'not-a-directory', 'is-a-directory', 'read-only', 'name-too-long', 'invalid', 'not-permitted', 'stale']);
 
 /**
  * The negative errno for anything thrown by a vfs call (replies take its absolute

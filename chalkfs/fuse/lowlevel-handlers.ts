@@ -1,5 +1,6 @@
 // The libfuse 3 binding's handlers for a chalkfs volume: each request's node ids become
-// paths (node-table.ts), the path-based VolumeView answers, and the answer goes back
+// paths (node-table.ts) and content generations (node-ids.ts), the path-based VolumeView
+// answers, and the answer goes back
 // through a reply function of lowlevel.ts. Thin on purpose: each op is served by
 // serveRequest (serve-request.ts: timed, bounded, errors turned into errnos).
 import type { Logger } from 'pino';
@@ -33,6 +34,7 @@ import {
   type ReplyKind,
 } from './lowlevel.js';
 import { NodeTable } from './node-table.js';
+import { NodeIds } from './node-ids.js';
 import { callerOwned, callerOwner, posixOpHandlers } from './lowlevel-posix-ops.js';
 import { linkHandlers } from './lowlevel-link-handlers.js';
 
@@ -60,13 +62,16 @@ export interface VolumeHandlerOptions {
   noOpen: boolean;
 }
 
-export function fuseAttr(a: Attributes): FuseAttr {
-  return { ino: a.ino, mode: a.mode, nlink: a.nlink, uid: a.uid, gid: a.gid, size: a.size, blocks: a.blocks, blksize: a.blksize, atimeMs: a.atimeMs, mtimeMs: a.mtimeMs, ctimeMs: a.ctimeMs };
+/** `a` as the kernel gets it for node `node` (st_ino is the node id: node-ids.ts). */
+export function fuseAttr(a: Attributes, node: Ino = a.ino): FuseAttr {
+  return { ino: node, mode: a.mode, nlink: a.nlink, uid: a.uid, gid: a.gid, size: a.size, blocks: a.blocks, blksize: a.blksize, atimeMs: a.atimeMs, mtimeMs: a.mtimeMs, ctimeMs: a.ctimeMs };
 }
 
 export class VolumeHandlers {
   readonly nodes = new NodeTable();
-  /** The last attributes answered per node: a detached node's fstat, and what revalidation compares. */
+  /** Which (inode, content generation) each node id stands for. */
+  readonly ids = new NodeIds();
+  /** The last attributes answered per node: a detached or stale node's fstat. */
   readonly lastAttrs = new Map<Ino, Attributes>();
   private readonly listings = new Map<number, FuseDirent[]>();
   private nextListing = 1;
@@ -107,7 +112,7 @@ export class VolumeHandlers {
     } catch {
       return; // no path (hidden files have one): the kernel's next getattr asks JavaScript
     }
-    this.attributesChanged(ino, fuseAttr(a));
+    this.attributesChanged(ino, fuseAttr(a, ino));
   }
 
   private get v(): VolumeView {
@@ -115,24 +120,28 @@ export class VolumeHandlers {
   }
 
   /**
-   * The node's attributes by its path, if that path still names this inode; else, while
-   * the file is open, as its handles serve it (fstat of a descriptor whose file a version
-   * adopted since deleted or replaced).
+   * The node's attributes by its path, if that path still names its inode, at the node's
+   * content generation. Else, while a handle holds the node's content, as that handle
+   * serves it (fstat of a descriptor whose file a version adopted since deleted or
+   * replaced); else a node no handle holds any more answers what it was last told (its
+   * content never changes; the kernel forgets it once unused).
    */
-  attributes(ino: Ino): Attributes {
-    const path = this.nodes.path(ino);
+  attributes(node: Ino): Attributes {
+    const path = this.nodes.path(node);
+    const last = this.lastAttrs.get(node);
+    const { ino, generation } = this.ids.contentOf(node);
     let a: Attributes | undefined;
     try {
-      a = path === undefined ? undefined : this.v.getattr(path);
+      a = path === undefined ? undefined : this.v.getattr(path, generation);
     } catch (err) {
-      if (!isChalkError(err, 'not-found')) throw err;
+      if (!isChalkError(err, 'not-found') && !isChalkError(err, 'stale')) throw err;
     }
-    // Gone, or the path names another inode (replaced in a version adopted since).
-    if (a === undefined || (a.ino !== ino && ino !== 1)) {
-      a = this.v.openFileAttributes(ino) ?? (path === undefined && this.nodes.has(ino) ? this.lastAttrs.get(ino) : undefined);
-      if (a === undefined) throw new ChalkError('not-found', path === undefined ? `inode ${ino} has no name` : `${path}: gone or replaced`);
+    // Gone, held no more, or the path names another inode (replaced in a version adopted since).
+    if (a === undefined || (a.ino !== ino && node !== 1)) {
+      a = this.v.openFileAttributes(ino, generation) ?? (this.nodes.has(node) ? last : undefined);
+      if (a === undefined) throw new ChalkError('not-found', path === undefined ? `inode ${node} has no name` : `${path}: gone or replaced`);
     }
-    this.lastAttrs.set(ino, a);
+    this.lastAttrs.set(node, a);
     return a;
   }
 
@@ -148,17 +157,28 @@ export class VolumeHandlers {
     return path;
   }
 
-  private entry(a: Attributes): FuseEntry & { ino: Ino } {
-    return { ino: a.ino, attr: fuseAttr(a), attrTimeoutS: this.options.attrTimeoutS, entryTimeoutS: this.options.entryTimeoutS };
+  /** The entry handing the kernel `a`'s node, counted as one more lookup of it under `name` in `parent`. */
+  private entry(parent: Ino, name: string, a: Attributes): FuseEntry & { ino: Ino } {
+    const node = this.ids.nodeOf(a.ino, a.generation);
+    this.lastAttrs.set(node, a);
+    this.nodes.remember(parent, name, node);
+    return { ino: node, attr: fuseAttr(a, node), attrTimeoutS: this.options.attrTimeoutS, entryTimeoutS: this.options.entryTimeoutS };
+  }
+
+  /** The kernel holds one lookup of `node` fewer (a refused reply, or a forget). */
+  private forgetNode(node: Ino, count: number): void {
+    this.nodes.forget(node, count);
+    if (this.nodes.has(node)) return;
+    this.lastAttrs.delete(node);
+    this.ids.forgotten(node);
+    this.inodeReads?.forget(node);
   }
 
   /** Replies a positive entry for `path` and counts the kernel's new lookup of it. */
   replyNewEntry(req: FuseRequest<'entry'>, parent: Ino, name: string, path: string): void {
-    const a = this.v.getattr(path);
-    this.lastAttrs.set(a.ino, a);
-    this.nodes.remember(parent, name, a.ino);
+    const e = this.entry(parent, name, this.v.getattr(path));
     // A refused reply (interrupted request) counted no lookup in the kernel.
-    if (replyEntry(req, this.entry(a)) < 0) this.nodes.forget(a.ino, 1);
+    if (replyEntry(req, e) < 0) this.forgetNode(e.ino, 1);
   }
 
   serve<K extends ReplyKind, T>(op: string, req: FuseRequest<K>, where: () => string, fn: () => T | Promise<T>, reply: (value: T) => void, late?: (value: T) => void): void {
@@ -181,21 +201,15 @@ export class VolumeHandlers {
           }
         }, (a) => {
           if (a === undefined) return void replyEntry(req, { ino: 0, entryTimeoutS: this.missingName?.(parent, name) ?? o.negativeTimeoutS });
-          this.lastAttrs.set(a.ino, a);
-          n.remember(parent, name, a.ino);
-          if (replyEntry(req, this.entry(a)) < 0) n.forget(a.ino, 1);
+          const e = this.entry(parent, name, a);
+          if (replyEntry(req, e) < 0) this.forgetNode(e.ino, 1);
         });
       },
       forget: (items) => {
-        for (const { ino, nlookup } of items) {
-          n.forget(ino, nlookup);
-          if (n.has(ino)) continue;
-          this.lastAttrs.delete(ino);
-          this.inodeReads?.forget(ino);
-        }
+        for (const { ino, nlookup } of items) this.forgetNode(ino, nlookup);
       },
-      getattr: (req, ino) => this.serve('getattr', req, () => this.pathOf(ino), () => this.attributes(ino), (a) => replyAttr(req, fuseAttr(a), o.attrTimeoutS)),
-      setattr: (req, ino, changes, fh) => this.serve('setattr', req, () => this.pathOf(ino), () => this.setattr(ino, changes, fh), (a) => replyAttr(req, fuseAttr(a), o.attrTimeoutS)),
+      getattr: (req, ino) => this.serve('getattr', req, () => this.pathOf(ino), () => this.attributes(ino), (a) => replyAttr(req, fuseAttr(a, ino), o.attrTimeoutS)),
+      setattr: (req, ino, changes, fh) => this.serve('setattr', req, () => this.pathOf(ino), () => this.setattr(ino, changes, fh), (a) => replyAttr(req, fuseAttr(a, ino), o.attrTimeoutS)),
       statfs: (req) =>
         this.serve('statfs', req, () => '/', () => v.statfs(), (s) =>
           replyStatfs(req, { bsize: s.bsize, frsize: s.frsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files, ffree: s.ffree, namemax: s.namemax }),
@@ -205,14 +219,12 @@ export class VolumeHandlers {
       create: (req, parent, name, mode) => {
         const where = () => this.childOf(parent, name);
         this.serve('create', req, where, () => v.create(where(), ...callerOwned(this, req, parent, 'file', mode)), (fh) => {
-          const a = v.getattr(where());
-          this.lastAttrs.set(a.ino, a);
-          n.remember(parent, name, a.ino);
-          if (replyCreate(req, this.entry(a), { fh, keepCache: o.keepCache }) < 0) {
-            n.forget(a.ino, 1);
+          const e = this.entry(parent, name, v.getattr(where()));
+          if (replyCreate(req, e, { fh, keepCache: o.keepCache }) < 0) {
+            this.forgetNode(e.ino, 1);
             v.release(fh);
           } else {
-            this.opened(a.ino, fh);
+            this.opened(e.ino, fh);
           }
         }, (fh) => v.release(fh));
       },
@@ -256,7 +268,7 @@ export class VolumeHandlers {
       open: (req, ino, flags) => {
         // The lock helper opens for writing only to lock: its handle is read-only in the volume.
         const helper = (flags & O_TRUNC) === 0 && this.lockHelper?.(requestContext(req).pid) === true;
-        const intent = helper ? { write: false } : openIntent(flags);
+        const intent = { ...(helper ? { write: false } : openIntent(flags)), generation: this.ids.contentOf(ino).generation };
         this.serve('open', req, () => this.pathOf(ino), async () => {
           const fh = await v.open(this.pathOf(ino), intent);
           // atomic_o_trunc: the truncation arrives with the open.
@@ -407,7 +419,7 @@ export class VolumeHandlers {
       } catch {
         continue; // gone between readdir and getattr: not listed
       }
-      entries.push({ name, ino: child.ino, mode: child.mode, offset: entries.length + 1 });
+      entries.push({ name, ino: this.ids.known(child.ino, child.generation) ?? child.ino, mode: child.mode, offset: entries.length + 1 });
     }
     return entries;
   }

@@ -134,17 +134,19 @@ export class LowLevelMount {
     this.lockHelper = helper;
     this.handlers.lockHelper = (pid) => helper.isHelper(pid);
     const gate: DatabaseGate = {
-      holdReaders: async (ino) => {
-        const path = this.handlers.nodes.path(ino);
+      holdReaders: async (file) => {
+        const node = this.handlers.ids.known(file.ino, file.generation);
+        const path = node === undefined ? undefined : this.handlers.nodes.path(node);
         if (path === undefined) return { held: false, blockers: [] };
         return helper.hold(mountpoint + path, 'rollback', DATABASE_LOCK_WAIT);
       },
       // By the database's path in the version served: a pair pinned with no file open
       // (reader-volume.ts) is switched too, and its -shm need not be known to the kernel.
       holdWalReaders: (path) => helper.hold(`${mountpoint}${path}-shm`, 'wal-readers', DATABASE_LOCK_WAIT),
-      dropPages: async (ino) => {
-        const result = await this.session.notifyInvalInode(ino, 0, 0);
+      dropPages: async ({ ino, generation }) => {
+        const node = this.handlers.ids.known(ino, generation);
         // -ENOENT: the kernel holds no such inode, so no pages either.
+        const result = node === undefined ? -2 : await this.session.notifyInvalInode(node, 0, 0);
         if (result < 0 && result !== -2) logger.warn({ ino, errno: -result }, 'the kernel did not drop the pages of a switched database');
       },
     };

@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'name-too-long' // ENAMETOOLONG
   | 'invalid' // EINVAL
   | 'bad-handle' // EBADF
+  | 'stale' // ESTALE (a follower's older content no handle holds any more)
   | 'too-big' // EFBIG
   | 'no-space' // ENOSPC
   | 'cross-device' // EXDEV

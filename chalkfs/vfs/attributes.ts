@@ -18,6 +18,11 @@ export interface Attributes {
   atimeMs: number;
   mtimeMs: number;
   ctimeMs: number;
+  /**
+   * A follower's content generation of a file, when not 0 (vfs/file-generations.ts): the
+   * kernel needs a node of its own for each content it is handed.
+   */
+  generation?: number;
 }
 
 export const S_IFMT = 0o170000;

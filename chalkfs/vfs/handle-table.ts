@@ -1,9 +1,12 @@
 /*
  * A mount's open files: handle numbers, how many handles each inode has open, and pins.
- * A pin keeps a file at the inode of an older version while it is open on a follower
- * (docs/CONSISTENCY.md): lookups of that file answer with the pinned inode until its last
- * handle is released. A writer never pins. No I/O, no policy: the volumes decide when to
- * pin, and what to do when a file's last handle goes.
+ * A pin keeps a SQLite file at the inode of an older version while it is open on a
+ * follower (docs/CONSISTENCY.md): lookups of that file answer with the pinned inode until
+ * its last handle is released or the file is switched. Other files are never pinned on a
+ * follower: each handle keeps the content it opened, under the content generation it was
+ * opened at (vfs/file-generations.ts), and later opens get the newest. A writer never
+ * pins. No I/O, no policy: the volumes decide when to pin, and what to do when a file's
+ * last handle goes.
  */
 import { ChalkError } from '../util/chalk-error.js';
 import type { FileInode, Inode } from '../meta/format.js';
@@ -21,7 +24,27 @@ export interface Handle {
   writable: boolean;
   /** Opened under a host-local name (a WAL's -shm): none of its blocks may reach the store. */
   hostLocal: boolean;
+  /** The content generation of the file it was opened at (0 on writers; vfs/file-generations.ts). */
+  generation: number;
+  /** Opened as a SQLite file (a database by its header, or a journal, -wal or -shm): pinned, never given a new generation. */
+  sqlite: boolean;
   reads: SequentialReads;
+}
+
+/** How a handle is opened: only `writable` is needed on a writer. */
+export interface HandleOptions {
+  writable: boolean;
+  hostLocal?: boolean;
+  generation?: number;
+  sqlite?: boolean;
+}
+
+/** One content of an open file, as its handles read it. */
+export interface HeldContent {
+  ino: number;
+  generation: number;
+  inode: FileInode;
+  sqlite: boolean;
 }
 
 /** What releasing a handle ended. */
@@ -43,13 +66,14 @@ export class HandleTable {
     return this.handles.size;
   }
 
-  add(ino: number, inode: FileInode, writable: boolean, hostLocal = false): number {
+  add(ino: number, inode: FileInode, options: HandleOptions): number {
+    const { writable, hostLocal = false, generation = 0, sqlite = false } = options;
     // After wrapping around, skip numbers still in use: a shared handle (fuse/lowlevel-mount.ts)
     // can outlive billions of other opens.
     while (this.handles.has(this.nextFh)) this.nextFh = this.nextFh >= maxFh ? 1 : this.nextFh + 1;
     const fh = this.nextFh;
     this.nextFh = fh >= maxFh ? 1 : fh + 1;
-    this.handles.set(fh, { ino, inode, writable, hostLocal, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
+    this.handles.set(fh, { ino, inode, writable, hostLocal, generation, sqlite, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
     this.openCounts.set(ino, (this.openCounts.get(ino) ?? 0) + 1);
     return fh;
   }
@@ -91,13 +115,22 @@ export class HandleTable {
     return this.openCounts.has(ino);
   }
 
-  /** The inode the open handles of `ino` serve (undefined: none is open). */
-  openInode(ino: number): FileInode | undefined {
-    if (!this.openCounts.has(ino)) return undefined;
-    const pinned = this.pins.get(ino);
-    if (pinned) return pinned;
-    for (const handle of this.handles.values()) if (handle.ino === ino) return handle.inode;
+  /** The content the handles of `ino` opened at `generation` read, if one is still open. */
+  heldContent(ino: number, generation: number): FileInode | undefined {
+    for (const handle of this.handles.values()) if (handle.ino === ino && handle.generation === generation) return handle.inode;
     return undefined;
+  }
+
+  /** Every content held open, once per file and generation (a SQLite file if any of its handles opened it as one). */
+  heldContents(): HeldContent[] {
+    const held = new Map<string, HeldContent>();
+    for (const { ino, generation, inode, sqlite } of this.handles.values()) {
+      const key = `${ino}:${generation}`;
+      const known = held.get(key);
+      if (known) known.sqlite ||= sqlite;
+      else held.set(key, { ino, generation, inode, sqlite });
+    }
+    return [...held.values()];
   }
 
   /** Every open handle's inode (an unlinked file's handle still reads its blocks). */
@@ -126,14 +159,13 @@ export class HandleTable {
     return [...this.pins];
   }
 
-  /** Every open handle of `ino` now serves `inode`, and its pin ends (a live database's switch). */
-  switchOpenFile(ino: number, inode: FileInode): void {
-    for (const handle of this.handles.values()) if (handle.ino === ino) handle.inode = inode;
+  /**
+   * Every open handle of `ino` at `generation` now serves `inode`, and its pin ends (a
+   * live database's switch). Handles of older generations read another kernel inode: they
+   * keep what they read.
+   */
+  switchOpenFile(ino: number, generation: number, inode: FileInode): void {
+    for (const handle of this.handles.values()) if (handle.ino === ino && handle.generation === generation) handle.inode = inode;
     this.pins.delete(ino);
-  }
-
-  /** Before a new version is served: every open file keeps the inode its handles read. */
-  pinOpenFiles(): void {
-    for (const handle of this.handles.values()) if (!this.pins.has(handle.ino)) this.pins.set(handle.ino, handle.inode);
   }
 }

@@ -5,14 +5,20 @@
  * one version for good. Every mutation is refused with `read-only` (EROFS) by `refuse`;
  * WAL-mode databases are refused at open (sqlite/wal-refusal.ts).
  *
- * When the version served changes, open files keep the inode they opened (a pin, in the
- * handle table) until their last handle is released, and the Invalidator is told first,
- * so the kernel's cached answers never outlive the state they describe; an open SQLite
- * database then follows between its read transactions (sqlite/live-databases.ts)
- * (docs/CONSISTENCY.md).
+ * When the version served changes, open files keep the content they opened, and the
+ * Invalidator is told first, so the kernel's cached answers never outlive the state they
+ * describe. A SQLite file is pinned for the whole host (lookups answer the pinned inode)
+ * until its last handle is released, or follows between its read transactions
+ * (sqlite/live-databases.ts): its locks live on one kernel inode. Any other file changed
+ * under its handles gets a new content generation (file-generations.ts), which the FUSE
+ * layer serves as a new kernel node: the holders keep theirs, and every later open gets
+ * the newest (docs/CONSISTENCY.md).
  */
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { FileInode, VersionRecord } from '../meta/format.js';
+import { attributesOf, type Attributes } from './attributes.js';
+import { FileGenerations } from './file-generations.js';
+import { SqliteOpens } from './sqlite/sqlite-opens.js';
 import { LiveDatabases, type BehindFile } from './sqlite/live-databases.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionFollower } from './version-follower.js';
@@ -33,6 +39,8 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   private readonly walOpens = new Map<number, string>();
   /** The WAL pairs of the version served (sqlite/wal-pairs.ts): pinned and switched as a unit. */
   private walPartners: Map<number, number>;
+  private readonly generations = new FileGenerations();
+  private readonly sqliteOpens = new SqliteOpens();
 
   /** A follower: serves the newest consistent version, and adopts newer ones. */
   static async follow(options: VolumeOptions): Promise<ReaderVolume> {
@@ -159,13 +167,17 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     return `inode ${ino}`;
   }
 
+  generationOf(ino: number): number {
+    return this.generations.of(ino);
+  }
+
   switchToServed(ino: number): boolean {
-    const pinned = this.handles.openInode(ino);
+    const pinned = this.handles.heldContent(ino, this.generations.of(ino));
     // A WAL its writer deleted after checkpointing it whole reads as empty from now on.
     const served = this.ns.inodes.get(ino) ?? (pinned && this.deletedWal(ino) !== undefined ? { ...pinned, sizeBytes: 0, blocks: [], patches: undefined } : undefined);
     if (!this.handles.isPinned(ino) || served?.type !== 'file') return false;
     this.invalidator.attributesMayChange();
-    this.handles.switchOpenFile(ino, served);
+    this.handles.switchOpenFile(ino, this.generations.of(ino), served);
     // The switch drops the kernel's pages and attributes of the file (DatabaseGate.dropPages)
     // before any read transaction resumes: what the kernel learns next is this version. An
     // open must not go back to the inode reported before the switch (open's race rule):
@@ -177,7 +189,23 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
 
   // ---- files -----------------------------------------------------------------------
 
-  /** Synchronous unless a database's header must first be read (WalRefusal). */
+  /**
+   * The attributes of `path`; with `generation`, of the content the kernel's node of that
+   * generation stands for (a holder's fstat after a newer version was adopted).
+   */
+  override getattr(path: string, generation?: number): Attributes {
+    const { ino, inode } = this.resolve(path);
+    const current = this.generations.of(ino);
+    if (generation === undefined || generation === current) {
+      const a = super.getattr(path);
+      return current === 0 ? a : { ...a, generation: current };
+    }
+    const held = inode.type === 'file' ? this.handles.heldContent(ino, generation) : undefined;
+    if (held === undefined) throw this.stale(path);
+    return { ...attributesOf(ino, held, this.ns.nlink(ino), this.blockSizeBytes), ...(generation === 0 ? {} : { generation }) };
+  }
+
+  /** Synchronous unless a database's header must first be read (WalRefusal, SqliteOpens). */
   open(path: string, intent: OpenIntent): number | Promise<number> {
     const { ino, inode } = this.regularFile(path);
     // SQLite opens a served -wal or -shm for writing first, and read-only once refused.
@@ -189,16 +217,32 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     });
     // A version adopted meanwhile is a new inode: the next call decides again.
     if (loading) return loading.then(() => this.open(path, intent));
-    if (classify(path).kind === 'wal') this.walOpens.set(ino, path);
-    // The kernel sized this file from the lookup just before open(2). If a new version
-    // was adopted in between, serve the version the kernel saw until the file is closed.
-    const seen = this.follower?.reportedInode(ino);
-    if (seen && seen !== inode && !this.handles.isPinned(ino)) {
-      this.invalidator.attributesMayChange();
-      this.handles.pin(ino, seen);
-      return this.handles.add(ino, seen, false);
+    const generation = this.generations.of(ino);
+    if (intent.generation !== undefined && intent.generation !== generation) {
+      // The kernel's node of an older content (a name it still held, or a holder's
+      // /proc/PID/fd): served while a handle holds that content, else looked up again.
+      const held = this.handles.heldContent(ino, intent.generation);
+      if (held === undefined) throw this.stale(path);
+      return this.handles.add(ino, held, { writable: false, generation: intent.generation });
     }
-    return this.handles.add(ino, inode, false);
+    // The kernel sized this file from the lookup just before open(2). If a new version
+    // was adopted in between, serve the version the kernel saw.
+    const seen = this.follower?.reportedInode(ino);
+    const behind = seen !== undefined && seen !== inode && !this.handles.isPinned(ino);
+    const content = behind ? seen : inode;
+    // A WAL pair is pinned and switched as a unit, whatever its headers say.
+    const sqlite = this.walPartners.has(ino) || this.sqliteOpens.check(path, content, { peek: () => this.data.peekBlock(ino, content, 0), load: () => this.data.blockContent(ino, content, 0) });
+    if (typeof sqlite !== 'boolean') return sqlite.then(() => this.open(path, intent));
+    if (classify(path).kind === 'wal') this.walOpens.set(ino, path);
+    if (behind && !(!sqlite && sameContent(content, inode))) {
+      this.invalidator.attributesMayChange();
+      // A SQLite file stays one kernel inode: pinned until closed (or switched). Any other
+      // file keeps the kernel's node at what it saw; the newest gets a node of its own.
+      if (sqlite) this.handles.pin(ino, content);
+      else this.generations.renew(ino);
+      return this.handles.add(ino, content, { writable: false, generation, sqlite });
+    }
+    return this.handles.add(ino, inode, { writable: false, generation, sqlite });
   }
 
   /**
@@ -209,7 +253,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
    */
   openForCopy(path: string): number {
     const { ino, inode } = this.regularFile(path);
-    return this.handles.add(ino, inode, false);
+    return this.handles.add(ino, inode, { writable: false, generation: this.generations.of(ino) });
   }
 
   /**
@@ -218,7 +262,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
    */
   shareable(fh: number): boolean {
     const handle = this.handles.find(fh);
-    if (!handle || handle.writable) return false;
+    if (!handle || handle.writable || handle.generation !== this.generations.of(handle.ino)) return false;
     return !this.handles.isPinned(handle.ino) && this.ns.inodes.get(handle.ino) === handle.inode;
   }
 
@@ -273,26 +317,37 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
 
   // ---- helpers ---------------------------------------------------------------------
 
+  private stale(path: string): ChalkError {
+    return new ChalkError('stale', `${path}: the content this kernel inode stood for is held by no handle any more (a newer version was adopted)`);
+  }
+
   /** The one answer to every change asked of a read-only mount. */
   private refuse(): never {
     throw new ChalkError('read-only', `volume ${this.options.config.name} is mounted read-only`);
   }
 
   /**
-   * Switches to `record`: the kernel is told first, and open files keep what they read. A
-   * WAL pair the version changes is pinned whole when either file is open or known to the
-   * kernel, so no open ever gets one file of each version; the pair is then switched as a
-   * unit (sqlite/live-databases.ts).
+   * Switches to `record`: the kernel is told first, and open files keep what they read:
+   * a SQLite file pinned, any other file changed by `record` at its generation while its
+   * newest content gets a new one. A WAL pair the version changes is pinned whole when
+   * either file is open or known to the kernel, so no open ever gets one file of each
+   * version; the pair is then switched as a unit (sqlite/live-databases.ts).
    */
   private adopt(record: VersionRecord, follower: VersionFollower): void {
     this.invalidator.attributesMayChange();
-    this.handles.pinOpenFiles();
     const before = this.ns;
     // A -shm a connection still holds stays served while its database is (wal-shared-memory.ts).
     const next = servedNamespace(record, true, (shmIno) => {
       const shm = before.inodes.get(shmIno);
       return this.handles.isOpen(shmIno) && shm?.type === 'file' ? shm : undefined;
     });
+    for (const held of this.handles.heldContents()) {
+      if (held.generation !== this.generations.of(held.ino) || this.handles.isPinned(held.ino)) continue;
+      const now = next.inodes.get(held.ino);
+      if (held.sqlite || this.walPartners.has(held.ino)) this.handles.pin(held.ino, held.inode);
+      else if (now?.type !== 'file' || !sameContent(now, held.inode)) this.generations.renew(held.ino);
+    }
+    this.generations.prune((ino) => next.inodes.has(ino));
     for (const [ino, partner] of this.walPartners) {
       const pinned = this.handles.isPinned(ino) || this.handles.isPinned(partner);
       if (!pinned && follower.reportedInode(ino) === undefined && follower.reportedInode(partner) === undefined) continue;

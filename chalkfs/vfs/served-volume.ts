@@ -70,8 +70,8 @@ export abstract class ServedVolume {
    * connection deleted, sqlite/live-databases.ts). Its handles still serve an inode, so
    * that is what it answers, with no name left (nlink 0) unless it has another one.
    */
-  openFileAttributes(ino: number): Attributes | undefined {
-    const inode = this.handles.openInode(ino);
+  openFileAttributes(ino: number, generation = 0): Attributes | undefined {
+    const inode = this.handles.heldContent(ino, generation);
     return inode && attributesOf(ino, inode, this.ns.nlink(ino), this.blockSizeBytes);
   }
 

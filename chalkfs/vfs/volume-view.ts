@@ -37,15 +37,21 @@ export interface DatabaseGate {
    * taking SQLite's EXCLUSIVE lock from outside (bounded wait); on giving up it holds
    * nothing and names who held what it lacked.
    */
-  holdReaders(ino: number): Promise<ReadersHeld | ReadersBusy>;
+  holdReaders(file: KernelFile): Promise<ReadersHeld | ReadersBusy>;
   /**
    * The same for the WAL database at `path` (in the version served), served with a
    * read-only `-shm` (its readers keep a private wal-index): takes the lock they hold on
    * that `-shm` for each read transaction.
    */
   holdWalReaders(path: string): Promise<ReadersHeld | ReadersBusy>;
-  /** The kernel drops its cached pages and attributes of `ino`; resolves once it has. */
-  dropPages(ino: number): Promise<void>;
+  /** The kernel drops its cached pages and attributes of the file; resolves once it has. */
+  dropPages(file: KernelFile): Promise<void>;
+}
+
+/** A file as the kernel knows it: its inode number and content generation (vfs/file-generations.ts). */
+export interface KernelFile {
+  ino: number;
+  generation: number;
 }
 
 export interface ReadersHeld {
@@ -72,6 +78,13 @@ export interface LaggingFile {
 export interface OpenIntent {
   /** Opened for writing (O_WRONLY or O_RDWR). */
   write: boolean;
+  /**
+   * The content generation the kernel's node stands for (Attributes.generation; 0 when
+   * absent there). Undefined: the content served now. An older generation is opened only
+   * while a handle still holds it, else the open fails `stale` (ESTALE: the kernel looks
+   * the name up again and opens the newest).
+   */
+  generation?: number;
 }
 
 /** A time left undefined is left unchanged (UTIME_OMIT). */
@@ -114,12 +127,16 @@ export interface VolumeView {
   /** Followers only: open SQLite databases follow the versions adopted through `gate`. */
   followOpenDatabases?(gate: DatabaseGate): void;
 
-  getattr(path: string): Attributes;
   /**
-   * The attributes of file `ino` as its open handles serve it, by inode number (undefined:
-   * no handle of it is open): for fstat through a descriptor whose path no longer names it.
+   * The attributes of `path` as served, or (`generation`, on a follower) of the content a
+   * handle still holds at that generation (`stale` when none does).
    */
-  openFileAttributes(ino: number): Attributes | undefined;
+  getattr(path: string, generation?: number): Attributes;
+  /**
+   * The attributes of file `ino` as its open handles of `generation` serve it (undefined:
+   * none is open): for fstat through a descriptor whose path no longer names it.
+   */
+  openFileAttributes(ino: number, generation?: number): Attributes | undefined;
   readdir(path: string): string[];
   readlink(path: string): string;
   statfs(): FileSystemStats;

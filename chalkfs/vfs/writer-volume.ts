@@ -172,7 +172,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     const { ino, inode } = this.regularFile(path);
     if (intent.write) this.assertWritable();
     if (intent.write) this.noteWal(ino, path);
-    return this.handles.add(ino, inode, intent.write, isHostLocal(path));
+    return this.handles.add(ino, inode, { writable: intent.write, hostLocal: isHostLocal(path) });
   }
 
   /** A writer's files change under its handles: none is shared. */
@@ -185,7 +185,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     const { ino, inode } = this.ns.createFile(path, mode, owner, this.clock());
     this.versions.noteChange();
     this.noteWal(ino, path);
-    return this.handles.add(ino, inode, true, isHostLocal(path));
+    return this.handles.add(ino, inode, { writable: true, hostLocal: isHostLocal(path) });
   }
 
   /** `data` must already be a private copy: FUSE reuses its buffers. */

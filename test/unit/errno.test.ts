@@ -19,6 +19,7 @@ const expected: Record<ErrorKind, number> = {
   'name-too-long': E.ENAMETOOLONG,
   invalid: E.EINVAL,
   'bad-handle': E.EBADF,
+  stale: E.ESTALE,
   'too-big': E.EFBIG,
   'no-space': E.ENOSPC,
   'cross-device': E.EXDEV,

@@ -1,7 +1,8 @@
 /*
- * ReaderVolume: a follower adopts the writer's new versions, pins open files to the
- * version they opened, tells its Invalidator before any answer changes, shares handles
- * only when safe; a pinned mount serves one version. Every change is refused.
+ * ReaderVolume: a follower adopts the writer's new versions, keeps open files at the
+ * version they opened (a new content generation for the newest, or a pin for SQLite
+ * files), tells its Invalidator before any answer changes, shares handles only when
+ * safe; a pinned mount serves one version. Every change is refused.
  */
 import { describe, expect, it } from 'vitest';
 import { cleanUpAfterEach, reading, writing, newVolume, kindOf, openNow, readFile, createCommitted, rewriteCommitted, invalidatorOf } from '../support/volume-test-helpers.js';
@@ -25,7 +26,7 @@ describe('ReaderVolume', () => {
   });
 
 
-  it('adopts the writer\'s new version on refresh, and pins open handles to the old one', async () => {
+  it('adopts the writer\'s new version on refresh; open handles keep the old one, under its generation, and every later open gets the new one', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
     await createCommitted(rw, '/f', 'old content');
@@ -46,18 +47,39 @@ describe('ReaderVolume', () => {
     expect(ro.versionSeq).toBe(rw.versionSeq);
     expect(await ro.refresh()).toBe(false);
     expect(ro.readdir('/').sort()).toEqual(['.', '..', 'f', 'g']);
-    // The handle opened before adoption keeps reading the old content, and the file
-    // keeps its old size until that handle is released.
+    // The handle opened before adoption keeps reading the old content, which the kernel's
+    // node of generation 0 stands for; the newest is served at a new generation (a new node).
     const out = Buffer.alloc(64);
     expect(await ro.read(pinned, out, 64, 0)).toBe(11);
     expect(out.subarray(0, 11).toString()).toBe('old content');
-    expect(ro.getattr('/f').size).toBe(11);
+    expect(ro.getattr('/f', 0).size).toBe(11);
+    expect(ro.getattr('/f')).toMatchObject({ size: 19, generation: 1 });
+    expect((await readFile(ro, '/f')).toString()).toBe('new, longer content');
+    // The kernel's old node may open again while the holder holds its content (a /proc/PID/fd open).
+    const again = await ro.open('/f', { write: false, generation: 0 });
+    expect(out.subarray(0, await ro.read(again, out, 64, 0)).toString()).toBe('old content');
+    ro.release(again);
     ro.release(pinned);
-    expect(ro.getattr('/f').size).toBe(19);
+    // Once nobody holds it, the old node is stale: the kernel looks the name up again.
+    expect(await kindOf(() => ro.open('/f', { write: false, generation: 0 }))).toBe('stale');
+    expect(await kindOf(() => ro.getattr('/f', 0))).toBe('stale');
+    expect(ro.getattr('/f')).toMatchObject({ size: 19, generation: 1 });
     expect((await readFile(ro, '/f')).toString()).toBe('new, longer content');
   });
 
-  it('tells its attribute listener just before any getattr answer changes: new version, pin at open, unpin at release', async () => {
+  it('a version that leaves a held file unchanged gives it no new generation', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await createCommitted(rw, '/f', 'same');
+    const ro = await mount('read-only');
+    const held = openNow(ro, '/f');
+    await createCommitted(rw, '/g', 'other');
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.getattr('/f').generation).toBeUndefined();
+    ro.release(held);
+  });
+
+  it('tells its attribute listener just before any getattr answer changes: new version, a new generation at open', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
     rw.release(rw.create('/f', 0o644));
@@ -91,24 +113,28 @@ describe('ReaderVolume', () => {
     cacheAgrees();
     expect(lookup('/f')).toBe(9);
 
-    // The kernel looked the file up (v2), then a new version came, then open(2): the
-    // open pins what the lookup reported, and the cache must not keep the newer answer.
+    // The kernel looked the file up (v2), then a new version came, then open(2) on the
+    // node it looked up: the open serves what the lookup reported, at that node's
+    // generation, and the newest gets a new generation (the kernel's next lookup makes a
+    // new node), so the cache must not keep the answer of before.
     await publish('v3 is longer still');
     expect(await ro.refresh()).toBe(true);
-    const fh = openNow(ro, '/f');
-    // Called before the pin: until then getattr answered with the newest version.
+    const fh = await ro.open('/f', { write: false, generation: 0 });
     expect(sizesSeenByListener).toEqual([2, 9, 18]);
-    expect(lookup('/f')).toBe(9);
-    cacheAgrees();
-    // The last release unpins: the next lookup sees the newest version.
-    ro.release(fh);
-    expect(sizesSeenByListener).toEqual([2, 9, 18, 9]);
+    const out = Buffer.alloc(64);
+    expect(out.subarray(0, await ro.read(fh, out, 64, 0)).toString()).toBe('v2 longer');
+    expect(ro.getattr('/f', 0).size).toBe(9);
+    expect(ro.getattr('/f')).toMatchObject({ size: 18, generation: 1 });
     cacheAgrees();
     expect(lookup('/f')).toBe(18);
+    // Releasing changes no answer of the newest.
+    ro.release(fh);
+    expect(sizesSeenByListener).toHaveLength(3);
+    cacheAgrees();
 
-    // Opens and releases that change no pin leave the cache alone.
+    // Opens and releases of the newest leave the cache alone.
     ro.release(openNow(ro, '/f'));
-    expect(sizesSeenByListener).toHaveLength(4);
+    expect(sizesSeenByListener).toHaveLength(3);
     cacheAgrees();
   });
 
@@ -166,34 +192,38 @@ describe('ReaderVolume', () => {
     expect(ro.status().openHandles).toBe(0);
     expect(ro.getattr('/f').size).toBe(9);
 
-    // A new version while a shared open is held: that handle keeps v2 and pins the file;
-    // opens meanwhile get the pinned inode, which is never shared.
+    // A new version while a shared open is held: that handle keeps v2 (generation 0) and
+    // the newest is served at a new generation; opens of the newest are shared again, an
+    // open of the older generation (its node) never is.
     const held = openShared();
     expect(await readVia(held)).toBe('v2 longer');
     await rewrite('v3 is longer still');
     expect(await ro.refresh()).toBe(true);
     expect(retired.has(held)).toBe(true);
     expect(await readVia(held)).toBe('v2 longer');
+    expect(ro.getattr('/f')).toMatchObject({ size: 18, generation: 1 }); // the kernel's lookup: a new node
     const during = openShared();
-    expect(ro.shareable(during)).toBe(false);
-    expect(await readVia(during)).toBe('v2 longer');
+    expect(ro.shareable(during)).toBe(true);
+    expect(await readVia(during)).toBe('v3 is longer still');
+    const older = await ro.open('/f', { write: false, generation: 0 });
+    expect(ro.shareable(older)).toBe(false);
+    expect(await readVia(older)).toBe('v2 longer');
+    ro.release(older);
     closeShared(during);
     closeShared(held);
-    expect(ro.status().openHandles).toBe(0);
+    expect(ro.status().openHandles).toBe(1); // `during`: idle, still shared
     expect(ro.getattr('/f').size).toBe(18);
-    const after = openShared();
-    expect(ro.shareable(after)).toBe(true);
-    expect(await readVia(after)).toBe('v3 is longer still');
+    expect(openShared()).toBe(during);
   });
 
   it('after an open database switches to the served version, a new open gets that version too, not the one the kernel was told before', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
-    await createCommitted(rw, '/db', 'version one');
+    await createCommitted(rw, '/db', sqliteLike('version one'));
     const ro = await mount('read-only');
-    expect(ro.getattr('/db').size).toBe(11); // what the kernel was told
-    const held = openNow(ro, '/db'); // a long-lived connection
-    await rewriteCommitted(rw, '/db', 'version two, longer');
+    expect(ro.getattr('/db').size).toBe(512); // what the kernel was told
+    const held = await ro.open('/db', reading); // a long-lived connection (its header is read first)
+    await rewriteCommitted(rw, '/db', sqliteLike('version two, longer'));
     expect(await ro.refresh()).toBe(true);
     // The live switch (sqlite/live-databases.ts) under SQLite's EXCLUSIVE: every handle now
     // serves the version served, and the kernel's pages and attributes of the file are dropped.
@@ -201,10 +231,11 @@ describe('ReaderVolume', () => {
     expect(ro.switchToServed(ino)).toBe(true);
     // A new open (open→query→close) before any getattr: it must not pin the file back at
     // version one, which would mix two versions' pages in the kernel's cache of one inode.
-    const fresh = openNow(ro, '/db');
-    const out = Buffer.alloc(64);
-    expect(out.subarray(0, await ro.read(fresh, out, 64, 0)).toString()).toBe('version two, longer');
-    expect(out.subarray(0, await ro.read(held, out, 64, 0)).toString()).toBe('version two, longer');
+    const fresh = await ro.open('/db', reading);
+    const out = Buffer.alloc(35);
+    expect(out.subarray(16, await ro.read(fresh, out, 35, 0)).toString()).toBe('version two, longer');
+    expect(out.subarray(16, await ro.read(held, out, 35, 0)).toString()).toBe('version two, longer');
+    expect(ro.getattr('/db').generation).toBeUndefined();
     expect(ro.filesBehind()).toEqual([]);
     ro.release(fresh);
     ro.release(held);
@@ -253,3 +284,8 @@ describe('ReaderVolume', () => {
     expect(await kindOf(() => v.create('/x', 0o644))).toBe('read-only');
   });
 });
+
+/** A 512-byte file whose header says SQLite (what a follower pins rather than giving it a new generation), holding `text` after the magic. */
+function sqliteLike(text: string): string {
+  return `SQLite format 3\u0000${text}`.padEnd(512, ' ');
+}

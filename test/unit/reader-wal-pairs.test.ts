@@ -53,7 +53,7 @@ function recordingGate(): DatabaseGate & { walPaths: string[]; dropped: number[]
       walPaths.push(path);
       return { held: true, release: () => undefined };
     },
-    dropPages: async (ino) => void dropped.push(ino),
+    dropPages: async ({ ino }) => void dropped.push(ino),
   };
 }
 

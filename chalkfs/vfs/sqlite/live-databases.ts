@@ -47,6 +47,8 @@ export interface LiveVolume {
   /** Open files whose handles serve another content than the version served. */
   filesBehind(): BehindFile[];
   firstBlock(ino: number, inode: FileInode): Promise<Buffer | null>;
+  /** The content generation `ino` is served at (vfs/file-generations.ts). */
+  generationOf(ino: number): number;
   /** Every handle of `ino` now serves the version served (false: nothing to switch any more). */
   switchToServed(ino: number): boolean;
   /** The inode number of `path` in the version served, if it is a file. */
@@ -126,7 +128,7 @@ export class LiveDatabases {
         this.lagBehind(file, [{ lock: 'a -wal open at an inode the writer replaced', pid: 0 }]);
         return;
       }
-      const got = await (wal ? gate.holdWalReaders(file.path) : gate.holdReaders(file.ino));
+      const got = await (wal ? gate.holdWalReaders(file.path) : gate.holdReaders({ ino: file.ino, generation: this.volume.generationOf(file.ino) }));
       const heldMs = performance.now();
       if (!got.held) {
         this.metrics?.databaseSwitches.inc({ outcome: 'held-back' });
@@ -139,7 +141,7 @@ export class LiveDatabases {
         // must go before any can start again. A WAL pair's two files switch together.
         const inos = wal ? [file.ino, ...this.volume.walFiles(file.path)] : [file.ino];
         const switched = inos.filter((ino) => this.volume.switchToServed(ino));
-        for (const ino of switched) await gate.dropPages(ino);
+        for (const ino of switched) await gate.dropPages({ ino, generation: this.volume.generationOf(ino) });
       } finally {
         got.release();
       }

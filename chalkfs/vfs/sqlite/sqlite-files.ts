@@ -84,6 +84,11 @@ export function mayBeDatabase(sizeBytes: number): boolean {
   return sizeBytes >= minPageBytes && sizeBytes % minPageBytes === 0;
 }
 
+/** Whether a file's first bytes are a SQLite database header (any journal mode). */
+export function hasDatabaseHeader(firstBytes: Buffer): boolean {
+  return firstBytes.length >= headerMagic.length && firstBytes.subarray(0, headerMagic.length).equals(headerMagic);
+}
+
 /**
  * Whether a database's first bytes are a SQLite header that says WAL mode: bytes 18 and
  * 19 (file format write and read versions) are 2 in WAL mode, 1 otherwise.
