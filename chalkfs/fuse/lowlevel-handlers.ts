@@ -35,6 +35,7 @@ import {
 } from './lowlevel.js';
 import { NodeTable } from './node-table.js';
 import { NodeIds } from './node-ids.js';
+import { OpenNodes } from './open-nodes.js';
 import { callerOwned, callerOwner, posixOpHandlers } from './lowlevel-posix-ops.js';
 import { linkHandlers } from './lowlevel-link-handlers.js';
 
@@ -75,12 +76,8 @@ export class VolumeHandlers {
   readonly lastAttrs = new Map<Ino, Attributes>();
   private readonly listings = new Map<number, FuseDirent[]>();
   private nextListing = 1;
-  /** Opens the kernel holds per node, and each handle's node. */
-  private readonly opens = new Map<Ino, number>();
-  private readonly handleNodes = new Map<number, Ino>();
-  /** Nodes hidden at unlink while open (and their hidden name), removed at their last release. */
-  private readonly hidden = new Map<Ino, [Ino, string]>();
-  private hiddenCount = 0;
+  /** Nodes held open, and unlink's hiding of them (open-nodes.ts). */
+  private readonly openNodes: OpenNodes;
 
   /**
    * Set on a read-write mount with the C attribute cache: a write's new attributes go into
@@ -101,6 +98,7 @@ export class VolumeHandlers {
   private readonly inodeReads: InodeReads | undefined;
 
   constructor(private readonly options: VolumeHandlerOptions) {
+    this.openNodes = new OpenNodes({ nodes: this.nodes, volume: options.volume, childOf: (parent, name) => this.childOf(parent, name), lastMode: (ino) => this.lastAttrs.get(ino)?.mode });
     this.inodeReads = options.noOpen ? new InodeReads(options.volume, (ino) => this.pathOf(ino)) : undefined;
   }
 
@@ -224,7 +222,7 @@ export class VolumeHandlers {
             this.forgetNode(e.ino, 1);
             v.release(fh);
           } else {
-            this.opened(e.ino, fh);
+            this.openNodes.opened(e.ino, fh);
           }
         }, (fh) => v.release(fh));
       },
@@ -239,7 +237,7 @@ export class VolumeHandlers {
       unlink: (req, parent, name) => {
         const where = () => this.childOf(parent, name);
         const ino = n.child(parent, name);
-        this.serve('unlink', req, where, () => this.unlinkOrHide(parent, name), () => {
+        this.serve('unlink', req, where, () => this.openNodes.unlinkOrHide(parent, name), () => {
           n.removed(parent, name);
           if (ino !== undefined) this.attributesStale?.(ino);
           replyOk(req);
@@ -257,7 +255,7 @@ export class VolumeHandlers {
         // RENAME_NOREPLACE / RENAME_EXCHANGE: libfuse 2 refused them too (EINVAL).
         if (flags !== 0) return void replyErr(req, EINVAL);
         const target = n.child(newParent, newName);
-        this.serve('rename', req, where, () => this.renameHidingTarget(parent, name, newParent, newName), () => {
+        this.serve('rename', req, where, () => this.openNodes.renameHidingTarget(parent, name, newParent, newName), () => {
           n.renamed(parent, name, newParent, newName);
           if (target !== undefined) this.attributesStale?.(target);
           replyOk(req);
@@ -281,7 +279,7 @@ export class VolumeHandlers {
           const share = o.shareOpens && !intent.write && v.shareable(fh);
           // A read-only handle's close commits nothing (flush is a no-op): no FLUSH for it.
           if (replyOpen(req, { fh, keepCache: o.keepCache, noflush: !intent.write, share }) < 0 && !share) v.release(fh);
-          else this.opened(ino, fh);
+          else this.openNodes.opened(ino, fh);
         }, (fh) => v.release(fh));
       },
       read: (req, ino, size, offset, fh) => {
@@ -326,68 +324,10 @@ export class VolumeHandlers {
     return handlers;
   }
 
-  /**
-   * A handle the volume gave out is held by the kernel. Also for the shared handles of
-   * read-only mounts: JavaScript sees those opened and released once.
-   */
-  private opened(ino: Ino, fh: number): void {
-    this.handleNodes.set(fh, ino);
-    this.opens.set(ino, (this.opens.get(ino) ?? 0) + 1);
-  }
-
   /** Also a shared handle the mount retires (LowLevelMount). */
   release(fh: number): Promise<void> | void {
     this.v.release(fh);
-    const ino = this.handleNodes.get(fh);
-    if (ino === undefined) return;
-    this.handleNodes.delete(fh);
-    const left = (this.opens.get(ino) ?? 1) - 1;
-    if (left > 0) return void this.opens.set(ino, left);
-    this.opens.delete(ino);
-    const hiddenAs = this.hidden.get(ino);
-    if (hiddenAs === undefined || !this.hidden.delete(ino)) return;
-    const path = this.nodes.childPath(...hiddenAs);
-    if (path === undefined || this.nodes.child(...hiddenAs) !== ino) return;
-    this.nodes.removed(...hiddenAs);
-    return this.v.unlink(path);
-  }
-
-  /**
-   * As libfuse 2 did: a file still open is not unlinked but renamed to a hidden name
-   * (`.fuse_hidden…`) and unlinked at its last release, so its handles keep a path
-   * (VolumeView is path-based) and fstat, reads and writes through them go on working.
-   * The vfs knows this rename (a journal renamed away commits, WriterVolume.rename).
-   * Only for the last name the kernel holds: with another one the node keeps a path.
-   */
-  private unlinkOrHide(parent: Ino, name: string): Promise<void> | void {
-    const path = this.childOf(parent, name);
-    const ino = this.nodes.child(parent, name);
-    if (ino === undefined || !this.opens.has(ino) || this.nodes.nameCount(ino) > 1) return this.v.unlink(path);
-    return this.hide(parent, name, ino);
-  }
-
-  private async hide(parent: Ino, name: string, ino: Ino): Promise<void> {
-    const hiddenName = `.fuse_hidden${ino.toString(16).padStart(8, '0')}${(++this.hiddenCount).toString(16).padStart(8, '0')}`;
-    await this.v.rename(this.childOf(parent, name), this.childOf(parent, hiddenName));
-    this.nodes.renamed(parent, name, parent, hiddenName);
-    // The last release may have arrived while the rename waited (a journal renamed away
-    // commits first; close(2) does not wait for RELEASE): then nothing holds it any more.
-    if (this.opens.has(ino)) this.hidden.set(ino, [parent, hiddenName]);
-    else {
-      this.nodes.removed(parent, hiddenName);
-      await this.v.unlink(this.childOf(parent, hiddenName));
-    }
-  }
-
-  /** A rename over a file still open hides that file first, as unlink does. */
-  private async renameHidingTarget(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
-    const target = this.nodes.child(newParent, newName);
-    const moving = this.nodes.child(parent, name);
-    if (target !== undefined && target !== moving && this.opens.has(target) && this.nodes.nameCount(target) === 1) {
-      const kind = this.lastAttrs.get(target)?.mode ?? 0;
-      if ((kind & 0o170000) !== S_IFDIR) await this.hide(newParent, newName, target);
-    }
-    await this.v.rename(this.childOf(parent, name), this.childOf(newParent, newName));
+    return this.openNodes.released(fh);
   }
 
   private async setattr(ino: Ino, changes: FuseAttrChanges, fh: number | undefined): Promise<Attributes> {
