@@ -91,6 +91,17 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
     return { name: target.name, setup: target.setup, cells: fillAll(cells, `n/a: install failed (${reason.slice(5)})`), details };
   }
 
+  // The warm read steps read through the read-only mount the cold steps leave, every page
+  // cached by the full scan. Run without the full scan (--workloads), they first set that
+  // up themselves, unmeasured: before, they ran against no mount at all.
+  let warm = false;
+  const warmUp = async () => {
+    if (warm) return;
+    await target.resetCold();
+    await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
+    warm = true;
+  };
+
   if (wants('cold query')) {
     ctx.step('cold query');
     await attempt(['cold.total', 'cold.requests'], async () => {
@@ -123,15 +134,17 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
       const daemon = daemonDelta(daemonBefore, await target.daemonCounts?.());
       cells['scan.cold'] = { value: mbps(cold.sizeBytes, cold.elapsedMs) };
       cells['cpu.scan'] = cell;
-      const warm = await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
-      cells['scan.warm'] = { value: mbps(warm.sizeBytes, warm.elapsedMs) };
-      details.fullScan = { cold, warm, coldStoreRequests: requests, coldDaemon: daemon, coldDaemonCpu: cpu, coldStoreCpuMs: storeCpuMs };
+      const warmScan = await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
+      warm = true;
+      cells['scan.warm'] = { value: mbps(warmScan.sizeBytes, warmScan.elapsedMs) };
+      details.fullScan = { cold, warm: warmScan, coldStoreRequests: requests, coldDaemon: daemon, coldDaemonCpu: cpu, coldStoreCpuMs: storeCpuMs };
     });
   }
 
   if (wants('point reads')) {
     ctx.step('point reads');
     await attempt(['point.p50', 'point.p95', 'point.p99'], async () => {
+      await warmUp();
       const daemonBefore = await target.daemonCounts?.();
       const r = await runWorkloadChild({ kind: 'point-reads', ...base, ...config.pointReads }, 'latencies', timeout);
       cells['point.p50'] = { value: r.latency.p50Us };
@@ -144,6 +157,7 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   if (wants('open-query-close')) {
     ctx.step('open-query-close');
     await attempt(['ocq.p50', 'ocq.p99'], async () => {
+      await warmUp();
       const daemonBefore = await target.daemonCounts?.();
       const r = await runWorkloadChild({ kind: 'open-query-close', ...base, ...config.openQueryClose }, 'latencies', timeout);
       cells['ocq.p50'] = { value: r.latency.p50Us };
@@ -155,6 +169,7 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   if (wants('range scans')) {
     ctx.step('range scans');
     await attempt(['range.p50', 'range.p99'], async () => {
+      await warmUp();
       const r = await runWorkloadChild({ kind: 'range-scans', ...base, ...config.rangeScans }, 'latencies', timeout);
       cells['range.p50'] = { value: r.latency.p50Us };
       cells['range.p99'] = { value: r.latency.p99Us };
@@ -167,6 +182,7 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
     const concurrency: Record<string, unknown> = {};
     for (const n of config.concurrency.levels) {
       await attempt([`conc.${n}`], async () => {
+        await warmUp();
         // Node takes ~100 ms to start on 2 cores: the barrier leaves room for all of them.
         const startAtMs = Date.now() + 800 + 200 * n;
         const runs = await Promise.all(
