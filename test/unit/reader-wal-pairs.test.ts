@@ -3,7 +3,10 @@
  * sqlite/wal-pairs.ts), and never adopts a version whose -wal has a header but no commit
  * frame (sqlite/wal-recovery.ts, sqlite-consistency.ts). A -wal held open that a version
  * deletes (the writer's last connection closed) switches with its database and reads as
- * empty from then on; fstat through it keeps working (docs/CONSISTENCY.md, "WAL mode").
+ * empty from then on; fstat through it keeps working. A -wal held open that a version
+ * replaced (the writer closed and opened again) switches with its database to the new
+ * one's content, and no open meanwhile gets one file of each version (docs/CONSISTENCY.md,
+ * "WAL mode").
  */
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -12,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanUpAfterEach, newVolume, openNow, createCommitted, rewriteCommitted, writing, kindOf } from '../support/volume-test-helpers.js';
 import { waitFor } from '../support/multihost-children.js';
-import type { DatabaseGate } from '../../chalkfs/vfs/volume-view.js';
+import type { DatabaseGate, VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
 
 cleanUpAfterEach();
 
-async function contentOf(v: { read(fh: number, out: Buffer, length: number, offset: number): Promise<number> }, fh: number): Promise<string> {
+async function contentOf(v: Pick<VolumeView, 'read'>, fh: number): Promise<string> {
   const out = Buffer.alloc(64);
   return out.subarray(0, await v.read(fh, out, 64, 0)).toString();
 }
@@ -55,6 +58,41 @@ function recordingGate(): DatabaseGate & { walPaths: string[]; dropped: number[]
     },
     dropPages: async ({ ino }) => void dropped.push(ino),
   };
+}
+
+/** A gate whose holds wait until `grant()` (a reader in a read transaction), recording the pages dropped. */
+function heldGate(): DatabaseGate & { dropped: number[]; waiting(): number; grant(): void } {
+  const dropped: number[] = [];
+  const waiters: (() => void)[] = [];
+  let granted = false;
+  const hold = () => new Promise<{ held: true; release(): void }>((resolve) => {
+    const done = () => resolve({ held: true, release: () => undefined });
+    if (granted) done();
+    else waiters.push(done);
+  });
+  return {
+    dropped,
+    waiting: () => waiters.length,
+    grant: () => {
+      granted = true;
+      for (const done of waiters.splice(0)) done();
+    },
+    holdReaders: hold,
+    holdWalReaders: hold,
+    dropPages: async ({ ino }) => void dropped.push(ino),
+  };
+}
+
+/** What a new connection reads: the database's marker and the -wal's content, opened in SQLite's order. */
+async function pairRead(ro: VolumeView): Promise<[string, string]> {
+  const db = openNow(ro, '/a.db');
+  const wal = openNow(ro, '/a.db-wal');
+  try {
+    return [(await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105), await contentOf(ro, wal)];
+  } finally {
+    ro.release(wal);
+    ro.release(db);
+  }
 }
 
 describe('WAL pairs on a follower', () => {
@@ -99,7 +137,7 @@ describe('WAL pairs on a follower', () => {
     expect(await ro.refresh()).toBe(true);
   });
 
-  it('a -wal held open that a version deletes (its writer closed) switches with its database to empty; fstat through it still answers; a new -wal later leaves the pair lagging', async () => {
+  it('a -wal held open that a version deletes (its writer closed) switches with its database to empty; fstat through it still answers; a new -wal later: the held -wal follows it', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
     await writeCommitted(rw, '/a.db', walDatabase('db v1'));
@@ -129,16 +167,68 @@ describe('WAL pairs on a follower', () => {
     expect(ro.openFileAttributes(walIno)).toMatchObject({ ino: walIno, size: 0, nlink: 0 });
     expect(ro.status().lagging).toEqual([]);
 
-    // The writer opens it again: a new -wal (another inode). The held pair keeps the state the writer closed with.
+    // The writer opens it again: a new -wal (another inode). The held pair follows it.
     await createCommitted(rw, '/a.db-wal', 'wal v3');
     await writeCommitted(rw, '/a.db', walDatabase('db v3'));
     expect(await ro.refresh()).toBe(true);
-    await waitFor('the pair named lagging', 5_000, () => ro.status().lagging?.some((file) => file.path === '/a.db'));
-    expect(await contentOf(ro, wal)).toBe('');
-    expect((await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105)).toBe('db v2');
+    await waitFor('the held -wal switched to the new one', 5_000, async () => (await contentOf(ro, wal)) === 'wal v3');
+    expect((await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105)).toBe('db v3');
+    expect(ro.status().lagging).toEqual([]);
     ro.release(wal);
     ro.release(shm);
     ro.release(db);
     expect(ro.openFileAttributes(walIno)).toBeUndefined();
+  });
+
+  it('a held pair whose -wal a version replaced (the writer closed and opened again): new opens get one version of both files, and the held -wal follows with its database', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await writeCommitted(rw, '/a.db', walDatabase('db v1'));
+    await createCommitted(rw, '/a.db-wal', 'wal v1');
+    const ro = await mount('read-only');
+    const gate = heldGate();
+    ro.followOpenDatabases(gate);
+    const db = openNow(ro, '/a.db');
+    const wal = openNow(ro, '/a.db-wal');
+    const shm = openNow(ro, '/a.db-shm');
+    const oldWalIno = ro.getattr('/a.db-wal').ino;
+
+    // Within one refresh interval: a full checkpoint, the -wal deleted, a new one made with a commit.
+    await writeCommitted(rw, '/a.db', walDatabase('db v2'));
+    await rw.unlink('/a.db-wal');
+    await createCommitted(rw, '/a.db-wal', 'wal v2');
+    expect(await ro.refresh()).toBe(true);
+    const newWalIno = ro.getattr('/a.db-wal').ino;
+    expect(newWalIno).not.toBe(oldWalIno);
+
+    // A reader holds its read transaction: the switch waits. A new connection meanwhile gets one version of the pair.
+    expect(await pairRead(ro)).toEqual(['db v1', 'wal v1']);
+    await waitFor('the switch waiting for the readers\' lock', 5_000, () => gate.waiting() > 0);
+    expect(await pairRead(ro)).toEqual(['db v1', 'wal v1']);
+
+    gate.grant();
+    await waitFor('the held -wal switched with its database', 5_000, async () => (await contentOf(ro, wal)) === 'wal v2');
+    expect((await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105)).toBe('db v2');
+    expect(ro.openFileAttributes(oldWalIno)).toMatchObject({ ino: oldWalIno, size: 'wal v2'.length, nlink: 0 });
+    expect(gate.dropped).toEqual(expect.arrayContaining([ro.getattr('/a.db').ino, oldWalIno, newWalIno]));
+    expect(await pairRead(ro)).toEqual(['db v2', 'wal v2']);
+    expect(ro.status().lagging).toEqual([]);
+
+    // The next commit moves the held -wal and the new one together.
+    await rewriteCommitted(rw, '/a.db-wal', 'wal v3');
+    expect(await ro.refresh()).toBe(true);
+    await waitFor('the held -wal following the next commit', 5_000, async () => (await contentOf(ro, wal)) === 'wal v3');
+    expect(await pairRead(ro)).toEqual(['db v2', 'wal v3']);
+
+    // The writer closes: every -wal open here reads as empty.
+    await writeCommitted(rw, '/a.db', walDatabase('db v4'));
+    await rw.unlink('/a.db-wal');
+    await rw.fsync('/');
+    expect(await ro.refresh()).toBe(true);
+    await waitFor('the held -wal switched to empty', 5_000, async () => (await contentOf(ro, wal)) === '');
+    expect((await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105)).toBe('db v4');
+    ro.release(wal);
+    ro.release(shm);
+    ro.release(db);
   });
 });

@@ -14,12 +14,13 @@
  * WAL databases switch as a pair, the database and its `-wal` together (a checkpoint
  * changes one, a commit the other), under the lock their readers hold on the `-shm` the
  * follower serves (sqlite/wal-shared-memory.ts): each reader rebuilds its private
- * wal-index when it finds the WAL changed. A version that holds the database but no `-wal`
- * (the writer's last connection checkpointed it whole and deleted it) switches the `-wal`
- * still open here to an empty file: SQLite then reads the database alone. A pair whose
- * `-wal` is open under an inode the version served no longer has while it has another
- * `-wal` (the writer deleted and made it again) is not switched: the pair keeps lagging,
- * whole, until that handle is closed.
+ * wal-index when it finds the WAL changed. Every `-wal` still open here under the
+ * database's `-wal` name switches too, whatever its inode: when the writer's last
+ * connection checkpointed the WAL whole and deleted it, to an empty file (SQLite then
+ * reads the database alone), and when the writer opened the database again, which made a
+ * new `-wal` (another inode), to that one's content (SQLite sees other salts and rebuilds
+ * its index). So connections held open and new ones read the same pair, and the next
+ * switches move them all together.
  *
  * Only SQLite databases: their readers take SQLite's locks, so the switch falls between
  * read transactions. Other files keep close-to-open (reader-volume.ts).
@@ -53,11 +54,10 @@ export interface LiveVolume {
   switchToServed(ino: number): boolean;
   /** The inode number of `path` in the version served, if it is a file. */
   servedFile(path: string): number | undefined;
-  /** Whether a `-wal` of database `path` is open at an inode the version served does not have, while it has one. */
-  walOpenElsewhere(path: string): boolean;
   /**
-   * The `-wal` files that switch with database `path`: the version's, or, when it has
-   * none, those still open that it deleted (they switch to an empty file).
+   * The `-wal` files that switch with database `path`: the version's, and those still open
+   * here under its name that the version deleted or replaced (they switch to the content
+   * of the version's, or to an empty file when it has none).
    */
   walFiles(path: string): number[];
 }
@@ -123,11 +123,6 @@ export class LiveDatabases {
       const kind = found === file ? await this.databaseKind(file) : 'wal';
       if (kind === 'other') return;
       const wal = kind === 'wal' || this.volume.servedFile(`${file.path}-wal`) !== undefined;
-      if (wal && this.volume.walOpenElsewhere(file.path)) {
-        this.metrics?.databaseSwitches.inc({ outcome: 'held-back' });
-        this.lagBehind(file, [{ lock: 'a -wal open at an inode the writer replaced', pid: 0 }]);
-        return;
-      }
       const got = await (wal ? gate.holdWalReaders(file.path) : gate.holdReaders({ ino: file.ino, generation: this.volume.generationOf(file.ino) }));
       const heldMs = performance.now();
       if (!got.held) {

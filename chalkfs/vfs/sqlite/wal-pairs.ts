@@ -9,18 +9,36 @@
 import type { Namespace } from '../../meta/namespace.js';
 import { classify } from './sqlite-files.js';
 
-/** Every file of a `X` / `X-wal` pair in `ns`, by inode number, with its partner's. */
-export function walPairs(ns: Namespace): Map<number, number> {
-  const partners = new Map<number, number>();
-  for (const dir of ns.inodes.values()) {
+/** A `X` / `X-wal` pair of a version: both inode numbers, and where the `-wal` is named. */
+export interface WalPair {
+  databaseIno: number;
+  walIno: number;
+  /** The directory holding both, and the `-wal`'s name in it (directory numbers outlive versions). */
+  dirIno: number;
+  walName: string;
+}
+
+/** Every `X` / `X-wal` pair in `ns`. */
+export function walPairList(ns: Namespace): WalPair[] {
+  const pairs: WalPair[] = [];
+  for (const [dirIno, dir] of ns.inodes) {
     if (dir.type !== 'dir') continue;
     for (const [name, walIno] of Object.entries(dir.entries)) {
       const { kind, database } = classify(name);
-      const dbIno = dir.entries[database];
-      if (kind !== 'wal' || dbIno === undefined || ns.inodes.get(dbIno)?.type !== 'file' || ns.inodes.get(walIno)?.type !== 'file') continue;
-      partners.set(dbIno, walIno);
-      partners.set(walIno, dbIno);
+      const databaseIno = dir.entries[database];
+      if (kind !== 'wal' || databaseIno === undefined || ns.inodes.get(databaseIno)?.type !== 'file' || ns.inodes.get(walIno)?.type !== 'file') continue;
+      pairs.push({ databaseIno, walIno, dirIno, walName: name });
     }
+  }
+  return pairs;
+}
+
+/** Every file of a `X` / `X-wal` pair in `ns`, by inode number, with its partner's. */
+export function walPairs(ns: Namespace): Map<number, number> {
+  const partners = new Map<number, number>();
+  for (const { databaseIno, walIno } of walPairList(ns)) {
+    partners.set(databaseIno, walIno);
+    partners.set(walIno, databaseIno);
   }
   return partners;
 }
