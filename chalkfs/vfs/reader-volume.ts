@@ -19,13 +19,14 @@ import type { FileInode, VersionRecord } from '../meta/format.js';
 import { attributesOf, type Attributes } from './attributes.js';
 import { FileGenerations } from './file-generations.js';
 import { SqliteOpens } from './sqlite/sqlite-opens.js';
-import type { Namespace } from '../meta/namespace.js';
 import { LiveDatabases, type BehindFile } from './sqlite/live-databases.js';
 import { ServedVolume, servedNamespace } from './served-volume.js';
 import { VersionFollower } from './version-follower.js';
 import { WalRefusal } from './sqlite/wal-refusal.js';
 import { classify } from './sqlite/sqlite-files.js';
-import { walPairList, walPairs, type WalPair } from './sqlite/wal-pairs.js';
+import { walPairList, walPairs } from './sqlite/wal-pairs.js';
+import { WalOpens } from './sqlite/wal-opens.js';
+import { sameContent } from './file-content.js';
 import type { VolumeOptions } from './volume-options.js';
 import type { DatabaseGate, OpenIntent, VolumeStatus, VolumeView } from './volume-view.js';
 
@@ -37,7 +38,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   private readonly follower: VersionFollower | undefined;
   private readonly live: LiveDatabases;
   /** The `-wal` files opened here, by inode number: their path and their database's inode number when opened (live-databases.ts). */
-  private readonly walOpens = new Map<number, { path: string; databaseIno: number | undefined }>();
+  private readonly walOpens: WalOpens;
   /** The WAL pairs of the version served (sqlite/wal-pairs.ts): pinned and switched as a unit. */
   private walPartners: Map<number, number>;
   private readonly generations = new FileGenerations();
@@ -64,6 +65,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
 
   private constructor(options: VolumeOptions, record: VersionRecord, follows: boolean) {
     super(options, servedNamespace(record, true));
+    this.walOpens = new WalOpens(this.handles, { served: () => this.ns, generationOf: (ino) => this.generations.of(ino) });
     this.seq = record.seq;
     this.walRefusal = new WalRefusal(options.config.name, options.logger);
     this.walPartners = walPairs(this.ns);
@@ -117,7 +119,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     const behind: BehindFile[] = [];
     for (const [ino, inode] of this.handles.pinned()) {
       const served = this.ns.inodes.get(ino);
-      const replaced = served === undefined ? this.replacedWal(ino, inode) : undefined;
+      const replaced = served === undefined ? this.walOpens.replaced(ino, inode) : undefined;
       if (replaced !== undefined && !sameContent(replaced.inode, inode)) behind.push({ ino, inode, path: replaced.path });
       else if (served?.type === 'file' && !sameContent(served, inode)) behind.push({ ino, inode, path: this.pathOfFile(ino) });
     }
@@ -125,27 +127,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   }
 
   walFiles(path: string): number[] {
-    const walPath = `${path}-wal`;
-    const served = this.servedFile(walPath);
-    const held = [...this.walOpens].filter(([ino, opened]) => opened.path === walPath && this.replacedWal(ino) !== undefined).map(([ino]) => ino);
-    return served === undefined ? held : [served, ...held];
-  }
-
-  /**
-   * For `ino`, a `-wal` open here that the version served no longer holds while it holds
-   * its database, the same file as at open (the writer's last connection checkpointed the WAL whole and deleted it,
-   * and maybe opened the database again, which made a new `-wal`, another inode): its path
-   * when opened, and what its handles switch to with the database: the content of the
-   * `-wal` the version has at that path, or an empty file when it has none, which SQLite
-   * reads as "the database file holds everything". So every `-wal` open here under one
-   * name reads what a new open of it reads (docs/CONSISTENCY.md, "WAL mode").
-   */
-  private replacedWal(ino: number, current = this.handles.heldContent(ino, this.generations.of(ino))): { path: string; inode: FileInode } | undefined {
-    const { path, databaseIno } = this.walOpens.get(ino) ?? {};
-    if (path === undefined || current === undefined || this.ns.inodes.has(ino) || databaseIno === undefined || this.servedFile(classify(path).database) !== databaseIno) return undefined;
-    const found = this.ns.tryResolve(path);
-    if (found === undefined) return { path, inode: emptied(current) };
-    return found.inode.type === 'file' ? { path, inode: found.inode } : undefined;
+    return this.walOpens.walFiles(path);
   }
 
   firstBlock(ino: number, inode: FileInode): Promise<Buffer | null> {
@@ -169,7 +151,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
 
   switchToServed(ino: number): boolean {
     // A -wal the version deleted or replaced reads as the one served at its name, or empty.
-    const served = this.ns.inodes.get(ino) ?? this.replacedWal(ino)?.inode;
+    const served = this.ns.inodes.get(ino) ?? this.walOpens.replaced(ino)?.inode;
     if (!this.handles.isPinned(ino) || served?.type !== 'file') return false;
     this.invalidator.attributesMayChange();
     this.handles.switchOpenFile(ino, this.generations.of(ino), served);
@@ -229,7 +211,7 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     const sqlite = this.walPartners.has(ino) || this.sqliteOpens.check(path, content, { peek: () => this.data.peekBlock(ino, content, 0), load: () => this.data.blockContent(ino, content, 0) });
     if (typeof sqlite !== 'boolean') return sqlite.then(() => this.open(path, intent));
     const { kind, database } = classify(path);
-    if (kind === 'wal') this.walOpens.set(ino, { path, databaseIno: this.servedFile(database) });
+    if (kind === 'wal') this.walOpens.opened(ino, path, this.servedFile(database));
     if (behind && !(!sqlite && sameContent(content, inode))) {
       this.invalidator.attributesMayChange();
       // A SQLite file stays one kernel inode: pinned until closed (or switched). Any other
@@ -357,39 +339,12 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
       if (!pinned && !changed(ino) && !changed(partner)) continue;
       if (old?.type === 'file' && !this.handles.isPinned(ino) && now !== undefined) this.handles.pin(ino, old);
     }
-    for (const pair of walPairList(next)) this.pinReplacingWal(pair, before, next);
-    for (const ino of this.walOpens.keys()) if (!this.handles.isOpen(ino)) this.walOpens.delete(ino);
+    for (const pair of walPairList(next)) this.walOpens.pinReplacing(pair, before, next);
+    this.walOpens.prune();
     this.ns = next;
     this.walPartners = walPairs(next);
     this.seq = record.seq;
     follower.adopted(record, this.ns);
-  }
-
-  /**
-   * A pinned database whose `-wal` the version `next` replaced with another inode (the
-   * writer's last connection closed, deleting the WAL, and the writer opened it again, or
-   * this follower adopts a version past both): the new `-wal` is pinned to what the pair
-   * served here before, the replaced `-wal`'s content, or an empty file when the database
-   * served had none, so an open meanwhile never gets the pinned database with the new
-   * WAL. The pair then switches as a unit (sqlite/live-databases.ts), with every `-wal`
-   * still open here under that name.
-   */
-  private pinReplacingWal({ databaseIno, walIno, dirIno, walName }: WalPair, before: Namespace, next: Namespace): void {
-    const now = next.inodes.get(walIno);
-    if (!this.handles.isPinned(databaseIno) || this.handles.isPinned(walIno) || now?.type !== 'file') return;
-    const dir = before.inodes.get(dirIno);
-    const replacedIno = dir?.type === 'dir' ? dir.entries[walName] : undefined;
-    // The same -wal: the pair rule above pinned it if it changed.
-    if (replacedIno === walIno) return;
-    const replaced = replacedIno === undefined ? undefined : before.inodes.get(replacedIno);
-    let held: FileInode | undefined;
-    if (replaced?.type === 'file') held = this.handles.served({ ino: replacedIno!, inode: replaced }).inode;
-    else {
-      // None at that name: a -wal open here that an older version deleted (read as empty since), or none.
-      const open = [...this.walOpens].find(([ino, opened]) => ino !== walIno && this.handles.isOpen(ino) && next.tryResolve(opened.path)?.ino === walIno && opened.databaseIno === databaseIno);
-      held = open === undefined ? emptied(now) : this.handles.heldContent(open[0], this.generations.of(open[0]));
-    }
-    if (held !== undefined && !sameContent(held, now)) this.handles.pin(walIno, held);
   }
 
   /** A WAL pair's file stays pinned while its partner is: one version for both. */
@@ -401,16 +356,4 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   protected override reportedToKernel(ino: number, inode: FileInode): void {
     this.follower?.report(ino, inode);
   }
-}
-
-/** Whether two versions of a file hold the same bytes and attributes (unchanged by a commit). */
-function sameContent(a: FileInode, b: FileInode): boolean {
-  if (a.sizeBytes !== b.sizeBytes || a.mtimeMs !== b.mtimeMs || a.blocks.length !== b.blocks.length) return false;
-  if (a.blocks.some((hash, i) => hash !== b.blocks[i])) return false;
-  return JSON.stringify(a.patches ?? {}) === JSON.stringify(b.patches ?? {});
-}
-
-/** `inode` with no content: what a -wal the version deleted reads as (SQLite: "the database holds everything"). */
-function emptied(inode: FileInode): FileInode {
-  return { ...inode, sizeBytes: 0, blocks: [], patches: undefined };
 }
