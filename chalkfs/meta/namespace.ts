@@ -164,6 +164,20 @@ export class Namespace {
     return true;
   }
 
+  /**
+   * Names `inode`, new to this namespace, as `name` in directory `parentIno`, under a
+   * number no writer hands out: a follower's own files (vfs/sqlite/empty-wals.ts), never
+   * stored. False when the name or the number is taken.
+   */
+  addLocal(parentIno: number, name: string, ino: number, inode: Inode): boolean {
+    const parent = this.live.get(parentIno);
+    if (parent?.type !== 'dir' || parent.entries[name] !== undefined || this.live.has(ino)) return false;
+    parent.entries[name] = ino;
+    this.live.set(ino, copyInode(inode));
+    this.names.set(ino, 1);
+    return true;
+  }
+
   rmdir(path: string, nowMs: number): void {
     const { parent, name } = this.parentDir(path);
     const ino = parent.entries[name];

@@ -3,7 +3,8 @@
  * (`ReaderVolume.follow`) adopts newer versions as the writer publishes them, through a
  * VersionFollower; a pinned mount (`ReaderVolume.pin`) is a reader without one, serving
  * one version for good. Every mutation is refused with `read-only` (EROFS) by `refuse`;
- * WAL-mode databases are refused at open (sqlite/wal-refusal.ts).
+ * a WAL-mode database whose version holds no `-wal` gets an empty one at open
+ * (sqlite/empty-wals.ts, sqlite/wal-refusal.ts).
  *
  * When the version served changes, open files keep the content they opened, and the
  * Invalidator is told first, so the kernel's cached answers never outlive the state they
@@ -26,6 +27,7 @@ import { WalRefusal } from './sqlite/wal-refusal.js';
 import { classify } from './sqlite/sqlite-files.js';
 import { walPairList, walPairs } from './sqlite/wal-pairs.js';
 import { WalOpens } from './sqlite/wal-opens.js';
+import { EmptyWals } from './sqlite/empty-wals.js';
 import { sameContent } from './file-content.js';
 import type { VolumeOptions } from './volume-options.js';
 import type { DatabaseGate, OpenIntent, VolumeStatus, VolumeView } from './volume-view.js';
@@ -43,6 +45,8 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
   private walPartners: Map<number, number>;
   private readonly generations = new FileGenerations();
   private readonly sqliteOpens = new SqliteOpens();
+  /** The empty `-wal` files served beside WAL databases whose version holds none. */
+  private readonly emptyWals = new EmptyWals();
 
   /** A follower: serves the newest consistent version, and adopts newer ones. */
   static async follow(options: VolumeOptions): Promise<ReaderVolume> {
@@ -187,13 +191,10 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
     const { ino, inode } = this.regularFile(path);
     // SQLite opens a served -wal or -shm for writing first, and read-only once refused.
     if (intent.write) this.refuse();
-    const loading = this.walRefusal.check(path, inode, {
-      exists: (p) => this.ns.tryResolve(p) !== undefined,
-      peekFirstBlock: () => this.data.peekBlock(ino, inode, 0),
-      loadFirstBlock: () => this.data.blockContent(ino, inode, 0),
-    });
+    const loading = this.walVerdict(path, ino, inode);
     // A version adopted meanwhile is a new inode: the next call decides again.
-    if (loading) return loading.then(() => this.open(path, intent));
+    if (loading === 'needs-empty-wal') this.serveEmptyWal(path);
+    else if (loading) return loading.then(() => this.open(path, intent));
     const generation = this.generations.of(ino);
     if (intent.generation !== undefined && intent.generation !== generation) {
       // The kernel's node of an older content (a name it still held, or a holder's
@@ -221,6 +222,36 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
       return this.handles.add(ino, content, { writable: false, generation, sqlite });
     }
     return this.handles.add(ino, inode, { writable: false, generation, sqlite });
+  }
+
+  /**
+   * Whether the database at `path` needs an empty `-wal` (WalRefusal.check): only when
+   * both the content this open serves (`inode`, maybe pinned) and the version's own say
+   * WAL, so that no open ever finds a `-wal` beside a rollback-mode header.
+   */
+  private walVerdict(path: string, ino: number, inode: FileInode): 'needs-empty-wal' | Promise<void> | undefined {
+    const own = this.ns.inodes.get(ino);
+    let verdict: 'needs-empty-wal' | Promise<void> | undefined;
+    for (const content of own?.type === 'file' && own !== inode ? [inode, own] : [inode]) {
+      verdict = this.walRefusal.check(path, content, {
+        exists: (p) => this.ns.tryResolve(p) !== undefined && this.ns.tryResolve(p)?.inode.type !== 'dir',
+        peekFirstBlock: () => this.data.peekBlock(ino, content, 0),
+        loadFirstBlock: () => this.data.blockContent(ino, content, 0),
+      });
+      if (verdict !== 'needs-empty-wal') return verdict;
+    }
+    return verdict;
+  }
+
+  /**
+   * Adds an empty `-wal` (and `-shm`) beside the WAL database at `path`. The kernel is
+   * told first: it may hold `X-wal` as missing, and the revalidation that follows
+   * revokes the missing names it caches (fuse/missing-names.ts).
+   */
+  private serveEmptyWal(path: string): void {
+    this.invalidator.attributesMayChange();
+    if (!this.emptyWals.add(this.ns, path)) this.walRefusal.refuse(path, 'the name of its -wal is taken');
+    this.walPartners = walPairs(this.ns);
   }
 
   /**
@@ -319,6 +350,8 @@ export class ReaderVolume extends ServedVolume implements VolumeView {
       const shm = before.inodes.get(shmIno);
       return this.handles.isOpen(shmIno) && shm?.type === 'file' ? shm : undefined;
     });
+    // An empty -wal stays only where the new version has none and its database is known WAL (sqlite/empty-wals.ts).
+    this.emptyWals.carry(next, (ino, inode) => this.walRefusal.knownWal(inode, () => this.data.peekBlock(ino, inode, 0)));
     for (const held of this.handles.heldContents()) {
       if (held.generation !== this.generations.of(held.ino) || this.handles.isPinned(held.ino)) continue;
       const now = next.inodes.get(held.ino);

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { mkdtemp, readFile as readLocal, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanUpAfterEach, newVolume, openNow, createCommitted, rewriteCommitted, writing, kindOf } from '../support/volume-test-helpers.js';
+import { cleanUpAfterEach, newVolume, openNow, createCommitted, rewriteCommitted, reading, writing, kindOf, invalidatorOf } from '../support/volume-test-helpers.js';
 import { waitFor } from '../support/multihost-children.js';
 import type { DatabaseGate, VolumeView } from '../../chalkfs/vfs/volume-view.js';
 import type { WriterVolume } from '../../chalkfs/vfs/writer-volume.js';
@@ -36,10 +36,15 @@ async function writeCommitted(rw: WriterVolume, path: string, bytes: Buffer): Pr
 
 /** The first page of a WAL-mode SQLite database (bytes 18 and 19 are 2), with `marker` in it. */
 function walDatabase(marker: string): Buffer {
+  return sqliteDatabase(marker, 2);
+}
+
+/** The first page of a SQLite database whose header says WAL (2) or rollback (1). */
+function sqliteDatabase(marker: string, journalVersion: 1 | 2): Buffer {
   const page = Buffer.alloc(512);
   page.write('SQLite format 3\0', 0, 'latin1');
-  page[18] = 2;
-  page[19] = 2;
+  page[18] = journalVersion;
+  page[19] = journalVersion;
   page.write(marker, 100);
   return page;
 }
@@ -85,7 +90,8 @@ function heldGate(): DatabaseGate & { dropped: number[]; waiting(): number; gran
 
 /** What a new connection reads: the database's marker and the -wal's content, opened in SQLite's order. */
 async function pairRead(ro: VolumeView): Promise<[string, string]> {
-  const db = openNow(ro, '/a.db');
+  // Awaited: a database whose header is not yet known is read first (empty -wal, sqlite/empty-wals.ts).
+  const db = await ro.open('/a.db', reading);
   const wal = openNow(ro, '/a.db-wal');
   try {
     return [(await ro.readBytes(db, 512, 0)).toString('latin1', 100, 105), await contentOf(ro, wal)];
@@ -230,5 +236,68 @@ describe('WAL pairs on a follower', () => {
     ro.release(wal);
     ro.release(shm);
     ro.release(db);
+  });
+
+  it('a WAL database whose version holds no -wal (its writer closed it) is served with an empty -wal and -shm once opened, kept while that holds, gone once a -wal or a rollback header returns', async () => {
+    const { mount } = await newVolume();
+    const rw = await mount('read-write');
+    await writeCommitted(rw, '/a.db', walDatabase('db v1'));
+    const ro = await mount('read-only');
+    ro.followOpenDatabases(recordingGate());
+    let invalidations = 0;
+    ro.setInvalidator(invalidatorOf(() => invalidations++));
+    expect(ro.readdir('/')).not.toContain('a.db-wal');
+    expect(await kindOf(() => ro.getattr('/a.db-wal'))).toBe('not-found');
+
+    // Opening the database reads its header: WAL, so an empty -wal (and -shm) are served beside it; the kernel is told first.
+    const db = await ro.open('/a.db', reading);
+    expect(invalidations).toBeGreaterThan(0);
+    expect(ro.readdir('/')).toEqual(expect.arrayContaining(['a.db', 'a.db-wal', 'a.db-shm']));
+    expect(ro.getattr('/a.db-wal')).toMatchObject({ size: 0 });
+    expect(await pairRead(ro)).toEqual(['db v1', '']);
+    await expect(Promise.resolve().then(() => ro.open('/a.db-wal', writing))).rejects.toMatchObject({ kind: 'read-only' });
+    const shm = openNow(ro, '/a.db-shm');
+    ro.release(shm);
+    ro.release(db);
+    // Never on the writer, never stored.
+    expect(rw.readdir('/')).not.toContain('a.db-wal');
+
+    // A version that leaves the database as it was: the empty -wal stays (its header is known).
+    await createCommitted(rw, '/other', 'x');
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.readdir('/')).toContain('a.db-wal');
+    expect(await pairRead(ro)).toEqual(['db v1', '']);
+
+    // The writer opens it again: the version's own -wal is served, and read with its database.
+    await writeCommitted(rw, '/a.db', walDatabase('db v2'));
+    await createCommitted(rw, '/a.db-wal', 'wal v2');
+    expect(await ro.refresh()).toBe(true);
+    // The kernel knew the pair: it is pinned until it switches as a unit (live-databases.ts; the gate here grants at once).
+    await waitFor('the pair switched to the version\'s own -wal', 5_000, async () => (await pairRead(ro))[1] === 'wal v2');
+    expect(await pairRead(ro)).toEqual(['db v2', 'wal v2']);
+    expect(ro.getattr('/a.db-wal')).toMatchObject({ size: 'wal v2'.length });
+
+    // It closes again: empty once more at the next open.
+    await writeCommitted(rw, '/a.db', walDatabase('db v3'));
+    await rw.unlink('/a.db-wal');
+    await rw.fsync('/');
+    expect(await ro.refresh()).toBe(true);
+    await waitFor('the pair switched to the database alone', 5_000, async () => (await pairRead(ro))[0] === 'db v3');
+    expect(await pairRead(ro)).toEqual(['db v3', '']);
+
+    // Its header says rollback now: no -wal at all (SQLite would open it in WAL mode), also after an open.
+    await writeCommitted(rw, '/a.db', sqliteDatabase('db v4', 1));
+    expect(await ro.refresh()).toBe(true);
+    expect(ro.readdir('/')).not.toContain('a.db-wal');
+    await waitFor('the database switched to rollback mode', 5_000, async () => {
+      const fh = await ro.open('/a.db', reading);
+      const marker = (await ro.readBytes(fh, 512, 0)).toString('latin1', 100, 105);
+      ro.release(fh);
+      return marker === 'db v4';
+    });
+    const rollback = await ro.open('/a.db', reading);
+    expect(await kindOf(() => ro.getattr('/a.db-wal'))).toBe('not-found');
+    expect(ro.readdir('/')).not.toContain('a.db-wal');
+    ro.release(rollback);
   });
 });

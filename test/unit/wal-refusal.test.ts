@@ -1,7 +1,8 @@
 // A WAL database's -shm never reaches a version; read-only and pinned mounts serve a WAL
 // database that has its -wal, with an empty read-only -shm of their own
-// (chalkfs/vfs/sqlite/wal-shared-memory.ts), and refuse one without its -wal
-// (chalkfs/vfs/sqlite/wal-refusal.ts).
+// (chalkfs/vfs/sqlite/wal-shared-memory.ts), serve one without its -wal with an empty
+// -wal of their own (chalkfs/vfs/sqlite/empty-wals.ts), and refuse one whose -wal name is
+// taken by something else (chalkfs/vfs/sqlite/wal-refusal.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeKeys } from '../../chalkfs/meta/store-keys.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
@@ -106,7 +107,7 @@ describe('WAL databases across hosts', () => {
     expect(rootEntries(await repo.readVersion('vol', 2))).toContain('a.db-shm');
   });
 
-  it('read-only and pinned mounts serve a WAL database with its -wal (and an empty read-only -shm), and refuse one whose header says WAL without a -wal; other files open', async () => {
+  it('read-only and pinned mounts serve a WAL database with its -wal (and an empty read-only -shm), one whose header says WAL without a -wal with an empty -wal, and refuse one whose -wal name is a directory; other files open', async () => {
     const { mount } = await newVolume();
     const rw = await mount('read-write');
     await write(rw, '/rollback.db', dbHeader(1));
@@ -114,6 +115,9 @@ describe('WAL databases across hosts', () => {
     await write(rw, '/served.db', dbHeader(2));
     await write(rw, '/served.db-wal', Buffer.alloc(100));
     await write(rw, '/notes.txt', Buffer.alloc(bs, 2));
+    await write(rw, '/taken.db', dbHeader(2));
+    rw.mkdir('/taken.db-wal', 0o755);
+    await rw.fsync('/');
     const ro = await mount('read-only');
     const pinned = await mount('pinned', rw.versionSeq);
     for (const v of [ro, pinned]) {
@@ -126,12 +130,19 @@ describe('WAL databases across hosts', () => {
       expect(v.getattr('/served.db-shm')).toMatchObject({ size: 0 });
       expect(await openError(v, '/served.db-shm')).toBe('opened');
       await expect(Promise.resolve().then(() => v.open('/served.db-shm', { write: true }))).rejects.toMatchObject({ kind: 'read-only' });
-      expect(await openError(v, '/wal.db')).toMatch(/^unsupported: .*\/wal\.db: WAL-mode database without its -wal file served read-only across hosts is not supported yet: keep a connection open on the writer, or use journal_mode=DELETE\/TRUNCATE\/PERSIST \(its header says WAL mode and no -wal file is beside it\)/);
+      expect(v.readdir('/')).not.toContain('wal.db-wal');
+      expect(await openError(v, '/wal.db')).toBe('opened');
+      expect(v.readdir('/')).toEqual(expect.arrayContaining(['wal.db-wal', 'wal.db-shm']));
+      expect(v.getattr('/wal.db-wal')).toMatchObject({ size: 0 });
+      expect(await openError(v, '/wal.db-wal')).toBe('opened');
+      expect(v.status().problem).toBeUndefined();
+      expect(await openError(v, '/taken.db')).toMatch(/^unsupported: .*\/taken\.db: WAL-mode database whose -wal cannot be served read-only across hosts: its -wal name is taken by something other than a file; use journal_mode=DELETE\/TRUNCATE\/PERSIST \(the name of its -wal is taken\)/);
       // Asked again (header now in memory): the same answer, synchronously.
-      expect(() => v.open('/wal.db', reading)).toThrow(/WAL-mode database/);
-      expect(v.status().problem).toMatch(/WAL-mode database without its -wal file/);
+      expect(() => v.open('/taken.db', reading)).toThrow(/WAL-mode database/);
+      expect(v.status().problem).toMatch(/WAL-mode database whose -wal cannot be served/);
     }
     expect(rw.readdir('/')).not.toContain('served.db-shm');
+    expect(rw.readdir('/')).not.toContain('wal.db-wal');
     // The writer's own mount serves WAL as on a local disk.
     expect(await openError(rw, '/wal.db')).toBe('opened');
     expect(rw.status().problem).toBeUndefined();
