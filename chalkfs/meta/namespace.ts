@@ -15,6 +15,7 @@
  */
 import { ChalkError } from '../util/chalk-error.js';
 import { entryCounts, rootIno, type DirInode, type FileInode, type Inode, type PatchExtent, type VersionRecord } from './format.js';
+import { inodeStats, walkInodes, type NamespaceStats } from './namespace-walk.js';
 import { copyInode, dropPatchesFrom, splitPath, touch, type LiveDir, type LiveFile, type LiveInode, type LiveSpecial, type LiveSymlink } from './live-inode.js';
 
 export const maxNameBytes = 255;
@@ -299,29 +300,13 @@ export class Namespace {
     return 2 + subdirs;
   }
 
-  stats(): { files: number; directories: number; sizeBytes: number } {
-    let files = 0;
-    let directories = 0;
-    let sizeBytes = 0;
-    for (const inode of this.live.values()) {
-      if (inode.type === 'file') {
-        files++;
-        sizeBytes += inode.sizeBytes;
-      } else if (inode.type === 'dir') directories++;
-    }
-    return { files, directories, sizeBytes };
+  stats(): NamespaceStats {
+    return inodeStats(this.live.values());
   }
 
   /** Every path in the namespace with its inode, depth first (for consistency checks and tests). */
-  *walk(dirIno = rootIno, prefix = ''): Generator<{ path: string; ino: number; inode: Inode }> {
-    const dir = this.node(dirIno);
-    if (dir.type !== 'dir') return;
-    for (const [name, ino] of Object.entries(dir.entries)) {
-      const inode = this.node(ino);
-      const path = `${prefix}/${name}`;
-      yield { path, ino, inode };
-      if (inode.type === 'dir') yield* this.walk(ino, path);
-    }
+  walk(dirIno = rootIno, prefix = ''): Generator<{ path: string; ino: number; inode: Inode }> {
+    return walkInodes(this.live, dirIno, prefix);
   }
 
   /** A new inode, named `path`. */
