@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
+import { bankCode } from '../support/bank-code.js';
 import { Children, waitFor, type JsonChild } from '../support/multihost-children.js';
 import { VolumeRepository } from '../../chalkfs/meta/volume-repository.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
@@ -38,20 +39,14 @@ const Database = require('better-sqlite3');
 const o = JSON.parse(process.argv[1]);
 const out = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+${bankCode}
 try {
   const db = new Database(o.db, { timeout: 10000 });
   const mode = db.pragma('journal_mode=wal', { simple: true });
-  db.exec('CREATE TABLE acct (id INTEGER PRIMARY KEY, bal INTEGER NOT NULL, pad BLOB NOT NULL); CREATE TABLE meta (k INTEGER PRIMARY KEY, txn INTEGER NOT NULL)');
-  db.transaction(() => {
-    const insert = db.prepare('INSERT INTO acct (id, bal, pad) VALUES (?, ?, randomblob(300))');
-    for (let id = 1; id <= o.accounts; id++) insert.run(id, o.start);
-    db.prepare('INSERT INTO meta VALUES (1, 0)').run();
-  })();
+  createBank(db, o.accounts, o.start);
   out({ type: 'ready', mode });
   while (!require('node:fs').existsSync(o.goFile)) sleep(20);
-  const move = db.prepare('UPDATE acct SET bal = bal + ?, pad = randomblob(300) WHERE id = ?');
-  const number = db.prepare('UPDATE meta SET txn = ? WHERE k = 1');
-  const transfer = db.transaction((n, from, to, amount) => { move.run(-amount, from); move.run(amount, to); number.run(n); });
+  const transfer = bankTransfer(db);
   for (let n = 1; n <= o.transfers; n++) {
     transfer(n, 1 + (n * 7) % o.accounts, 1 + (n * 13) % o.accounts, 1 + n % 50);
     sleep(o.pauseMs);
@@ -60,9 +55,7 @@ try {
   out({ type: 'closed', walLeft: require('node:fs').existsSync(o.db + '-wal') });
   if (o.reopenTransfers) {
     const again = new Database(o.db, { timeout: 10000 });
-    const moveAgain = again.prepare('UPDATE acct SET bal = bal + ?, pad = randomblob(300) WHERE id = ?');
-    const numberAgain = again.prepare('UPDATE meta SET txn = ? WHERE k = 1');
-    const transferAgain = again.transaction((n, from, to, amount) => { moveAgain.run(-amount, from); moveAgain.run(amount, to); numberAgain.run(n); });
+    const transferAgain = bankTransfer(again);
     for (let n = o.transfers + 1; n <= o.transfers + o.reopenTransfers; n++) {
       transferAgain(n, 1 + (n * 7) % o.accounts, 1 + (n * 13) % o.accounts, 1 + n % 50);
       sleep(o.pauseMs);

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { chmod, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ChalkfsFixture, type Mount } from '../support/chalkfs-fixture.js';
+import { bankCode } from '../support/bank-code.js';
 import { Children, waitFor, type JsonChild } from '../support/multihost-children.js';
 import { UnprivilegedProject } from '../support/unprivileged-project.js';
 import type { Inode } from '../../chalkfs/meta/format.js';
@@ -34,22 +35,16 @@ const fs = require('node:fs');
 const o = JSON.parse(process.argv[1]);
 const out = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+${bankCode}
 let seed = 7;
 const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
 try {
   const db = new Database(o.db, { timeout: 10000 });
   const mode = db.pragma('journal_mode=' + o.journalMode, { simple: true });
   if (mode === 'wal') db.pragma('wal_autocheckpoint=16');
-  db.exec('CREATE TABLE acct (id INTEGER PRIMARY KEY, bal INTEGER NOT NULL, pad BLOB NOT NULL); CREATE TABLE meta (k INTEGER PRIMARY KEY, txn INTEGER NOT NULL)');
-  db.transaction(() => {
-    const insert = db.prepare('INSERT INTO acct (id, bal, pad) VALUES (?, ?, randomblob(300))');
-    for (let id = 1; id <= o.accounts; id++) insert.run(id, o.start);
-    db.prepare('INSERT INTO meta VALUES (1, 0)').run();
-  })();
+  createBank(db, o.accounts, o.start);
   out({ type: 'ready', mode });
-  const move = db.prepare('UPDATE acct SET bal = bal + ?, pad = randomblob(300) WHERE id = ?');
-  const number = db.prepare('UPDATE meta SET txn = ? WHERE k = 1');
-  const transfer = db.transaction((n, from, to, amount) => { move.run(-amount, from); move.run(amount, to); number.run(n); });
+  const transfer = bankTransfer(db);
   for (let n = 1; n <= o.transfers; n++) {
     transfer(n, 1 + Math.floor(rand() * o.accounts), 1 + Math.floor(rand() * o.accounts), 1 + Math.floor(rand() * 50));
     if (n === o.checkpointAt && mode === 'wal') out({ type: 'checkpoint', n, result: db.pragma('wal_checkpoint(TRUNCATE)')[0] });
