@@ -54,12 +54,22 @@ export function overlayExtents(extents: readonly DecodedExtent[], target: Buffer
   }
 }
 
-/** A block's full content: its base (null: zeros) with the extents applied. */
+const materialized = new WeakMap<readonly DecodedExtent[], { base: Buffer | null; block: Buffer }>();
+
+/**
+ * A block's full content: its base (null: zeros) with the extents applied. Built once
+ * per (extents, base) pair and shared: the SQLite checks peek a patched block's first
+ * bytes at every write of a WAL and every open, and building it each time cost a 1 MiB
+ * allocation and copy per 4 KiB frame. Like a base, the result must not be written to.
+ */
 export function materialize(base: Buffer | null, extents: readonly DecodedExtent[]): Buffer {
+  const known = materialized.get(extents);
+  if (known && known.base === base) return known.block;
   const length = Math.max(base?.length ?? 0, ...extents.map((e) => e.offset + e.data.length));
   const block = Buffer.alloc(length);
   base?.copy(block);
   for (const e of extents) e.data.copy(block, e.offset);
+  materialized.set(extents, { base, block });
   return block;
 }
 

@@ -23,6 +23,15 @@ describe('block patches', () => {
     expect(materialize(null, extents)).toEqual(Buffer.from([0, 0, 0, 0, 0, 0, 81]));
   });
 
+  it('builds a patched block once per base and extents: a WAL write peeking the header copied 1 MiB each time', () => {
+    const extents = decodeExtents([[2, Buffer.from('XY').toString('base64')]], 16, 'b');
+    const first = materialize(block, extents);
+    expect(materialize(block, extents)).toBe(first);
+    const otherBase = Buffer.from('ponmlkjihgfedcba');
+    expect(materialize(otherBase, extents).toString()).toBe('poXYlkjihgfedcba');
+    expect(materialize(block, decodeExtents([[2, Buffer.from('XY').toString('base64')]], 16, 'b'))).toEqual(first);
+  });
+
   it('overlays only the part of each extent inside the slice being read', () => {
     const extents = decodeExtents([[2, Buffer.from('1234').toString('base64')], [12, Buffer.from('89').toString('base64')]], 16, 'b');
     const target = Buffer.from('........');
