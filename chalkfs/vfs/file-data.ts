@@ -352,10 +352,15 @@ export class FileData {
     if (!loading) {
       loading = (async () => {
         try {
-          const base = await this.blockContent(ino, inode, index);
+          const base = await this.baseContent(inode, index);
           if (this.dirty.get(ino)?.has(index)) return;
-          const buffer = Buffer.alloc(this.blockSizeBytes);
-          base?.copy(buffer, 0, 0, Math.min(base.length, this.blockSizeBytes));
+          // Base and patches straight into the buffer: blockContent built a patched block
+          // once more (1 MiB allocated and copied per block a small transaction touches).
+          const buffer = Buffer.allocUnsafe(this.blockSizeBytes);
+          const copied = base ? base.copy(buffer, 0, 0, Math.min(base.length, this.blockSizeBytes)) : 0;
+          buffer.fill(0, copied);
+          const extents = this.extentsOf(inode, index);
+          if (extents) overlayExtents(extents, buffer, 0, 0, this.blockSizeBytes);
           this.setDirty(ino, index, buffer, []);
         } finally {
           this.loading.delete(key);
