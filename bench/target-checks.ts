@@ -67,7 +67,7 @@ export function checkTargets(results: TargetResult[], raw: RawStoreResult | unde
   const outOfReach: string[] = [];
   let compared = 0;
   for (const def of metricDefs) {
-    if (def.id === 'install' || def.id === 'cold.requests' || costMetric(def.id)) continue;
+    if (def.id.startsWith('install') || def.id === 'cold.requests' || costMetric(def.id)) continue;
     for (const peer of results.filter((r) => r.name === 's3fs' || r.name === 'rclone')) {
       const peerCell = peer.cells[def.id];
       const a = advantage(def, chalk[def.id], peerCell);

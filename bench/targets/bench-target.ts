@@ -6,6 +6,13 @@ import type { RequestCounts } from '../minio-request-counter.js';
 
 export type TargetName = 'local' | 'chalkfs' | 's3fs' | 'rclone';
 
+/** An install's parts: the copy until durable, and the mount and unmount around it (FUSE targets). */
+export interface InstallTimes {
+  copyMs: number;
+  mountMs?: number;
+  unmountMs?: number;
+}
+
 /**
  * One place the database can live. The read workloads find it at `dbPath`; the writer
  * creates its own database in `writeDir`. Lifecycle: install -> (resetCold | workloads)*
@@ -18,8 +25,11 @@ export interface BenchTarget {
   readonly setup: Record<string, string>;
   readonly dbPath: string;
   readonly writeDir: string;
-  /** Puts the seeded database at dbPath, durably (in the store for FUSE targets). */
-  install(seedDbPath: string): Promise<void>;
+  /**
+   * Puts the seeded database at dbPath, durably (in the store for FUSE targets), and
+   * says how long the copy took apart from mounting and unmounting around it.
+   */
+  install(seedDbPath: string): Promise<InstallTimes>;
   /** Empties every cache between SQLite and the store: the daemon's and the kernel's. */
   resetCold(): Promise<void>;
   /** Makes writeDir writable (chalkfs reads through a read-only mount, writes through a writer mount). */

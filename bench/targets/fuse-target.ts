@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountDaemonPids } from '../process-cpu.js';
 import { dropKernelCaches, forceUnmount, isMounted, runCommand, sleep } from '../system-commands.js';
-import type { BenchTarget, TargetName } from './bench-target.js';
+import type { BenchTarget, InstallTimes, TargetName } from './bench-target.js';
 
 /**
  * What every FUSE target shares: a mount point, a cache directory that a cold reset
@@ -45,13 +45,17 @@ export abstract class FuseTarget implements BenchTarget {
   /** Waits until the copied file `name` is durable in the store (peers upload asynchronously). */
   protected async awaitDurable(_name: string, _sizeBytes: number): Promise<void> {}
 
-  async install(seedDbPath: string): Promise<void> {
-    await this.mount(false);
+  async install(seedDbPath: string): Promise<InstallTimes> {
     const { size } = statSync(seedDbPath);
+    const start = performance.now();
+    await this.mount(false);
+    const mounted = performance.now();
     await runCommand('cp', [seedDbPath, this.dbPath], { timeoutMs: 600_000 });
     await this.awaitDurable('app.db', size);
+    const copied = performance.now();
     await this.unmount();
     this.mountedReadOnly = undefined;
+    return { mountMs: mounted - start, copyMs: copied - mounted, unmountMs: performance.now() - copied };
   }
 
   async copyIn(srcPath: string, name: string): Promise<void> {

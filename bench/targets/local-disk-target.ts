@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropKernelCaches, runCommand } from '../system-commands.js';
-import type { BenchTarget } from './bench-target.js';
+import type { BenchTarget, InstallTimes } from './bench-target.js';
 
 /** The baseline: the same file on the machine's own ext4 disk. */
 export class LocalDiskTarget implements BenchTarget {
@@ -21,9 +21,11 @@ export class LocalDiskTarget implements BenchTarget {
     this.setup = { dir };
   }
 
-  async install(seedDbPath: string): Promise<void> {
+  async install(seedDbPath: string): Promise<InstallTimes> {
+    const start = performance.now();
     await runCommand('cp', [seedDbPath, this.dbPath]);
     await runCommand('sync', [this.dbPath]);
+    return { copyMs: performance.now() - start };
   }
 
   async copyIn(srcPath: string, name: string): Promise<void> {
