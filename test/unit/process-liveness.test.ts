@@ -1,7 +1,8 @@
 // host/process-liveness.ts: which answers of kill(pid, 0) mean a process exists.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { processAlive } from '../../chalkfs/host/process-liveness.js';
+import { processAlive, stateFromStat } from '../../chalkfs/host/process-liveness.js';
 
 const refusal = (code: string) => () => {
   throw Object.assign(new Error(`kill: ${code}`), { code });
@@ -17,6 +18,35 @@ describe('processAlive', () => {
     expect(child.pid).toBeGreaterThan(0);
     // The pid may be reused by the time this runs; that is vanishingly rare in a test.
     expect(processAlive(child.pid!)).toBe(false);
+  });
+
+  it('is false for a zombie: exited, not yet reaped by its parent (it still answers signal 0)', async () => {
+    // The shell starts `sleep 0` and becomes `sleep 5`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number.parseInt(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))), 10);
+      const stat = () => readFileSync(`/proc/${pid}/stat`, 'latin1');
+      for (let i = 0; i < 100 && !/\) Z /.test(stat()); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(stat()).toMatch(/\) Z /);
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(processAlive(pid)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('reads the state after the command name, which may hold spaces and parentheses', () => {
+    expect(stateFromStat('4321 (a (b) c)) Z 1 4321 4321 0 -1')).toBe('Z');
+    expect(stateFromStat('4321 (node) S 1 4321')).toBe('S');
+    expect(stateFromStat('garbage')).toBeUndefined();
+  });
+
+  it('counts a zombie or dead state as gone; without a state, signal 0 decides', () => {
+    expect(processAlive(1234, () => undefined, () => 'Z')).toBe(false);
+    expect(processAlive(1234, () => undefined, () => 'X')).toBe(false);
+    expect(processAlive(1234, () => undefined, () => 'S')).toBe(true);
+    // No /proc entry to read (another OS, hidepid): signal 0's answer stands.
+    expect(processAlive(1234, () => undefined, () => undefined)).toBe(true);
   });
 
   it('counts EPERM as alive: the process exists, it is only not ours to signal', () => {
