@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { processAlive, stateFromStat } from '../../chalkfs/host/process-liveness.js';
+import { parseProcStat, processAlive } from '../../chalkfs/host/process-liveness.js';
 
 const refusal = (code: string) => () => {
   throw Object.assign(new Error(`kill: ${code}`), { code });
@@ -35,16 +35,20 @@ describe('processAlive', () => {
     }
   });
 
-  it('reads the state after the command name, which may hold spaces and parentheses', () => {
-    expect(stateFromStat('4321 (a (b) c)) Z 1 4321 4321 0 -1')).toBe('Z');
-    expect(stateFromStat('4321 (node) S 1 4321')).toBe('S');
-    expect(stateFromStat('garbage')).toBeUndefined();
+  it('reads the state and thread count after the command name, which may hold spaces and parentheses', () => {
+    const fields = (state: string, threads: number) => `${state} 1 4321 4321 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 ${threads} 0 123 4096 10`;
+    expect(parseProcStat(`4321 (a (b) c)) ${fields('Z', 1)}`)).toEqual({ state: 'Z', threads: 1 });
+    expect(parseProcStat(`4321 (node) ${fields('S', 11)}`)).toEqual({ state: 'S', threads: 11 });
+    expect(parseProcStat('garbage')).toBeUndefined();
+    expect(parseProcStat(readFileSync('/proc/self/stat', 'latin1'))).toMatchObject({ state: 'R' });
   });
 
-  it('counts a zombie or dead state as gone; without a state, signal 0 decides', () => {
-    expect(processAlive(1234, () => undefined, () => 'Z')).toBe(false);
-    expect(processAlive(1234, () => undefined, () => 'X')).toBe(false);
-    expect(processAlive(1234, () => undefined, () => 'S')).toBe(true);
+  it('counts a zombie as gone only once its other threads have exited (until then it holds its files)', () => {
+    expect(processAlive(1234, () => undefined, () => ({ state: 'Z', threads: 1 }))).toBe(false);
+    expect(processAlive(1234, () => undefined, () => ({ state: 'X', threads: 1 }))).toBe(false);
+    // A killed multi-threaded process: its main thread is a zombie while the others exit.
+    expect(processAlive(1234, () => undefined, () => ({ state: 'Z', threads: 3 }))).toBe(true);
+    expect(processAlive(1234, () => undefined, () => ({ state: 'S', threads: 1 }))).toBe(true);
     // No /proc entry to read (another OS, hidepid): signal 0's answer stands.
     expect(processAlive(1234, () => undefined, () => undefined)).toBe(true);
   });
