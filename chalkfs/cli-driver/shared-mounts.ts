@@ -8,10 +8,10 @@
 // must not both mount it); operations on different volumes run in parallel. `acquire`
 // and `release` expect the caller to hold the volume's lock, so a caller can make more
 // of one step (a bind mount after the shared mount) without another user in between.
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
-import { isMountPoint, readMountTable } from '../host/mount-table.js';
+import { isDeadMountError, isMountPoint, readMountTable } from '../host/mount-table.js';
 import { cacheDirArgs, type ChalkfsCli } from './chalkfs-cli.js';
 import { MountRefs, type VolumeRefs } from './mount-refs.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -149,14 +149,19 @@ export class SharedMounts {
   }
 }
 
-/** Whether something is mounted at `dir`, and if so whether it answers (a dead FUSE daemon: ENOTCONN). */
+/**
+ * Whether something is mounted at `dir`, and if so whether it answers (a dead FUSE daemon:
+ * ENOTCONN or ECONNABORTED). Asked with statfs, which always reaches the daemon: a stat of
+ * the mount's root is answered from the kernel's attribute cache for a while after the
+ * daemon died, and a remount right after a kill -9 then took the dead mount for a live one.
+ */
 export async function mountState(dir: string): Promise<MountState> {
   if (!isMountPoint(dir, await readMountTable())) return 'absent';
   try {
-    await stat(dir);
+    await statfs(dir);
     return 'mounted';
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOTCONN') return 'dead';
+    if (isDeadMountError(err)) return 'dead';
     throw err;
   }
 }

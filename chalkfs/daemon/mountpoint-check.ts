@@ -1,18 +1,22 @@
 // What a mount point must be before a daemon starts anything: an existing, empty
 // directory that is not already a mount point. A dead chalkfs mount left by a killed
-// daemon (ENOTCONN) is cleared first; a dead mount of another filesystem is refused.
-import { readdirSync, statSync } from 'node:fs';
+// daemon (ENOTCONN, or ECONNABORTED while libfuse's auto_unmount helper detaches it) is
+// cleared first; a dead mount of another filesystem is refused.
+import { readdirSync, statfsSync, statSync } from 'node:fs';
 import { ChalkError } from '../util/chalk-error.js';
-import { isChalkfsMount, isMountPoint, mountAt } from '../host/mount-table.js';
+import { isChalkfsMount, isDeadMountError, isMountPoint, mountAt } from '../host/mount-table.js';
 import { forceUnmount } from '../fuse/unmount.js';
 
 export async function checkMountpoint(mountpoint: string, retried = false): Promise<void> {
   let st;
   try {
     st = statSync(mountpoint);
+    // A stat of a mount's root can come from the kernel's attribute cache after its
+    // daemon died; statfs always reaches the daemon, so a dead mount answers it ENOTCONN.
+    if (isMountPoint(mountpoint)) statfsSync(mountpoint);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTCONN' && !retried) {
+    if (isDeadMountError(err) && !retried) {
       // A chalkfs daemon died here (kill -9) and left its mount behind: clear it. Another
       // filesystem's dead mount is not chalkfs's to clear.
       const entry = mountAt(mountpoint);

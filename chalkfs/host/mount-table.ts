@@ -81,3 +81,14 @@ export function mountPointsUnder(dir: string, table: MountEntry[] = readMountTab
 export function isChalkfsMount(entry: MountEntry | undefined): boolean {
   return entry !== undefined && entry.fstype === chalkfsFstype && entry.source.startsWith('chalkfs:');
 }
+
+/**
+ * Whether a failed stat of a mount point says its FUSE daemon is gone: ENOTCONN, or
+ * ECONNABORTED while the connection has been aborted (libfuse's auto_unmount helper,
+ * fusermount3, aborts it when the daemon dies and then detaches the mount: in between,
+ * the mount point answers ECONNABORTED).
+ */
+export function isDeadMountError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOTCONN' || code === 'ECONNABORTED';
+}

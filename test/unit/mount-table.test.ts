@@ -1,6 +1,6 @@
 // host/mount-table.ts: the kernel's octal escapes, and parsing /proc/self/mountinfo lines.
 import { describe, expect, it } from 'vitest';
-import { isChalkfsMount, isMountPoint, mountAt, mountPointsUnder, parseMountInfo, unescapeMountField } from '../../chalkfs/host/mount-table.js';
+import { isChalkfsMount, isDeadMountError, isMountPoint, mountAt, mountPointsUnder, parseMountInfo, unescapeMountField } from '../../chalkfs/host/mount-table.js';
 
 const mountinfo = [
   '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
@@ -92,5 +92,13 @@ describe('isChalkfsMount', () => {
 describe('the mount table of this process', () => {
   it('has / mounted', () => {
     expect(isMountPoint('/')).toBe(true);
+  });
+
+  it('takes ENOTCONN and ECONNABORTED (a connection auto_unmount aborted) as a dead mount, nothing else', () => {
+    const errno = (code: string) => Object.assign(new Error(code), { code });
+    expect(isDeadMountError(errno('ENOTCONN'))).toBe(true);
+    expect(isDeadMountError(errno('ECONNABORTED'))).toBe(true);
+    for (const code of ['ENOENT', 'EACCES', 'EIO']) expect(isDeadMountError(errno(code))).toBe(false);
+    expect(isDeadMountError(undefined)).toBe(false);
   });
 });
