@@ -9,7 +9,6 @@ import { servePlugin, DEFAULT_PLUGIN_SOCKET } from '../../plugin/plugin-server.j
 import { ENVIRONMENT_PATH, SERVICE_NAME as UNIT_NAME, renderEnvironmentFile, renderUnit, serviceEnvironment } from '../../plugin/service-unit.js';
 import { installService, uninstallService } from '../../plugin/service-install.js';
 import { cliEntry } from '../../util/paths.js';
-import { serveCsi } from '../../csi/csi-driver.js';
 import { serverLogger, withServerLogOptions, type LogOptions } from '../log-options.js';
 import { PluginMetrics } from '../../plugin/plugin-metrics.js';
 import { parseListenAddress, serveMetrics } from '../../daemon/metrics-server.js';
@@ -105,6 +104,9 @@ export function registerServiceCommands(program: Command): void {
       const store = await openStore(settings, { createBucket: Boolean(opts.controller) });
       process.stderr.write(`chalkfs csi: ${store.bucketCreated ? 'created bucket' : 'using bucket'} ${settings.bucket} (${store.description})\n`);
       store.destroy();
+      // Loaded here, not at the top: gRPC and the CSI protobufs cost every other command's
+      // start-up about 0.2 s (of `chalkfs --version`'s 0.55 s).
+      const { serveCsi } = await import('../../csi/csi-driver.js');
       const server = await serveCsi({
         endpoint: opts.endpoint,
         nodeId: opts.nodeId,
