@@ -9,11 +9,13 @@ import { forceUnmount } from '../fuse/unmount.js';
 
 export async function checkMountpoint(mountpoint: string, retried = false): Promise<void> {
   let st;
+  let mounted;
   try {
     st = statSync(mountpoint);
     // A stat of a mount's root can come from the kernel's attribute cache after its
     // daemon died; statfs always reaches the daemon, so a dead mount answers it ENOTCONN.
-    if (isMountPoint(mountpoint)) statfsSync(mountpoint);
+    mounted = isMountPoint(mountpoint);
+    if (mounted) statfsSync(mountpoint);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (isDeadMountError(err) && !retried) {
@@ -28,6 +30,6 @@ export async function checkMountpoint(mountpoint: string, retried = false): Prom
     throw new ChalkError('config', `mount point ${mountpoint} is not usable: ${(err as Error).message}`, { cause: err });
   }
   if (!st.isDirectory()) throw new ChalkError('config', `mount point ${mountpoint} is not a directory`);
-  if (isMountPoint(mountpoint)) throw new ChalkError('config', `mount point ${mountpoint} is already a mount point (unmount it first)`);
+  if (mounted) throw new ChalkError('config', `mount point ${mountpoint} is already a mount point (unmount it first)`);
   if (readdirSync(mountpoint).length > 0) throw new ChalkError('config', `mount point ${mountpoint} is not empty`);
 }
