@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { ChalkfsFixture, isMountpoint, type CliResult } from '../support/chalkfs-fixture.js';
 import { processAlive, waitFor } from '../support/multihost-children.js';
+import { pidsWithArgv } from '../support/process-scan.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -112,11 +113,7 @@ describe('shell metacharacters in paths', () => {
 
 /** Pids of MinIO servers serving `dataDir`. */
 function minioPidsFor(dataDir: string): number[] {
-  const r = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return r.stdout
-    .split('\n')
-    .filter((line) => line.includes(' server ') && line.includes(` ${dataDir} `))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
+  return pidsWithArgv((argv) => argv.includes('server') && argv.includes(dataDir));
 }
 
 describe('the embedded MinIO', () => {

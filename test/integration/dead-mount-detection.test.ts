@@ -7,26 +7,18 @@
  * mount within milliseconds; it is held stopped here so the dead mount stays to be seen.
  */
 import { expect, test } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { processAlive, waitFor } from '../support/multihost-children.js';
+import { pidsWithArgv } from '../support/process-scan.js';
 import { mountState } from '../../chalkfs/cli-driver/shared-mounts.js';
 import { isMountPoint } from '../../chalkfs/host/mount-table.js';
 
 /** The fusermount3 auto_unmount helper of the mount at `dir`. */
 function autoUnmountHelper(dir: string): number | undefined {
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    } catch {
-      continue;
-    }
-    if (argv[0]?.endsWith('fusermount3') && argv.at(-1) === dir && argv.some((a) => a.split(',').includes('auto_unmount'))) return Number(pid);
-  }
-  return undefined;
+  return pidsWithArgv((argv) => argv[0]?.endsWith('fusermount3') === true && argv.at(-1) === dir && argv.some((a) => a.split(',').includes('auto_unmount')))[0];
 }
 
 test('a killed daemon\'s mount is dead to mountState and to the next mount, even while a stat of its root still succeeds', { timeout: 120_000 }, async () => {
