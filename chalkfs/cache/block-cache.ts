@@ -9,7 +9,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { ChalkError } from '../util/chalk-error.js';
-import { blockHashOffThread } from '../meta/format.js';
+import { blockHash } from '../meta/format.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DiskBlockCache } from './disk-block-cache.js';
 import { KeyedTaskQueue } from './keyed-task-queue.js';
@@ -130,11 +130,11 @@ export class BlockCache {
     }
     if (this.disk) this.metrics?.cacheLookups.inc({ tier: 'disk', result: 'miss' });
     let data = await fetcher(hash);
-    if ((await blockHashOffThread(data)) !== hash) {
+    if (blockHash(data) !== hash) {
       this.metrics?.corruptBlocks.inc({ source: 'store' });
       this.logger.error({ hash }, 'block from the store failed verification; fetching it once more');
       data = await fetcher(hash);
-      if ((await blockHashOffThread(data)) !== hash) throw new ChalkError('corrupt', `block ${hash} in the store is corrupt (content does not match its hash)`);
+      if (blockHash(data) !== hash) throw new ChalkError('corrupt', `block ${hash} in the store is corrupt (content does not match its hash)`);
     }
     this.writeToDisk(hash, data);
     return data;

@@ -17,7 +17,7 @@ import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { blockHashOffThread } from '../meta/format.js';
+import { blockHash } from '../meta/format.js';
 
 export interface DiskCacheEvents {
   onEvict?: () => void;
@@ -59,7 +59,7 @@ export async function removeCachedBlocks(dir: string, hashes: Iterable<string>):
 export async function readCachedBlock(dir: string, hash: string): Promise<Buffer | undefined> {
   if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
   const data = await readFile(blockFilePath(dir, hash)).catch(() => undefined);
-  return data && (await blockHashOffThread(data)) === hash ? data : undefined;
+  return data && blockHash(data) === hash ? data : undefined;
 }
 
 /** One directory of block files, bounded by `capacityBytes`, LRU by this daemon's use. */
@@ -107,7 +107,7 @@ export class DiskBlockCache {
       this.forget(hash);
       return undefined;
     }
-    if ((await blockHashOffThread(data)) !== hash) {
+    if (blockHash(data) !== hash) {
       this.logger.error({ hash, file: this.pathOf(hash) }, 'disk cache block failed verification; deleting it and refetching');
       this.events.onCorrupt?.(hash);
       this.forget(hash);

@@ -5,7 +5,7 @@
  * readonly: a decoded record is never modified, and the live model a mount changes is
  * meta/namespace.ts's own, copied from and to these types.
  */
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ChalkError } from '../util/chalk-error.js';
 
 export const volumeFormat = 'chalkfs-volume/1';
@@ -279,22 +279,4 @@ export function namedBlocks(record: VersionRecord): Set<string> {
 
 export function blockHash(data: Buffer): string {
   return sha256Hex(data);
-}
-
-/**
- * Below this size a block is hashed on the calling thread: WebCrypto's fixed cost on the
- * main thread (its argument checks, a promise, a copy of the input) is about 20 µs, more
- * than hashing 16 KiB (Node 20, this machine: 64 KiB 57 µs in place, 33 µs off-thread).
- */
-const offThreadHashMinBytes = 64 << 10;
-
-/**
- * The same hash as blockHash, computed on libuv's thread pool (WebCrypto's digest runs
- * there): the main thread pays about a third of hashing 1 MiB in place (the input's copy,
- * which WebCrypto takes before it hands the job over). For the read and write paths,
- * where the one event loop of a mount is the bottleneck on bulk bytes (issue 16).
- */
-export async function blockHashOffThread(data: Buffer): Promise<string> {
-  if (data.length < offThreadHashMinBytes) return sha256Hex(data);
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
 }

@@ -1,8 +1,8 @@
 // meta/format.ts: the framing of metadata objects (round trip, every kind of damage
 // detected), decoding versions of both formats, and block hashes.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { blockHash, blockHashOffThread, decodeMeta, decodeVersion, encodeMeta, readableVersionFormats, versionFormat } from '../../chalkfs/meta/format.js';
+import { blockHash, decodeMeta, decodeVersion, encodeMeta, readableVersionFormats, versionFormat } from '../../chalkfs/meta/format.js';
 import { Namespace } from '../../chalkfs/meta/namespace.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 
@@ -112,20 +112,5 @@ describe('decodeVersion: links (chalkfs-version/3)', () => {
 describe('blockHash', () => {
   it('is the SHA-256 hex of the content', () => {
     expect(blockHash(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-  });
-
-  it('off the main thread gives the same hex as in place, on both sides of the size where it moves off-thread', async () => {
-    expect(await blockHashOffThread(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    for (const size of [0, 100, (64 << 10) - 1, 64 << 10, 1 << 20]) {
-      const data = randomBytes(size);
-      expect(await blockHashOffThread(data)).toBe(blockHash(data));
-    }
-  });
-
-  it('off the main thread hashes only the bytes of a view, not the buffer under it', async () => {
-    const whole = randomBytes(3 << 20);
-    const view = whole.subarray(1 << 20, 2 << 20);
-    expect(await blockHashOffThread(view)).toBe(blockHash(Buffer.from(view)));
-    expect(await blockHashOffThread(view)).not.toBe(blockHash(whole));
   });
 });
