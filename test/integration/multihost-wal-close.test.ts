@@ -122,12 +122,17 @@ try {
 
 interface Read { type: 'read'; txn: number; n: number; s: number }
 
-/** A reader on the host of `mount` (heldReaderCode), started once that host serves the bank: its first read answered. */
+/**
+ * A reader on the host of `mount` (heldReaderCode), started once that host serves the
+ * seeded bank: its first read shows every account. A first read of the tables before the
+ * seeding transaction (an earlier version, committed and consistent: the host may still
+ * serve it) is not the bank yet, and every later read of that reader is checked.
+ */
 async function startReader(children: Children, mount: Mount, stopFile: string, fresh = false): Promise<JsonChild> {
   return waitFor(`a ${fresh ? 'fresh' : 'held'} reader on host ${mount.host.name}`, 60_000, async () => {
     const candidate = children.spawn(heldReaderCode, { db: join(mount.dir, 'bank.db'), stopFile, pauseMs: 20, fresh }, mount.host.env());
     const first = await candidate.waitForLine('its first read', 30_000, (l) => l.type === 'read' || l.type === 'failed').catch(() => undefined);
-    if (first?.type === 'read') return candidate;
+    if (first?.type === 'read' && first.n === ACCOUNTS) return candidate;
     candidate.kill();
     return undefined;
   }, 200);
