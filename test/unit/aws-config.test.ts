@@ -3,7 +3,7 @@
 // the CreateBucket request real AWS needs outside us-east-1. Real AWS is not reachable
 // from the test machine: these pin the decisions; the endpoint paths also run end to end
 // against MinIO in test/integration/cli-aws-profile.test.ts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,11 +86,15 @@ describe('decideStore', () => {
 describe('readAwsSharedFiles', () => {
   it('reads AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE with the SDK loader: [profile x] and [services y] sections', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chalkfs-aws-'));
-    writeFileSync(join(dir, 'config'), '[profile x]\nregion = eu-west-1\nservices = loc\n\n[services loc]\ns3 =\n  endpoint_url = http://h:1\n\n[default]\nregion = us-east-2\n');
-    writeFileSync(join(dir, 'credentials'), '[x]\naws_access_key_id = a\naws_secret_access_key = b\n');
-    const read = await readAwsSharedFiles({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
-    expect(decideStore({ AWS_PROFILE: 'x' }, read)).toEqual({ kind: 'endpoint', endpoint: 'http://h:1', from: '[services loc] s3 endpoint_url of profile "x"', region: 'eu-west-1', profile: 'x' });
-    expect(read.credentialsFile.x).toEqual({ aws_access_key_id: 'a', aws_secret_access_key: 'b' });
+    try {
+      writeFileSync(join(dir, 'config'), '[profile x]\nregion = eu-west-1\nservices = loc\n\n[services loc]\ns3 =\n  endpoint_url = http://h:1\n\n[default]\nregion = us-east-2\n');
+      writeFileSync(join(dir, 'credentials'), '[x]\naws_access_key_id = a\naws_secret_access_key = b\n');
+      const read = await readAwsSharedFiles({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+      expect(decideStore({ AWS_PROFILE: 'x' }, read)).toEqual({ kind: 'endpoint', endpoint: 'http://h:1', from: '[services loc] s3 endpoint_url of profile "x"', region: 'eu-west-1', profile: 'x' });
+      expect(read.credentialsFile.x).toEqual({ aws_access_key_id: 'a', aws_secret_access_key: 'b' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
