@@ -7,6 +7,12 @@
  * wal_checkpoint(TRUNCATE) mid-run: a reader must never see a torn state, whatever the
  * versions the writer's daemon publishes hold of the database and its -wal. The same bank
  * runs in the rollback-journal modes. No version ever holds a -shm.
+ *
+ * Each mode runs with better-sqlite3's default synchronous (FULL; NORMAL in WAL mode) and
+ * with synchronous=OFF, where SQLite syncs
+ * nothing: every commit point then reaches the daemon with no sync after it (a journal
+ * deleted, truncated or zeroed; a WAL restarted by a TRUNCATE checkpoint), and only the
+ * order of the writes themselves keeps a version from showing a transaction torn.
  */
 import { describe, expect, it } from 'vitest';
 import { chmod, writeFile } from 'node:fs/promises';
@@ -41,6 +47,7 @@ const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return see
 try {
   const db = new Database(o.db, { timeout: 10000 });
   const mode = db.pragma('journal_mode=' + o.journalMode, { simple: true });
+  if (o.synchronous !== 'default') db.pragma('synchronous=' + o.synchronous);
   if (mode === 'wal') db.pragma('wal_autocheckpoint=16');
   createBank(db, o.accounts, o.start);
   out({ type: 'ready', mode });
@@ -124,7 +131,16 @@ function shmNames(inodes: Record<string, Inode>): string[] {
 }
 
 describe('a bank on one host, read on two others', () => {
-  it.each(['wal', 'delete', 'truncate', 'persist'])('journal_mode=%s: every read on the other hosts sees the invariant sum, never goes backwards, and ends at the last transfer', { timeout: 300_000 }, async (journalMode) => {
+  it.each([
+    ['wal', 'default'],
+    ['delete', 'default'],
+    ['truncate', 'default'],
+    ['persist', 'default'],
+    ['wal', 'off'],
+    ['delete', 'off'],
+    ['truncate', 'off'],
+    ['persist', 'off'],
+  ])('journal_mode=%s, synchronous=%s: every read on the other hosts sees the invariant sum, never goes backwards, and ends at the last transfer', { timeout: 300_000 }, async (journalMode, synchronous) => {
     await using fx = await ChalkfsFixture.create();
     await using project = await UnprivilegedProject.create();
     const children = new Children(project);
@@ -139,7 +155,7 @@ describe('a bank on one host, read on two others', () => {
       const stopFile = join(control, 'stop');
       await openTo(dirname(mounts.c.dir), control);
 
-      const writer = children.spawn(bankWriterCode, { db: join(writerMount.dir, 'bank.db'), journalMode, accounts: ACCOUNTS, start: START_BALANCE, transfers: TRANSFERS, checkpointAt: TRANSFERS / 2, pauseMs: 10, stopFile }, fx.host.env());
+      const writer = children.spawn(bankWriterCode, { db: join(writerMount.dir, 'bank.db'), journalMode, synchronous, accounts: ACCOUNTS, start: START_BALANCE, transfers: TRANSFERS, checkpointAt: TRANSFERS / 2, pauseMs: 10, stopFile }, fx.host.env());
       expect(await writer.waitForLine('writer ready', 60_000, (l) => l.type === 'ready' || l.type === 'error')).toMatchObject({ type: 'ready', mode: journalMode });
       const reader = (plan: ReaderPlan, until: number): JsonChild =>
         children.spawn(bankReaderCode, { db: join(mounts[plan.host].dir, 'bank.db'), accounts: ACCOUNTS, total: TOTAL, until, stopFile, forMs: 90_000, pauseMs: 5, longLived: plan.longLived, readonlyFlag: plan.readonlyFlag }, mounts[plan.host].host.env(), plan.uid);
