@@ -30,6 +30,8 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   private readonly versions: VersionWriter;
   /** The `-wal` files opened for writing here, by inode number: their commit frames publish (see write). */
   private readonly walFiles = new Set<number>();
+  /** The rollback journals opened for writing here, by inode number: their headers are watched (see write). */
+  private readonly journalFiles = new Set<number>();
 
   /**
    * The writer continues from the newest durable version, consistent or not: a hot
@@ -171,7 +173,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   open(path: string, intent: OpenIntent): number {
     const { ino, inode } = this.regularFile(path);
     if (intent.write) this.assertWritable();
-    if (intent.write) this.noteWal(ino, path);
+    if (intent.write) this.noteSqliteFile(ino, path);
     return this.handles.add(ino, inode, { writable: intent.write, hostLocal: isHostLocal(path) });
   }
 
@@ -184,7 +186,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     this.assertWritable();
     const { ino, inode } = this.ns.createFile(path, mode, owner, this.clock());
     this.versions.noteChange();
-    this.noteWal(ino, path);
+    this.noteSqliteFile(ino, path);
     return this.handles.add(ino, inode, { writable: true, hostLocal: isHostLocal(path) });
   }
 
@@ -203,6 +205,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     // them); a host-local file's never do (the commit leaves it out of every version).
     if (!handle.hostLocal) await this.versions.uploadFilled(filled);
     if (this.walFiles.has(handle.ino) && this.journals.endsWalCommit(handle.ino, handle.inode, offset + data.length)) this.publishWalCommit();
+    if (this.journalFiles.has(handle.ino)) this.journals.noteWrite(handle.ino, handle.inode, offset);
     return data.length;
   }
 
@@ -259,8 +262,10 @@ export class WriterVolume extends ServedVolume implements VolumeView {
 
   // ---- helpers ---------------------------------------------------------------------
 
-  private noteWal(ino: number, path: string): void {
-    if (classify(path).kind === 'wal') this.walFiles.add(ino);
+  private noteSqliteFile(ino: number, path: string): void {
+    const { kind } = classify(path);
+    if (kind === 'wal') this.walFiles.add(ino);
+    if (kind === 'journal') this.journalFiles.add(ino);
   }
 
   /**

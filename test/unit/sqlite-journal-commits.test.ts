@@ -62,6 +62,20 @@ describe('WriterVolume (SQLite-aware syncs)', () => {
     expect(versionKeys(memory)).toHaveLength(before + 1);
     rw.release(j);
   });
+
+  it('a PERSIST-mode journal hot and zeroed again between two commits, with no sync (synchronous=OFF), leaves the next commit consistent', async () => {
+    const { repo, mount } = await newVolume();
+    const rw = await mount('read-write');
+    const db = rw.create('/db', 0o644);
+    const j = rw.create('/db-journal', 0o644);
+    await rw.write(j, Buffer.concat([magic, Buffer.alloc(504, 3)]), 0); // no sync: the magic goes in at once
+    await rw.write(db, Buffer.alloc(100, 2), 0);
+    await rw.write(j, Buffer.alloc(8), 0); // the commit point
+    const seq = await rw.commit('periodic');
+    expect((await repo.readVersion('vol', seq)).consistent).toBe(true);
+    rw.release(j);
+    rw.release(db);
+  });
 });
 
 describe('WriterVolume (journal deletion)', () => {

@@ -35,6 +35,9 @@ export function classify(path: string): SqliteFile {
   return { kind: 'db', database: path };
 }
 
+/** A rollback journal's header starts with an 8-byte magic, zeroed when no transaction is under way. */
+export const JOURNAL_MAGIC_BYTES = 8;
+
 /**
  * Whether a rollback journal whose first bytes are `firstBytes` is hot: non-empty, with
  * a header (its first 8 bytes, the journal magic) that is not zeroed. DELETE mode ends
@@ -42,7 +45,7 @@ export function classify(path: string): SqliteFile {
  * this header.
  */
 export function isHot(firstBytes: Buffer, sizeBytes: number): boolean {
-  return firstBytes.subarray(0, Math.min(8, sizeBytes)).some((byte) => byte !== 0);
+  return firstBytes.subarray(0, Math.min(JOURNAL_MAGIC_BYTES, sizeBytes)).some((byte) => byte !== 0);
 }
 
 /**

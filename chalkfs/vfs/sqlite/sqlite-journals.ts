@@ -8,7 +8,7 @@
 import type { FileInode } from '../../meta/format.js';
 import type { Namespace } from '../../meta/namespace.js';
 import { isTransactionConsistent } from './sqlite-consistency.js';
-import { classify, isHot } from './sqlite-files.js';
+import { classify, isHot, JOURNAL_MAGIC_BYTES } from './sqlite-files.js';
 import { endsCommitFrame, walRecovery } from './wal-recovery.js';
 
 /** The file data a journal's header is read from (FileData). */
@@ -61,6 +61,17 @@ export class SqliteJournals {
     return isTransactionConsistent(ns, (ino, inode) => this.header(ino, inode), (ino) => this.seenHot.has(ino), (ino, inode) =>
       walRecovery(inode.sizeBytes, this.bytesInMemory(ino, inode).read),
     );
+  }
+
+  /**
+   * A write to the journal `ino` at `offset` just landed. A journal is seen hot when its
+   * magic is written, not only when a sync or a commit happens to look: with
+   * synchronous=OFF SQLite syncs nothing, so in PERSIST mode a journal can be hot and
+   * zeroed again between two periodic commits, and one never seen hot would keep every
+   * later version inconsistent (its final state never reaching another host).
+   */
+  noteWrite(ino: number, inode: FileInode, offset: number): void {
+    if (offset < JOURNAL_MAGIC_BYTES) this.header(ino, inode);
   }
 
   /** Whether a write that ended at `end` of the WAL `ino` finished a commit frame (wal-recovery.ts). */
