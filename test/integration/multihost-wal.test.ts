@@ -31,9 +31,10 @@ const TOTAL = ACCOUNTS * START_BALANCE;
 const TRANSFERS = 300;
 
 /**
- * Moves money (the sum never changes) TRANSFERS times, numbering each transfer in `meta`;
- * in WAL mode checkpoints every few pages and once with TRUNCATE at `checkpointAt`. Keeps
- * its connection open (so the -wal stays) until the stop file exists.
+ * Once the go file exists, moves money (the sum never changes) TRANSFERS times, numbering
+ * each transfer in `meta`; in WAL mode checkpoints every few pages and once with TRUNCATE
+ * at `checkpointAt`. Keeps its connection open (so the -wal stays) until the stop file
+ * exists.
  */
 const bankWriterCode = String.raw`
 const Database = require('better-sqlite3');
@@ -51,6 +52,7 @@ try {
   if (mode === 'wal') db.pragma('wal_autocheckpoint=16');
   createBank(db, o.accounts, o.start);
   out({ type: 'ready', mode });
+  while (!fs.existsSync(o.goFile)) sleep(20);
   const transfer = bankTransfer(db);
   for (let n = 1; n <= o.transfers; n++) {
     transfer(n, 1 + Math.floor(rand() * o.accounts), 1 + Math.floor(rand() * o.accounts), 1 + Math.floor(rand() * 50));
@@ -90,7 +92,7 @@ while (last < o.until && !fs.existsSync(o.stopFile) && Date.now() < endMs) {
     const db = held ?? open();
     try {
       const row = db.prepare(query).get();
-      reads++;
+      if (reads++ === 0) out({ type: 'first read', txn: row.txn });
       if (row.n !== o.accounts || row.s !== o.total) wrong.push(row);
       if (row.txn < last) backwards++;
       last = Math.max(last, row.txn);
@@ -153,9 +155,10 @@ describe('a bank on one host, read on two others', () => {
       };
       const control = await fx.tempDir('control');
       const stopFile = join(control, 'stop');
+      const goFile = join(control, 'go');
       await openTo(dirname(mounts.c.dir), control);
 
-      const writer = children.spawn(bankWriterCode, { db: join(writerMount.dir, 'bank.db'), journalMode, synchronous, accounts: ACCOUNTS, start: START_BALANCE, transfers: TRANSFERS, checkpointAt: TRANSFERS / 2, pauseMs: 10, stopFile }, fx.host.env());
+      const writer = children.spawn(bankWriterCode, { db: join(writerMount.dir, 'bank.db'), journalMode, synchronous, accounts: ACCOUNTS, start: START_BALANCE, transfers: TRANSFERS, checkpointAt: TRANSFERS / 2, pauseMs: 10, stopFile, goFile }, fx.host.env());
       expect(await writer.waitForLine('writer ready', 60_000, (l) => l.type === 'ready' || l.type === 'error')).toMatchObject({ type: 'ready', mode: journalMode });
       const reader = (plan: ReaderPlan, until: number): JsonChild =>
         children.spawn(bankReaderCode, { db: join(mounts[plan.host].dir, 'bank.db'), accounts: ACCOUNTS, total: TOTAL, until, stopFile, forMs: 90_000, pauseMs: 5, longLived: plan.longLived, readonlyFlag: plan.readonlyFlag }, mounts[plan.host].host.env(), plan.uid);
@@ -168,7 +171,10 @@ describe('a bank on one host, read on two others', () => {
         }, 200);
       }
 
+      // Transfers start once every reader has read: each must see them happen (reads > 1).
       const running = readers.map((plan) => reader(plan, TRANSFERS));
+      await Promise.all(running.map((r, i) => r.waitForLine(`reader ${i} reading`, 60_000, (l) => l.type === 'first read' || l.type === 'stopped')));
+      await writeFile(goFile, '');
       const final = await writer.waitForLine('the last transfer', 120_000, (l) => l.type === 'final' || l.type === 'error');
       expect(final).toMatchObject({ type: 'final', txn: TRANSFERS, sum: TOTAL });
       if (journalMode === 'wal') expect(writer.ofType('checkpoint')).toMatchObject([{ n: TRANSFERS / 2, result: { busy: 0 } }]);
