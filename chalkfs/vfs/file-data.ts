@@ -118,8 +118,10 @@ export class FileData {
    */
   async write(ino: number, inode: FileInode, data: Buffer, offset: number, landed: () => void): Promise<PendingBlock[]> {
     const slices = blockSlices(offset, data.length, this.blockSizeBytes).map((s) => ({ index: s.index, blockOffset: s.blockOffset, data: data.subarray(s.bufferOffset, s.bufferOffset + s.length) }));
-    await this.land(ino, inode, slices);
-    landed();
+    // `landed` runs inside land's last synchronous step: after `await this.land()` returned,
+    // a commit could already have sealed in the microtask between (seen, once a commit
+    // awaited one step more before sealing).
+    await this.land(ino, inode, slices, landed);
     return this.filledBy(ino, inode, slices);
   }
 
@@ -320,7 +322,7 @@ export class FileData {
    * covers, then copies with no await in between, so a seal never sees half a write
    * and never seals a buffer that is then changed.
    */
-  private async land(ino: number, inode: FileInode, slices: readonly BlockSlice[]): Promise<void> {
+  private async land(ino: number, inode: FileInode, slices: readonly BlockSlice[], landed: () => void = () => {}): Promise<void> {
     for (;;) {
       const missing = slices.filter((s) => !this.dirty.get(ino)?.has(s.index) && !this.coversBlock(s));
       if (missing.length === 0) break;
@@ -340,6 +342,7 @@ export class FileData {
         this.setDirty(ino, slice.index, Buffer.from(slice.data), [{ start: 0, end: slice.data.length }]);
       }
     }
+    landed();
   }
 
   private coversBlock(slice: BlockSlice): boolean {
