@@ -153,9 +153,23 @@ export class LowLevelMount {
     volume.followOpenDatabases(gate);
   }
 
+  /**
+   * A writer's journal-less databases (journal_mode=MEMORY, OFF) are marked consistent
+   * only between transactions, which SQLite's EXCLUSIVE lock tells: the helper thread asks
+   * the kernel for it on the mount (vfs/sqlite/journalless-databases.ts).
+   */
+  private async probeDatabaseLocks(): Promise<void> {
+    const { volume, mountpoint } = this.options;
+    if (!this.options.writable || volume.probeDatabaseLocks === undefined) return;
+    const helper = await DatabaseLockHelper.start();
+    this.lockHelper = helper;
+    volume.probeDatabaseLocks({ exclusiveHeld: (path) => helper.exclusiveHeld(mountpoint + path) });
+  }
+
   async mount(): Promise<void> {
     await this.session.mount();
     await this.followOpenDatabases();
+    await this.probeDatabaseLocks();
     const c = this.session.connection();
     const wants = (cap: number) => (c.want & cap) !== 0;
     this.options.logger.info(

@@ -1,6 +1,8 @@
 // A worker thread that takes SQLite's locks on a database file of the daemon's own mount
 // (host/database-lock-worker.ts), so a follower can switch the file between its readers'
-// read transactions (docs/CONSISTENCY.md, "Readers on other hosts"). A FUSE request
+// read transactions (docs/CONSISTENCY.md, "Readers on other hosts"), and so a writer can
+// ask whether a local process is inside a write transaction on a database with no journal
+// on disk (vfs/sqlite/journalless-databases.ts). A FUSE request
 // carries the id of the calling thread (the kernel's task_pid of `current`), so the
 // mount recognises this helper's opens by `isHelper(pid)`: the worker's thread id, not
 // `process.pid`.
@@ -10,6 +12,7 @@ import { ChalkError } from '../util/chalk-error.js';
 export type HelperRequest =
   | { type: 'hold'; id: number; path: string; locks: HeldLocksKind; timeoutMs: number; retryMs: number }
   | { type: 'release'; id: number }
+  | { type: 'probe'; id: number; path: string }
   | { type: 'stop' };
 
 /**
@@ -22,6 +25,7 @@ export type HelperReply =
   | { type: 'ready'; tid: number }
   | { type: 'held'; id: number; waitedMs: number }
   | { type: 'busy'; id: number; waitedMs: number; blockers: { lock: string; pid: number }[] }
+  | { type: 'probed'; id: number; exclusiveHeld: boolean }
   | { type: 'failed'; id: number; message: string };
 
 export type HoldOutcome =
@@ -65,26 +69,37 @@ export class DatabaseLockHelper {
     return new DatabaseLockHelper(worker, tid);
   }
 
+  private async request(make: (id: number) => HelperRequest): Promise<HelperReply> {
+    if (this.stopped) throw new ChalkError('io', 'the lock helper is stopped');
+    const id = this.nextId++;
+    return new Promise<HelperReply>((resolve) => {
+      this.pending.set(id, { resolve });
+      this.worker.postMessage(make(id));
+    });
+  }
+
   isHelper(pid: number): boolean {
     return pid === this.tid;
   }
 
   /** Takes `locks` on the file at `path` (on the mount), with a bounded wait. */
   async hold(path: string, locks: HeldLocksKind, wait: HoldWait): Promise<HoldOutcome> {
-    if (this.stopped) throw new ChalkError('io', 'the lock helper is stopped');
-    const id = this.nextId++;
-    const reply = await new Promise<HelperReply>((resolve) => {
-      this.pending.set(id, { resolve });
-      this.worker.postMessage({ type: 'hold', id, path, locks, ...wait } satisfies HelperRequest);
-    });
+    const reply = await this.request((id) => ({ type: 'hold', id, path, locks, ...wait }));
     switch (reply.type) {
       case 'held':
-        return { held: true, waitedMs: reply.waitedMs, release: () => this.stopped || this.worker.postMessage({ type: 'release', id } satisfies HelperRequest) };
+        return { held: true, waitedMs: reply.waitedMs, release: () => this.stopped || this.worker.postMessage({ type: 'release', id: reply.id } satisfies HelperRequest) };
       case 'busy':
         return { held: false, waitedMs: reply.waitedMs, blockers: reply.blockers };
       default:
         throw new ChalkError('io', `taking the locks of ${path} failed: ${reply.type === 'failed' ? reply.message : reply.type}`);
     }
+  }
+
+  /** Whether another open of the rollback-journal database at `path` (on the mount) holds EXCLUSIVE now. */
+  async exclusiveHeld(path: string): Promise<boolean> {
+    const reply = await this.request((id) => ({ type: 'probe', id, path }));
+    if (reply.type === 'probed') return reply.exclusiveHeld;
+    throw new ChalkError('io', `asking for the locks of ${path} failed: ${reply.type === 'failed' ? reply.message : reply.type}`);
   }
 
   /** Lets go of every lock and closes every file the helper has open on the mount, then ends it. */

@@ -1,12 +1,13 @@
 // The worker thread of host/database-lock-helper.ts: opens a database file on the daemon's
 // own mount and takes SQLite's EXCLUSIVE lock on it, or for a WAL database the lock its
-// readers take on the served -shm (host/sqlite-locks.ts). It runs off
+// readers take on the served -shm (host/sqlite-locks.ts); or only asks whether another
+// open holds EXCLUSIVE on a database (a writer mount's probe). It runs off
 // the thread that serves FUSE on purpose: opening a file on the mount sends requests that
 // thread must answer, so the daemon would deadlock on its own mount otherwise.
 import { closeSync, openSync, readlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { HeldLocks } from './lock-acquisition.js';
-import { acquireDatabaseExclusive, acquireUnreliableWalExclusive } from './sqlite-locks.js';
+import { acquireDatabaseExclusive, acquireUnreliableWalExclusive, exclusiveHeld } from './sqlite-locks.js';
 import type { HelperReply, HelperRequest } from './database-lock-helper.js';
 
 const port = parentPort!;
@@ -43,8 +44,27 @@ async function hold(request: Extract<HelperRequest, { type: 'hold' }>): Promise<
   }
 }
 
+/** Read-only: a lock query needs no write access, and this open takes no lock. */
+function probe(request: Extract<HelperRequest, { type: 'probe' }>): HelperReply {
+  const fd = openSync(request.path, 'r');
+  try {
+    return { type: 'probed', id: request.id, exclusiveHeld: exclusiveHeld(fd) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 port.on('message', (request: HelperRequest) => {
   if (request.type === 'release') return letGo(request.id);
+  if (request.type === 'probe') {
+    let reply: HelperReply;
+    try {
+      reply = probe(request);
+    } catch (err) {
+      reply = { type: 'failed', id: request.id, message: err instanceof Error ? err.message : String(err) };
+    }
+    return port.postMessage(reply);
+  }
   if (request.type === 'stop') {
     for (const id of [...held.keys()]) letGo(id);
     return port.close();

@@ -110,6 +110,16 @@ export function databaseSharedSteps(dbFd: number): LockStep[] {
   ];
 }
 
+/**
+ * Whether another open holds EXCLUSIVE (a write lock on the SHARED range): a writer is
+ * writing the database file, or about to, in the middle of a transaction. A rollback-mode
+ * writer writes the file only while it holds EXCLUSIVE, and keeps it to the transaction's
+ * end. A read lock query: readers' SHARED locks do not answer it.
+ */
+export function exclusiveHeld(dbFd: number): boolean {
+  return findBlocker(dbFd, 'read', { start: SHARED_FIRST, lengthBytes: SHARED_SIZE }) !== null;
+}
+
 /** Whether another open holds RESERVED (a writer inside a transaction): its journal is then not hot. */
 export function reservedHeld(dbFd: number): boolean {
   return findBlocker(dbFd, 'write', byte(RESERVED_BYTE)) !== null;

@@ -28,6 +28,8 @@ export interface Handle {
   generation: number;
   /** Opened as a SQLite file (a database by its header, or a journal, -wal or -shm): pinned, never given a new generation. */
   sqlite: boolean;
+  /** Writers: the name it was opened under (where a database's journal would be, sqlite/journalless-databases.ts). */
+  path: string | undefined;
   reads: SequentialReads;
 }
 
@@ -37,6 +39,7 @@ export interface HandleOptions {
   hostLocal?: boolean;
   generation?: number;
   sqlite?: boolean;
+  path?: string;
 }
 
 /** One content of an open file, as its handles read it. */
@@ -67,13 +70,13 @@ export class HandleTable {
   }
 
   add(ino: number, inode: FileInode, options: HandleOptions): number {
-    const { writable, hostLocal = false, generation = 0, sqlite = false } = options;
+    const { writable, hostLocal = false, generation = 0, sqlite = false, path } = options;
     // After wrapping around, skip numbers still in use: a shared handle (fuse/lowlevel-mount.ts)
     // can outlive billions of other opens.
     while (this.handles.has(this.nextFh)) this.nextFh = this.nextFh >= maxFh ? 1 : this.nextFh + 1;
     const fh = this.nextFh;
     this.nextFh = fh >= maxFh ? 1 : fh + 1;
-    this.handles.set(fh, { ino, inode, writable, hostLocal, generation, sqlite, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
+    this.handles.set(fh, { ino, inode, writable, hostLocal, generation, sqlite, path, reads: new SequentialReads(sequentialWindowBytes, 2 * this.blockSizeBytes) });
     this.openCounts.set(ino, (this.openCounts.get(ino) ?? 0) + 1);
     return fh;
   }

@@ -22,6 +22,7 @@ import { blocksToFold, extentBytes, type PatchedBlock } from './block-patches.js
 import { defaultCommitOutcomeTimeoutMs, isAmbiguous, resolveVersionOutcome } from './version-outcome.js';
 import { withoutHostLocalFiles } from './sqlite/sqlite-files.js';
 import type { SqliteJournals } from './sqlite/sqlite-journals.js';
+import type { JournallessDatabases } from './sqlite/journalless-databases.js';
 import { HeadHintWriter } from './head-hint-writer.js';
 import { BlockUploads } from './block-uploads.js';
 
@@ -45,6 +46,7 @@ export interface WriterState {
   data: FileData;
   handles: HandleTable;
   journals: SqliteJournals;
+  journalless: JournallessDatabases;
 }
 
 export class VersionWriter {
@@ -200,8 +202,9 @@ export class VersionWriter {
   }
 
   private async commitNow(reason: string): Promise<number> {
-    const { ns, data, journals } = this.state;
-    if (!this.changedSinceCommit && data.pendingBlocks().length === 0) return this.seqReached;
+    const { ns, data, journals, journalless } = this.state;
+    const nothingToWrite = () => !this.changedSinceCommit && data.pendingBlocks().length === 0;
+    if (nothingToWrite() && !journalless.waiting) return this.seqReached;
     this.assertCanCommit();
     // Awaited only when there is something to check: commits group on the same tick.
     if ((this.options.lease?.retakes ?? 0) !== this.historyCheckedAtRetake) await this.checkHistoryAfterRetake();
@@ -209,12 +212,16 @@ export class VersionWriter {
     const startedMs = performance.now();
     const { config } = this.options;
     await journals.loadHeaders(ns);
+    const lockCheck = await journalless.check(ns);
     const fold = this.blocksToFold();
     if (fold.length > 0) await Promise.all(fold.map(({ ino, index }) => data.fold(ino, ns.inodes.get(ino) as FileInode, index)));
 
     // Sealing, the snapshot and the consistency check see one instant's state (no await
     // between them). Host-local files (a WAL's -shm) stay in this mount's memory, never
     // in a version.
+    const databasesSettled = journalless.settle(lockCheck);
+    // Only waiting for a journal-less database's writer, which still holds it: no new version yet.
+    if (nothingToWrite() && !databasesSettled) return this.seqReached;
     const hostLocal = withoutHostLocalFiles(Object.fromEntries(ns.inodes)).left;
     for (const ino of data.dirtyInodes()) {
       if (hostLocal.has(ino)) continue;
@@ -224,7 +231,7 @@ export class VersionWriter {
     const snapshot = ns.snapshot();
     const stored = withoutHostLocalFiles(snapshot.inodes);
     data.dropUnreferencedPending(this.referencedBlocks());
-    const consistent = journals.isConsistent(ns);
+    const consistent = journals.isConsistent(ns) && databasesSettled;
     const seq = this.seqReached + 1;
     const record: VersionRecord = {
       format: versionFormat,
@@ -262,7 +269,7 @@ export class VersionWriter {
     this.uploads.forgetFinished(data.filledHashes());
     end?.({ result: 'ok' });
     this.options.metrics?.versionSeq.set(seq);
-    this.options.logger.debug({ seq, reason, consistent, blocks: uploads.length, tookMs: Math.round(performance.now() - startedMs) }, 'committed');
+    this.options.logger.debug({ seq, reason, consistent, databasesSettled, blocks: uploads.length, tookMs: Math.round(performance.now() - startedMs) }, 'committed');
     this.head.update({ seq, consistentSeq: this.lastConsistentSeq });
     return seq;
   }

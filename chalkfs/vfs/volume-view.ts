@@ -48,6 +48,12 @@ export interface DatabaseGate {
   dropPages(file: KernelFile): Promise<void>;
 }
 
+/** SQLite's locks on a writer mount's own databases, as the kernel holds them (the FUSE layer's lock helper). */
+export interface DatabaseLockProbe {
+  /** Whether a process holds EXCLUSIVE on the database at `path` (a write transaction writing it). */
+  exclusiveHeld(path: string): Promise<boolean>;
+}
+
 /** A file as the kernel knows it: its inode number and content generation (vfs/file-generations.ts). */
 export interface KernelFile {
   ino: number;
@@ -126,6 +132,8 @@ export interface VolumeView {
   setInvalidator(invalidator: Invalidator): void;
   /** Followers only: open SQLite databases follow the versions adopted through `gate`. */
   followOpenDatabases?(gate: DatabaseGate): void;
+  /** Writers only: journal-less databases (journal_mode=MEMORY, OFF) are probed through `probe` before a version is marked consistent. */
+  probeDatabaseLocks?(probe: DatabaseLockProbe): void;
 
   /**
    * The attributes of `path` as served, or (`generation`, on a follower) of the content a

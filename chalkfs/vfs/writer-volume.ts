@@ -15,8 +15,9 @@ import { VersionWriter } from './version-writer.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from './attributes.js';
 import { classify, isHostLocal } from './sqlite/sqlite-files.js';
 import { SqliteJournals } from './sqlite/sqlite-journals.js';
+import { JournallessDatabases } from './sqlite/journalless-databases.js';
 import type { VolumeOptions } from './volume-options.js';
-import type { OpenIntent, Owner, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
+import type { DatabaseLockProbe, OpenIntent, Owner, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
 
 /**
  * A file's block list is dense (holes are nulls), so its length bounds the file size:
@@ -27,6 +28,7 @@ export const maxBlocksPerFile = 2 ** 22;
 
 export class WriterVolume extends ServedVolume implements VolumeView {
   private readonly journals: SqliteJournals;
+  private readonly journalless: JournallessDatabases;
   private readonly versions: VersionWriter;
   /** The `-wal` files opened for writing here, by inode number: their commit frames publish (see write). */
   private readonly walFiles = new Set<number>();
@@ -42,7 +44,8 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     const { record, chain } = await repo.readVersionInChain(config.name, await repo.latestSeq(config.name));
     const volume = new WriterVolume(options, record, chain);
     volume.startPeriodic('periodic commit failed', () => options.autoCommitMs, async () => {
-      if (volume.versions.changed && volume.versions.canCommit) await volume.commit('periodic');
+      // Also while a version waits to be marked consistent once a journal-less database's writer lets go.
+      if ((volume.versions.changed || volume.journalless.waiting) && volume.versions.canCommit) await volume.commit('periodic');
     });
     return volume;
   }
@@ -50,8 +53,11 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   private constructor(options: VolumeOptions, record: VersionRecord, chain: ChainState) {
     super(options, servedNamespace(record));
     this.journals = new SqliteJournals(this.data);
+    this.journalless = new JournallessDatabases((path) =>
+      options.logger.info({ path }, 'a SQLite database is written with no journal beside it (journal_mode=MEMORY or OFF): its versions are marked consistent only while no process holds its write lock'),
+    );
     if (record.consistent) this.journals.trustIdleJournals(this.ns);
-    this.versions = new VersionWriter({ ...options, clock: this.clock }, { ns: this.ns, data: this.data, handles: this.handles, journals: this.journals }, record, chain);
+    this.versions = new VersionWriter({ ...options, clock: this.clock }, { ns: this.ns, data: this.data, handles: this.handles, journals: this.journals, journalless: this.journalless }, record, chain);
     options.metrics?.versionSeq.set(record.seq);
   }
 
@@ -174,7 +180,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     const { ino, inode } = this.regularFile(path);
     if (intent.write) this.assertWritable();
     if (intent.write) this.noteSqliteFile(ino, path);
-    return this.handles.add(ino, inode, { writable: intent.write, hostLocal: isHostLocal(path) });
+    return this.handles.add(ino, inode, { writable: intent.write, hostLocal: isHostLocal(path), path });
   }
 
   /** A writer's files change under its handles: none is shared. */
@@ -187,7 +193,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     const { ino, inode } = this.ns.createFile(path, mode, owner, this.clock());
     this.versions.noteChange();
     this.noteSqliteFile(ino, path);
-    return this.handles.add(ino, inode, { writable: true, hostLocal: isHostLocal(path) });
+    return this.handles.add(ino, inode, { writable: true, hostLocal: isHostLocal(path), path });
   }
 
   /** `data` must already be a private copy: FUSE reuses its buffers. */
@@ -206,6 +212,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (!handle.hostLocal) await this.versions.uploadFilled(filled);
     if (this.walFiles.has(handle.ino) && this.journals.endsWalCommit(handle.ino, handle.inode, offset + data.length)) this.publishWalCommit();
     if (this.journalFiles.has(handle.ino)) this.journals.noteWrite(handle.ino, handle.inode, offset);
+    else if (handle.path !== undefined && !this.walFiles.has(handle.ino) && !handle.hostLocal) this.journalless.noteWrite(this.ns, handle.ino, handle.path, this.data.peekBlock(handle.ino, handle.inode, 0));
     return data.length;
   }
 
@@ -222,6 +229,10 @@ export class WriterVolume extends ServedVolume implements VolumeView {
   }
 
   // ---- lifecycle -------------------------------------------------------------------
+
+  probeDatabaseLocks(probe: DatabaseLockProbe): void {
+    this.journalless.setProbe(probe);
+  }
 
   /** Commits what is left and stops background work. */
   async close(): Promise<void> {
