@@ -39,8 +39,11 @@ export class JournallessDatabases {
   private readonly unsettled = new Set<number>();
   private probe: DatabaseLockProbe | undefined;
 
-  /** `found`: told once per database, when it is first seen written with no journal (for the log). */
-  constructor(private readonly found: (path: string) => void = () => {}) {}
+  /** Databases whose last probe failed: its failure is told once, until a probe answers again. */
+  private readonly failing = new Set<number>();
+
+  /** `log.found`: once per database first seen written with no journal; `log.probeFailed`: once per run of failed probes. */
+  constructor(private readonly log: { found(path: string): void; probeFailed(path: string, err: unknown): void } = { found: () => {}, probeFailed: () => {} }) {}
 
   /** Without a probe (no FUSE layer: an import's single commit), nothing is probed and nothing changes. */
   setProbe(probe: DatabaseLockProbe): void {
@@ -59,7 +62,7 @@ export class JournallessDatabases {
       if (!firstBlock || !hasDatabaseHeader(firstBlock)) return;
       if (ns.tryResolve(`${path}-journal`) !== undefined || ns.tryResolve(`${path}-wal`) !== undefined) return;
       this.paths.set(ino, path);
-      this.found(path);
+      this.log.found(path);
     }
     this.writes.set(ino, (this.writes.get(ino) ?? 0) + 1);
     this.unsettled.add(ino);
@@ -70,6 +73,7 @@ export class JournallessDatabases {
     this.paths.delete(ino);
     this.writes.delete(ino);
     this.unsettled.delete(ino);
+    this.failing.delete(ino);
   }
 
   /**
@@ -89,7 +93,16 @@ export class JournallessDatabases {
         continue;
       }
       const writesBefore = this.writes.get(ino) ?? 0;
-      probes.push(probe.exclusiveHeld(path).then((held) => void probed.set(ino, { writesBefore, held }), () => void probed.set(ino, { writesBefore, held: true })));
+      const answered = (held: boolean) => {
+        this.failing.delete(ino);
+        probed.set(ino, { writesBefore, held });
+      };
+      const failed = (err: unknown) => {
+        if (!this.failing.has(ino)) this.log.probeFailed(path, err);
+        this.failing.add(ino);
+        probed.set(ino, { writesBefore, held: true });
+      };
+      probes.push(probe.exclusiveHeld(path).then(answered, failed));
     }
     await Promise.all(probes);
     return { probed };
