@@ -57,7 +57,7 @@ export class WriterVolume extends ServedVolume implements VolumeView {
       found: (path) => options.logger.info({ path }, 'a SQLite database is written with no journal beside it (journal_mode=MEMORY or OFF): its versions are marked consistent only while no process holds its write lock'),
       probeFailed: (path, err) => options.logger.warn({ path, err }, "asking for a journal-less database's write lock failed: versions stay not consistent until it answers"),
     });
-    if (record.consistent) this.journals.trustIdleJournals(this.ns);
+    this.journals.trustJournalsAtStart(this.ns);
     this.versions = new VersionWriter({ ...options, clock: this.clock }, { ns: this.ns, data: this.data, handles: this.handles, journals: this.journals, journalless: this.journalless }, record, chain);
     options.metrics?.versionSeq.set(record.seq);
   }

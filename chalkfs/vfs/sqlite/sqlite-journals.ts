@@ -25,8 +25,16 @@ export class SqliteJournals {
 
   constructor(private readonly data: FirstBlocks) {}
 
-  /** Journals a consistent version already holds are idle PERSIST/TRUNCATE journals. */
-  trustIdleJournals(ns: Namespace): void {
+  /**
+   * The journals of the version a writer starts from were made by processes of an earlier
+   * mount, consistent version or not: none is a journal being created right now, which is
+   * what the never-hot rule is for. A zeroed one is idle (a PERSIST or TRUNCATE journal,
+   * or one its process left); a hot one keeps versions inconsistent through its header
+   * until SQLite rolls it back. Trusting them only after a consistent version kept every
+   * later version inconsistent after a restart from an inconsistent one, whenever another
+   * database's idle journal was never written again.
+   */
+  trustJournalsAtStart(ns: Namespace): void {
     for (const { ino, path, inode } of ns.walk()) if (inode.type === 'file' && classify(path).kind === 'journal') this.seenHot.add(ino);
   }
 
