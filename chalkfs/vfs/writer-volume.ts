@@ -16,6 +16,7 @@ import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from './attribut
 import { classify, isHostLocal } from './sqlite/sqlite-files.js';
 import { SqliteJournals } from './sqlite/sqlite-journals.js';
 import { JournallessDatabases } from './sqlite/journalless-databases.js';
+import type { Handle } from './handle-table.js';
 import type { VolumeOptions } from './volume-options.js';
 import type { DatabaseLockProbe, OpenIntent, Owner, TimesChange, VolumeStatus, VolumeView } from './volume-view.js';
 
@@ -205,16 +206,26 @@ export class WriterVolume extends ServedVolume implements VolumeView {
     if (this.versions.overDirtyLimit) await this.versions.makeRoom();
     // The size grows in the step the bytes land: a commit queued behind this write
     // would otherwise seal them away under the old size (write-during-commit test).
-    const filled = await this.data.write(handle.ino, handle.inode, data, offset, () => this.ns.extendTo(handle.inode, offset + data.length));
+    // SQLite's files are told of the write in that step too: a seal between the bytes landing
+    // and the note would see a journal-less database's write uncounted (its lock probe then
+    // vouching for bytes of a transaction under way).
+    const filled = await this.data.write(handle.ino, handle.inode, data, offset, () => {
+      this.ns.extendTo(handle.inode, offset + data.length);
+      this.noteSqliteWrite(handle, offset);
+    });
     this.ns.touchData(handle.inode, this.clock());
     this.versions.noteChange();
     // Full blocks go to the store now, not at the next commit (which then only waits for
     // them); a host-local file's never do (the commit leaves it out of every version).
     if (!handle.hostLocal) await this.versions.uploadFilled(filled);
     if (this.walFiles.has(handle.ino) && this.journals.endsWalCommit(handle.ino, handle.inode, offset + data.length)) this.publishWalCommit();
+    return data.length;
+  }
+
+  /** A write to `handle` has just landed (in that synchronous step): journals and journal-less databases watch their writes. */
+  private noteSqliteWrite(handle: Handle, offset: number): void {
     if (this.journalFiles.has(handle.ino)) this.journals.noteWrite(handle.ino, handle.inode, offset);
     else if (handle.path !== undefined && !this.walFiles.has(handle.ino) && !handle.hostLocal) this.journalless.noteWrite(this.ns, handle.ino, handle.path, this.data.peekBlock(handle.ino, handle.inode, 0));
-    return data.length;
   }
 
   /** close(2): publishes what this handle wrote (see SqliteJournals.syncDeferred). */

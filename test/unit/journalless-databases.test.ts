@@ -75,6 +75,21 @@ describe('WriterVolume (journal-less databases)', () => {
     rw.release(db);
   });
 
+  it('a write landing while a commit is queued is counted in the step it lands: no version vouches for it unprobed', async () => {
+    const { repo, rw, probe } = await writerWithProbe(true);
+    const db = rw.create('/db', 0o644);
+    // Commits queued around each write (as a busy writer's are), the writer holding EXCLUSIVE throughout.
+    const commits: Promise<number>[] = [];
+    for (let page = 0; page < 4; page++) {
+      commits.push(rw.commit('racing'));
+      await rw.write(db, page === 0 ? page1 : Buffer.alloc(512, page), page * 512);
+    }
+    for (const seq of await Promise.all(commits)) {
+      if (seq > 1) expect((await repo.readVersion('vol', seq)).consistent, `version ${seq}`).toBe(false);
+    }
+    rw.release(db);
+  });
+
   it('a database written while its journal exists (DELETE, TRUNCATE, PERSIST) or its -wal does is never probed', async () => {
     const { repo, rw, probe } = await writerWithProbe(true);
     const db = rw.create('/db', 0o644);
