@@ -112,15 +112,11 @@ export class FileData {
    * Writes `data` (owned by the caller; never reused) at `offset`. The whole write lands
    * in one synchronous step, after every block it touches is in memory, and `landed`
    * runs in that step: the caller grows the file there (Namespace.extendTo). A commit
-   * therefore seals all of a write or none of it. Landing block by block once let a
-   * seal run while one block still loaded: a part already landed past the old size was
-   * sealed away under that size, and the file then grew over zeros.
+   * therefore seals all of a write or none of it; a seal between the two once sealed the
+   * part past the old size away under that size, and the file then grew over zeros.
    */
   async write(ino: number, inode: FileInode, data: Buffer, offset: number, landed: () => void): Promise<PendingBlock[]> {
     const slices = blockSlices(offset, data.length, this.blockSizeBytes).map((s) => ({ index: s.index, blockOffset: s.blockOffset, data: data.subarray(s.bufferOffset, s.bufferOffset + s.length) }));
-    // `landed` runs inside land's last synchronous step: after `await this.land()` returned,
-    // a commit could already have sealed in the microtask between (seen, once a commit
-    // awaited one step more before sealing).
     await this.land(ino, inode, slices, landed);
     return this.filledBy(ino, inode, slices);
   }
@@ -320,7 +316,8 @@ export class FileData {
    * Puts `slices` into their dirty blocks, all in the step that returns: first loads
    * (and loads again, if a seal took them meanwhile) every block a slice only partly
    * covers, then copies with no await in between, so a seal never sees half a write
-   * and never seals a buffer that is then changed.
+   * and never seals a buffer that is then changed; then `landed`, in that same step
+   * (after `await land()` a seal may already have run: e73725c).
    */
   private async land(ino: number, inode: FileInode, slices: readonly BlockSlice[], landed: () => void = () => {}): Promise<void> {
     for (;;) {
