@@ -21,6 +21,14 @@ const mergeGapBytes = 16;
 
 const decode = (extents: readonly PatchExtent[]): Extent[] => extents.map(([offset, base64]) => ({ offset, data: Buffer.from(base64, 'base64') }));
 
+/**
+ * Byte ranges compared at once before looking closer: a SQLite page rewritten with a few
+ * bytes changed is mostly equal runs, which `Buffer.compare` skips at memcmp speed; only
+ * a differing 16-byte run is looked at byte by byte (a JavaScript loop over every patched
+ * byte was 11 % of a writer's profile on small random updates).
+ */
+const compareChunkBytes = [4096, 256, 16];
+
 /** What turns `before`'s extents (none: undefined) into `after`'s. */
 export function diffPatches(before: readonly PatchExtent[] | undefined, after: readonly PatchExtent[]): PatchChange {
   const olds = decode(before ?? []);
@@ -36,18 +44,43 @@ export function diffPatches(before: readonly PatchExtent[] | undefined, after: r
     const flush = () => {
       if (runStart >= 0) writes.push([runStart, extent.data.subarray(runStart - start, runEnd - start).toString('base64')]);
     };
-    for (let p = start; p < end; p++) {
-      while (j < olds.length && olds[j]!.offset + olds[j]!.data.length <= p) j++;
-      const old = olds[j];
-      const same = old !== undefined && old.offset <= p && old.data[p - old.offset] === extent.data[p - start];
-      if (same) continue;
-      if (runStart >= 0 && p - runEnd < mergeGapBytes) {
-        runEnd = p + 1;
-        continue;
+    // Bytes [from, to) differ: they join the open run if it ends close enough, else start one.
+    const differ = (from: number, to: number) => {
+      if (runStart >= 0 && from - runEnd < mergeGapBytes) {
+        runEnd = to;
+        return;
       }
       flush();
-      runStart = p;
-      runEnd = p + 1;
+      runStart = from;
+      runEnd = to;
+    };
+    // Positions [from, to) lie in `old`: only the bytes that changed differ.
+    const compare = (old: Extent, from: number, to: number, level: number) => {
+      const chunk = compareChunkBytes[level];
+      if (chunk === undefined) {
+        for (let p = from; p < to; p++) if (old.data[p - old.offset] !== extent.data[p - start]) differ(p, p + 1);
+        return;
+      }
+      for (let p = from; p < to; p += chunk) {
+        const q = Math.min(p + chunk, to);
+        if (extent.data.compare(old.data, p - old.offset, q - old.offset, p - start, q - start) !== 0) compare(old, p, q, level + 1);
+      }
+    };
+    let p = start;
+    while (p < end) {
+      while (j < olds.length && olds[j]!.offset + olds[j]!.data.length <= p) j++;
+      const old = olds[j];
+      if (old === undefined || old.offset >= end) {
+        differ(p, end);
+        break;
+      }
+      if (old.offset > p) {
+        differ(p, old.offset); // not covered before
+        p = old.offset;
+      }
+      const to = Math.min(end, old.offset + old.data.length);
+      compare(old, p, to, 0);
+      p = to;
     }
     flush();
   }
