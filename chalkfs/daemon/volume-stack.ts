@@ -122,9 +122,12 @@ export async function openVolumeStack(options: VolumeStackOptions): Promise<Volu
       readaheadBlocks: Math.max(1, Math.floor((32 * 1024 * 1024) / config.blockSizeBytes)),
       uploadConcurrency: 8,
       // A one-row SQLite transaction changes a few 4 KiB pages: stored inline, its commit
-      // is one version PUT instead of a 1 MiB block PUT and then the version PUT.
-      maxPatchBytesPerBlock: Math.min(32 * 1024, config.blockSizeBytes / 4),
-      patchBudgetBytes: 128 * 1024,
+      // is one version PUT instead of a 1 MiB block PUT and then the version PUT. Limits
+      // measured on random small updates (docs/BENCHMARKS.md, "Bulk bytes, part 4"): at
+      // 32 KiB per block and 128 KiB per version, most such commits also uploaded whole
+      // blocks; these cut the bench's store PUTs by 29 % and its small updates by ~30 %.
+      maxPatchBytesPerBlock: Math.min(256 * 1024, config.blockSizeBytes / 4),
+      patchBudgetBytes: 1024 * 1024,
       lease,
     });
     return { rawStore, store, metrics, repo, config, cache, writer, mode, lease, volume };
