@@ -63,7 +63,11 @@ export function loseVersionPutResponses(store: FaultyObjectStore): () => void {
 /** A test volume on a FaultyObjectStore; `mount(mode, mountId?, pinnedSeq?, extra?)`. */
 export async function newVolume(options: Partial<Omit<VolumeOptions, 'mode'>> = {}) {
   const volume = await newTestVolume((memory) => new FaultyObjectStore(memory), { commitOutcomeTimeoutMs: 300, maxPatchBytesPerBlock: 0, patchBudgetBytes: 0, ...options });
-  const mount = <M extends MountMode>(mode: M, mountId?: string, pinnedSeq?: number, extra: Partial<Omit<VolumeOptions, 'mode'>> = {}) => volume.mount(mode, { mountId, pinnedSeq, ...extra });
+  const mount = <M extends MountMode>(mode: M, mountId?: string, pinnedSeq?: number, extra: Partial<Omit<VolumeOptions, 'mode'>> = {}) => {
+    // Only a pinned mount reads an older version: a read-only one given a version would read the newest.
+    if (pinnedSeq !== undefined && mode !== 'pinned') throw new Error(`a ${mode} test mount does not take a version (use 'pinned')`);
+    return volume.mount(mode, { mountId, pinnedSeq, ...extra });
+  };
   return { ...volume, mount };
 }
 
