@@ -106,6 +106,7 @@ export class S3ObjectStore implements ObjectStore {
         agent: config.endpoint.startsWith('https:') ? httpsAgent : httpAgent,
         attemptTimeoutMs: config.attemptTimeoutMs,
         maxAttempts: config.maxAttempts,
+        maxIdleSockets: config.maxSockets,
       });
     }
   }
@@ -235,6 +236,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   destroy(): void {
+    this.signed?.destroy();
     this.client.destroy();
   }
 

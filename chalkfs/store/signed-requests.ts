@@ -9,7 +9,9 @@
  * with the body's SHA-256 when the caller knows it (the store still checks it against the
  * body), else as UNSIGNED-PAYLOAD. Signing is the SDK's own signer and retries are the
  * SDK's own standard strategy: network errors, timeouts, 5xx and 429 are retried with
- * jittered backoff, other answers are final.
+ * jittered backoff, other answers are final. On a plain-HTTP endpoint a GET goes through
+ * DirectGetPool, which reads the body straight into one buffer (its module comment has the
+ * measured why); answers it does not read (chunked, unsized) are fetched again here.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
@@ -18,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryErrorType, SourceData } from '@smithy/types';
+import { DirectGetPool, UnsupportedAnswerError, type DirectAnswer } from './direct-get-pool.js';
 import { readBody } from './read-body.js';
 import type { StoredObject } from './object-store.js';
 
@@ -31,6 +34,8 @@ export interface SignedRequestsOptions {
   /** Idle bound on one HTTP attempt. */
   attemptTimeoutMs: number;
   maxAttempts: number;
+  /** Idle keep-alive sockets kept for GETs on a plain-HTTP endpoint. */
+  maxIdleSockets: number;
 }
 
 /** S3's conditional-write headers (PutCondition of object-store.ts). */
@@ -81,21 +86,42 @@ export class SignedRequests {
   private readonly send: typeof httpRequest;
   /** The SDK's own standard retry policy (backoff with jitter, attempts, retry capacity). */
   private readonly retries: StandardRetryStrategy;
+  /** GETs whose bodies land in one buffer, on plain-HTTP endpoints (direct-get-pool.ts). */
+  private readonly directGets: DirectGetPool | undefined;
 
   constructor(private readonly options: SignedRequestsOptions) {
     this.url = new URL(options.endpoint);
     this.send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     this.retries = new StandardRetryStrategy(options.maxAttempts);
     this.signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: 's3', sha256: NodeSha256, uriEscapePath: false });
+    if (this.url.protocol === 'http:') {
+      const port = this.url.port ? Number(this.url.port) : 80;
+      this.directGets = new DirectGetPool({ host: this.url.hostname, port, attemptTimeoutMs: options.attemptTimeoutMs, maxIdle: options.maxIdleSockets });
+    }
   }
 
   get(key: string, signal: AbortSignal): Promise<StoredObject> {
+    const headers = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
     return this.withRetries('s3-get', signal, async () => {
-      const res = await this.request('GET', key, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, undefined, signal);
+      if (this.directGets) {
+        const signed = await this.sign('GET', key, headers);
+        try {
+          return objectOf(await this.directGets.get(signed.path, signed.headers, signal, `get ${key}`));
+        } catch (err) {
+          if (!(err instanceof UnsupportedAnswerError)) throw err;
+          // Chunked or unsized: this one answer is read the usual way below.
+        }
+      }
+      const res = await this.request('GET', key, headers, undefined, signal);
       const length = res.headers['content-length'];
       const body = await readBody(res, length === undefined ? undefined : Number(length), `get ${key}`);
       return { body, etag: res.headers.etag ?? '' };
     });
+  }
+
+  /** Closes the sockets kept for GETs (the agent's are its owner's to close). */
+  destroy(): void {
+    this.directGets?.destroy();
   }
 
   /**
@@ -135,8 +161,8 @@ export class SignedRequests {
     }
   }
 
-  /** One signed attempt; resolves with a 2xx answer (its body unread), rejects with S3ResponseError otherwise. */
-  private async request(method: 'GET' | 'PUT', key: string, extraHeaders: Record<string, string>, body: Buffer | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  /** The request path of `key` and its signed headers. */
+  private async sign(method: 'GET' | 'PUT', key: string, extraHeaders: Record<string, string>): Promise<{ path: string; headers: Record<string, string> }> {
     const base = this.url.pathname.replace(/\/$/, '');
     const path = `${base}/${encodeSegment(this.options.bucket)}/${key.split('/').map(encodeSegment).join('/')}`;
     const signed = await this.signer.sign({
@@ -148,8 +174,14 @@ export class SignedRequests {
       query: {},
       headers: { host: this.url.host, ...extraHeaders },
     });
+    return { path, headers: signed.headers };
+  }
+
+  /** One signed attempt; resolves with a 2xx answer (its body unread), rejects with S3ResponseError otherwise. */
+  private async request(method: 'GET' | 'PUT', key: string, extraHeaders: Record<string, string>, body: Buffer | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+    const { path, headers: signedHeaders } = await this.sign(method, key, extraHeaders);
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = this.send(this.url, { method, path, headers: signed.headers, agent: this.options.agent, signal }, resolve);
+      const req = this.send(this.url, { method, path, headers: signedHeaders, agent: this.options.agent, signal }, resolve);
       req.setTimeout(this.options.attemptTimeoutMs, () =>
         req.destroy(Object.assign(new Error(`no answer within ${this.options.attemptTimeoutMs} ms`), { name: 'TimeoutError' })),
       );
@@ -158,12 +190,21 @@ export class SignedRequests {
     });
     const status = res.statusCode ?? 0;
     if (status < 200 || status > 299) {
-      // The error document names the S3 code (NoSuchKey, NoSuchBucket, AccessDenied, ...).
-      const text = (await readBody(res, undefined, `${method.toLowerCase()} ${key}`).catch(() => Buffer.alloc(0))).toString('utf8', 0, 4096);
-      throw new S3ResponseError(status, /<Code>([^<]+)<\/Code>/.exec(text)?.[1]);
+      throw responseError(status, await readBody(res, undefined, `${method.toLowerCase()} ${key}`).catch(() => Buffer.alloc(0)));
     }
     return res;
   }
+}
+
+/** A non-2xx answer as an error; its error document names the S3 code (NoSuchKey, NoSuchBucket, AccessDenied, ...). */
+function responseError(status: number, body: Buffer): S3ResponseError {
+  return new S3ResponseError(status, /<Code>([^<]+)<\/Code>/.exec(body.toString('utf8', 0, 4096))?.[1]);
+}
+
+/** A direct GET's answer as an object, or its error. */
+function objectOf(answer: DirectAnswer): StoredObject {
+  if (answer.status < 200 || answer.status > 299) throw responseError(answer.status, answer.body);
+  return { body: answer.body, etag: answer.headers.get('etag') ?? '' };
 }
 
 /** How the SDK's retry strategy should treat a failed attempt; undefined: not retried. */

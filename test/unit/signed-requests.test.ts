@@ -8,8 +8,10 @@ import { S3ResponseError, SignedRequests } from '../../chalkfs/store/signed-requ
 
 const servers: Server[] = [];
 const agents: Agent[] = [];
+const clients: SignedRequests[] = [];
 
 afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
   for (const agent of agents.splice(0)) agent.destroy();
   for (const server of servers.splice(0)) await new Promise((r) => server.close(r));
 });
@@ -33,7 +35,9 @@ async function serve(...handlers: ((req: IncomingMessage, res: ServerResponse) =
     agent,
     attemptTimeoutMs: 200,
     maxAttempts: 3,
+    maxIdleSockets: 4,
   });
+  clients.push(get);
   return { get, seen };
 }
 
@@ -50,6 +54,17 @@ describe('SignedRequests', () => {
     expect(got.etag).toBe('"e1"');
     expect(seen[0]!.url).toBe('/bkt/vol/blocks/ab%20cd');
     expect(seen[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
+  });
+
+  it('a GET answered with a chunked body (which the direct reader refuses) is asked again and read whole', async () => {
+    const chunked = (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { etag: '"c"' });
+      res.write('chun');
+      res.end('ked');
+    };
+    const { get, seen } = await serve(chunked);
+    expect(await get.get('k', signal())).toEqual({ body: Buffer.from('chunked'), etag: '"c"' });
+    expect(seen).toHaveLength(2);
   });
 
   it('a 4xx is final: one request, an error with the status and the S3 code', async () => {
