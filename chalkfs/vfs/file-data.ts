@@ -12,6 +12,7 @@ import type { FileSeal, SealedBlock } from '../meta/namespace.js';
 import { blockCount, blockSlices, validBytesInBlock } from './block-math.js';
 import { addRange, rangeBytes, type ByteRange } from './byte-ranges.js';
 import { decodeExtents, encodeExtents, extentRanges, materialize, overlayExtents } from './block-patches.js';
+import { copyOf, type BlockSlice, type DirtyBlock } from './dirty-block.js';
 
 /** A block that a commit must upload before its version can be written. */
 export interface PendingBlock {
@@ -19,36 +20,13 @@ export interface PendingBlock {
   data: Buffer;
 }
 
-/** Part of a write inside one block. */
-interface BlockSlice {
-  readonly index: number;
-  readonly blockOffset: number;
-  readonly data: Buffer;
-}
-
-interface DirtyBlock {
-  buffer: Buffer;
-  /** What was written since the last commit: a seal may store just these as a patch. */
-  written: ByteRange[];
-  /**
-   * Set when a write filled the block (every byte written, inside the file): its hash,
-   * which the seal uses instead of hashing again. From then on an upload may be reading
-   * `buffer`, so it is never changed in place: a later write copies it first.
-   */
-  filledHash?: string;
-  /**
-   * A write filled it once since the last seal: it is not offered for upload again. A
-   * SQLite file rewrites pages inside full blocks; offering the block after each such
-   * write hashed and uploaded a whole block per page written.
-   */
-  offered?: boolean;
-}
-
 export class FileData {
   private readonly dirty = new Map<number, Map<number, DirtyBlock>>();
   private readonly pending = new Map<string, Buffer>();
   private readonly loading = new Map<string, Promise<void>>();
   private readonly zeroBlock: Buffer;
+  /** Writes' memory kept as dirty blocks: a caller passing it again gets it copied, never two blocks on one buffer. */
+  private readonly adopted = new WeakSet<ArrayBufferLike>();
   dirtyBytes = 0;
   /** Bytes of `pending`: sealed by a commit, not yet confirmed in the store. */
   private pendingBytes = 0;
@@ -109,14 +87,15 @@ export class FileData {
   }
 
   /**
-   * Writes `data` (owned by the caller; never reused) at `offset`. The whole write lands
+   * Writes `data` (a private copy the caller never changes again: a whole block of it is
+   * kept as that dirty block, not copied) at `offset`. The whole write lands
    * in one synchronous step, after every block it touches is in memory, and `landed`
    * runs in that step: the caller grows the file there (Namespace.extendTo). A commit
    * therefore seals all of a write or none of it; a seal between the two once sealed the
    * part past the old size away under that size, and the file then grew over zeros.
    */
   async write(ino: number, inode: FileInode, data: Buffer, offset: number, landed: () => void): Promise<PendingBlock[]> {
-    const slices = blockSlices(offset, data.length, this.blockSizeBytes).map((s) => ({ index: s.index, blockOffset: s.blockOffset, data: data.subarray(s.bufferOffset, s.bufferOffset + s.length) }));
+    const slices = blockSlices(offset, data.length, this.blockSizeBytes).map((s) => ({ index: s.index, blockOffset: s.blockOffset, data: data.subarray(s.bufferOffset, s.bufferOffset + s.length), owned: true }));
     await this.land(ino, inode, slices, landed);
     return this.filledBy(ino, inode, slices);
   }
@@ -325,20 +304,24 @@ export class FileData {
       if (missing.length === 0) break;
       await Promise.all(missing.map((s) => this.loadDirty(ino, inode, s.index)));
     }
+    const memory = slices[0]?.data.buffer;
+    const adopt = memory !== undefined && slices[0]!.owned === true && !this.adopted.has(memory);
     for (const slice of slices) {
       const block = this.dirty.get(ino)?.get(slice.index);
       if (block) {
         if (block.filledHash !== undefined) {
           // An upload may be reading the filled buffer: write into a copy of it.
-          block.buffer = Buffer.from(block.buffer);
+          block.buffer = copyOf(block.buffer);
           block.filledHash = undefined;
         }
         slice.data.copy(block.buffer, slice.blockOffset);
         block.written = addRange(block.written, slice.blockOffset, slice.blockOffset + slice.data.length);
       } else {
-        this.setDirty(ino, slice.index, Buffer.from(slice.data), [{ start: 0, end: slice.data.length }]);
+        // Here the slice covers the block (else loadDirty made it dirty above).
+        this.setDirty(ino, slice.index, adopt ? slice.data : copyOf(slice.data), [{ start: 0, end: slice.data.length }]);
       }
     }
+    if (adopt) this.adopted.add(memory);
     landed();
   }
 

@@ -200,6 +200,29 @@ describe('FileData', () => {
     expect((await data.readBytes(1, inode, 10, 2 * bs - 3)).toString()).toBe('DEF');
   });
 
+  it('a write of whole blocks keeps its own memory as the dirty blocks (no copy)', async () => {
+    const { data, inode, write } = setup();
+    const chunk = Buffer.alloc(3 * bs, 7);
+    await write(chunk, 0);
+    for (const index of [0, 1, 2]) {
+      const block = data.peekBlock(1, inode, index)!;
+      expect([block.buffer === chunk.buffer, block.byteOffset - chunk.byteOffset]).toEqual([true, index * bs]);
+    }
+  });
+
+  it('memory given to two writes never backs two blocks: the second write is copied', async () => {
+    const { data, inode, write, commit, readElsewhere } = setup();
+    const chunk = Buffer.alloc(bs); // zeros: never offered for upload, so a later write lands in place
+    await write(chunk, 0);
+    await write(chunk, bs); // against the contract, but it must not alias block 0 and block 1
+    await write(Buffer.from([9]), 3);
+    const expected = Buffer.alloc(2 * bs);
+    expected[3] = 9;
+    expect(await readAll(data, inode)).toEqual(expected);
+    await commit();
+    expect(await readElsewhere()).toEqual(expected);
+  });
+
   it('discard forgets dirty data of an inode', async () => {
     const { data, write } = setup();
     await write(Buffer.alloc(bs, 1), 0);
