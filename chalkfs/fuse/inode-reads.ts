@@ -22,7 +22,7 @@ export class InodeReads {
     return this.volume.read(await this.handleOf(ino), buf, size, offset);
   }
 
-  async readBytes(ino: Ino, size: number, offset: number): Promise<Buffer> {
+  async readBytes(ino: Ino, size: number, offset: number): Promise<Buffer[]> {
     return this.volume.readBytes(await this.handleOf(ino), size, offset);
   }
 

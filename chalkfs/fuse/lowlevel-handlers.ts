@@ -8,6 +8,7 @@ import type { Metrics } from '../util/metrics.js';
 import { ChalkError, isChalkError } from '../util/chalk-error.js';
 import type { Attributes } from '../vfs/attributes.js';
 import type { VolumeView } from '../vfs/volume-view.js';
+import { totalLength } from '../vfs/block-math.js';
 import { openIntent } from './kernel-args.js';
 import { serveRequest } from './serve-request.js';
 import { InodeReads, NO_HANDLE } from './inode-reads.js';
@@ -283,11 +284,11 @@ export class VolumeHandlers {
         }, (fh) => v.release(fh));
       },
       read: (req, ino, size, offset, fh) => {
-        // Often a view of a cached block: replyBuf copies it to the kernel at once.
+        // Often views of cached blocks: replyBuf copies them to the kernel at once.
         const read = () => (fh === NO_HANDLE && this.inodeReads ? this.inodeReads.readBytes(ino, size, offset) : v.readBytes(fh, size, offset));
         this.serve('read', req, () => `handle ${fh}`, read, (bytes) => {
-          o.metrics?.fuseReadBytes.inc(bytes.length);
-          replyBuf(req, bytes);
+          o.metrics?.fuseReadBytes.inc(totalLength(bytes));
+          replyBuf(req, bytes.length === 1 ? bytes[0]! : bytes);
         });
       },
       // `data` is already a private copy (the binding copies it out of libfuse's buffer).

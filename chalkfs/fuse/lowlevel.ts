@@ -48,7 +48,7 @@ interface NativeBinding {
   replyReadlink(req: AnyRequest, target: string): number;
   replyOpen(req: AnyRequest, open: FuseOpen): number;
   replyWrite(req: AnyRequest, count: number): number;
-  replyBuf(req: AnyRequest, data: Uint8Array): number;
+  replyBuf(req: AnyRequest, data: Uint8Array | readonly Uint8Array[]): number;
   replyStatfs(req: AnyRequest, statfs: FuseStatfs): number;
   replyDirents(req: AnyRequest, entries: FuseDirent[] | FuseDirentPlus[]): number;
   requestContext(req: AnyRequest): RequestContext;
@@ -188,8 +188,8 @@ export function replyOpen(req: FuseRequest<'open'>, open: FuseOpen): number {
   return binding.replyOpen(req, open);
 }
 
-/** Bytes past the requested size are not sent. */
-export function replyBuf(req: FuseRequest<'buf'>, data: Uint8Array): number {
+/** One buffer, or several sent in order as one reply; bytes past the requested size are not sent. */
+export function replyBuf(req: FuseRequest<'buf'>, data: Uint8Array | readonly Uint8Array[]): number {
   return binding.replyBuf(req, data);
 }
 

@@ -1,7 +1,7 @@
 /*
  * Arithmetic of fixed-size blocks: which blocks a byte range touches, where each piece
  * falls inside its block and inside the caller's buffer, and how much of the last block a
- * file fills. Pure, so the caches, the namespace and file data share one tested version.
+ * file fills, and the length of a read answered in pieces. Pure, so the caches, the namespace and file data share one tested version.
  */
 /** A piece of a byte range that falls inside one block. */
 export interface BlockSlice {
@@ -36,4 +36,11 @@ export function blockCount(sizeBytes: number, blockSizeBytes: number): number {
 /** How many bytes of block `index` lie inside a file of `sizeBytes` (0 past the end). */
 export function validBytesInBlock(index: number, sizeBytes: number, blockSizeBytes: number): number {
   return Math.max(0, Math.min(blockSizeBytes, sizeBytes - index * blockSizeBytes));
+}
+
+/** The bytes in `parts` together (a read answered with several views). */
+export function totalLength(parts: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  return total;
 }

@@ -69,21 +69,25 @@ export class FileData {
   }
 
   /**
-   * The bytes at `offset`: a view of the block itself when the range lies inside one
-   * committed block with no patches (blocks are immutable once named: no copy, no new
-   * buffer), else a new buffer filled by read(). The view must not be written to.
+   * The bytes at `offset`, in order: views of the blocks themselves when every block the
+   * range touches is committed with no patches, or a hole (blocks are immutable once
+   * named: no copy, no new buffer), else one new buffer filled by read(). Views must not
+   * be written to.
    */
-  async readBytes(ino: number, inode: FileInode, length: number, offset: number): Promise<Buffer> {
+  async readBytes(ino: number, inode: FileInode, length: number, offset: number): Promise<Buffer[]> {
     const count = Math.max(0, Math.min(length, inode.sizeBytes - offset));
-    const index = Math.floor(offset / this.blockSizeBytes);
-    const blockOffset = offset - index * this.blockSizeBytes;
-    if (count > 0 && blockOffset + count <= this.blockSizeBytes && !this.dirty.get(ino)?.has(index) && !inode.patches?.[index]) {
-      // The source is chosen in this synchronous step, as in read().
-      const content = await this.baseContent(inode, index);
-      if (content && content.length >= blockOffset + count) return content.subarray(blockOffset, blockOffset + count);
+    const slices = blockSlices(offset, count, this.blockSizeBytes);
+    if (count > 0 && slices.every((s) => !this.dirty.get(ino)?.has(s.index) && !inode.patches?.[s.index])) {
+      // The sources are chosen in this synchronous step, as in read().
+      const contents = await Promise.all(slices.map((s) => this.baseContent(inode, s.index)));
+      const views = slices.map((s, i) => {
+        const content = contents[i] === null ? this.zeroBlock : contents[i]!;
+        return content.length >= s.blockOffset + s.length ? content.subarray(s.blockOffset, s.blockOffset + s.length) : undefined;
+      });
+      if (views.every((v) => v !== undefined)) return views as Buffer[];
     }
     const target = Buffer.allocUnsafe(length);
-    return target.subarray(0, await this.read(ino, inode, target, length, offset));
+    return [target.subarray(0, await this.read(ino, inode, target, length, offset))];
   }
 
   /**

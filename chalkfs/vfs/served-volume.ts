@@ -10,6 +10,7 @@ import { storeKeys } from '../meta/store-keys.js';
 import { Namespace } from '../meta/namespace.js';
 import type { FileInode, Inode, VersionRecord } from '../meta/format.js';
 import { FileData } from './file-data.js';
+import { totalLength } from './block-math.js';
 import { attributesOf, type Attributes } from './attributes.js';
 import { HandleTable, type Handle } from './handle-table.js';
 import { PeriodicTask } from './periodic-task.js';
@@ -101,10 +102,10 @@ export abstract class ServedVolume {
     return count;
   }
 
-  async readBytes(fh: number, length: number, offset: number): Promise<Buffer> {
+  async readBytes(fh: number, length: number, offset: number): Promise<Buffer[]> {
     const handle = this.handles.get(fh);
     const bytes = await this.data.readBytes(handle.ino, handle.inode, length, offset);
-    this.readDone(handle, offset, bytes.length);
+    this.readDone(handle, offset, totalLength(bytes));
     return bytes;
   }
 

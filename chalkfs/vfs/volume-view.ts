@@ -163,8 +163,8 @@ export interface VolumeView {
    */
   shareable(fh: number): boolean;
   read(fh: number, target: Buffer, length: number, offset: number): Promise<number>;
-  /** The same bytes as read(), possibly a view of an immutable block (no copy): never written to. */
-  readBytes(fh: number, length: number, offset: number): Promise<Buffer>;
+  /** The same bytes as read(), in order, possibly views of immutable blocks (no copy): never written to. */
+  readBytes(fh: number, length: number, offset: number): Promise<Buffer[]>;
   /** `data` must already be a private copy: FUSE reuses its buffers. */
   write(fh: number, data: Buffer, offset: number): Promise<number>;
   /** close(2) of one file descriptor. */

@@ -3,6 +3,8 @@
 // session's alive lock (after the session ended a reply is dropped and gives -ENOTCONN);
 // and returns libfuse's result: 0, or -errno when the kernel refused the reply (the
 // request was interrupted).
+#include <sys/uio.h>
+
 #include <shared_mutex>
 #include <vector>
 
@@ -123,12 +125,40 @@ Napi::Value ReplyWrite(const Napi::CallbackInfo& info) {
   return answer(info.Env(), r, [count](fuse_req_t q) { return fuse_reply_write(q, count); });
 }
 
+// A read answers with one buffer, or with several sent as one reply (fuse_reply_iov): a
+// read that spans blocks is answered from views of each, with no copy into one buffer.
 Napi::Value ReplyBuf(const Napi::CallbackInfo& info) {
   Request* r = unwrap(info, {Op::kRead});
-  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "read answers with a Buffer or Uint8Array");
-  auto bytes = info[1].As<Napi::Uint8Array>();
-  size_t len = std::min(bytes.ByteLength(), static_cast<size_t>(r->size));
-  return answer(info.Env(), r, [&](fuse_req_t q) { return fuse_reply_buf(q, reinterpret_cast<const char*>(bytes.Data()), len); });
+  Napi::Env env = info.Env();
+  const char* kWhat = "read answers with a Buffer or Uint8Array, or an array of them";
+  if (info[1].IsTypedArray()) {
+    auto bytes = info[1].As<Napi::Uint8Array>();
+    size_t len = std::min(bytes.ByteLength(), static_cast<size_t>(r->size));
+    return answer(env, r, [&](fuse_req_t q) { return fuse_reply_buf(q, reinterpret_cast<const char*>(bytes.Data()), len); });
+  }
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, kWhat);
+  auto parts = info[1].As<Napi::Array>();
+  std::vector<iovec> iov;
+  size_t room = static_cast<size_t>(r->size);
+  for (uint32_t i = 0; i < parts.Length() && room > 0; i++) {
+    Napi::Value part = parts[i];
+    if (!part.IsTypedArray()) throw Napi::TypeError::New(env, kWhat);
+    auto bytes = part.As<Napi::Uint8Array>();
+    size_t len = std::min(bytes.ByteLength(), room);
+    if (len == 0) continue;
+    iov.push_back(iovec{bytes.Data(), len});
+    room -= len;
+  }
+  // Every part is alive until this call returns, and libfuse writes the reply before that.
+  // writev takes at most UIO_MAXIOV (1024) pieces: past kMaxIov they are joined first.
+  constexpr size_t kMaxIov = 64;
+  std::vector<char> joined;
+  if (iov.size() > kMaxIov) {
+    joined.reserve(static_cast<size_t>(r->size) - room);
+    for (const iovec& v : iov) joined.insert(joined.end(), static_cast<char*>(v.iov_base), static_cast<char*>(v.iov_base) + v.iov_len);
+    iov.assign(1, iovec{joined.data(), joined.size()});
+  }
+  return answer(env, r, [&](fuse_req_t q) { return iov.empty() ? fuse_reply_buf(q, nullptr, 0) : fuse_reply_iov(q, iov.data(), static_cast<int>(iov.size())); });
 }
 
 Napi::Value ReplyStatfs(const Napi::CallbackInfo& info) {

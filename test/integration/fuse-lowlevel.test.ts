@@ -239,6 +239,24 @@ describe('a read-only mount with no_open', () => {
   });
 });
 
+describe('a mount answering reads in pieces', () => {
+  const text = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * 7 + (i >> 10)) % 26))).join('');
+  const get = useMount({ entryTimeoutS: 60, attrTimeoutS: 60, keepCache: false, readPieceBytes: 100 }, { readOnly: true, maxReadBytes: 128 * 1024 }, (fs) => {
+    fs.addFile(ROOT_INO, 'small', text(3_000));
+    fs.addFile(ROOT_INO, 'large', text(300_000));
+  });
+
+  it('sends the pieces in order as one reply, cut at the size asked for (few pieces, and more than writev takes at once)', async () => {
+    const m = get();
+    const [small, large] = await syscalls([
+      { op: 'read', path: m.at('small') },
+      { op: 'read', path: m.at('large') },
+    ]);
+    expect(small!.ok).toBe(text(3_000));
+    expect(large!.ok).toBe(text(300_000));
+  });
+});
+
 describe('a read-only mount sharing handles and caching attributes in C', () => {
   const get = useMount({ entryTimeoutS: 60, attrTimeoutS: 0, keepCache: true, share: true }, { readOnly: true, shareOpens: true, attrCache: true }, (fs) => {
     fs.addFile(ROOT_INO, 'db', 'shared');

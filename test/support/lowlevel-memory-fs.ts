@@ -44,6 +44,12 @@ export interface MemoryFsOptions {
   keepCache: boolean;
   /** Read-only opens are offered as shared handles. */
   share?: boolean;
+  /**
+   * Reads are answered with pieces of this many bytes (replyBuf with an array), the last
+   * reaching 5 bytes past what the kernel asked for when the file has them: the binding
+   * must cut the reply at the requested size.
+   */
+  readPieceBytes?: number;
 }
 
 export class MemoryFs {
@@ -218,7 +224,13 @@ export class MemoryFs {
       },
       read: (req, ino, size, offset) => {
         const node = this.node(req, ino);
-        if (node) replyBuf(req, (node.data ?? Buffer.alloc(0)).subarray(offset, offset + size));
+        if (!node) return;
+        const data = node.data ?? Buffer.alloc(0);
+        const pieceBytes = this.options.readPieceBytes;
+        if (pieceBytes === undefined) return void replyBuf(req, data.subarray(offset, offset + size));
+        const pieces: Buffer[] = [];
+        for (let at = offset; at < Math.min(data.length, offset + size + 5); at += pieceBytes) pieces.push(data.subarray(at, Math.min(at + pieceBytes, offset + size + 5)));
+        replyBuf(req, pieces);
       },
       write: (req, ino, data, offset) => {
         const node = this.node(req, ino);
