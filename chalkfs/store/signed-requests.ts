@@ -96,7 +96,9 @@ export class SignedRequests {
     this.signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: 's3', sha256: NodeSha256, uriEscapePath: false });
     if (this.url.protocol === 'http:') {
       const port = this.url.port ? Number(this.url.port) : 80;
-      this.directGets = new DirectGetPool({ host: this.url.hostname, port, attemptTimeoutMs: options.attemptTimeoutMs, maxIdle: options.maxIdleSockets });
+      // URL keeps an IPv6 literal's brackets ("[::1]"); a socket wants the bare address.
+      const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
+      this.directGets = new DirectGetPool({ host, port, attemptTimeoutMs: options.attemptTimeoutMs, maxIdle: options.maxIdleSockets });
     }
   }
 

@@ -18,17 +18,21 @@ afterEach(async () => {
 
 /** A local server answering each request with the next handler (the last one repeats). */
 async function serve(...handlers: ((req: IncomingMessage, res: ServerResponse) => void)[]) {
+  return serveOn('127.0.0.1', ...handlers);
+}
+
+async function serveOn(host: string, ...handlers: ((req: IncomingMessage, res: ServerResponse) => void)[]) {
   const seen: IncomingMessage[] = [];
   const server = createServer((req, res) => {
     seen.push(req);
     handlers[Math.min(seen.length, handlers.length) - 1]!(req, res);
   });
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   const agent = new Agent({ keepAlive: true });
   agents.push(agent);
   const get = new SignedRequests({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`,
     bucket: 'bkt',
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
@@ -65,6 +69,12 @@ describe('SignedRequests', () => {
     const { get, seen } = await serve(chunked);
     expect(await get.get('k', signal())).toEqual({ body: Buffer.from('chunked'), etag: '"c"' });
     expect(seen).toHaveLength(2);
+  });
+
+  it('reaches an IPv6 endpoint given in brackets', async () => {
+    const { get, seen } = await serveOn('::1', ok('over v6'));
+    expect((await get.get('k', signal())).body.toString()).toBe('over v6');
+    expect(seen).toHaveLength(1);
   });
 
   it('a 4xx is final: one request, an error with the status and the S3 code', async () => {
