@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import Database from 'better-sqlite3';
 import { randomBytes, randomFillSync } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { findMinioBinary, startMinio, type RunningMinio } from '../chalkfs/minio/minio-server.js';
 import { S3ObjectStore, defaultS3Timeouts } from '../chalkfs/store/s3-object-store.js';
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   }
   progress.stop();
 
-  const checks = [...checkTargets(results, raw, depth.depth), ...checkBulkTargets(results, raw, curl)];
+  const checks = [...checkTargets(results, raw, depth.depth), ...checkBulkTargets(results, raw, curl, cpus().length)];
   const table = buildTable(results);
   const git = gitInfo(projectRoot);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');

@@ -57,13 +57,14 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   const daemonPids = (): number[] => target.daemonPids?.() ?? [];
   const wants = (step: TargetStep): boolean => !ctx.steps || ctx.steps.has(step);
   /** The daemon's CPU over `work` as a cell (ms per MB of `bytes`), with MinIO's beside it in the details. */
-  const withCpu = async <T>(bytes: number, work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse | undefined; storeCpuMs: number | undefined; cell: Cell }> => {
+  const withCpu = async <T>(bytes: number, work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse | undefined; storeCpuMs: number | undefined; cell: Cell; storeCell: Cell }> => {
     const storeBefore = ctx.storePid ? processCpuMs(ctx.storePid) : undefined;
     const { result, cpu } = await measureCpu(daemonPids, bytes, work);
     const storeAfter = ctx.storePid ? processCpuMs(ctx.storePid) : undefined;
     const storeCpuMs = storeBefore !== undefined && storeAfter !== undefined ? storeAfter - storeBefore : undefined;
     const cell: Cell = cpu ? { value: cpu.msPerMB, note: `${cpu.cores.toFixed(2)} cores` } : { na: isLocal ? 'n/a: no daemon' : 'n/a: daemon process not found' };
-    return { result, cpu, storeCpuMs, cell };
+    const storeCell: Cell = isLocal ? { na: 'n/a: no object store' } : storeCpuMs !== undefined ? { value: storeCpuMs / (bytes / 1e6) } : { na: 'n/a: store process not found' };
+    return { result, cpu, storeCpuMs, cell, storeCell };
   };
 
   const attempt = async (ids: string[], fn: () => Promise<void>): Promise<boolean> => {
@@ -126,15 +127,16 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
 
   if (wants('full scan')) {
     ctx.step('full scan');
-    await attempt(['scan.cold', 'scan.warm', 'cpu.scan'], async () => {
+    await attempt(['scan.cold', 'scan.warm', 'cpu.scan', 'storecpu.scan'], async () => {
       await target.resetCold();
       const before = await ctx.counter.counts();
       const daemonBefore = await target.daemonCounts?.();
-      const { result: cold, cpu, storeCpuMs, cell } = await withCpu(ctx.seedSizeBytes, () => runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout));
+      const { result: cold, cpu, storeCpuMs, cell, storeCell } = await withCpu(ctx.seedSizeBytes, () => runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout));
       const requests = diffCounts(before, await ctx.counter.counts());
       const daemon = daemonDelta(daemonBefore, await target.daemonCounts?.());
       cells['scan.cold'] = { value: mbps(cold.sizeBytes, cold.elapsedMs) };
       cells['cpu.scan'] = cell;
+      cells['storecpu.scan'] = storeCell;
       const warmScan = await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
       warm = true;
       cells['scan.warm'] = { value: mbps(warmScan.sizeBytes, warmScan.elapsedMs) };
@@ -237,26 +239,28 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   if (wants('plain file')) {
     ctx.step('plain file');
     const plainName = 'plain.bin';
-    const copied = await attempt(['copyin.plain', 'cpu.copyin'], async () => {
+    const copied = await attempt(['copyin.plain', 'cpu.copyin', 'storecpu.copyin'], async () => {
       await target.prepareWrites(); // mounted before the CPU window opens: the copy alone is measured
       const before = await ctx.counter.counts();
       const start = performance.now();
-      const { cpu, storeCpuMs, cell } = await withCpu(ctx.plainFileBytes, () => target.copyIn(ctx.plainFilePath, plainName));
+      const { cpu, storeCpuMs, cell, storeCell } = await withCpu(ctx.plainFileBytes, () => target.copyIn(ctx.plainFilePath, plainName));
       cells['copyin.plain'] = { value: mbps(ctx.plainFileBytes, performance.now() - start) };
       cells['cpu.copyin'] = cell;
+      cells['storecpu.copyin'] = storeCell;
       details.plainCopyIn = { cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()) };
     });
     if (copied) {
-      await attempt(['cat.cold', 'cpu.cat'], async () => {
+      await attempt(['cat.cold', 'cpu.cat', 'storecpu.cat'], async () => {
         await target.resetCold();
         const path = join(dirname(target.dbPath), plainName);
         const before = await ctx.counter.counts();
         const daemonBefore = await target.daemonCounts?.();
         const start = performance.now();
-        const { cpu, storeCpuMs, cell } = await withCpu(ctx.plainFileBytes, () => runCommand('sh', ['-c', 'cat "$0" > /dev/null', path], { timeoutMs: timeout }));
+        const { cpu, storeCpuMs, cell, storeCell } = await withCpu(ctx.plainFileBytes, () => runCommand('sh', ['-c', 'cat "$0" > /dev/null', path], { timeoutMs: timeout }));
         const elapsedMs = performance.now() - start;
         cells['cat.cold'] = { value: mbps(ctx.plainFileBytes, elapsedMs) };
         cells['cpu.cat'] = cell;
+        cells['storecpu.cat'] = storeCell;
         details.coldCat = { elapsedMs, cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()), daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
       });
     }

@@ -112,11 +112,20 @@ export function checkTargets(results: TargetResult[], raw: RawStoreResult | unde
 /**
  * Issue 16's bulk-bytes targets: copy-in and the cold scan against the raw ceilings (the
  * better of chalkfs's own client and curl, so a slow client cannot lower the bar) and the
- * peers; the cold cat against s3fs.
+ * peers; the cold cat against s3fs. With `cores`, each bulk figure also names the most
+ * those cores give at the CPU per MB the daemon and the store spent on it in this run.
  */
-export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | undefined, curl: CurlCeilingResult | undefined): TargetCheck[] {
+export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | undefined, curl: CurlCeilingResult | undefined, cores?: number): TargetCheck[] {
   const cells = (name: string) => results.find((r) => r.name === name)?.cells ?? {};
   const chalk = cells('chalkfs');
+  /** The most the machine's cores give at the daemon's and the store's CPU per MB of this figure (both compete for them). */
+  const cpuCeiling = (figure: 'copyin' | 'scan' | 'cat'): string => {
+    const daemon = chalk[`cpu.${figure}`];
+    const store = chalk[`storecpu.${figure}`];
+    if (!cores || !isValue(daemon) || !isValue(store)) return '';
+    const perMB = daemon.value + store.value;
+    return `; CPU per MB: daemon ${formatNumber(daemon.value)} + store ${formatNumber(store.value)} ms, so ${cores} cores give at most ${formatNumber((cores * 1000) / perMB)} MB/s`;
+  };
   const out: TargetCheck[] = [];
   const putCeiling = Math.max(raw?.ceilingPutMBps ?? 0, ...(curl?.put.map((p) => p.MBps) ?? []));
   const getCeiling = Math.max(raw?.ceilingColdMBps ?? 0, ...(curl?.get.map((g) => g.coldMBps) ?? []));
@@ -133,12 +142,12 @@ export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | 
   judge('copy-in ≥ 2× s3fs and ≥ 70% of raw PUT', 'copyin.plain', (v) => {
     const s3fs = peer('s3fs', 'copyin.plain');
     if (s3fs === undefined || putCeiling === 0) return undefined;
-    return { ok: v >= 2 * s3fs && v >= 0.7 * putCeiling, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}), ${Math.round((100 * v) / putCeiling)}% of raw PUT ${formatNumber(putCeiling)} MB/s` };
+    return { ok: v >= 2 * s3fs && v >= 0.7 * putCeiling, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}), ${Math.round((100 * v) / putCeiling)}% of raw PUT ${formatNumber(putCeiling)} MB/s${cpuCeiling('copyin')}` };
   });
   judge('cold full scan ≥ 70% of raw GET and ≥ 1.5× the best peer', 'scan.cold', (v) => {
     const best = Math.max(peer('s3fs', 'scan.cold') ?? 0, peer('rclone', 'scan.cold') ?? 0);
     if (best === 0 || getCeiling === 0) return undefined;
-    return { ok: v >= 0.7 * getCeiling && v >= 1.5 * best, detail: `${formatNumber(v)} MB/s = ${Math.round((100 * v) / getCeiling)}% of raw GET ${formatNumber(getCeiling)} MB/s, ${formatRatio(v / best)} the best peer (${formatNumber(best)})` };
+    return { ok: v >= 0.7 * getCeiling && v >= 1.5 * best, detail: `${formatNumber(v)} MB/s = ${Math.round((100 * v) / getCeiling)}% of raw GET ${formatNumber(getCeiling)} MB/s, ${formatRatio(v / best)} the best peer (${formatNumber(best)})${cpuCeiling('scan')}` };
   });
   for (const [mode, id] of [['DELETE', 'mixed.delete'], ['WAL', 'mixed.wal']] as const) {
     judge(`mixed write-heavy SQLite (${mode}) within 2× local`, id, (v) => {
@@ -150,7 +159,7 @@ export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | 
   judge('cold cat of the plain file ≥ 2× s3fs', 'cat.cold', (v) => {
     const s3fs = peer('s3fs', 'cat.cold');
     if (s3fs === undefined) return undefined;
-    return { ok: v >= 2 * s3fs, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}); raw GET ${formatNumber(getCeiling)} MB/s` };
+    return { ok: v >= 2 * s3fs, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}); raw GET ${formatNumber(getCeiling)} MB/s${cpuCeiling('cat')}` };
   });
   return out;
 }

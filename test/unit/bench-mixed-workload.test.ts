@@ -64,3 +64,13 @@ describe('mixed workload target check', () => {
     expect(checks.find((c) => c.target.includes('(WAL)'))?.status).toBe('missed');
   });
 });
+
+describe('bulk target checks', () => {
+  const result = (name: TargetResult['name'], cells: TargetResult['cells']): TargetResult => ({ name, setup: {}, cells, details: {} });
+  it('name the most the cores give at the daemon and store CPU per MB, when both were measured', () => {
+    const chalk = result('chalkfs', { 'cat.cold': { value: 300 }, 'cpu.cat': { value: 3 }, 'storecpu.cat': { value: 2 }, 'copyin.plain': { value: 150 }, 'cpu.copyin': { value: 6 } });
+    const checks = checkBulkTargets([result('s3fs', { 'cat.cold': { value: 500 }, 'copyin.plain': { value: 100 } }), chalk], undefined, { put: [{ objectBytes: 1, MBps: 300 }], get: [] } as never, 2);
+    expect(checks.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(/CPU per MB: daemon 3(\.00)? \+ store 2(\.00)? ms, so 2 cores give at most 400 MB\/s$/);
+    expect(checks.find((c) => c.target.startsWith('copy-in'))?.detail).not.toMatch(/CPU per MB/); // no store figure
+  });
+});
