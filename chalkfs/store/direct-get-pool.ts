@@ -265,7 +265,8 @@ export class DirectGetPool {
       try {
         return await this.exchange(connection, path, headers, signal, what);
       } catch (err) {
-        const keepAliveRace = reused && connection.failedUnanswered && !signal.aborted;
+        // Closed, not slow: a timeout is the store's answer to this attempt, not the race.
+        const keepAliveRace = reused && connection.failedUnanswered && !signal.aborted && (err as Error).name !== 'TimeoutError';
         if (!keepAliveRace) throw err;
       }
     }

@@ -109,6 +109,13 @@ describe('DirectGetPool', () => {
     expect([stats.connections, stats.requests]).toEqual([2, 3]);
   });
 
+  it('a reused socket whose answer does not come within the timeout fails once, on that socket (not the race)', async () => {
+    const { pool, stats } = await serve((socket, n) => (n === 1 ? socket.write(answer(200, { 'Content-Length': 2 }, 'ok')) : undefined));
+    await pool.get('/a', {}, signal(), 'a');
+    await expect(pool.get('/b', {}, signal(), 'b')).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect([stats.connections, stats.requests]).toEqual([1, 2]);
+  });
+
   it('a socket that closes mid-request without answering fails when fresh (the caller retries)', async () => {
     const { pool } = await serve((socket) => socket.destroy());
     await expect(pool.get('/a', {}, signal(), 'a')).rejects.toMatchObject({ code: 'ECONNRESET' });
