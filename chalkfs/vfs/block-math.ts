@@ -1,7 +1,8 @@
 /*
  * Arithmetic of fixed-size blocks: which blocks a byte range touches, where each piece
- * falls inside its block and inside the caller's buffer, and how much of the last block a
- * file fills, and the length of a read answered in pieces. Pure, so the caches, the namespace and file data share one tested version.
+ * falls inside its block and inside the caller's buffer, how much of the last block a file
+ * fills, and the length of a read answered in pieces. Pure, so the caches, the namespace
+ * and file data share one tested version.
  */
 /** A piece of a byte range that falls inside one block. */
 export interface BlockSlice {
