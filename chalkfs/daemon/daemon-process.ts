@@ -5,7 +5,7 @@
 // unmounted or signalled. awaitDaemonReady is the parent's side of that exchange.
 import type { ChildProcess } from 'node:child_process';
 import { ChalkError, isChalkError, type ErrorKind } from '../util/chalk-error.js';
-import { runMountDaemon, type MountDaemonOptions } from './mount-daemon.js';
+import type { MountDaemonOptions } from './mount-daemon.js';
 import type { MountRecord } from './mount-records.js';
 
 type DaemonMessage = { type: 'ready'; record: MountRecord } | { type: 'error'; message?: string; kind?: ErrorKind };
@@ -23,6 +23,10 @@ export async function serveMountProcess(options: MountDaemonOptions & { notifyPa
   const notify = (message: DaemonMessage) => process.send?.(message);
   let running;
   try {
+    // Loaded here, inside the try, for two reasons: the parent (awaitDaemonReady) imports
+    // this module and need not load the daemon's stack, ~340 ms of the CLI's start; and a
+    // stack that fails to load (a missing native binding) is reported like any mount failure.
+    const { runMountDaemon } = await import('./mount-daemon.js');
     running = await runMountDaemon(options);
   } catch (err) {
     logger.error({ err }, 'mount failed');

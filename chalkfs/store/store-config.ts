@@ -6,7 +6,7 @@
 import { ChalkError } from '../util/chalk-error.js';
 import { chalkfsHome } from '../util/paths.js';
 import { EmbeddedMinio } from '../minio/embedded-minio.js';
-import { S3ObjectStore, defaultS3Timeouts, type S3StoreConfig } from './s3-object-store.js';
+import type { S3StoreConfig } from './s3-object-store.js';
 import { PrefixedObjectStore } from './prefixed-object-store.js';
 import { decideStore, readAwsSharedFiles } from './aws-config.js';
 import type { ObjectStore } from './object-store.js';
@@ -88,7 +88,9 @@ export function storeEnv(settings: StoreSettings): Record<string, string> {
   return env;
 }
 
-export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Pick<S3StoreConfig, 'operationTimeoutMs' | 'attemptTimeoutMs' | 'maxAttempts' | 'maxSockets'> {
+type StoreTimeouts = Pick<S3StoreConfig, 'operationTimeoutMs' | 'attemptTimeoutMs' | 'maxAttempts' | 'maxSockets'>;
+
+export function timeoutsFromEnv(env: NodeJS.ProcessEnv, defaults: StoreTimeouts): StoreTimeouts {
   const num = (name: string, fallback: number) => {
     const value = env[name];
     if (value === undefined || value === '') return fallback;
@@ -97,10 +99,10 @@ export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Pick<S3StoreConfig, 'op
     return n;
   };
   return {
-    operationTimeoutMs: num('CHALKFS_STORE_TIMEOUT_MS', defaultS3Timeouts.operationTimeoutMs),
-    attemptTimeoutMs: num('CHALKFS_STORE_ATTEMPT_TIMEOUT_MS', defaultS3Timeouts.attemptTimeoutMs),
-    maxAttempts: num('CHALKFS_STORE_MAX_ATTEMPTS', defaultS3Timeouts.maxAttempts),
-    maxSockets: defaultS3Timeouts.maxSockets,
+    operationTimeoutMs: num('CHALKFS_STORE_TIMEOUT_MS', defaults.operationTimeoutMs),
+    attemptTimeoutMs: num('CHALKFS_STORE_ATTEMPT_TIMEOUT_MS', defaults.attemptTimeoutMs),
+    maxAttempts: num('CHALKFS_STORE_MAX_ATTEMPTS', defaults.maxAttempts),
+    maxSockets: defaults.maxSockets,
   };
 }
 
@@ -110,7 +112,11 @@ export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Pick<S3StoreConfig, 'op
  * rather than a new, empty bucket. Bad credentials fail here, clearly.
  */
 export async function openStore(settings: StoreSettings, options: { createBucket?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
-  const store = new S3ObjectStore({ ...settings, ...timeoutsFromEnv(env) });
+  // Loaded here, not at the top: the S3 client and the SDK parts it uses take ~180 ms to
+  // load, and the commands that never reach the store (mount's parent, status, unmount,
+  // logs) import this module for the settings alone.
+  const { S3ObjectStore, defaultS3Timeouts } = await import('./s3-object-store.js');
+  const store = new S3ObjectStore({ ...settings, ...timeoutsFromEnv(env, defaultS3Timeouts) });
   // The root the layers above see: the bucket, or the prefix inside it.
   const root = (bucketCreated: boolean): OpenedStore => {
     const view = settings.prefix ? new PrefixedObjectStore(store, settings.prefix) : store;

@@ -10,7 +10,6 @@ import { ENVIRONMENT_PATH, SERVICE_NAME as UNIT_NAME, renderEnvironmentFile, ren
 import { installService, uninstallService } from '../../plugin/service-install.js';
 import { cliEntry } from '../../util/paths.js';
 import { serverLogger, withServerLogOptions, type LogOptions } from '../log-options.js';
-import { PluginMetrics } from '../../plugin/plugin-metrics.js';
 import { parseListenAddress, serveMetrics } from '../../daemon/metrics-server.js';
 import { removePluginTarget, writePluginTarget } from '../../daemon/mount-records.js';
 import { home, printJson } from '../cli-context.js';
@@ -33,7 +32,8 @@ export function registerServiceCommands(program: Command): void {
       const store = await openStore(settings, { createBucket: true });
       process.stderr.write(`chalkfs volume plugin: ${store.bucketCreated ? 'created bucket' : 'using bucket'} ${settings.bucket} (${store.description})\n`);
       store.destroy();
-      const metrics = metricsAddress ? new PluginMetrics() : undefined;
+      // prom-client loads here (~50 ms), not for every command.
+      const metrics = metricsAddress ? new (await import('../../plugin/plugin-metrics.js')).PluginMetrics() : undefined;
       const metricsServer = metrics && metricsAddress ? await serveMetrics(metrics.registry, metricsAddress) : undefined;
       const server = await servePlugin({
         socketPath: opts.socket,

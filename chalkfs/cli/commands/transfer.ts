@@ -10,7 +10,7 @@ import { parseVolumeRef, validateVolumeName } from '../../meta/volume-name.js';
 import { resolveStoreSettings } from '../../store/store-config.js';
 import { defaultIdleRefreshIntervalMs, defaultRefreshIntervalMs } from '../../vfs/refresh-schedule.js';
 import { archiveEnd, type ArchiveEnd, type TransferCounts } from '../../transfer/tree-entry.js';
-import { exportVolume, importVolume, type StackSettings, type TransferProgress } from '../../transfer/volume-transfer.js';
+import type { StackSettings, TransferProgress } from '../../transfer/volume-transfer.js';
 import { home, printJson } from '../cli-context.js';
 import { terminalProgress } from '../terminal-progress.js';
 
@@ -57,6 +57,9 @@ function located(end: ArchiveEnd): ArchiveEnd {
   return end.kind === 'tar-stdio' ? end : { ...end, path: resolve(end.path) };
 }
 
+// The volume stack a transfer runs on takes ~170 ms to load: only export and import pay it.
+const transferStack = () => import('../../transfer/volume-transfer.js');
+
 /** `volume` is the command group `registerVolumeCommands` made. */
 export function registerTransferCommands(volume: Command): void {
   volume
@@ -71,6 +74,7 @@ export function registerTransferCommands(volume: Command): void {
     .action(async (ref: string, dest: string, opts: TransferOptions) => {
       const { name, version } = parseVolumeRef(ref);
       const destination = located(archiveEnd(dest));
+      const { exportVolume } = await transferStack();
       const result = await exportVolume(name, version, destination, await stackSettings(opts), progressOf(`export ${name}`, opts.json));
       // With a tar on stdout, the report goes to stderr.
       const out = destination.kind === 'tar-stdio' ? process.stderr : process.stdout;
@@ -102,6 +106,7 @@ export function registerTransferCommands(volume: Command): void {
       const to = posix.normalize(opts.to);
       // Up to this much of partial blocks is held before a write must commit to make room.
       const settings = await stackSettings(opts, { dirtyLimitBytes: 1024 * 1024 * 1024 });
+      const { importVolume } = await transferStack();
       const result = await importVolume(name, source, to, settings, progressOf(`import ${name}`, opts.json));
       if (opts.json) return printJson(result);
       process.stdout.write(`imported ${result.source} into ${name}:${to} as version ${result.seq}: ${describe(result.counts)}\n`);
