@@ -7,6 +7,7 @@ import { LowLevelSession } from './lowlevel.js';
 import { VolumeHandlers } from './lowlevel-handlers.js';
 import { MissingNames } from './missing-names.js';
 import { DatabaseLockHelper } from '../host/database-lock-helper.js';
+import { OnDemandLockHelper } from '../host/on-demand-lock-helper.js';
 import type { DatabaseGate } from '../vfs/volume-view.js';
 
 /** Missing names a read-only mount lets the kernel cache between two adoptions. */
@@ -28,7 +29,7 @@ export class LowLevelMount {
   private readonly session: LowLevelSession;
   private readonly handlers: VolumeHandlers;
   private readonly missing = new MissingNames(MISSING_NAMES_LIMIT);
-  private lockHelper: DatabaseLockHelper | undefined;
+  private readonly lockHelper = new OnDemandLockHelper(() => DatabaseLockHelper.start());
 
   constructor(private readonly options: FuseMountOptions) {
     const v = options.volume;
@@ -125,13 +126,13 @@ export class LowLevelMount {
   /**
    * A follower's open SQLite databases switch versions under SQLite's own locks, taken on
    * the mount by a helper thread (host/database-lock-helper.ts; the event loop serves the
-   * requests its open sends). Only the helper may open a file for writing here.
+   * requests its open sends), started at the first switch (host/on-demand-lock-helper.ts).
+   * Only the helper may open a file for writing here.
    */
-  private async followOpenDatabases(): Promise<void> {
+  private followOpenDatabases(): void {
     const { volume, mountpoint, logger } = this.options;
     if (this.options.writable || this.options.noOpen || volume.followOpenDatabases === undefined) return;
-    const helper = await DatabaseLockHelper.start();
-    this.lockHelper = helper;
+    const helper = this.lockHelper;
     this.handlers.lockHelper = (pid) => helper.isHelper(pid);
     const gate: DatabaseGate = {
       holdReaders: async (file) => {
@@ -156,20 +157,20 @@ export class LowLevelMount {
   /**
    * A writer's journal-less databases (journal_mode=MEMORY, OFF) are marked consistent
    * only between transactions, which SQLite's EXCLUSIVE lock tells: the helper thread asks
-   * the kernel for it on the mount (vfs/sqlite/journalless-databases.ts).
+   * the kernel for it on the mount (vfs/sqlite/journalless-databases.ts), started at the
+   * first such database's first commit.
    */
-  private async probeDatabaseLocks(): Promise<void> {
+  private probeDatabaseLocks(): void {
     const { volume, mountpoint } = this.options;
     if (!this.options.writable || volume.probeDatabaseLocks === undefined) return;
-    const helper = await DatabaseLockHelper.start();
-    this.lockHelper = helper;
+    const helper = this.lockHelper;
     volume.probeDatabaseLocks({ exclusiveHeld: (path) => helper.exclusiveHeld(mountpoint + path) });
   }
 
   async mount(): Promise<void> {
     await this.session.mount();
-    await this.followOpenDatabases();
-    await this.probeDatabaseLocks();
+    this.followOpenDatabases();
+    this.probeDatabaseLocks();
     const c = this.session.connection();
     const wants = (cap: number) => (c.want & cap) !== 0;
     this.options.logger.info(
@@ -189,7 +190,7 @@ export class LowLevelMount {
 
   async unmount(): Promise<void> {
     // Its files open on the mount would make the mount busy.
-    await this.lockHelper?.stop();
+    await this.lockHelper.stop();
     return this.session.unmount(false);
   }
 }
