@@ -14,6 +14,11 @@ export interface BlockSlice {
 }
 
 export interface DirtyBlock {
+  /**
+   * The block's bytes from its start; past its length, zeros. Whole for a block written
+   * whole or loaded whole; a partial block (a file's last, a SQLite journal) holds what
+   * it has, and grows as writes reach further (`capacityFor`).
+   */
   buffer: Buffer;
   /** What was written since the last commit: a seal may store just these as a patch. */
   written: ByteRange[];
@@ -36,4 +41,25 @@ export function copyOf(bytes: Buffer): Buffer {
   const copy = Buffer.allocUnsafe(bytes.length);
   bytes.copy(copy);
   return copy;
+}
+
+/** Partial blocks' buffers grow in steps of this. */
+const GROWTH_STEP_BYTES = 64 * 1024;
+
+/**
+ * The buffer size for the first `bytes` of a block. A transaction of a small database
+ * makes two partial blocks dirty (the database's last, the new journal's first), and a
+ * whole 1 MiB buffer for each, zeroed, was 9 % of a writer's CPU in a loop of one-row
+ * commits, with one major GC every 16 commits (docs/BENCHMARKS.md, part 6).
+ */
+export function capacityFor(bytes: number, blockSizeBytes: number): number {
+  return Math.min(blockSizeBytes, Math.ceil(bytes / GROWTH_STEP_BYTES) * GROWTH_STEP_BYTES);
+}
+
+/** The first `length` bytes of a block held in `bytes`: a view when it holds them, else a copy padded with zeros. */
+export function zeroPadded(bytes: Buffer, length: number): Buffer {
+  if (bytes.length >= length) return bytes.subarray(0, length);
+  const padded = Buffer.alloc(length);
+  bytes.copy(padded);
+  return padded;
 }

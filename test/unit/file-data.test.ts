@@ -228,6 +228,55 @@ describe('FileData', () => {
     expect(await readElsewhere()).toEqual(expected);
   });
 
+  it('a partial block holds what it has, grows as writes reach further, and seals as the whole would', async () => {
+    const mib = 1024 * 1024;
+    const { data, inode, write, truncate, commit, readElsewhere } = setup(mib);
+    await write(Buffer.alloc(5000, 1), 0);
+    // The first 64 KiB step, not a whole block: a small file, or a SQLite journal.
+    expect(data.peekBlock(1, inode, 0)!.length).toBe(64 * 1024);
+    // Past a gap: the next step that holds it.
+    await write(Buffer.alloc(10, 2), 300_000);
+    expect(data.peekBlock(1, inode, 0)!.length).toBe(320 * 1024);
+    // Grown by truncation past the buffer: the seal pads with zeros.
+    await truncate(700_000);
+    const expected = Buffer.alloc(700_000);
+    expected.fill(1, 0, 5000);
+    expected.fill(2, 300_000, 300_010);
+    // equals, not toEqual: a diff of 700,000 bytes takes vitest minutes to print.
+    expect((await readAll(data, inode)).equals(expected), 'read back').toBe(true);
+    const [sealed] = await commit();
+    expect(sealed!.hash).toBe(blockHash(expected));
+    expect((await readElsewhere()).equals(expected), 'read on another mount').toBe(true);
+  });
+
+  it('a partial block written on from its end takes the whole block at once (a file growing page by page)', async () => {
+    const { data, inode, write } = setup(1024 * 1024);
+    for (let page = 0; page < 16; page++) await write(Buffer.alloc(4096, page + 1), page * 4096);
+    expect(data.peekBlock(1, inode, 0)!.length).toBe(64 * 1024);
+    await write(Buffer.alloc(4096, 17), 16 * 4096);
+    expect(data.peekBlock(1, inode, 0)!.length).toBe(1024 * 1024);
+    const expected = Buffer.concat(Array.from({ length: 17 }, (_, page) => Buffer.alloc(4096, page + 1)));
+    expect((await readAll(data, inode)).equals(expected), 'read back').toBe(true);
+  });
+
+  it('a partial block made dirty again holds its patches past its base', async () => {
+    const { data, inode, write, truncate, commit, readElsewhere } = setup(1024 * 1024, 6);
+    await write(Buffer.alloc(100, 1), 0);
+    await commit(); // the base: 100 bytes
+    await truncate(200_000);
+    await write(Buffer.from([9, 9, 9, 9]), 150_000);
+    await commit(); // a patch at 150,000, far past the base's end
+    expect(inode.patches?.[0]).toBeDefined();
+    await write(Buffer.from([5]), 10);
+    await commit();
+    const expected = Buffer.alloc(200_000);
+    expected.fill(1, 0, 100);
+    expected[10] = 5;
+    expected.fill(9, 150_000, 150_004);
+    expect((await readAll(data, inode)).equals(expected), 'read back').toBe(true);
+    expect((await readElsewhere()).equals(expected), 'read on another mount').toBe(true);
+  });
+
   it('discard forgets dirty data of an inode', async () => {
     const { data, write } = setup();
     await write(Buffer.alloc(bs, 1), 0);
@@ -236,10 +285,14 @@ describe('FileData', () => {
     expect(data.dirtyInodes()).toEqual([]);
   });
 
+  // 16-byte blocks make many blocks per file; 256 KiB blocks make partial blocks whose
+  // dirty buffers hold only their first 64 KiB steps and grow (dirty-block.ts).
   it.each([
-    { patches: 'without patches', maxPatch: 0 },
-    { patches: 'with patches of up to 6 bytes a block', maxPatch: 6 },
-  ])('matches a plain Buffer under random writes, truncates, commits (confirmed or pending), folds and reads, $patches (model-based)', async ({ maxPatch }) => {
+    { patches: 'without patches', maxPatch: 0, bs },
+    { patches: 'with patches of up to 6 bytes a block', maxPatch: 6, bs },
+    { patches: 'without patches, 256 KiB blocks', maxPatch: 0, bs: 256 * 1024 },
+    { patches: 'with patches of up to 6 bytes a block, 256 KiB blocks', maxPatch: 6, bs: 256 * 1024 },
+  ])('matches a plain Buffer under random writes, truncates, commits (confirmed or pending), folds and reads, $patches (model-based)', async ({ maxPatch, bs }) => {
     type Op =
       | { kind: 'write'; offset: number; length: number; byte: number }
       | { kind: 'truncate'; size: number }
