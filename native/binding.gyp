@@ -8,6 +8,7 @@
       "sources": [
         "src/addon.cc",
         "src/session.cc",
+        "src/js_loop.cc",
         "src/lowlevel_ops.cc",
         "src/request.cc",
         "src/replies.cc",

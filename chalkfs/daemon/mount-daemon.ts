@@ -101,6 +101,9 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     writable: mode === 'read-write',
     noOpen: mode === 'pinned',
     opTimeoutMs: 30_000,
+    // One thread woken per request instead of two (issue 16, part 7); CHALKFS_FUSE_LOOP=threads
+    // serves with libfuse's loop threads instead, to measure one against the other.
+    fuseLoop: process.env.CHALKFS_FUSE_LOOP === 'threads' ? 'threads' : 'js-thread',
   };
   let fuse: { mount(): Promise<void>; unmount(): Promise<void> };
   try {

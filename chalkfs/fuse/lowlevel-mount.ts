@@ -72,6 +72,7 @@ export class LowLevelMount {
         shareOpens,
         attrCache: options.cacheAttributes,
         readdirplus: 'off',
+        loop: options.fuseLoop,
         autoInvalData: options.pageCache === 'auto',
       },
       this.handlers.handlers(),

@@ -185,6 +185,12 @@ export interface LowLevelMountOptions {
   /** Loop threads at most (libfuse's default is 10). */
   maxThreads?: number;
   /**
+   * Who reads the kernel's requests: libfuse's loop threads, which hand each to the JS
+   * thread ('threads', the default), or the JS thread itself, polling the device
+   * ('js-thread': one thread woken per request instead of two).
+   */
+  loop?: 'threads' | 'js-thread';
+  /**
    * Read-only opens answered ENOSYS in C: the kernel then sends no OPEN or RELEASE on this
    * connection again (reads arrive with fh 0). Connection-wide once the first answer is
    * given, so for mounts whose opens are all read-only.

@@ -53,4 +53,10 @@ export interface FuseMountOptions {
    * stuck store never hangs the kernel; writes and syncs wait for their commit.
    */
   opTimeoutMs: number;
+  /**
+   * Who reads the kernel's requests (LowLevelMountOptions.loop): the JS thread itself
+   * ('js-thread'), or libfuse's loop threads, which hand each request to it ('threads',
+   * kept to measure one against the other: docs/BENCHMARKS.md, issue 16 part 7).
+   */
+  fuseLoop: 'threads' | 'js-thread';
 }

@@ -42,6 +42,7 @@ struct Config {
   unsigned max_readahead = 0;   // 0: the kernel's offer
   unsigned max_background = 0;  // 0: libfuse's default
   unsigned max_threads = 0;     // 0: libfuse's default
+  bool js_thread_loop = false;  // requests read on the JS thread (js_loop.h), not libfuse's threads
 };
 
 // What INIT settled with the kernel; written once on the loop thread before Ready.
@@ -63,6 +64,16 @@ struct Message {
   virtual void deliver(Napi::Env env, Session* session) = 0;
   virtual void abandon() { delete this; }
 };
+
+struct Core;
+// Set on the JS thread while it reads one session's requests itself (js_loop.cc): a message
+// that session's ops post is then delivered at once, not through the thread-safe function.
+struct DirectDelivery {
+  const Core* core;
+  napi_env env;
+  Session* session;
+};
+inline thread_local DirectDelivery* direct_delivery = nullptr;
 
 struct Core : std::enable_shared_from_this<Core> {
   Config cfg;
@@ -86,7 +97,13 @@ struct Core : std::enable_shared_from_this<Core> {
 
   bool has(Op op) const { return cfg.registered[static_cast<int>(op)]; }
   // Hands a message to the JS thread; false when it can no longer be delivered.
-  bool post(Message* m) { return tsfn.NonBlockingCall(m) == napi_ok; }
+  bool post(Message* m) {
+    if (direct_delivery != nullptr && direct_delivery->core == this) {
+      m->deliver(Napi::Env(direct_delivery->env), direct_delivery->session);
+      return true;
+    }
+    return tsfn.NonBlockingCall(m) == napi_ok;
+  }
 };
 
 // The libfuse operations table for a configuration (lowlevel_ops.cc).

@@ -64,6 +64,19 @@ struct NoticeDoneMessage : Message {
   }
 };
 
+// Hands the mounted session's device to the JS thread (cfg.js_thread_loop).
+struct StartJsLoopMessage : Message {
+  std::promise<int> done;
+  void deliver(Napi::Env env, Session* s) override {
+    s->start_js_loop(env, std::move(done));
+    delete this;
+  }
+  void abandon() override {
+    done.set_value(-ENOTCONN);
+    delete this;
+  }
+};
+
 // The kernel side of an unmount, off the JS thread (it can wait on the kernel): umount2
 // as root, fusermount3 otherwise, run directly (no shell). The loop then sees the
 // connection end and closes the session.
@@ -152,6 +165,9 @@ Session::Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(inf
   cfg.max_readahead = get_uint(o, "maxReadaheadBytes", 0);
   cfg.max_background = get_uint(o, "maxBackground", 0);
   cfg.max_threads = get_uint(o, "maxThreads", 0);
+  std::string loop = o.Has("loop") ? get_string(o, "loop") : "threads";
+  if (loop == "js-thread") cfg.js_thread_loop = true;
+  else if (loop != "threads") throw Napi::TypeError::New(env, "loop: threads or js-thread");
   std::string plus = o.Has("readdirplus") ? get_string(o, "readdirplus") : "always";
   if (plus == "off") cfg.readdirplus = Config::Readdirplus::kOff;
   else if (plus == "auto") cfg.readdirplus = Config::Readdirplus::kAuto;
@@ -227,11 +243,22 @@ void Session::run_loop() {
   Core* raw = core.get();
   core->notifier.start(core->se, [raw](uint64_t id, int result) { raw->post(new NoticeDoneMessage(id, result)); });
 
-  fuse_loop_config* loop_cfg = fuse_loop_cfg_create();
-  if (core->cfg.max_threads != 0) fuse_loop_cfg_set_max_threads(loop_cfg, core->cfg.max_threads);
+  int result;
   last_log.clear();
-  int result = fuse_session_loop_mt(core->se, loop_cfg);
-  fuse_loop_cfg_destroy(loop_cfg);
+  if (core->cfg.js_thread_loop) {
+    // This thread only waits; the JS thread reads and answers (js_loop.h).
+    auto* start = new StartJsLoopMessage();
+    std::future<int> done = start->done.get_future();
+    if (!core->post(start)) {
+      start->abandon();
+    }
+    result = done.get();
+  } else {
+    fuse_loop_config* loop_cfg = fuse_loop_cfg_create();
+    if (core->cfg.max_threads != 0) fuse_loop_cfg_set_max_threads(loop_cfg, core->cfg.max_threads);
+    result = fuse_session_loop_mt(core->se, loop_cfg);
+    fuse_loop_cfg_destroy(loop_cfg);
+  }
   std::string error = last_log;
 
   core->notifier.stop();
@@ -253,9 +280,14 @@ void Session::on_ready() {
   mounting_.reset();
 }
 
+void Session::start_js_loop(Napi::Env env, std::promise<int> done) {
+  js_loop_ = std::make_unique<JsLoop>(env, this, core_, std::move(done));
+}
+
 void Session::on_closed(int loop_result, const std::string& error) {
   Napi::Env env = Env();
   if (loop_.joinable()) loop_.join();
+  js_loop_.reset();
   if (mounting_) {
     std::string why = error.empty() ? "the session ended before the kernel's INIT (result " + std::to_string(loop_result) + ")" : error;
     mounting_->Reject(Napi::Error::New(env, why).Value());

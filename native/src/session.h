@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core.h"
+#include "js_loop.h"
 
 namespace chalkfs {
 
@@ -26,6 +27,7 @@ class Session : public Napi::ObjectWrap<Session> {
   void on_ready();
   void on_closed(int loop_result, const std::string& error);
   void on_notice_done(uint64_t id, int result);
+  void start_js_loop(Napi::Env env, std::promise<int> done);
 
  private:
   // Lifecycle.
@@ -56,6 +58,7 @@ class Session : public Napi::ObjectWrap<Session> {
   std::map<uint64_t, Napi::Promise::Deferred> notices_;
   uint64_t next_notice_ = 1;
   std::thread loop_;
+  std::unique_ptr<JsLoop> js_loop_;
 };
 
 }  // namespace chalkfs
