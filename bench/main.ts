@@ -27,19 +27,20 @@ import { checkBulkTargets, checkTargets } from './target-checks.js';
 import { measureCurlCeiling, type CurlCeilingResult } from './curl-store-ceiling.js';
 import type { BenchTarget, TargetName } from './targets/bench-target.js';
 import { ChalkfsTarget } from './targets/chalkfs-target.js';
+import { buildFuseFloor, FuseFloorTarget } from './targets/fuse-floor-target.js';
 import { LocalDiskTarget } from './targets/local-disk-target.js';
 import type { PeerStore } from './targets/peer-store.js';
 import { RcloneTarget } from './targets/rclone-target.js';
 import { S3fsTarget } from './targets/s3fs-target.js';
 import { runCommand } from './system-commands.js';
 
-const allTargets: TargetName[] = ['local', 'chalkfs', 's3fs', 'rclone'];
+const allTargets: TargetName[] = ['local', 'chalkfs', 's3fs', 'rclone', 'fuse-floor'];
 
 const program = new Command()
   .name('chalkfs-bench')
-  .description('SQLite over chalkfs vs local disk, s3fs and rclone on one MinIO (issue 6)')
+  .description('SQLite over chalkfs vs local disk, s3fs and rclone on one MinIO (issue 6), and the FUSE floor: a C file system in memory (issue 16)')
   .option('--quick', 'small database and short loops (under 3 minutes)', false)
-  .option('--targets <list>', 'comma-separated subset of local,chalkfs,s3fs,rclone', allTargets.join(','))
+  .option('--targets <list>', 'comma-separated subset of local,chalkfs,s3fs,rclone,fuse-floor', allTargets.join(','))
   .option('--rows <n>', 'rows in the users table (overrides the mode default)', (v) => Number.parseInt(v, 10))
   .option('--workloads <list>', `comma-separated subset of the steps (${targetSteps.join(', ')}); install always runs`)
   .option('--block-size <size>', 'chalkfs volume block size (volume create --block-size)')
@@ -228,6 +229,12 @@ async function makeTarget(
       const version = await runCommand('rclone', ['version'], { env }).then((o) => o.stdout.split('\n')[0]!, () => undefined);
       if (!version) return { unavailable: 'rclone is not installed (apt-get install rclone)' };
       return new RcloneTarget(dir, await peerStore('bench-rclone'), version);
+    }
+    case 'fuse-floor': {
+      const built = await buildFuseFloor(dir);
+      if ('unavailable' in built) return built;
+      const libfuse = await runCommand('pkg-config', ['--modversion', 'fuse3']).then((o) => o.stdout.trim(), () => 'unknown');
+      return new FuseFloorTarget(dir, built.binary, libfuse);
     }
     case 'chalkfs': {
       const entry = cliEntry();

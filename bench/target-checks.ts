@@ -139,27 +139,44 @@ export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | 
     const c = cells(name)[id];
     return isValue(c) ? c.value : undefined;
   };
+  /** The same figure on the FUSE floor (a C file system in memory, no store), when it ran: what FUSE alone allows here. */
+  const floor = (id: string, unit: string): string => {
+    const f = peer('fuse-floor', id);
+    const l = peer('local', id);
+    return f === undefined ? '' : `; the FUSE floor: ${formatNumber(f)} ${unit}${l === undefined ? '' : ` = ${formatRatio(f / l)} local`}`;
+  };
+  judge('bulk insert ≥ 0.9× local', 'write.bulk', (v) => {
+    const local = peer('local', 'write.bulk');
+    if (local === undefined) return undefined;
+    return { ok: v >= 0.9 * local, detail: `${formatNumber(v)} vs ${formatNumber(local)} rows/s local = ${formatRatio(v / local)}${floor('write.bulk', 'rows/s')}` };
+  });
+  judge('commit p50 ≤ local + 1 store PUT', 'write.p50', (v) => {
+    const local = peer('local', 'write.p50');
+    if (local === undefined || !raw) return undefined;
+    const limit = local + raw.smallPut.p50Us;
+    return { ok: v <= limit, detail: `${formatNumber(v)} µs vs limit ${formatNumber(limit)} µs (local ${formatNumber(local)} + small PUT p50 ${formatNumber(raw.smallPut.p50Us)})${floor('write.p50', 'µs')}` };
+  });
   judge('copy-in ≥ 2× s3fs and ≥ 70% of raw PUT', 'copyin.plain', (v) => {
     const s3fs = peer('s3fs', 'copyin.plain');
     if (s3fs === undefined || putCeiling === 0) return undefined;
-    return { ok: v >= 2 * s3fs && v >= 0.7 * putCeiling, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}), ${Math.round((100 * v) / putCeiling)}% of raw PUT ${formatNumber(putCeiling)} MB/s${cpuCeiling('copyin')}` };
+    return { ok: v >= 2 * s3fs && v >= 0.7 * putCeiling, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}), ${Math.round((100 * v) / putCeiling)}% of raw PUT ${formatNumber(putCeiling)} MB/s${floor('copyin.plain', 'MB/s')}${cpuCeiling('copyin')}` };
   });
   judge('cold full scan ≥ 70% of raw GET and ≥ 1.5× the best peer', 'scan.cold', (v) => {
     const best = Math.max(peer('s3fs', 'scan.cold') ?? 0, peer('rclone', 'scan.cold') ?? 0);
     if (best === 0 || getCeiling === 0) return undefined;
-    return { ok: v >= 0.7 * getCeiling && v >= 1.5 * best, detail: `${formatNumber(v)} MB/s = ${Math.round((100 * v) / getCeiling)}% of raw GET ${formatNumber(getCeiling)} MB/s, ${formatRatio(v / best)} the best peer (${formatNumber(best)})${cpuCeiling('scan')}` };
+    return { ok: v >= 0.7 * getCeiling && v >= 1.5 * best, detail: `${formatNumber(v)} MB/s = ${Math.round((100 * v) / getCeiling)}% of raw GET ${formatNumber(getCeiling)} MB/s, ${formatRatio(v / best)} the best peer (${formatNumber(best)})${floor('scan.cold', 'MB/s')}${cpuCeiling('scan')}` };
   });
   for (const [mode, id] of [['DELETE', 'mixed.delete'], ['WAL', 'mixed.wal']] as const) {
     judge(`mixed write-heavy SQLite (${mode}) within 2× local`, id, (v) => {
       const local = peer('local', id);
       if (local === undefined) return undefined;
-      return { ok: v <= 2 * local, detail: `${formatNumber(v)} vs ${formatNumber(local)} ms local = ${formatRatio(v / local)}` };
+      return { ok: v <= 2 * local, detail: `${formatNumber(v)} vs ${formatNumber(local)} ms local = ${formatRatio(v / local)}${floor(id, 'ms')}` };
     });
   }
   judge('cold cat of the plain file ≥ 2× s3fs', 'cat.cold', (v) => {
     const s3fs = peer('s3fs', 'cat.cold');
     if (s3fs === undefined) return undefined;
-    return { ok: v >= 2 * s3fs, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}); raw GET ${formatNumber(getCeiling)} MB/s${cpuCeiling('cat')}` };
+    return { ok: v >= 2 * s3fs, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}); raw GET ${formatNumber(getCeiling)} MB/s${floor('cat.cold', 'MB/s')}${cpuCeiling('cat')}` };
   });
   return out;
 }

@@ -4,7 +4,7 @@
  */
 import type { RequestCounts } from '../minio-request-counter.js';
 
-export type TargetName = 'local' | 'chalkfs' | 's3fs' | 'rclone';
+export type TargetName = 'local' | 'chalkfs' | 's3fs' | 'rclone' | 'fuse-floor';
 
 /** An install's parts: the copy until durable, and the mount and unmount around it (FUSE targets). */
 export interface InstallTimes {

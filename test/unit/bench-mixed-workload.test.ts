@@ -73,4 +73,19 @@ describe('bulk target checks', () => {
     expect(checks.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(/CPU per MB: daemon 3(\.00)? \+ store 2(\.00)? ms, so 2 cores give at most 400 MB\/s$/);
     expect(checks.find((c) => c.target.startsWith('copy-in'))?.detail).not.toMatch(/CPU per MB/); // no store figure
   });
+
+  it('judge bulk insert against local disk and name the FUSE floor when it ran', () => {
+    const local = result('local', { 'write.bulk': { value: 200 }, 'mixed.delete': { value: 100 }, 'mixed.wal': { value: 100 } });
+    const floor = result('fuse-floor', { 'write.bulk': { value: 150 }, 'mixed.delete': { value: 300 } });
+    const chalk = result('chalkfs', { 'write.bulk': { value: 170 }, 'mixed.delete': { value: 800 }, 'mixed.wal': { value: 900 } });
+    const checks = checkBulkTargets([local, floor, chalk], undefined, undefined);
+    const bulk = checks.find((c) => c.target.startsWith('bulk insert'));
+    expect(bulk?.status).toBe('missed');
+    expect(bulk?.detail).toBe('170 vs 200 rows/s local = 0.85×; the FUSE floor: 150 rows/s = 0.75× local');
+    expect(checks.find((c) => c.target.includes('(DELETE)'))?.detail).toMatch(/; the FUSE floor: 300 ms = 3\.00× local$/);
+    expect(checks.find((c) => c.target.includes('(WAL)'))?.detail).not.toMatch(/FUSE floor/); // the floor has no WAL figure
+    const met = checkBulkTargets([local, result('chalkfs', { 'write.bulk': { value: 180 } })], undefined, undefined);
+    expect(met.find((c) => c.target.startsWith('bulk insert'))?.status).toBe('met');
+    expect(met.find((c) => c.target.startsWith('bulk insert'))?.detail).not.toMatch(/floor/);
+  });
 });
