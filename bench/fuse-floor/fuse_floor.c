@@ -27,7 +27,8 @@
 #define TIMEOUT_S 60.0
 #define REQUEST_BYTES (1 << 20)
 
-static void reply_entry(fuse_req_t req, fuse_ino_t ino) {
+// The entry the kernel gets for ino; giving it out is one more lookup the kernel holds.
+static struct fuse_entry_param entry_of(fuse_ino_t ino) {
   struct node* n = get(ino);
   struct fuse_entry_param e;
   memset(&e, 0, sizeof(e));
@@ -37,6 +38,11 @@ static void reply_entry(fuse_req_t req, fuse_ino_t ino) {
   e.entry_timeout = TIMEOUT_S;
   fill_stat(ino, n, &e.attr);
   n->lookups++;
+  return e;
+}
+
+static void reply_entry(fuse_req_t req, fuse_ino_t ino) {
+  struct fuse_entry_param e = entry_of(ino);
   fuse_reply_entry(req, &e);
 }
 
@@ -153,15 +159,7 @@ static void ff_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_
     ino = make_node(req, parent, name, S_IFREG | (mode & 07777));
     if (!ino) return;
   }
-  struct node* n = get(ino);
-  struct fuse_entry_param e;
-  memset(&e, 0, sizeof(e));
-  e.ino = ino;
-  e.generation = 1;
-  e.attr_timeout = TIMEOUT_S;
-  e.entry_timeout = TIMEOUT_S;
-  fill_stat(ino, n, &e.attr);
-  n->lookups++;
+  struct fuse_entry_param e = entry_of(ino);
   fi->keep_cache = 1;
   fuse_reply_create(req, &e, fi);
 }
