@@ -52,6 +52,8 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   const cells: Record<string, Cell> = {};
   const details: Record<string, unknown> = {};
   const isLocal = target.name === 'local';
+  // Local disk and the FUSE floor keep their bytes without the store: MinIO's figures do not apply.
+  const hasStore = !isLocal && target.name !== 'fuse-floor';
   const base = { dbPath: target.dbPath, rows: config.rows, seed: config.seed };
   const timeout = config.childTimeoutMs;
   const daemonPids = (): number[] => target.daemonPids?.() ?? [];
@@ -63,7 +65,7 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
     const storeAfter = ctx.storePid ? processCpuMs(ctx.storePid) : undefined;
     const storeCpuMs = storeBefore !== undefined && storeAfter !== undefined ? storeAfter - storeBefore : undefined;
     const cell: Cell = cpu ? { value: cpu.msPerMB, note: `${cpu.cores.toFixed(2)} cores` } : { na: isLocal ? 'n/a: no daemon' : 'n/a: daemon process not found' };
-    const storeCell: Cell = isLocal ? { na: 'n/a: no object store' } : storeCpuMs !== undefined ? { value: storeCpuMs / (bytes / 1e6) } : { na: 'n/a: store process not found' };
+    const storeCell: Cell = !hasStore ? { na: 'n/a: no object store' } : storeCpuMs !== undefined ? { value: storeCpuMs / (bytes / 1e6) } : { na: 'n/a: store process not found' };
     return { result, cpu, storeCpuMs, cell, storeCell };
   };
 
@@ -120,7 +122,7 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
       const mid = median(samples.map((s) => s.totalUs));
       const chosen = samples.find((s) => s.totalUs === mid)!;
       cells['cold.total'] = { value: mid / 1000 };
-      cells['cold.requests'] = isLocal ? { na: 'n/a: no object store' } : { value: chosen.requests.total, note: formatCounts(chosen.requests) };
+      cells['cold.requests'] = !hasStore ? { na: 'n/a: no object store' } : { value: chosen.requests.total, note: formatCounts(chosen.requests) };
       details.coldQuery = samples;
     });
   }
