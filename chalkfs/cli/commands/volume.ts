@@ -28,7 +28,7 @@ export function registerVolumeCommands(program: Command): Command {
     .command('create')
     .description('create a new, empty volume')
     .argument('<name>', 'volume name: lowercase letters, digits, ".", "_", "-"; at most 63 characters')
-    .option('--block-size <size>', 'size of the blocks files are cut into (power of two, 4KiB..64MiB); 1MiB measured best for SQLite reads (docs/BENCHMARKS.md)', '1MiB')
+    .option('--block-size <size>', 'size of the blocks files are cut into (power of two, 4KiB..64MiB); 1MiB measured best for SQLite, 4MiB for large files read whole (docs/BENCHMARKS.md)', '1MiB')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { blockSize: string; json?: boolean }) => {
       validateVolumeName(name);
