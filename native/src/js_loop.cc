@@ -15,7 +15,27 @@ namespace {
 // get their turn; the poll is level-triggered, so the rest are read on the next turn.
 constexpr int kRequestsPerTurn = 64;
 
+// Asks the JS thread to start polling; done carries the loop's result back.
+struct StartMessage : Message {
+  std::promise<int> done;
+  void deliver(Napi::Env env, Session* s) override {
+    s->start_js_loop(env, std::move(done));
+    delete this;
+  }
+  void abandon() override {
+    done.set_value(-ENOTCONN);
+    delete this;
+  }
+};
+
 }  // namespace
+
+int JsLoop::serve(Core& core) {
+  auto* start = new StartMessage();
+  std::future<int> done = start->done.get_future();
+  if (!core.post(start)) start->abandon();
+  return done.get();
+}
 
 JsLoop::JsLoop(Napi::Env env, Session* session, std::shared_ptr<Core> core, std::promise<int> done)
     : env_(env), session_(session), core_(std::move(core)), done_(std::move(done)), async_(env, "chalkfs-fuse") {

@@ -22,6 +22,10 @@ class Session;
 
 class JsLoop {
  public:
+  // On the loop thread, once mounted: hands the device to the JS thread (which makes a
+  // JsLoop through Session::start_js_loop) and waits for the loop's result.
+  static int serve(Core& core);
+
   // On the JS thread: polls the session's device until the connection ends, then
   // fulfils done with the loop's result (0 for an unmount) and touches the session no more.
   JsLoop(Napi::Env env, Session* session, std::shared_ptr<Core> core, std::promise<int> done);

@@ -64,19 +64,6 @@ struct NoticeDoneMessage : Message {
   }
 };
 
-// Hands the mounted session's device to the JS thread (cfg.js_thread_loop).
-struct StartJsLoopMessage : Message {
-  std::promise<int> done;
-  void deliver(Napi::Env env, Session* s) override {
-    s->start_js_loop(env, std::move(done));
-    delete this;
-  }
-  void abandon() override {
-    done.set_value(-ENOTCONN);
-    delete this;
-  }
-};
-
 // The kernel side of an unmount, off the JS thread (it can wait on the kernel): umount2
 // as root, fusermount3 otherwise, run directly (no shell). The loop then sees the
 // connection end and closes the session.
@@ -246,13 +233,7 @@ void Session::run_loop() {
   int result;
   last_log.clear();
   if (core->cfg.js_thread_loop) {
-    // This thread only waits; the JS thread reads and answers (js_loop.h).
-    auto* start = new StartJsLoopMessage();
-    std::future<int> done = start->done.get_future();
-    if (!core->post(start)) {
-      start->abandon();
-    }
-    result = done.get();
+    result = JsLoop::serve(*core);  // this thread only waits (js_loop.h)
   } else {
     fuse_loop_config* loop_cfg = fuse_loop_cfg_create();
     if (core->cfg.max_threads != 0) fuse_loop_cfg_set_max_threads(loop_cfg, core->cfg.max_threads);
