@@ -63,6 +63,7 @@ function useMount(loop: Loop, fsOptions: MemoryFsOptions, mountOptions: Partial<
   });
   return () => state.m!;
 }
+
 describe.each(loops)('with the %s loop', (loop) => {
   describe('a read-write mount', () => {
     const get = useMount(loop, { entryTimeoutS: 60, attrTimeoutS: 60, keepCache: true }, { maxWriteBytes: 1 << 20, maxReadBytes: 128 * 1024 }, (fs) => {
