@@ -1,3 +1,4 @@
+# usage: [WRITES=0] lead.sh -> copy-in of 256 MiB on a fresh volume, then again after writes (or none)
 source /tmp/ux/env.sh
 C="node /work/main/dist/chalkfs/cli/main.js"; V=lead$RANDOM
 $C volume create $V >/dev/null
@@ -13,8 +14,12 @@ copy() {
 idle() { c0=$(cpu $P); m0=$(cpu $MP); sleep 3; c1=$(cpu $P); m1=$(cpu $MP); echo "$1 idle 3 s: daemon $((($c1-$c0)*10)) ms, minio $((($m1-$m0)*10)) ms"; }
 idle fresh
 copy /tmp/ux/plain2.bin a fresh
-python3 /tmp/ux/cq.py /tmp/ux/mnt/w.db 600 > /dev/null
-python3 /work/main/bench/results/issue16-part6/bulk.py /tmp/ux/mnt/b.db 100000 > /dev/null
+if [ "${WRITES:-1}" = 1 ]; then  # WRITES=0: a second copy with no writes between
+  python3 /work/main/bench/results/issue16-part6/commits.py /tmp/ux/mnt/w.db 600 > /dev/null
+  python3 /work/main/bench/results/issue16-part6/bulk.py /tmp/ux/mnt/b.db 100000 > /dev/null
+else
+  sleep 2
+fi
 idle after-writes
 copy /tmp/ux/plain3.bin b after-writes
 idle after-copy
