@@ -16,7 +16,8 @@
         "src/notifier.cc",
         "src/attr_cache.cc",
         "src/shared_opens.cc",
-        "src/file_locks.cc"
+        "src/file_locks.cc",
+        "src/allocator.cc"
       ],
       "include_dirs": ["<!(node -p \"require('path').dirname(require.resolve('node-addon-api/package.json'))\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -110,6 +110,10 @@ export async function runMountDaemon(options: MountDaemonOptions): Promise<Runni
     // Loaded here, not at the top: the binding (native/) is needed to mount, not to run
     // the CLI's other commands, which import this module too.
     const { LowLevelMount } = await import('../fuse/lowlevel-mount.js');
+    // Block-sized buffers reuse freed memory instead of faulting in fresh pages
+    // (docs/BENCHMARKS.md, bulk bytes part 8).
+    const { tuneMemoryAllocator } = await import('../host/memory-allocator.js');
+    if (!tuneMemoryAllocator()) logger.info('the C library has no mallopt: block buffers use its default thresholds');
     fuse = new LowLevelMount(fuseOptions);
     await fuse.mount();
   } catch (err) {

@@ -1,7 +1,9 @@
-// chalkfs's libfuse 3 binding: the Session class, the reply functions, and the open-file-description
-// locks the daemon takes SQLite's locks with (file_locks.cc).
+// chalkfs's libfuse 3 binding: the Session class, the reply functions, the open-file-description
+// locks the daemon takes SQLite's locks with (file_locks.cc), and malloc's thresholds
+// (allocator.cc).
 #include <napi.h>
 
+#include "allocator.h"
 #include "file_locks.h"
 #include "replies.h"
 #include "session.h"
@@ -13,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   chalkfs::export_replies(env, exports);
   exports.Set("libfuseVersion", fuse_version());
   exports.Set("fileLocks", chalkfs::file_locks_object(env));
+  exports.Set("allocator", chalkfs::allocator_object(env));
   return exports;
 }
 
