@@ -49,10 +49,13 @@ export const metricDefs: MetricDef[] = [
   { id: 'storecpu.copyin', workload: 9, label: 'store (MinIO) CPU, copy-in of the plain file', unit: 'ms/MB', better: 'lower' },
   { id: 'storecpu.scan', workload: 9, label: 'store (MinIO) CPU, cold full scan', unit: 'ms/MB', better: 'lower' },
   { id: 'storecpu.cat', workload: 9, label: 'store (MinIO) CPU, cold cat', unit: 'ms/MB', better: 'lower' },
+  { id: 'clientcpu.copyin', workload: 9, label: 'client CPU (cp), copy-in of the plain file', unit: 'ms/MB', better: 'lower' },
+  { id: 'clientcpu.scan', workload: 9, label: 'client CPU (SQLite), cold full scan', unit: 'ms/MB', better: 'lower' },
+  { id: 'clientcpu.cat', workload: 9, label: 'client CPU (cat), cold cat', unit: 'ms/MB', better: 'lower' },
 ];
 
 /** Figures that describe a target's cost, not a workload: left out of the peer comparisons. */
-export const costMetric = (id: string): boolean => id.startsWith('cpu.') || id.startsWith('storecpu.');
+export const costMetric = (id: string): boolean => id.startsWith('cpu.') || id.startsWith('storecpu.') || id.startsWith('clientcpu.');
 
 export type TargetCells = Record<string, Cell>;
 

@@ -24,6 +24,7 @@ import { runTargetWorkloads, selectSteps, targetSteps } from './run-target-workl
 import { runWorkloadChild } from './run-workload-child.js';
 import { renderChart } from './svg-chart.js';
 import { checkBulkTargets, checkTargets } from './target-checks.js';
+import { measureHashCost } from './hash-cost.js';
 import { measureCurlCeiling, type CurlCeilingResult } from './curl-store-ceiling.js';
 import type { BenchTarget, TargetName } from './targets/bench-target.js';
 import { ChalkfsTarget } from './targets/chalkfs-target.js';
@@ -159,7 +160,8 @@ async function main(): Promise<void> {
   }
   progress.stop();
 
-  const checks = [...checkTargets(results, raw, depth.depth), ...checkBulkTargets(results, raw, curl, cpus().length)];
+  const hashCost = measureHashCost();
+  const checks = [...checkTargets(results, raw, depth.depth), ...checkBulkTargets(results, raw, curl, { cores: cpus().length, hashMsPerMB: hashCost.msPerMB })];
   const table = buildTable(results);
   const git = gitInfo(projectRoot);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
@@ -175,6 +177,7 @@ async function main(): Promise<void> {
     database: { rows: seed.rows, sizeBytes: seed.sizeBytes, pageSizeBytes: depth.pageSizeBytes, btreeDepth: depth.depth, tablePages: depth.tablePages, seedMs: seed.elapsedMs },
     rawStore: raw ?? { error: rawError },
     curlStore: curl ?? { error: curlError },
+    hashCost,
     metrics: metricDefs,
     targets: results,
     checks,

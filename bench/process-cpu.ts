@@ -14,19 +14,31 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** User + system CPU of `pid` so far, in milliseconds; undefined when it is gone. */
-export function processCpuMs(pid: number): number | undefined {
+/** Fields of /proc/<pid>/stat from the state on (the command name, field 2, may hold spaces); undefined when it is gone. */
+function statFields(pid: number | 'self'): string[] | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // The command name (field 2) may hold spaces: fields count from after its ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / clockTicks();
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU of `pid` so far, in milliseconds; undefined when it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields && ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+}
+
+/**
+ * User + system CPU of this process's children that have ended and been waited for (their
+ * own children's included), in milliseconds: the CPU of a client command (cp, cat) the
+ * bench ran, read as the difference around it.
+ */
+export function endedChildrenCpuMs(): number {
+  const fields = statFields('self');
+  return fields ? ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks() : 0;
 }
 
 /**

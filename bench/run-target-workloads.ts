@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { BenchConfig } from './bench-config.js';
 import { metricDefs, type Cell, type TargetResult } from './bench-metrics.js';
 import { diffCounts, type MinioRequestCounter, type RequestCounts } from './minio-request-counter.js';
-import { measureCpu, processCpuMs, type CpuUse } from './process-cpu.js';
+import { endedChildrenCpuMs, measureCpu, processCpuMs, type CpuUse } from './process-cpu.js';
 import { mbps } from './raw-store-ceiling.js';
 import { runCommand } from './system-commands.js';
 import { runWorkloadChild } from './run-workload-child.js';
@@ -58,15 +58,26 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   const timeout = config.childTimeoutMs;
   const daemonPids = (): number[] => target.daemonPids?.() ?? [];
   const wants = (step: TargetStep): boolean => !ctx.steps || ctx.steps.has(step);
-  /** The daemon's CPU over `work` as a cell (ms per MB of `bytes`), with MinIO's beside it in the details. */
-  const withCpu = async <T>(bytes: number, work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse | undefined; storeCpuMs: number | undefined; cell: Cell; storeCell: Cell }> => {
+  /**
+   * The daemon's, MinIO's and the client's CPU over `work`, as cells in ms per MB of
+   * `bytes`. The client is the command `work` ran and waited for (cp, cat), unless
+   * `clientCpuMs` reads its CPU from the result (a workload child reports its query's own,
+   * without Node's start).
+   */
+  const withCpu = async <T>(
+    bytes: number,
+    work: () => Promise<T>,
+    clientCpuMs?: (result: T) => number,
+  ): Promise<{ result: T; cpu: CpuUse | undefined; storeCpuMs: number | undefined; cell: Cell; storeCell: Cell; clientCell: Cell }> => {
     const storeBefore = ctx.storePid ? processCpuMs(ctx.storePid) : undefined;
+    const clientBefore = endedChildrenCpuMs();
     const { result, cpu } = await measureCpu(daemonPids, bytes, work);
+    const clientMs = clientCpuMs ? clientCpuMs(result) : endedChildrenCpuMs() - clientBefore;
     const storeAfter = ctx.storePid ? processCpuMs(ctx.storePid) : undefined;
     const storeCpuMs = storeBefore !== undefined && storeAfter !== undefined ? storeAfter - storeBefore : undefined;
     const cell: Cell = cpu ? { value: cpu.msPerMB, note: `${cpu.cores.toFixed(2)} cores` } : { na: isLocal ? 'n/a: no daemon' : 'n/a: daemon process not found' };
     const storeCell: Cell = !hasStore ? { na: 'n/a: no object store' } : storeCpuMs !== undefined ? { value: storeCpuMs / (bytes / 1e6) } : { na: 'n/a: store process not found' };
-    return { result, cpu, storeCpuMs, cell, storeCell };
+    return { result, cpu, storeCpuMs, cell, storeCell, clientCell: { value: clientMs / (bytes / 1e6) } };
   };
 
   const attempt = async (ids: string[], fn: () => Promise<void>): Promise<boolean> => {
@@ -129,16 +140,21 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
 
   if (wants('full scan')) {
     ctx.step('full scan');
-    await attempt(['scan.cold', 'scan.warm', 'cpu.scan', 'storecpu.scan'], async () => {
+    await attempt(['scan.cold', 'scan.warm', 'cpu.scan', 'storecpu.scan', 'clientcpu.scan'], async () => {
       await target.resetCold();
       const before = await ctx.counter.counts();
       const daemonBefore = await target.daemonCounts?.();
-      const { result: cold, cpu, storeCpuMs, cell, storeCell } = await withCpu(ctx.seedSizeBytes, () => runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout));
+      const { result: cold, cpu, storeCpuMs, cell, storeCell, clientCell } = await withCpu(
+        ctx.seedSizeBytes,
+        () => runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout),
+        (scan) => scan.cpuMs,
+      );
       const requests = diffCounts(before, await ctx.counter.counts());
       const daemon = daemonDelta(daemonBefore, await target.daemonCounts?.());
       cells['scan.cold'] = { value: mbps(cold.sizeBytes, cold.elapsedMs) };
       cells['cpu.scan'] = cell;
       cells['storecpu.scan'] = storeCell;
+      cells['clientcpu.scan'] = clientCell;
       const warmScan = await runWorkloadChild({ kind: 'full-scan', dbPath: target.dbPath }, 'full-scan', timeout);
       warm = true;
       cells['scan.warm'] = { value: mbps(warmScan.sizeBytes, warmScan.elapsedMs) };
@@ -241,28 +257,30 @@ export async function runTargetWorkloads(target: BenchTarget, ctx: RunContext): 
   if (wants('plain file')) {
     ctx.step('plain file');
     const plainName = 'plain.bin';
-    const copied = await attempt(['copyin.plain', 'cpu.copyin', 'storecpu.copyin'], async () => {
+    const copied = await attempt(['copyin.plain', 'cpu.copyin', 'storecpu.copyin', 'clientcpu.copyin'], async () => {
       await target.prepareWrites(); // mounted before the CPU window opens: the copy alone is measured
       const before = await ctx.counter.counts();
       const start = performance.now();
-      const { cpu, storeCpuMs, cell, storeCell } = await withCpu(ctx.plainFileBytes, () => target.copyIn(ctx.plainFilePath, plainName));
+      const { cpu, storeCpuMs, cell, storeCell, clientCell } = await withCpu(ctx.plainFileBytes, () => target.copyIn(ctx.plainFilePath, plainName));
       cells['copyin.plain'] = { value: mbps(ctx.plainFileBytes, performance.now() - start) };
       cells['cpu.copyin'] = cell;
       cells['storecpu.copyin'] = storeCell;
+      cells['clientcpu.copyin'] = clientCell;
       details.plainCopyIn = { cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()) };
     });
     if (copied) {
-      await attempt(['cat.cold', 'cpu.cat', 'storecpu.cat'], async () => {
+      await attempt(['cat.cold', 'cpu.cat', 'storecpu.cat', 'clientcpu.cat'], async () => {
         await target.resetCold();
         const path = join(dirname(target.dbPath), plainName);
         const before = await ctx.counter.counts();
         const daemonBefore = await target.daemonCounts?.();
         const start = performance.now();
-        const { cpu, storeCpuMs, cell, storeCell } = await withCpu(ctx.plainFileBytes, () => runCommand('sh', ['-c', 'cat "$0" > /dev/null', path], { timeoutMs: timeout }));
+        const { cpu, storeCpuMs, cell, storeCell, clientCell } = await withCpu(ctx.plainFileBytes, () => runCommand('sh', ['-c', 'cat "$0" > /dev/null', path], { timeoutMs: timeout }));
         const elapsedMs = performance.now() - start;
         cells['cat.cold'] = { value: mbps(ctx.plainFileBytes, elapsedMs) };
         cells['cpu.cat'] = cell;
         cells['storecpu.cat'] = storeCell;
+        cells['clientcpu.cat'] = clientCell;
         details.coldCat = { elapsedMs, cpu, storeCpuMs, storeRequests: diffCounts(before, await ctx.counter.counts()), daemon: daemonDelta(daemonBefore, await target.daemonCounts?.()) };
       });
     }

@@ -141,13 +141,16 @@ function coldQuery(dbPath: string, key: number): WorkloadResult {
 
 function fullScan(dbPath: string): WorkloadResult {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const db = openReadOnly(dbPath);
   // Reads every column of every row, so every table page (and overflow page) is read.
   const row = db.prepare('SELECT count(*) AS n, sum(length(name) + length(email) + length(bio) + created_at % 7) AS s FROM users').get() as {
     n: number;
   };
   db.close();
-  return { kind: 'full-scan', rows: row.n, sizeBytes: statSync(dbPath).size, elapsedMs: performance.now() - start };
+  const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  return { kind: 'full-scan', rows: row.n, sizeBytes: statSync(dbPath).size, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 function readerLoop(spec: Extract<WorkloadSpec, { kind: 'reader-loop' }>): WorkloadResult {

@@ -25,7 +25,7 @@ export type WorkloadResult =
   | { kind: 'btree-depth'; depth: number; tablePages: number; pageSizeBytes: number }
   | { kind: 'latencies'; latency: LatencySummary; elapsedMs: number; stoppedEarly: boolean }
   | { kind: 'cold-query'; openUs: number; queryUs: number; closeUs: number; totalUs: number }
-  | { kind: 'full-scan'; rows: number; sizeBytes: number; elapsedMs: number }
+  | { kind: 'full-scan'; rows: number; sizeBytes: number; elapsedMs: number; cpuMs: number }
   | { kind: 'reader-loop'; queries: number; elapsedMs: number }
   | { kind: 'writer'; commit: LatencySummary; commitsStoppedEarly: boolean; bulkRows: number; bulkMs: number }
   | MixedWorkloadResult;

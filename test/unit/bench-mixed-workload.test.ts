@@ -69,9 +69,37 @@ describe('bulk target checks', () => {
   const result = (name: TargetResult['name'], cells: TargetResult['cells']): TargetResult => ({ name, setup: {}, cells, details: {} });
   it('name the most the cores give at the daemon and store CPU per MB, when both were measured', () => {
     const chalk = result('chalkfs', { 'cat.cold': { value: 300 }, 'cpu.cat': { value: 3 }, 'storecpu.cat': { value: 2 }, 'copyin.plain': { value: 150 }, 'cpu.copyin': { value: 6 } });
-    const checks = checkBulkTargets([result('s3fs', { 'cat.cold': { value: 500 }, 'copyin.plain': { value: 100 } }), chalk], undefined, { put: [{ objectBytes: 1, MBps: 300 }], get: [] } as never, 2);
+    const checks = checkBulkTargets([result('s3fs', { 'cat.cold': { value: 500 }, 'copyin.plain': { value: 100 } }), chalk], undefined, { put: [{ objectBytes: 1, MBps: 300 }], get: [] } as never, { cores: 2 });
     expect(checks.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(/CPU per MB: daemon 3(\.00)? \+ store 2(\.00)? ms, so 2 cores give at most 400 MB\/s$/);
     expect(checks.find((c) => c.target.startsWith('copy-in'))?.detail).not.toMatch(/CPU per MB/); // no store figure
+  });
+
+  it('name the CPU bound (client + store + FUSE floor daemon + hash) and whether the target lies past it', () => {
+    const s3fs = result('s3fs', { 'cat.cold': { value: 100 }, 'copyin.plain': { value: 100 } });
+    const floor = result('fuse-floor', { 'cpu.cat': { value: 0.5 }, 'cpu.copyin': { value: 1 } });
+    const chalk = result('chalkfs', {
+      'cat.cold': { value: 150 },
+      'cpu.cat': { value: 3 },
+      'storecpu.cat': { value: 2 },
+      'clientcpu.cat': { value: 0.5 },
+      'copyin.plain': { value: 100 },
+      'cpu.copyin': { value: 5 },
+      'storecpu.copyin': { value: 7 },
+      'clientcpu.copyin': { value: 1.5 },
+    });
+    const curl = { put: [{ objectBytes: 1, MBps: 200 }], get: [] } as never;
+    const checks = checkBulkTargets([s3fs, floor, chalk], undefined, curl, { cores: 2, hashMsPerMB: 1 });
+    // cat: 2000 / (0.5 + 2 + 0.5 + 1) = 500 MB/s, and the target is 2× s3fs = 200
+    expect(checks.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(
+      /; CPU bound: 2 cores \/ \(client 0\.50 \+ store 2(\.00)? \+ FUSE floor daemon 0\.50 \+ SHA-256 1(\.00)? ms\/MB\) = 500 MB\/s; the target, 200 MB\/s, lies within it$/,
+    );
+    // copy-in: 2000 / (1.5 + 7 + 1 + 1) = 190 MB/s, and the target is 2× s3fs = 200
+    expect(checks.find((c) => c.target.startsWith('copy-in'))?.detail).toMatch(/= 190 MB\/s; the target, 200 MB\/s, lies past it$/);
+    // Without the floor's figure or the hash cost there is no bound, only today's ceiling.
+    const noFloor = checkBulkTargets([s3fs, chalk], undefined, curl, { cores: 2, hashMsPerMB: 1 });
+    expect(noFloor.find((c) => c.target.startsWith('cold cat'))?.detail).not.toMatch(/CPU bound/);
+    const noHash = checkBulkTargets([s3fs, floor, chalk], undefined, curl, { cores: 2 });
+    expect(noHash.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(/give at most 400 MB\/s$/);
   });
 
   it('judge bulk insert against local disk and name the FUSE floor when it ran', () => {
