@@ -2,7 +2,7 @@
 source /tmp/ux/env.sh
 C="node /work/main/dist/chalkfs/cli/main.js"; V=ci$RANDOM
 $C volume create $V >/dev/null
-P=$($C mount $V /tmp/ux/mnt --json | python3 -c 'import json,sys;print(json.load(sys.stdin)["pid"])')
+P=$($C mount $V /tmp/ux/mnt ${MOUNT_ARGS:-} --json | python3 -c 'import json,sys;print(json.load(sys.stdin)["pid"])')
 MP=$(pgrep -f "minio.*/tmp/ux/home" | head -1)
 cpu() { awk '{print $14+$15}' /proc/$1/stat; }; flt() { awk '{print $10}' /proc/$1/stat; }
 for f in ${FILES:-2}; do
