@@ -1,8 +1,9 @@
 /*
  * The CPU chalkfs's block hash (SHA-256, chalkfs/meta/format.ts) costs per MB on this
- * machine, measured in the run: every block chalkfs writes is hashed once and every block
- * it reads from the store is verified once (docs/FORMAT.md), so no design of chalkfs moves
- * a MB for less. The best of a few rounds: a cost no lower than this can be claimed.
+ * machine, measured in the run: blocks are named by it (docs/FORMAT.md), every block
+ * chalkfs writes is hashed once and every block it reads from the store is verified once
+ * (cache/block-cache.ts), so no chalkfs moves a MB for less. The best of a few rounds, so
+ * that the CPU bound it feeds (target-checks.ts) errs high, never low.
  */
 import { randomBytes } from 'node:crypto';
 import { blockHash } from '../chalkfs/meta/format.js';

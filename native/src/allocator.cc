@@ -5,7 +5,7 @@
 // request with mmap until the first such chunk is freed, then from the heap, but returns
 // the top of the heap to the kernel whenever more than twice that is free: after each
 // burst the next buffers are fresh pages the kernel must fault in and zero. In a bulk
-// copy that was 250 page faults per MB and 14-17 % of the daemon's CPU in clear_page
+// copy that was 250 page faults per MB and up to 17 % of the daemon's CPU in clear_page
 // (docs/BENCHMARKS.md, part 8). A fixed mmap threshold above any buffer size and a trim
 // threshold of a burst's size keep those pages for the next buffers.
 #include "allocator.h"
