@@ -13,6 +13,6 @@ interface NativeAllocator {
 }
 
 /** Sets both thresholds for this process; false where the C library has no mallopt (not glibc). */
-export function tuneMemoryAllocator(mmapThresholdBytes = MMAP_THRESHOLD_BYTES, trimThresholdBytes = TRIM_THRESHOLD_BYTES): boolean {
-  return loadNativeAddon<{ allocator: NativeAllocator }>().allocator.tune(mmapThresholdBytes, trimThresholdBytes);
+export function tuneMemoryAllocator(): boolean {
+  return loadNativeAddon<{ allocator: NativeAllocator }>().allocator.tune(MMAP_THRESHOLD_BYTES, TRIM_THRESHOLD_BYTES);
 }
