@@ -13,6 +13,7 @@ import { randomFillSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mbps } from './raw-store-ceiling.js';
+import { processCpuMs } from './process-cpu.js';
 import { dropKernelCaches, runCommand } from './system-commands.js';
 
 export interface CurlStore {
@@ -27,10 +28,38 @@ export interface CurlCeilingResult {
   client: string;
   objectSizeBytes: number;
   parallelism: number;
-  /** Ranged GETs of one object of objectSizeBytes, `rangeBytes` each. */
-  get: Array<{ rangeBytes: number; coldMBps: number; warmMBps: number }>;
-  /** PUTs of separate objects of `objectBytes` each, objectSizeBytes in total. */
-  put: Array<{ objectBytes: number; MBps: number }>;
+  /**
+   * Ranged GETs of one object of objectSizeBytes, `rangeBytes` each; `coldStoreCpuMsPerMB`:
+   * the store process's CPU per MB over the cold round, when its pid was given.
+   */
+  get: Array<{ rangeBytes: number; coldMBps: number; warmMBps: number; coldStoreCpuMsPerMB?: number }>;
+  /** PUTs of separate objects of `objectBytes` each, objectSizeBytes in total; `storeCpuMsPerMB` as for GETs. */
+  put: Array<{ objectBytes: number; MBps: number; storeCpuMsPerMB?: number }>;
+  /** The store's CPU split into a cost per request and one per MB, fitted to the shapes above (storeCostModel). */
+  putCost?: StoreCost;
+  coldGetCost?: StoreCost;
+}
+
+/** A store's CPU cost of moving bytes: a fixed part per request plus a part per MB. */
+export interface StoreCost {
+  msPerRequest: number;
+  msPerMB: number;
+}
+
+/**
+ * Least-squares fit of `msPerMB(shape) = perMB + perRequest × requests per MB` to the store
+ * CPU measured per request shape, so the store's cost at any object or range size (chalkfs's
+ * block size, a pack's) can be read off; undefined without two distinct sizes. The fit's
+ * parts are clamped at zero: noise can tilt a two-point line below it.
+ */
+export function storeCostModel(points: Array<{ requestBytes: number; msPerMB: number | undefined }>): StoreCost | undefined {
+  const xy = points.filter((p): p is { requestBytes: number; msPerMB: number } => p.msPerMB !== undefined).map((p) => ({ x: 1e6 / p.requestBytes, y: p.msPerMB }));
+  if (new Set(xy.map((p) => p.x)).size < 2) return undefined;
+  const mean = (f: (p: { x: number; y: number }) => number) => xy.reduce((sum, p) => sum + f(p), 0) / xy.length;
+  const mx = mean((p) => p.x);
+  const my = mean((p) => p.y);
+  const slope = mean((p) => (p.x - mx) * (p.y - my)) / mean((p) => (p.x - mx) ** 2);
+  return { msPerRequest: Math.max(0, slope), msPerMB: Math.max(0, my - slope * mx) };
 }
 
 /** Runs the curl requests `ops` with `parallelism` processes; each op is the arguments of one transfer. */
@@ -58,8 +87,15 @@ async function runCurl(store: CurlStore, ops: string[][], parallelism: number): 
 export async function measureCurlCeiling(
   store: CurlStore,
   workDir: string,
-  options: { objectSizeBytes: number; rangeSizes: number[]; putSizes: number[]; parallelism: number },
+  options: { objectSizeBytes: number; rangeSizes: number[]; putSizes: number[]; parallelism: number; storePid?: number },
 ): Promise<CurlCeilingResult> {
+  /** Runs `ops`, returning the elapsed time and the store's CPU per MB of `bytes` over it (the store's cost of this request shape). */
+  const timed = async (ops: string[][], bytes: number): Promise<{ ms: number; storeCpuMsPerMB?: number }> => {
+    const before = options.storePid === undefined ? undefined : processCpuMs(options.storePid);
+    const ms = await runCurl(store, ops, parallelism);
+    const after = options.storePid === undefined ? undefined : processCpuMs(options.storePid);
+    return before === undefined || after === undefined ? { ms } : { ms, storeCpuMsPerMB: (after - before) / (bytes / 1e6) };
+  };
   const version = (await runCommand('curl', ['--version'])).stdout.split('\n')[0]!;
   const url = (key: string) => `${store.endpoint}/${store.bucket}/${key}`;
   const { objectSizeBytes, parallelism } = options;
@@ -69,8 +105,8 @@ export async function measureCurlCeiling(
     writeFileSync(file, randomFillSync(Buffer.allocUnsafe(objectBytes)));
     const count = Math.max(1, Math.floor(objectSizeBytes / objectBytes));
     const ops = Array.from({ length: count }, (_, i) => ['-T', file, '-o', '/dev/null', url(`curl/put-${objectBytes}/${i}`)]);
-    const ms = await runCurl(store, ops, parallelism);
-    put.push({ objectBytes, MBps: mbps(count * objectBytes, ms) });
+    const { ms, storeCpuMsPerMB } = await timed(ops, count * objectBytes);
+    put.push({ objectBytes, MBps: mbps(count * objectBytes, ms), storeCpuMsPerMB });
   }
   // The object the ranged GETs read: the 8 MiB PUT objects would be separate objects, so
   // upload one whole object (one PUT of a file of objectSizeBytes).
@@ -84,9 +120,17 @@ export async function measureCurlCeiling(
       ops.push(['-r', `${off}-${Math.min(objectSizeBytes, off + rangeBytes) - 1}`, '-o', '/dev/null', url('curl/big')]);
     }
     await dropKernelCaches();
-    const coldMBps = mbps(objectSizeBytes, await runCurl(store, ops, parallelism));
+    const cold = await timed(ops, objectSizeBytes);
     const warmMBps = Math.max(mbps(objectSizeBytes, await runCurl(store, ops, parallelism)), mbps(objectSizeBytes, await runCurl(store, ops, parallelism)));
-    get.push({ rangeBytes, coldMBps, warmMBps });
+    get.push({ rangeBytes, coldMBps: mbps(objectSizeBytes, cold.ms), warmMBps, coldStoreCpuMsPerMB: cold.storeCpuMsPerMB });
   }
-  return { client: version, objectSizeBytes, parallelism, get, put };
+  return {
+    client: version,
+    objectSizeBytes,
+    parallelism,
+    get,
+    put,
+    putCost: storeCostModel(put.map((p) => ({ requestBytes: p.objectBytes, msPerMB: p.storeCpuMsPerMB }))),
+    coldGetCost: storeCostModel(get.map((g) => ({ requestBytes: g.rangeBytes, msPerMB: g.coldStoreCpuMsPerMB }))),
+  };
 }

@@ -25,7 +25,7 @@ import { runWorkloadChild } from './run-workload-child.js';
 import { renderChart } from './svg-chart.js';
 import { checkBulkTargets, checkTargets } from './target-checks.js';
 import { measureHashCost } from './hash-cost.js';
-import { measureCurlCeiling, type CurlCeilingResult } from './curl-store-ceiling.js';
+import { measureCurlCeiling, type CurlCeilingResult, type StoreCost } from './curl-store-ceiling.js';
 import type { BenchTarget, TargetName } from './targets/bench-target.js';
 import { ChalkfsTarget } from './targets/chalkfs-target.js';
 import { buildFuseFloor, FuseFloorTarget } from './targets/fuse-floor-target.js';
@@ -130,6 +130,7 @@ async function main(): Promise<void> {
     curl = await measureCurlCeiling({ endpoint: minio.endpoint, region: 'us-east-1', bucket: 'bench-curl', ...credentials }, seedDir, {
       objectSizeBytes: config.plainFileBytes,
       ...config.curl,
+      storePid: minio.pid,
     });
   } catch (err) {
     curlError = (err as Error).message;
@@ -202,6 +203,12 @@ async function main(): Promise<void> {
     console.log(
       `raw MinIO via curl (${curl.parallelism} in flight): GET ${curl.get.map((g) => `${g.rangeBytes >> 20} MiB ranges cold ${g.coldMBps.toFixed(0)} / warm ${g.warmMBps.toFixed(0)} MB/s`).join('; ')}; ` +
         `PUT ${curl.put.map((p) => `${p.objectBytes >> 20} MiB objects ${p.MBps.toFixed(0)} MB/s`).join('; ')}`,
+    );
+    const cost = (c: StoreCost | undefined) => (c ? `${c.msPerRequest.toFixed(2)} ms per request + ${c.msPerMB.toFixed(2)} ms per MB` : 'n/a');
+    const perMB = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(2)} ms/MB`);
+    console.log(
+      `MinIO's CPU under curl: GET cold ${curl.get.map((g) => `${g.rangeBytes >> 20} MiB ${perMB(g.coldStoreCpuMsPerMB)}`).join(', ')} (${cost(curl.coldGetCost)}); ` +
+        `PUT ${curl.put.map((p) => `${p.objectBytes >> 20} MiB ${perMB(p.storeCpuMsPerMB)}`).join(', ')} (${cost(curl.putCost)})`,
     );
   } else console.log(`raw MinIO via curl: n/a: ${curlError}`);
   console.log('\n(×local: time ÷ local time, or local rate ÷ rate; 1.00× = as fast as local disk, higher = slower)');

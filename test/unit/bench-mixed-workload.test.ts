@@ -102,6 +102,41 @@ describe('bulk target checks', () => {
     expect(noHash.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(/give at most 400 MB\/s$/);
   });
 
+  it("name the bound at the store's cheapest request shape curl measured, with the store's cost split per request and per MB", () => {
+    const s3fs = result('s3fs', { 'cat.cold': { value: 100 }, 'copyin.plain': { value: 100 } });
+    const floor = result('fuse-floor', { 'cpu.cat': { value: 0.5 }, 'cpu.copyin': { value: 1 } });
+    const chalk = result('chalkfs', {
+      'cat.cold': { value: 150 },
+      'cpu.cat': { value: 3 },
+      'storecpu.cat': { value: 2 },
+      'clientcpu.cat': { value: 0.5 },
+      'copyin.plain': { value: 100 },
+      'cpu.copyin': { value: 5 },
+      'storecpu.copyin': { value: 7 },
+      'clientcpu.copyin': { value: 1.5 },
+    });
+    const curl = {
+      put: [
+        { objectBytes: 1 << 20, MBps: 200, storeCpuMsPerMB: 7 },
+        { objectBytes: 8 << 20, MBps: 300, storeCpuMsPerMB: 3.5 },
+      ],
+      get: [
+        { rangeBytes: 1 << 20, coldMBps: 500, warmMBps: 900, coldStoreCpuMsPerMB: 2 },
+        { rangeBytes: 8 << 20, coldMBps: 700, warmMBps: 900, coldStoreCpuMsPerMB: 4 },
+      ],
+      putCost: { msPerRequest: 4, msPerMB: 3 },
+      coldGetCost: undefined,
+    } as never;
+    const checks = checkBulkTargets([s3fs, floor, chalk], undefined, curl, { cores: 2, hashMsPerMB: 1 });
+    // copy-in: the target is 70% of curl's 300 MB/s = 210; at 8 MiB PUTs 2000 / (1.5 + 3.5 + 1 + 1) = 286 MB/s lies past it,
+    // chalkfs's own bound (190) does not
+    expect(checks.find((c) => c.target.startsWith('copy-in'))?.detail).toMatch(
+      /= 190 MB\/s; the target, 210 MB\/s, lies past it; at the store's cheapest shape in this run, curl's 8\.0MiB PUTs at 3\.50 ms\/MB \(the store: 4(\.00)? ms per request \+ 3(\.00)? ms per MB\): 286 MB\/s; the target, 210 MB\/s, lies within it$/,
+    );
+    // cat: the cheaper shape is the 1 MiB one here (2 ms/MB), which is chalkfs's own cost, so the same 500 MB/s; no fit
+    expect(checks.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(/curl's cold 1\.0MiB ranged GETs at 2(\.00)? ms\/MB: 500 MB\/s; the target, 200 MB\/s, lies within it$/);
+  });
+
   it('judge bulk insert against local disk and name the FUSE floor when it ran', () => {
     const local = result('local', { 'write.bulk': { value: 200 }, 'mixed.delete': { value: 100 }, 'mixed.wal': { value: 100 } });
     const floor = result('fuse-floor', { 'write.bulk': { value: 150 }, 'mixed.delete': { value: 300 } });
