@@ -17,7 +17,8 @@
         "src/attr_cache.cc",
         "src/shared_opens.cc",
         "src/file_locks.cc",
-        "src/allocator.cc"
+        "src/allocator.cc",
+        "src/uncached_write.cc"
       ],
       "include_dirs": ["<!(node -p \"require('path').dirname(require.resolve('node-addon-api/package.json'))\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -3,7 +3,10 @@
  * `dir/blocks/xx/`. Any number of volumes and daemons on a host may share the directory:
  * names are content hashes, so a file is never stale, only present or not. Files are
  * written to a temporary name and renamed, and verified against their name when read; a
- * mismatch is deleted and reported as a miss. Eviction is LRU by this daemon's own use,
+ * mismatch is deleted and reported as a miss. They are written around the page cache
+ * (O_DIRECT, host/uncached-file-write.ts) where the filesystem allows: the memory tier
+ * holds a block already when it is written here, and a buffered write of each block cost
+ * the daemon 0.9-1.5 ms of CPU per MB in cold reads and copies (docs/BENCHMARKS.md, part 9). Eviction is LRU by this daemon's own use,
  * bounded by `capacityBytes`; a block another daemon evicted is simply a miss. A full disk
  * (ENOSPC, whoever filled it) first makes this cache evict its oldest blocks to fit the
  * new one; if the disk is still full, puts skip the disk tier for FULL_DISK_BYPASS_MS.
@@ -13,11 +16,12 @@
  * profile of docs/BENCHMARKS.md. So a block another daemon sharing the directory wrote
  * after this one started is fetched from the store (then written here, a no-op rename).
  */
-import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { blockHash } from '../meta/format.js';
+import { UncachedFileWriter } from '../host/uncached-file-write.js';
 
 export interface DiskCacheEvents {
   onEvict?: () => void;
@@ -75,10 +79,18 @@ export class DiskBlockCache {
     private readonly logger: Logger,
     private readonly events: DiskCacheEvents,
     private readonly now: () => number,
+    private readonly files: UncachedFileWriter,
   ) {}
 
-  static async open(dir: string, capacityBytes: number, logger: Logger, events: DiskCacheEvents = {}, now: () => number = Date.now): Promise<DiskBlockCache> {
-    const cache = new DiskBlockCache(dir, capacityBytes, logger, events, now);
+  static async open(
+    dir: string,
+    capacityBytes: number,
+    logger: Logger,
+    events: DiskCacheEvents = {},
+    now: () => number = Date.now,
+    files: UncachedFileWriter = new UncachedFileWriter(),
+  ): Promise<DiskBlockCache> {
+    const cache = new DiskBlockCache(dir, capacityBytes, logger, events, now, files);
     await mkdir(join(dir, 'blocks'), { recursive: true });
     await cache.loadIndex();
     await cache.evict();
@@ -162,7 +174,7 @@ export class DiskBlockCache {
         await mkdir(join(this.dir, 'blocks', sub), { recursive: true });
         this.madeDirs.add(sub);
       }
-      await writeFile(tmp, data);
+      await this.files.write(tmp, data);
       // Room first, then the block: the cap holds at every moment, not just between puts.
       await this.evict(this.capacityBytes - data.length);
       await rename(tmp, path);
