@@ -5,8 +5,9 @@
  * written to a temporary name and renamed, and verified against their name when read; a
  * mismatch is deleted and reported as a miss. They are written around the page cache
  * (O_DIRECT, host/uncached-file-write.ts) where the filesystem allows: the memory tier
- * holds a block already when it is written here, and a buffered write of each block cost
- * the daemon 0.9-1.5 ms of CPU per MB in cold reads and copies (docs/BENCHMARKS.md, part 9). Eviction is LRU by this daemon's own use,
+ * holds a block already when it is written here, and with buffered writes the disk tier
+ * cost the daemon 0.5-1.9 ms of CPU per MB in cold reads and copies (docs/BENCHMARKS.md,
+ * part 9). Eviction is LRU by this daemon's own use,
  * bounded by `capacityBytes`; a block another daemon evicted is simply a miss. A full disk
  * (ENOSPC, whoever filled it) first makes this cache evict its oldest blocks to fit the
  * new one; if the disk is still full, puts skip the disk tier for FULL_DISK_BYPASS_MS.

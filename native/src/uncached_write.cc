@@ -2,10 +2,10 @@
 //
 // Why: every block the daemon fetches or writes also goes to the disk tier of its cache,
 // and a buffered write puts the block in the page cache a second time (the memory tier
-// holds it already): fresh pages, their zeroing on this kind of VM, ext4's delayed
-// allocation and a later writeback. In a cold read or a copy-in that was 0.9-1.5 ms of
-// the daemon's CPU per MB (docs/BENCHMARKS.md, part 9); dd wrote 256 MiB with O_DIRECT at
-// 0.08 ms of system CPU per MB against 0.5-3.3 buffered. A direct write moves the caller's
+// holds it already): fresh pages, ext4's delayed allocation and a later writeback. With
+// the disk tier off, a cold read or a copy-in cost the daemon 0.5-1.9 ms less CPU per MB
+// (docs/BENCHMARKS.md, part 9); dd wrote 256 MiB with O_DIRECT at 0.08 ms of system CPU
+// per MB against 0.5-3.3 buffered. A direct write moves the caller's
 // bytes to the disk from memory already touched: a copy into an aligned buffer this
 // thread keeps, then write(2).
 //
