@@ -140,14 +140,15 @@ export class BlockCache {
     return data;
   }
 
-  /** Queues a verified block for the disk tier; a full queue skips it (the tier is only a cache). */
+  /** Queues a verified block for the disk tier; a full queue skips it (the tier is only a cache), counted. */
   private writeToDisk(hash: string, data: Buffer): void {
     const disk = this.disk;
     if (!disk) return;
-    this.diskWrites.add(hash, async () => {
+    const queued = this.diskWrites.add(hash, async () => {
       await disk.put(hash, data);
       this.updateGauges();
     });
+    if (!queued && !this.diskWrites.has(hash)) this.metrics?.cacheDiskWritesSkipped.inc();
   }
 
   private updateGauges(): void {

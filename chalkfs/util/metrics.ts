@@ -76,6 +76,7 @@ export class Metrics {
   });
   readonly cacheLookups = this.counter('chalkfs_cache_lookups_total', 'Block cache lookups by tier and result (hit, miss)', ['tier', 'result']);
   readonly cacheEvictions = this.counter('chalkfs_cache_evictions_total', 'Blocks evicted from a cache tier', ['tier']);
+  readonly cacheDiskWritesSkipped = this.counter('chalkfs_cache_disk_writes_skipped_total', 'Blocks not written to the disk tier because its write queue was full (the cache disk slower than blocks arrived)', []);
   readonly cacheBytes = new Gauge({ name: 'chalkfs_cache_bytes', help: 'Bytes held by a cache tier', labelNames: ['tier'] as const, registers: [this.registry] });
   readonly corruptBlocks = this.counter('chalkfs_corrupt_blocks_total', 'Blocks that failed hash verification, by where they were read', ['source']);
   readonly commits = new Histogram({

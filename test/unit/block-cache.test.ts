@@ -11,6 +11,8 @@ import { DiskBlockCache } from '../../chalkfs/cache/disk-block-cache.js';
 import { blockHash } from '../../chalkfs/meta/format.js';
 import { silentLogger } from '../../chalkfs/util/logger.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
+import { Metrics } from '../../chalkfs/util/metrics.js';
+import { UncachedFileWriter } from '../../chalkfs/host/uncached-file-write.js';
 
 const logger = silentLogger();
 const dirs: string[] = [];
@@ -165,6 +167,24 @@ describe('BlockCache', () => {
     const fresh = new BlockCache(1 << 20, disk, logger);
     expect(await fresh.get(b.hash, s.fetcher)).toEqual(b.data);
     expect(s.calls).toHaveLength(1);
+  });
+  it('counts the blocks a full disk-write queue skips, not the ones already queued', async () => {
+    const dir = await tempDir();
+    // A cache disk slower than blocks arrive: each write waits until the test lets it go.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slowDisk = new UncachedFileWriter({ write: async (path, data) => (await gate, await writeFile(path, data), true) });
+    const disk = await DiskBlockCache.open(dir, 1 << 20, logger, {}, Date.now, slowDisk);
+    const metrics = new Metrics();
+    const cache = new BlockCache(1 << 20, disk, logger, metrics, { maxQueuedDiskWrites: 2 });
+    const blocks = [1, 2, 3, 4, 5].map((n) => block(n));
+    for (const b of blocks) cache.add(b.hash, b.data); // 1 writing, 2 and 3 queued, 4 and 5 skipped
+    cache.add(blocks[1]!.hash, blocks[1]!.data); // already queued: not a skip
+    const skipped = async () => (await metrics.cacheDiskWritesSkipped.get()).values[0]?.value;
+    expect(await skipped()).toBe(2);
+    release();
+    await cache.settled();
+    expect(blocks.map((b) => disk.has(b.hash))).toEqual([true, true, true, false, false]);
   });
 });
 
