@@ -74,10 +74,11 @@ describe('bulk target checks', () => {
     expect(checks.find((c) => c.target.startsWith('copy-in'))?.detail).not.toMatch(/CPU per MB/); // no store figure
   });
 
-  it('name the CPU bound (client + store + FUSE floor daemon + hash) and whether the target lies past it', () => {
-    const s3fs = result('s3fs', { 'cat.cold': { value: 100 }, 'copyin.plain': { value: 100 } });
-    const floor = result('fuse-floor', { 'cpu.cat': { value: 0.5 }, 'cpu.copyin': { value: 1 } });
-    const chalk = result('chalkfs', {
+  /** s3fs, the FUSE floor and chalkfs with every figure a CPU bound needs (cat and copy-in). */
+  const boundFixture = () => ({
+    s3fs: result('s3fs', { 'cat.cold': { value: 100 }, 'copyin.plain': { value: 100 } }),
+    floor: result('fuse-floor', { 'cpu.cat': { value: 0.5 }, 'cpu.copyin': { value: 1 } }),
+    chalk: result('chalkfs', {
       'cat.cold': { value: 150 },
       'cpu.cat': { value: 3 },
       'storecpu.cat': { value: 2 },
@@ -86,7 +87,11 @@ describe('bulk target checks', () => {
       'cpu.copyin': { value: 5 },
       'storecpu.copyin': { value: 7 },
       'clientcpu.copyin': { value: 1.5 },
-    });
+    }),
+  });
+
+  it('name the CPU bound (client + store + FUSE floor daemon + hash) and whether the target lies past it', () => {
+    const { s3fs, floor, chalk } = boundFixture();
     const curl = { put: [{ objectBytes: 1, MBps: 200 }], get: [] } as never;
     const checks = checkBulkTargets([s3fs, floor, chalk], undefined, curl, { cores: 2, hashMsPerMB: 1 });
     // cat: 2000 / (0.5 + 2 + 0.5 + 1) = 500 MB/s, and the target is 2× s3fs = 200
@@ -103,18 +108,7 @@ describe('bulk target checks', () => {
   });
 
   it("name the bound at the store's cheapest request shape curl measured, with the store's cost split per request and per MB", () => {
-    const s3fs = result('s3fs', { 'cat.cold': { value: 100 }, 'copyin.plain': { value: 100 } });
-    const floor = result('fuse-floor', { 'cpu.cat': { value: 0.5 }, 'cpu.copyin': { value: 1 } });
-    const chalk = result('chalkfs', {
-      'cat.cold': { value: 150 },
-      'cpu.cat': { value: 3 },
-      'storecpu.cat': { value: 2 },
-      'clientcpu.cat': { value: 0.5 },
-      'copyin.plain': { value: 100 },
-      'cpu.copyin': { value: 5 },
-      'storecpu.copyin': { value: 7 },
-      'clientcpu.copyin': { value: 1.5 },
-    });
+    const { s3fs, floor, chalk } = boundFixture();
     const curl = {
       put: [
         { objectBytes: 1 << 20, MBps: 200, storeCpuMsPerMB: 7 },
