@@ -12,6 +12,21 @@ type DaemonMessage = { type: 'ready'; record: MountRecord } | { type: 'error'; m
 
 const readyTimeoutMs = 60_000;
 
+/**
+ * Node options the daemon runs with (before the CLI entry on its command line; V8 reads
+ * heap sizes only at start, and refuses this one in NODE_OPTIONS).
+ *
+ * Why a 256 MiB initial old generation: the daemon's JS heap is small (about 15 MiB live)
+ * while it allocates fast (a block's objects per MB moved). V8 then sizes the old
+ * generation's limit at twice the live size, which leaves less room than the young
+ * generation's 16 MiB, and counts that as being near the limit: it ran a full mark-compact
+ * every 15-20 MB of a bulk copy (8-24 per 256 MiB), about a fifth of the daemon's CPU.
+ * With this floor only the external-memory trigger is left (one per 64 MiB of block
+ * buffers: 3-4 per 256 MiB), and the daemon's CPU per MB of copy-in fell from 4.4-6.3 ms
+ * to 3.5-4.5, at 40 MB more resident memory after 1 GiB (docs/BENCHMARKS.md, part 10).
+ */
+export const DAEMON_NODE_OPTIONS: readonly string[] = ['--initial-old-space-size=256'];
+
 /** Serves the mount in this process until it is unmounted, then exits 0. */
 export async function serveMountProcess(options: MountDaemonOptions & { notifyParent: boolean }): Promise<void> {
   const { logger, notifyParent } = options;

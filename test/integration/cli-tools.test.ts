@@ -2,7 +2,8 @@
 // `volume du` (shared blocks counted once, categories adding up to the bucket listing),
 // `fsck` (a deleted and a corrupted block found, --quick reading no block, --repair from a
 // block cache), `doctor`
-// (as root and as uid 65534, and against an unreachable store), `volume ls -q`, and
+// (as root and as uid 65534, and against an unreachable store), `volume ls -q`, mount's
+// --json (and the daemon's Node options), and
 // `volume rm` clearing the volume's blocks from the local cache, and `volume clone`.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import { describe, expect, test } from 'vitest';
 import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
 import { UnprivilegedProject } from '../support/unprivileged-project.js';
 import { allowsOtherUsers } from '../../chalkfs/host/fuse-prerequisites.js';
+import { DAEMON_NODE_OPTIONS } from '../../chalkfs/daemon/daemon-process.js';
 
 const blockSize = 64 * 1024;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -193,6 +195,9 @@ describe('volume ls -q and volume rm', () => {
     const mounted = JSON.parse((await fx.cliOk(['mount', 'j-vol', dir, '--json'])).stdout);
     expect(mounted).toMatchObject({ volume: 'j-vol', mountpoint: dir, mode: 'read-write' });
     expect(mounted.pid).toBeGreaterThan(0);
+    // The daemon runs with its Node options (V8 reads heap sizes only from the command line).
+    const daemonArgv = readFileSync(`/proc/${mounted.pid}/cmdline`, 'utf8').split('\0');
+    expect(daemonArgv.slice(1, 1 + DAEMON_NODE_OPTIONS.length)).toEqual([...DAEMON_NODE_OPTIONS]);
     expect((await fx.cli(['mount', 'j-vol', dir, '--json', '--foreground'])).code).toBe(2);
     expect(JSON.parse((await fx.cliOk(['unmount', dir, '--json'])).stdout)).toEqual({ mountpoint: dir, outcome: 'unmounted' });
     const removed = JSON.parse((await fx.cliOk(['volume', 'rm', 'j-vol', '--json'])).stdout);

@@ -19,7 +19,7 @@ import { processAlive } from '../../host/process-liveness.js';
 import { isChalkfsMount, mountAt } from '../../host/mount-table.js';
 import { resolveStoreSettings, storeEnv } from '../../store/store-config.js';
 import { forceUnmount } from '../../fuse/unmount.js';
-import { serveMountProcess, awaitDaemonReady } from '../../daemon/daemon-process.js';
+import { serveMountProcess, awaitDaemonReady, DAEMON_NODE_OPTIONS } from '../../daemon/daemon-process.js';
 import { controlRequest } from '../../daemon/control-socket.js';
 import { mountLogFile, readMountRecord, removeMountRecord } from '../../daemon/mount-records.js';
 import { DEFAULT_METRICS_ADDR, parseListenAddress } from '../../daemon/metrics-server.js';
@@ -116,7 +116,7 @@ export function registerMountCommands(program: Command): void {
     });
 
   async function mountInBackground(volumeRef: string, mountpoint: string, opts: MountOptions, settings: Awaited<ReturnType<typeof resolveStoreSettings>>, logFile: string): Promise<void> {
-    const args = [cliEntry(), 'mount', volumeRef, mountpoint, '--foreground', '--notify-parent', '--cache-size', opts.cacheSize, '--memory-cache-size', opts.memoryCacheSize, '--log-level', opts.logLevel ?? 'info', '--refresh-ms', opts.refreshMs, '--idle-refresh-ms', opts.idleRefreshMs, '--commit-ms', opts.commitMs, '--lease-ttl-ms', opts.leaseTtlMs, '--metrics-addr', opts.metricsAddr];
+    const args = [...DAEMON_NODE_OPTIONS, cliEntry(), 'mount', volumeRef, mountpoint, '--foreground', '--notify-parent', '--cache-size', opts.cacheSize, '--memory-cache-size', opts.memoryCacheSize, '--log-level', opts.logLevel ?? 'info', '--refresh-ms', opts.refreshMs, '--idle-refresh-ms', opts.idleRefreshMs, '--commit-ms', opts.commitMs, '--lease-ttl-ms', opts.leaseTtlMs, '--metrics-addr', opts.metricsAddr];
     if (opts.readOnly) args.push('--read-only');
     if (opts.fallbackReadOnly) args.push('--fallback-read-only');
     if (opts.cacheDir) args.push('--cache-dir', resolve(opts.cacheDir));
