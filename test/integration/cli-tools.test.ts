@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ChalkfsFixture } from '../support/chalkfs-fixture.js';
+import { ChalkfsFixture, isMountpoint } from '../support/chalkfs-fixture.js';
 import { UnprivilegedProject } from '../support/unprivileged-project.js';
 import { allowsOtherUsers } from '../../chalkfs/host/fuse-prerequisites.js';
 import { DAEMON_NODE_OPTIONS } from '../../chalkfs/daemon/daemon-process.js';
@@ -192,6 +192,10 @@ describe('volume ls -q and volume rm', () => {
     await using fx = await ChalkfsFixture.create();
     await fx.createVolume('j-vol');
     const dir = await fx.tempDir('j-mnt');
+    // Mounted by the CLI itself, not fx.mount: taken down here if an assertion fails first.
+    fx.defer(async () => {
+      if (isMountpoint(dir)) await fx.forceUnmount(dir);
+    });
     const mounted = JSON.parse((await fx.cliOk(['mount', 'j-vol', dir, '--json'])).stdout);
     expect(mounted).toMatchObject({ volume: 'j-vol', mountpoint: dir, mode: 'read-write' });
     expect(mounted.pid).toBeGreaterThan(0);
