@@ -20,10 +20,11 @@ const readyTimeoutMs = 60_000;
  * while it allocates fast (a block's objects per MB moved). V8 then sizes the old
  * generation's limit at twice the live size, which leaves less room than the young
  * generation's 16 MiB, and counts that as being near the limit: it ran a full mark-compact
- * every 15-20 MB of a bulk copy (8-24 per 256 MiB), about a fifth of the daemon's CPU.
+ * every 10-40 MB of a bulk copy (6-24 per 256 MiB), about a fifth of the daemon's CPU.
  * With this floor only the external-memory trigger is left (one per 64 MiB of block
- * buffers: 3-4 per 256 MiB), and the daemon's CPU per MB of copy-in fell from 4.4-6.3 ms
- * to 3.5-4.5, at 40 MB more resident memory after 1 GiB (docs/BENCHMARKS.md, part 10).
+ * buffers: 3-4 per 256 MiB), and the daemon's CPU per MB of copy-in fell from 4.44 ms to
+ * 3.39 (medians of 16 alternating copies), at 40 MB more resident memory after 1 GiB
+ * (docs/BENCHMARKS.md, bulk bytes part 10).
  */
 export const DAEMON_NODE_OPTIONS: readonly string[] = ['--initial-old-space-size=256'];
 
