@@ -8,12 +8,17 @@
  * asked for (ranged GETs of one object, PUTs of separate objects), several in flight.
  * Each of `parallelism` curl processes runs its share of the requests one after another
  * on one keep-alive connection (`--next`), bodies to /dev/null or from one local file.
+ *
+ * curl's own CPU per MB is kept too: what a lean client spends moving the bytes through
+ * its sockets (HTTP, the kernel's TCP copies), which any chalkfs daemon also spends on top
+ * of the FUSE floor and the hash (target-checks.ts adds it to the CPU bounds). For PUTs,
+ * reading the body file from the page cache is measured apart and taken off.
  */
 import { randomFillSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mbps } from './raw-store-ceiling.js';
-import { processCpuMs } from './process-cpu.js';
+import { endedChildrenCpuMs, processCpuMs } from './process-cpu.js';
 import { dropKernelCaches, runCommand } from './system-commands.js';
 
 export interface CurlStore {
@@ -30,11 +35,15 @@ export interface CurlCeilingResult {
   parallelism: number;
   /**
    * Ranged GETs of one object of objectSizeBytes, `rangeBytes` each; `coldStoreCpuMsPerMB`:
-   * the store process's CPU per MB over the cold round, when its pid was given.
+   * the store process's CPU per MB over the cold round, when its pid was given;
+   * `coldClientCpuMsPerMB`: curl's own over that round.
    */
-  get: Array<{ rangeBytes: number; coldMBps: number; warmMBps: number; coldStoreCpuMsPerMB?: number }>;
-  /** PUTs of separate objects of `objectBytes` each, objectSizeBytes in total; `storeCpuMsPerMB` as for GETs. */
-  put: Array<{ objectBytes: number; MBps: number; storeCpuMsPerMB?: number }>;
+  get: Array<{ rangeBytes: number; coldMBps: number; warmMBps: number; coldStoreCpuMsPerMB?: number; coldClientCpuMsPerMB?: number }>;
+  /**
+   * PUTs of separate objects of `objectBytes` each, objectSizeBytes in total; `storeCpuMsPerMB`
+   * as for GETs; `clientCpuMsPerMB`: curl's own, less reading its body file (never below zero).
+   */
+  put: Array<{ objectBytes: number; MBps: number; storeCpuMsPerMB?: number; clientCpuMsPerMB?: number }>;
   /** The store's CPU split into a cost per request and one per MB, fitted to the shapes above (storeCostModel). */
   putCost?: StoreCost;
   coldGetCost?: StoreCost;
@@ -80,6 +89,17 @@ async function runCurl(store: CurlStore, ops: string[][], parallelism: number): 
 }
 
 /**
+ * CPU per MB of reading `file` (just written: in the page cache) `times` times to
+ * /dev/null, by one `cat`: the part of curl's CPU in a PUT run that reads its body, which a
+ * daemon holding the bytes in memory does not spend.
+ */
+async function pageCacheReadCpuMsPerMB(file: string, times: number): Promise<number> {
+  const before = endedChildrenCpuMs();
+  await runCommand('sh', ['-c', 'cat "$@" > /dev/null', 'sh', ...Array.from({ length: times }, () => file)], { timeoutMs: 600_000 });
+  return (endedChildrenCpuMs() - before) / ((times * statSync(file).size) / 1e6);
+}
+
+/**
  * GET and PUT throughput of the bench's MinIO through curl: one object of
  * `objectSizeBytes` read in ranges with `parallelism` in flight (cold after drop_caches,
  * then warm), and the same bytes written as separate objects of each size in `putSizes`.
@@ -89,12 +109,17 @@ export async function measureCurlCeiling(
   workDir: string,
   options: { objectSizeBytes: number; rangeSizes: number[]; putSizes: number[]; parallelism: number; storePid?: number },
 ): Promise<CurlCeilingResult> {
-  /** Runs `ops`, returning the elapsed time and the store's CPU per MB of `bytes` over it (the store's cost of this request shape). */
-  const timed = async (ops: string[][], bytes: number): Promise<{ ms: number; storeCpuMsPerMB?: number }> => {
+  /**
+   * Runs `ops`, returning the elapsed time, the store's CPU per MB of `bytes` over it (the
+   * store's cost of this request shape) and curl's own (its processes, ended and waited for).
+   */
+  const timed = async (ops: string[][], bytes: number): Promise<{ ms: number; storeCpuMsPerMB?: number; clientCpuMsPerMB: number }> => {
     const before = options.storePid === undefined ? undefined : processCpuMs(options.storePid);
+    const clientBefore = endedChildrenCpuMs();
     const ms = await runCurl(store, ops, parallelism);
+    const clientCpuMsPerMB = (endedChildrenCpuMs() - clientBefore) / (bytes / 1e6);
     const after = options.storePid === undefined ? undefined : processCpuMs(options.storePid);
-    return before === undefined || after === undefined ? { ms } : { ms, storeCpuMsPerMB: (after - before) / (bytes / 1e6) };
+    return before === undefined || after === undefined ? { ms, clientCpuMsPerMB } : { ms, storeCpuMsPerMB: (after - before) / (bytes / 1e6), clientCpuMsPerMB };
   };
   const version = (await runCommand('curl', ['--version'])).stdout.split('\n')[0]!;
   const url = (key: string) => `${store.endpoint}/${store.bucket}/${key}`;
@@ -105,8 +130,9 @@ export async function measureCurlCeiling(
     writeFileSync(file, randomFillSync(Buffer.allocUnsafe(objectBytes)));
     const count = Math.max(1, Math.floor(objectSizeBytes / objectBytes));
     const ops = Array.from({ length: count }, (_, i) => ['-T', file, '-o', '/dev/null', url(`curl/put-${objectBytes}/${i}`)]);
-    const { ms, storeCpuMsPerMB } = await timed(ops, count * objectBytes);
-    put.push({ objectBytes, MBps: mbps(count * objectBytes, ms), storeCpuMsPerMB });
+    const { ms, storeCpuMsPerMB, clientCpuMsPerMB } = await timed(ops, count * objectBytes);
+    const readMsPerMB = await pageCacheReadCpuMsPerMB(file, count);
+    put.push({ objectBytes, MBps: mbps(count * objectBytes, ms), storeCpuMsPerMB, clientCpuMsPerMB: Math.max(0, clientCpuMsPerMB - readMsPerMB) });
   }
   // The object the ranged GETs read: the 8 MiB PUT objects would be separate objects, so
   // upload one whole object (one PUT of a file of objectSizeBytes).
@@ -122,7 +148,7 @@ export async function measureCurlCeiling(
     await dropKernelCaches();
     const cold = await timed(ops, objectSizeBytes);
     const warmMBps = Math.max(mbps(objectSizeBytes, await runCurl(store, ops, parallelism)), mbps(objectSizeBytes, await runCurl(store, ops, parallelism)));
-    get.push({ rangeBytes, coldMBps: mbps(objectSizeBytes, cold.ms), warmMBps, coldStoreCpuMsPerMB: cold.storeCpuMsPerMB });
+    get.push({ rangeBytes, coldMBps: mbps(objectSizeBytes, cold.ms), warmMBps, coldStoreCpuMsPerMB: cold.storeCpuMsPerMB, coldClientCpuMsPerMB: cold.clientCpuMsPerMB });
   }
   return {
     client: version,

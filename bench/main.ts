@@ -210,6 +210,10 @@ async function main(): Promise<void> {
       `MinIO's CPU under curl: GET cold ${curl.get.map((g) => `${g.rangeBytes >> 20} MiB ${perMB(g.coldStoreCpuMsPerMB)}`).join(', ')} (${cost(curl.coldGetCost)}); ` +
         `PUT ${curl.put.map((p) => `${p.objectBytes >> 20} MiB ${perMB(p.storeCpuMsPerMB)}`).join(', ')} (${cost(curl.putCost)})`,
     );
+    console.log(
+      `curl's own CPU (its transfer): GET cold ${curl.get.map((g) => `${g.rangeBytes >> 20} MiB ${perMB(g.coldClientCpuMsPerMB)}`).join(', ')}; ` +
+        `PUT, less reading its body file, ${curl.put.map((p) => `${p.objectBytes >> 20} MiB ${perMB(p.clientCpuMsPerMB)}`).join(', ')}`,
+    );
   } else console.log(`raw MinIO via curl: n/a: ${curlError}`);
   console.log('\n(×local: time ÷ local time, or local rate ÷ rate; 1.00× = as fast as local disk, higher = slower)');
   console.log(renderTable(table, { markdown: false }));

@@ -123,8 +123,10 @@ export interface CpuBudget {
  * peers; the cold cat against s3fs. With the machine's CPU, each bulk figure also names
  * the most its cores give at the CPU per MB the daemon and the store spent on it in this
  * run, and its CPU bound: the most they give to any chalkfs, whose daemon costs at least
- * the FUSE floor's and the block hash's, with the client and the store as measured (all
- * share the cores: on this machine CPU is throughput).
+ * the FUSE floor's, the block hash's and what a lean client (curl) spends moving the same
+ * bytes to or from the store, with the client and the store as measured (all share the
+ * cores: on this machine CPU is throughput). Each part is the least measured, so the bound
+ * errs high, never low: a target past it is out of reach of any chalkfs here.
  */
 export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | undefined, curl: CurlCeilingResult | undefined, cpu?: CpuBudget): TargetCheck[] {
   const cells = (name: string) => results.find((r) => r.name === name)?.cells ?? {};
@@ -138,28 +140,41 @@ export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | 
     const client = chalk[`clientcpu.${figure}`];
     const floorDaemon = cells('fuse-floor')[`cpu.${figure}`];
     if (!isValue(client) || !isValue(floorDaemon) || cpu.hashMsPerMB === undefined) return now;
-    const boundAt = (storeMsPerMB: number): number => (cores * 1000) / (client.value + storeMsPerMB + floorDaemon.value + cpu.hashMsPerMB!);
+    const boundAt = (storeMsPerMB: number, transferMsPerMB: number): number => (cores * 1000) / (client.value + storeMsPerMB + floorDaemon.value + cpu.hashMsPerMB! + transferMsPerMB);
     const verdict = (bound: number): string => `the target, ${formatNumber(target)} MB/s, lies ${target > bound ? 'past' : 'within'} it`;
-    const bound = boundAt(store.value);
-    const parts = `client ${formatNumber(client.value)} + store ${formatNumber(store.value)} + FUSE floor daemon ${formatNumber(floorDaemon.value)} + SHA-256 ${formatNumber(cpu.hashMsPerMB)} ms/MB`;
-    return `${now}; CPU bound: ${cores} cores / (${parts}) = ${formatNumber(bound)} MB/s; ${verdict(bound)}${cheapestStoreBound(figure, boundAt, verdict)}`;
+    const shapes = curlShapes(figure);
+    // The daemon's own transfer at chalkfs's request shape is not measured apart: the least curl spent at any shape.
+    const transfers = shapes.map((x) => x.transfer).filter((t): t is number => t !== undefined);
+    const transfer = transfers.length > 0 ? Math.min(...transfers) : undefined;
+    const bound = boundAt(store.value, transfer ?? 0);
+    const transferPart = transfer === undefined ? '' : ` + ${figure === 'copyin' ? 'sending to' : 'receiving from'} the store ${formatNumber(transfer)}`;
+    const parts = `client ${formatNumber(client.value)} + store ${formatNumber(store.value)} + FUSE floor daemon ${formatNumber(floorDaemon.value)} + SHA-256 ${formatNumber(cpu.hashMsPerMB)}${transferPart} ms/MB`;
+    return `${now}; CPU bound: ${cores} cores / (${parts}) = ${formatNumber(bound)} MB/s; ${verdict(bound)}${cheapestStoreBound(figure, shapes, transfer, boundAt, verdict)}`;
   };
+  /** curl's request shapes for a figure: the store's CPU per MB at each, and curl's own (its transfer). */
+  const curlShapes = (figure: 'copyin' | 'scan' | 'cat'): Array<{ what: string; cost: number | undefined; transfer: number | undefined }> =>
+    figure === 'copyin'
+      ? (curl?.put ?? []).map((p) => ({ what: `${formatSize(p.objectBytes)} PUTs`, cost: p.storeCpuMsPerMB, transfer: p.clientCpuMsPerMB }))
+      : (curl?.get ?? []).map((g) => ({ what: `cold ${formatSize(g.rangeBytes)} ranged GETs`, cost: g.coldStoreCpuMsPerMB, transfer: g.coldClientCpuMsPerMB }));
   /**
    * The same bound with the store's cost at the cheapest request shape curl measured in
    * this run (the largest objects or ranges): what no request pattern, packed objects
    * included, could lower further, so a target past it is out of reach of any client here.
    */
-  const cheapestStoreBound = (figure: 'copyin' | 'scan' | 'cat', boundAt: (storeMsPerMB: number) => number, verdict: (bound: number) => string): string => {
-    const shapes =
-      figure === 'copyin'
-        ? (curl?.put ?? []).map((p) => ({ what: `${formatSize(p.objectBytes)} PUTs`, cost: p.storeCpuMsPerMB }))
-        : (curl?.get ?? []).map((g) => ({ what: `cold ${formatSize(g.rangeBytes)} ranged GETs`, cost: g.coldStoreCpuMsPerMB }));
-    const measured = shapes.filter((x): x is { what: string; cost: number } => x.cost !== undefined);
+  const cheapestStoreBound = (
+    figure: 'copyin' | 'scan' | 'cat',
+    shapes: ReadonlyArray<{ what: string; cost: number | undefined; transfer: number | undefined }>,
+    leastTransfer: number | undefined,
+    boundAt: (storeMsPerMB: number, transferMsPerMB: number) => number,
+    verdict: (bound: number) => string,
+  ): string => {
+    const measured = shapes.filter((x): x is { what: string; cost: number; transfer: number | undefined } => x.cost !== undefined);
     if (measured.length === 0) return '';
     const cheapest = measured.reduce((a, b) => (b.cost < a.cost ? b : a));
     const fit = figure === 'copyin' ? curl?.putCost : curl?.coldGetCost;
     const model = fit ? ` (the store: ${formatNumber(fit.msPerRequest)} ms per request + ${formatNumber(fit.msPerMB)} ms per MB)` : '';
-    const bound = boundAt(cheapest.cost);
+    // The same least transfer as the bound at chalkfs's shape: each part the least measured.
+    const bound = boundAt(cheapest.cost, leastTransfer ?? 0);
     return `; at the store's cheapest shape in this run, curl's ${cheapest.what} at ${formatNumber(cheapest.cost)} ms/MB${model}: ${formatNumber(bound)} MB/s; ${verdict(bound)}`;
   };
   const out: TargetCheck[] = [];

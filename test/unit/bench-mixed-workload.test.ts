@@ -131,6 +131,29 @@ describe('bulk target checks', () => {
     expect(checks.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(/curl's cold 1\.0MiB ranged GETs at 2(\.00)? ms\/MB: 500 MB\/s; the target, 200 MB\/s, lies within it$/);
   });
 
+  it("add the least transfer curl spent (its own CPU per MB) to the daemon's part of both bounds", () => {
+    const { s3fs, floor, chalk } = boundFixture();
+    const curl = {
+      put: [
+        { objectBytes: 1 << 20, MBps: 200, storeCpuMsPerMB: 7, clientCpuMsPerMB: 1.2 },
+        { objectBytes: 8 << 20, MBps: 300, storeCpuMsPerMB: 3.5, clientCpuMsPerMB: 0.5 },
+      ],
+      get: [
+        { rangeBytes: 1 << 20, coldMBps: 500, warmMBps: 900, coldStoreCpuMsPerMB: 2, coldClientCpuMsPerMB: 0.3 },
+        { rangeBytes: 8 << 20, coldMBps: 700, warmMBps: 900, coldStoreCpuMsPerMB: 4, coldClientCpuMsPerMB: 0.2 },
+      ],
+    } as never;
+    const checks = checkBulkTargets([s3fs, floor, chalk], undefined, curl, { cores: 2, hashMsPerMB: 1 });
+    // copy-in: 2000 / (1.5 + 7 + 1 + 1 + 0.5) = 182 MB/s; at 8 MiB PUTs 2000 / (1.5 + 3.5 + 1 + 1 + 0.5) = 267
+    expect(checks.find((c) => c.target.startsWith('copy-in'))?.detail).toMatch(
+      /CPU bound: 2 cores \/ \(client 1\.50 \+ store 7(\.00)? \+ FUSE floor daemon 1(\.00)? \+ SHA-256 1(\.00)? \+ sending to the store 0\.50 ms\/MB\) = 182 MB\/s; the target, 210 MB\/s, lies past it; at the store's cheapest shape in this run, curl's 8\.0MiB PUTs at 3\.50 ms\/MB: 267 MB\/s; the target, 210 MB\/s, lies within it$/,
+    );
+    // cat: 2000 / (0.5 + 2 + 0.5 + 1 + 0.2) = 476 MB/s, the cheapest GET shape being chalkfs's own cost
+    expect(checks.find((c) => c.target.startsWith('cold cat'))?.detail).toMatch(
+      /\+ SHA-256 1(\.00)? \+ receiving from the store 0\.20 ms\/MB\) = 476 MB\/s; the target, 200 MB\/s, lies within it; at the store's cheapest shape in this run, curl's cold 1\.0MiB ranged GETs at 2(\.00)? ms\/MB: 476 MB\/s/,
+    );
+  });
+
   it('judge bulk insert against local disk and name the FUSE floor when it ran', () => {
     const local = result('local', { 'write.bulk': { value: 200 }, 'mixed.delete': { value: 100 }, 'mixed.wal': { value: 100 } });
     const floor = result('fuse-floor', { 'write.bulk': { value: 150 }, 'mixed.delete': { value: 300 } });
