@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, everything chalkfs needs on a fresh Debian machine:
 # FUSE (fuse3 for fusermount3; libfuse3-dev and a compiler for chalkfs's own binding), the
-# Docker engine, debootstrap, the benchmark peers (s3fs, rclone), node modules, the
+# Docker engine, debootstrap, the benchmark peers (s3fs, rclone), libcurl's and OpenSSL's
+# headers (the bench's FUSE floor in store mode, bench/fuse-floor), node modules, the
 # FUSE binding (scripts/build-native.sh), a MinIO server built from a pinned revision, and
 # csi-sanity (the CSI conformance suite) at a pinned version.
 # Each step prints what it does and is skipped when already done.
@@ -14,7 +15,7 @@ source scripts/versions.sh
 log() { printf '[provision] %s\n' "$*"; }
 
 need_pkgs=()
-for pkg in fuse3 libfuse3-dev pkg-config g++ make docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
+for pkg in fuse3 libfuse3-dev libcurl4-openssl-dev libssl-dev pkg-config g++ make docker.io debootstrap s3fs rclone sqlite3 iproute2 procps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -11,6 +11,9 @@
 // a minute, so its trip count is the lowest a write-through file system can have.
 //
 // Not a file system to keep data in: everything is lost at unmount; no rename, no links.
+//
+// With `--store OBJECT_BYTES` it writes through to an S3 store instead of keeping data
+// (store_uploads.h): the least a store-backed daemon does for a copy-in, in C.
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 
@@ -100,7 +103,10 @@ static void ff_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to
     fuse_reply_err(req, ENOENT);
     return;
   }
-  if (to_set & FUSE_SET_ATTR_SIZE) {
+  if ((to_set & FUSE_SET_ATTR_SIZE) && store_enabled()) {
+    n->size = (size_t)attr->st_size;  // store mode keeps no bytes to cut or extend
+    n->mtime = now();
+  } else if (to_set & FUSE_SET_ATTR_SIZE) {
     int err = resize(n, (size_t)attr->st_size);
     if (err) {
       fuse_reply_err(req, err);
@@ -182,6 +188,10 @@ static void ff_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
     fuse_reply_err(req, ENOENT);
     return;
   }
+  if (store_enabled()) {
+    fuse_reply_err(req, EIO);  // its bytes are in the store only
+    return;
+  }
   if ((size_t)off >= n->size) {
     fuse_reply_buf(req, NULL, 0);
     return;
@@ -198,6 +208,14 @@ static void ff_write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t siz
     return;
   }
   size_t end = (size_t)off + size;
+  if (store_enabled()) {
+    if (!n->stored && !(n->stored = calloc(1, sizeof(*n->stored)))) abort();
+    store_write(n->stored, buf, size, (size_t)off);
+    if (end > n->size) n->size = end;
+    n->mtime = n->ctime = now();
+    fuse_reply_write(req, size);
+    return;
+  }
   if (end > n->size) {
     int err = resize(n, end);
     if (err) {
@@ -252,9 +270,16 @@ static void ff_ok(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
+// Flush, fsync, release: in store mode, once the file's objects are stored.
+static void ff_durable(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
+  (void)fi;
+  struct node* n = get(ino);
+  fuse_reply_err(req, n && n->stored ? store_flush(n->stored) : 0);
+}
+
 static void ff_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
   (void)datasync;
-  ff_ok(req, ino, fi);
+  ff_durable(req, ino, fi);
 }
 
 static void ff_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
@@ -334,8 +359,8 @@ static const struct fuse_lowlevel_ops ops = {
     .open = ff_open,
     .read = ff_read,
     .write = ff_write,
-    .flush = ff_ok,
-    .release = ff_ok,
+    .flush = ff_durable,
+    .release = ff_durable,
     .fsync = ff_fsync,
     .opendir = ff_opendir,
     .readdir = ff_readdir,
@@ -346,8 +371,15 @@ static const struct fuse_lowlevel_ops ops = {
 };
 
 int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], "--store") == 0) {
+    char* end;
+    unsigned long long object_bytes = strtoull(argv[2], &end, 10);
+    if (*end != '\0' || store_start((size_t)object_bytes) != 0) return 2;
+    argv[1] = argv[3];
+    argc = 2;
+  }
   if (argc != 2) {
-    fprintf(stderr, "usage: fuse-floor MOUNTPOINT\n");
+    fprintf(stderr, "usage: fuse-floor [--store OBJECT_BYTES] MOUNTPOINT\n");
     return 2;
   }
   char* fargv[] = {argv[0], "-o", "fsname=fuse-floor,subtype=fuse-floor,default_permissions,allow_other", NULL};
@@ -362,6 +394,7 @@ int main(int argc, char** argv) {
   }
   // Into the background once mounted, so whoever started it can use the mount at once.
   fuse_daemonize(0);
+  if (store_enabled()) store_run_uploaders();
   int res = fuse_session_loop(se);
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "store_uploads.h"
+
 struct entry {
   char* name;
   fuse_ino_t ino;
@@ -27,6 +29,7 @@ struct node {
   struct timespec atime, mtime, ctime;
   struct entry* entries;  // a directory's names
   size_t nentries, centries;
+  struct store_file* stored;  // store mode: the file's objects on their way (store_uploads.h)
 };
 
 // Inode i is nodes[i - 1]; the root is inode 1. Inode numbers are never reused.
@@ -63,6 +66,10 @@ static void maybe_free(fuse_ino_t ino) {
   struct node* n = get(ino);
   if (!n || n->nlink > 0 || n->lookups > 0 || ino == FUSE_ROOT_ID) return;
   free(n->data);
+  if (n->stored && n->stored->pending == 0) {  // else an uploader still points at it: kept
+    free(n->stored->object);
+    free(n->stored);
+  }
   for (size_t i = 0; i < n->nentries; i++) free(n->entries[i].name);
   free(n->entries);
   free(n);

@@ -6,22 +6,23 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../chalkfs/util/paths.js';
 import { dropKernelCaches, runCommand, waitForMount } from '../system-commands.js';
 import type { InstallTimes } from './bench-target.js';
 import { FuseTarget } from './fuse-target.js';
 
-const source = fileURLToPath(new URL('../../../bench/fuse-floor/fuse_floor.c', import.meta.url));
+const source = join(projectRoot, 'bench/fuse-floor/fuse_floor.c');
 
 /** Compiles the floor into dir; its path, or why it cannot be built. */
 export async function buildFuseFloor(dir: string): Promise<{ binary: string } | { unavailable: string }> {
   const binary = join(dir, 'fuse-floor');
   try {
-    const flags = (await runCommand('pkg-config', ['--cflags', '--libs', 'fuse3'])).stdout.trim().split(/\s+/);
-    await runCommand('cc', ['-O2', '-Wall', '-o', binary, source, ...flags], { timeoutMs: 60_000 });
+    // libcurl and libcrypto for its store mode (store_uploads.h).
+    const flags = (await runCommand('pkg-config', ['--cflags', '--libs', 'fuse3', 'libcurl', 'libcrypto'])).stdout.trim().split(/\s+/);
+    await runCommand('cc', ['-O2', '-Wall', '-o', binary, source, ...flags, '-lpthread'], { timeoutMs: 60_000 });
     return { binary };
   } catch (err) {
-    return { unavailable: `the FUSE floor did not build (cc, libfuse3-dev): ${(err as Error).message.split('\n')[0]}` };
+    return { unavailable: `the FUSE floor did not build (cc, libfuse3-dev, libcurl4-openssl-dev, libssl-dev): ${(err as Error).message.split('\n')[0]}` };
   }
 }
 
