@@ -26,6 +26,7 @@ import { renderChart } from './svg-chart.js';
 import { checkBulkTargets, checkTargets } from './target-checks.js';
 import { measureHashCost } from './hash-cost.js';
 import { measureCurlCeiling, type CurlCeilingResult, type StoreCost } from './curl-store-ceiling.js';
+import { measureStoreFloorCopyIn, type StoreFloorResult } from './store-floor-copyin.js';
 import type { BenchTarget, TargetName } from './targets/bench-target.js';
 import { ChalkfsTarget } from './targets/chalkfs-target.js';
 import { buildFuseFloor, FuseFloorTarget } from './targets/fuse-floor-target.js';
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   if (!opts.keep) cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
 
   const steps = selectSteps(opts.workloads);
-  const progress = createProgress(3 + targets.length * steps.length);
+  const progress = createProgress(4 + targets.length * steps.length);
   cleanups.push(async () => progress.stop());
 
   progress.step('setup', 'starting MinIO');
@@ -135,6 +136,23 @@ async function main(): Promise<void> {
   } catch (err) {
     curlError = (err as Error).message;
   }
+  progress.step('setup', 'copy-in through the store floor');
+  let storeFloor: StoreFloorResult | undefined;
+  let storeFloorError: string | undefined;
+  try {
+    const floorDir = join(workDir, 'store-floor');
+    mkdirSync(floorDir);
+    const built = await buildFuseFloor(floorDir);
+    if ('unavailable' in built) throw new Error(built.unavailable);
+    const curlStore = await storeFor('bench-curl');
+    storeFloor = await measureStoreFloorCopyIn(built.binary, { endpoint: minio.endpoint, region: 'us-east-1', bucket: 'bench-curl', ...credentials }, plainFilePath, floorDir, {
+      objectSizes: config.curl.putSizes,
+      storePid: minio.pid,
+      countObjects: async (prefix) => (await curlStore.list(prefix)).length,
+    });
+  } catch (err) {
+    storeFloorError = (err as Error).message;
+  }
 
   const results: TargetResult[] = [];
   for (const name of targets) {
@@ -162,7 +180,7 @@ async function main(): Promise<void> {
   progress.stop();
 
   const hashCost = measureHashCost();
-  const checks = [...checkTargets(results, raw, depth.depth), ...checkBulkTargets(results, raw, curl, { cores: cpus().length, hashMsPerMB: hashCost.msPerMB })];
+  const checks = [...checkTargets(results, raw, depth.depth), ...checkBulkTargets(results, raw, curl, { cores: cpus().length, hashMsPerMB: hashCost.msPerMB }, storeFloor)];
   const table = buildTable(results);
   const git = gitInfo(projectRoot);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
@@ -178,6 +196,7 @@ async function main(): Promise<void> {
     database: { rows: seed.rows, sizeBytes: seed.sizeBytes, pageSizeBytes: depth.pageSizeBytes, btreeDepth: depth.depth, tablePages: depth.tablePages, seedMs: seed.elapsedMs },
     rawStore: raw ?? { error: rawError },
     curlStore: curl ?? { error: curlError },
+    storeFloor: storeFloor ?? { error: storeFloorError },
     hashCost,
     metrics: metricDefs,
     targets: results,
@@ -215,6 +234,14 @@ async function main(): Promise<void> {
         `PUT, less reading its body file, ${curl.put.map((p) => `${p.objectBytes >> 20} MiB ${perMB(p.clientCpuMsPerMB)}`).join(', ')}`,
     );
   } else console.log(`raw MinIO via curl: n/a: ${curlError}`);
+  if (storeFloor) {
+    const perMB = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(2));
+    console.log(
+      `copy-in through the store floor (C: hash and PUT): ${storeFloor.copies
+        .map((c) => `${c.objectBytes >> 20} MiB objects ${c.MBps.toFixed(0)} MB/s (daemon ${perMB(c.daemonCpuMsPerMB)}, MinIO ${perMB(c.storeCpuMsPerMB)}, cp ${perMB(c.clientCpuMsPerMB)} ms/MB)`)
+        .join('; ')}`,
+    );
+  } else console.log(`copy-in through the store floor: n/a: ${storeFloorError}`);
   console.log('\n(×local: time ÷ local time, or local rate ÷ rate; 1.00× = as fast as local disk, higher = slower)');
   console.log(renderTable(table, { markdown: false }));
   console.log('\nissue-6 and issue-16 targets (chalkfs):');

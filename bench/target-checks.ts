@@ -7,6 +7,7 @@
 import { costMetric, isValue, metricDefs, type Cell, type MetricDef, type TargetResult } from './bench-metrics.js';
 import type { CurlCeilingResult } from './curl-store-ceiling.js';
 import type { RawStoreResult } from './raw-store-ceiling.js';
+import type { StoreFloorResult } from './store-floor-copyin.js';
 import { formatSize } from '../chalkfs/util/size.js';
 import { advantage, formatNumber, formatRatio } from './results-table.js';
 
@@ -128,7 +129,13 @@ export interface CpuBudget {
  * cores: on this machine CPU is throughput). Each part is the least measured, so the bound
  * errs high, never low: a target past it is out of reach of any chalkfs here.
  */
-export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | undefined, curl: CurlCeilingResult | undefined, cpu?: CpuBudget): TargetCheck[] {
+export function checkBulkTargets(
+  results: TargetResult[],
+  raw: RawStoreResult | undefined,
+  curl: CurlCeilingResult | undefined,
+  cpu?: CpuBudget,
+  storeFloor?: StoreFloorResult,
+): TargetCheck[] {
   const cells = (name: string) => results.find((r) => r.name === name)?.cells ?? {};
   const chalk = cells('chalkfs');
   const cpuLimits = (figure: 'copyin' | 'scan' | 'cat', target: number): string => {
@@ -211,7 +218,10 @@ export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | 
     const s3fs = peer('s3fs', 'copyin.plain');
     if (s3fs === undefined || putCeiling === 0) return undefined;
     const target = Math.max(2 * s3fs, 0.7 * putCeiling);
-    return { ok: v >= target, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}), ${Math.round((100 * v) / putCeiling)}% of raw PUT ${formatNumber(putCeiling)} MB/s${floor('copyin.plain', 'MB/s')}${cpuLimits('copyin', target)}` };
+    return {
+      ok: v >= target,
+      detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}), ${Math.round((100 * v) / putCeiling)}% of raw PUT ${formatNumber(putCeiling)} MB/s${floor('copyin.plain', 'MB/s')}${cpuLimits('copyin', target)}${storeFloorCopyIns(storeFloor, target)}`,
+    };
   });
   judge('cold full scan ≥ 70% of raw GET and ≥ 1.5× the best peer', 'scan.cold', (v) => {
     const best = Math.max(peer('s3fs', 'scan.cold') ?? 0, peer('rclone', 'scan.cold') ?? 0);
@@ -232,6 +242,21 @@ export function checkBulkTargets(results: TargetResult[], raw: RawStoreResult | 
     return { ok: v >= 2 * s3fs, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}); raw GET ${formatNumber(getCeiling)} MB/s${floor('cat.cold', 'MB/s')}${cpuLimits('cat', 2 * s3fs)}` };
   });
   return out;
+}
+
+/**
+ * The same copy-in through the store floor (store-floor-copyin.ts: a C daemon that hashes
+ * and PUTs, nothing more) at each object size, and where the target lies against the
+ * fastest: a measured copy-in, not a sum of parts.
+ */
+function storeFloorCopyIns(storeFloor: StoreFloorResult | undefined, target: number): string {
+  if (!storeFloor || storeFloor.copies.length === 0) return '';
+  const perMB = (v: number | undefined) => (v === undefined ? 'n/a' : formatNumber(v));
+  const each = storeFloor.copies.map(
+    (c) => `${formatSize(c.objectBytes)} objects ${formatNumber(c.MBps)} MB/s (daemon ${perMB(c.daemonCpuMsPerMB)} + store ${perMB(c.storeCpuMsPerMB)} + client ${perMB(c.clientCpuMsPerMB)} ms/MB)`,
+  );
+  const best = Math.max(...storeFloor.copies.map((c) => c.MBps));
+  return `; the store floor (C: hash and PUT, nothing more) in this run: ${each.join(', ')}; the target lies ${target > best ? 'past' : 'within'} its fastest`;
 }
 
 /**

@@ -154,6 +154,22 @@ describe('bulk target checks', () => {
     );
   });
 
+  it("name the store floor's copy-in at each object size and whether the target lies past its fastest", () => {
+    const { s3fs, floor, chalk } = boundFixture();
+    const curl = { put: [{ objectBytes: 1, MBps: 200 }], get: [] } as never;
+    const copy = (objectBytes: number, MBps: number) => ({ objectBytes, MBps, daemonCpuMsPerMB: 2.5, storeCpuMsPerMB: 5, clientCpuMsPerMB: 0.7, objects: 1 });
+    const storeFloor = (fastest: number) => ({ source: 'fuse_floor.c', copies: [copy(1 << 20, 140), copy(8 << 20, fastest)] });
+    const detail = (fastest: number) =>
+      checkBulkTargets([s3fs, floor, chalk], undefined, curl, { cores: 2, hashMsPerMB: 1 }, storeFloor(fastest)).find((c) => c.target.startsWith('copy-in'))?.detail;
+    // The target is 2× s3fs = 200 MB/s.
+    expect(detail(190)).toMatch(
+      /; the store floor \(C: hash and PUT, nothing more\) in this run: 1\.0MiB objects 140 MB\/s \(daemon 2\.50 \+ store 5(\.00)? \+ client 0\.70 ms\/MB\), 8\.0MiB objects 190 MB\/s \(.*\); the target lies past its fastest$/,
+    );
+    expect(detail(210)).toMatch(/8\.0MiB objects 210 MB\/s \(.*\); the target lies within its fastest$/);
+    // Without it, nothing is said of it.
+    expect(checkBulkTargets([s3fs, floor, chalk], undefined, curl, { cores: 2, hashMsPerMB: 1 }).find((c) => c.target.startsWith('copy-in'))?.detail).not.toMatch(/store floor/);
+  });
+
   it('judge bulk insert against local disk and name the FUSE floor when it ran', () => {
     const local = result('local', { 'write.bulk': { value: 200 }, 'mixed.delete': { value: 100 }, 'mixed.wal': { value: 100 } });
     const floor = result('fuse-floor', { 'write.bulk': { value: 150 }, 'mixed.delete': { value: 300 } });
