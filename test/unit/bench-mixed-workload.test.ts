@@ -180,6 +180,18 @@ describe('bulk target checks', () => {
     expect(bulk?.detail).toBe('170 vs 200 rows/s local = 0.85×; the FUSE floor: 150 rows/s = 0.75× local');
     expect(checks.find((c) => c.target.includes('(DELETE)'))?.detail).toMatch(/; the FUSE floor: 300 ms = 3\.00× local$/);
     expect(checks.find((c) => c.target.includes('(WAL)'))?.detail).not.toMatch(/FUSE floor/); // the floor has no WAL figure
+    // With the store's small PUT p50, chalkfs's transaction count and the floor's time: the floor + one PUT per transaction.
+    const durable = { ...chalk, details: { mixed: { delete: { transactions: 20 }, wal: { transactions: 5 } } } };
+    const floorBoth = result('fuse-floor', { 'mixed.delete': { value: 90 }, 'mixed.wal': { value: 60 } });
+    const raw = { smallPut: { p50Us: 6_000 } } as never;
+    const withStore = checkBulkTargets([local, floorBoth, durable], raw, undefined);
+    // DELETE: 90 + 20 × 6 = 210 ms, past the 200 ms target; WAL: 60 + 5 × 6 = 90 ms, within it
+    expect(withStore.find((c) => c.target.includes('(DELETE)'))?.detail).toMatch(
+      /; the FUSE floor: 90(\.0)? ms = 0\.90× local; each of its 20 write transactions is in the store before COMMIT returns: at least the FUSE floor's 90(\.0)? \+ 20 × small PUT p50 6(\.00)? ms = 210 ms = 2\.10× local; the target, 200 ms, lies past it$/,
+    );
+    expect(withStore.find((c) => c.target.includes('(WAL)'))?.detail).toMatch(/= 90(\.0)? ms = 0\.90× local; the target, 200 ms, lies within it$/);
+    // Without the floor's figure there is no bound to name.
+    expect(checkBulkTargets([local, durable], raw, undefined).find((c) => c.target.includes('(DELETE)'))?.detail).not.toMatch(/COMMIT/);
     const met = checkBulkTargets([local, result('chalkfs', { 'write.bulk': { value: 180 } })], undefined, undefined);
     expect(met.find((c) => c.target.startsWith('bulk insert'))?.status).toBe('met');
     expect(met.find((c) => c.target.startsWith('bulk insert'))?.detail).not.toMatch(/floor/);
