@@ -170,6 +170,19 @@ describe('bulk target checks', () => {
     expect(checkBulkTargets([s3fs, floor, chalk], undefined, curl, { cores: 2, hashMsPerMB: 1 }).find((c) => c.target.startsWith('copy-in'))?.detail).not.toMatch(/store floor/);
   });
 
+  it("judge the commit p50 against local + one PUT and name the FUSE floor's commit + one PUT", () => {
+    const local = result('local', { 'write.p50': { value: 600 } });
+    const chalk = result('chalkfs', { 'write.p50': { value: 6_500 } });
+    const raw = { smallPut: { p50Us: 5_500 } } as never;
+    const check = (floorP50: number) =>
+      checkBulkTargets([local, result('fuse-floor', { 'write.p50': { value: floorP50 } }), chalk], raw, undefined).find((c) => c.target.startsWith('commit p50'));
+    // limit 600 + 5500 = 6100; floor 500 + 5500 = 6000 is within it, floor 700 + 5500 = 6200 is past it
+    expect(check(500)).toMatchObject({ status: 'missed' });
+    expect(check(500)?.detail).toMatch(/vs limit 6100 µs .*; the FUSE floor's commit \+ one small PUT p50 = 6000 µs, and the limit lies within it$/);
+    expect(check(700)?.detail).toMatch(/= 6200 µs, and the limit lies past it$/);
+    expect(checkBulkTargets([local, chalk], raw, undefined).find((c) => c.target.startsWith('commit p50'))?.detail).not.toMatch(/floor/);
+  });
+
   it('judge bulk insert against local disk and name the FUSE floor when it ran', () => {
     const local = result('local', { 'write.bulk': { value: 200 }, 'mixed.delete': { value: 100 }, 'mixed.wal': { value: 100 } });
     const floor = result('fuse-floor', { 'write.bulk': { value: 150 }, 'mixed.delete': { value: 300 } });
