@@ -36,6 +36,39 @@ export function encodeExtents(block: Buffer, ranges: readonly ByteRange[]): Patc
   return ranges.map((r) => [r.start, block.subarray(r.start, r.end).toString('base64')]);
 }
 
+/** Granularity of changedRanges: a SQLite page write changing a 100-byte row keeps about two chunks of its 4 KiB. */
+export const CHANGE_CHUNK_BYTES = 64;
+const zeroChunk = Buffer.alloc(CHANGE_CHUNK_BYTES);
+
+/**
+ * The parts of `ranges` where `content` differs from `base` (null: a hole; bytes past a
+ * base's end are zeros), as aligned chunks of CHANGE_CHUNK_BYTES, adjacent ones merged.
+ * SQLite rewrites a whole 4 KiB page to change a row of it, and a patch needs only the
+ * bytes that differ from its base: the rest of the page reads the same from the base.
+ */
+export function changedRanges(content: Buffer, base: Buffer | null, ranges: readonly ByteRange[]): ByteRange[] {
+  const baseLength = base?.length ?? 0;
+  const differs = (from: number, to: number): boolean => {
+    const inBase = Math.min(to, baseLength);
+    if (from < inBase && content.compare(base!, from, inBase, from, inBase) !== 0) return true;
+    const zerosFrom = Math.max(from, baseLength);
+    return zerosFrom < to && content.compare(zeroChunk, 0, to - zerosFrom, zerosFrom, to) !== 0;
+  };
+  const out: ByteRange[] = [];
+  for (const r of ranges) {
+    for (let at = r.start; at < r.end; ) {
+      const end = Math.min(r.end, (Math.floor(at / CHANGE_CHUNK_BYTES) + 1) * CHANGE_CHUNK_BYTES);
+      if (differs(at, end)) {
+        const last = out[out.length - 1];
+        if (last && last.end === at) last.end = end;
+        else out.push({ start: at, end });
+      }
+      at = end;
+    }
+  }
+  return out;
+}
+
 /** The byte ranges existing extents cover. */
 export function extentRanges(extents: readonly PatchExtent[], blockSizeBytes: number, where: string): ByteRange[] {
   return decodeExtents(extents, blockSizeBytes, where).map((e) => ({ start: e.offset, end: e.offset + e.data.length }));

@@ -1,7 +1,8 @@
-// vfs/block-patches.ts: encoding written ranges as patch extents, materializing them over a
-// block, and rejecting extents that are corrupt.
+// vfs/block-patches.ts: encoding written ranges as patch extents, keeping only the chunks
+// that differ from the base, materializing them over a block, and rejecting extents that
+// are corrupt.
 import { describe, expect, it } from 'vitest';
-import { blocksToFold, decodeExtents, encodeExtents, extentBytes, materialize, overlayExtents } from '../../chalkfs/vfs/block-patches.js';
+import { blocksToFold, CHANGE_CHUNK_BYTES, changedRanges, decodeExtents, encodeExtents, extentBytes, materialize, overlayExtents } from '../../chalkfs/vfs/block-patches.js';
 import { isChalkError } from '../../chalkfs/util/chalk-error.js';
 import type { PatchExtent } from '../../chalkfs/meta/format.js';
 
@@ -55,6 +56,41 @@ describe('block patches', () => {
 
   it('extentBytes counts decoded bytes, padding included', () => {
     for (const n of [1, 2, 3, 4, 5, 4096]) expect(extentBytes([[0, Buffer.alloc(n, 7).toString('base64')]])).toBe(n);
+  });
+});
+
+describe('changedRanges', () => {
+  const c = CHANGE_CHUNK_BYTES;
+  const base = Buffer.alloc(8 * c, 0x11);
+
+  it('keeps the aligned chunks of the ranges that differ from the base, adjacent ones merged', () => {
+    const content = Buffer.from(base);
+    content[c + 5] = 0x22; // chunk 1
+    content[3 * c] = 0x22; // chunk 3
+    content[4 * c + c - 1] = 0x22; // chunk 4: adjacent to 3
+    // A page rewrite of chunks 0-5: only 1 and 3-4 differ.
+    expect(changedRanges(content, base, [{ start: 0, end: 6 * c }])).toEqual([
+      { start: c, end: 2 * c },
+      { start: 3 * c, end: 5 * c },
+    ]);
+    // A change outside the ranges is not looked at; ranges that start mid-chunk keep their edges.
+    content[7 * c] = 0x22;
+    expect(changedRanges(content, base, [{ start: c + 3, end: c + 10 }])).toEqual([{ start: c + 3, end: c + 10 }]);
+    expect(changedRanges(content, base, [{ start: 0, end: c }])).toEqual([]);
+  });
+
+  it('reads bytes past a short base, and a hole, as zeros', () => {
+    const short = base.subarray(0, 2 * c + 10);
+    const content = Buffer.alloc(4 * c);
+    short.copy(content);
+    // Past the base: zeros equal, so only the chunk where the base ends and content does not differ.
+    content[3 * c + 1] = 1;
+    expect(changedRanges(content, short, [{ start: 0, end: 4 * c }])).toEqual([{ start: 3 * c, end: 4 * c }]);
+    // The chunk the base ends in compares its base part and its zero part.
+    content[2 * c + 20] = 7;
+    expect(changedRanges(content, short, [{ start: 2 * c, end: 3 * c }])).toEqual([{ start: 2 * c, end: 3 * c }]);
+    expect(changedRanges(Buffer.alloc(2 * c), null, [{ start: 0, end: 2 * c }])).toEqual([]);
+    expect(changedRanges(content, null, [{ start: 0, end: c }])).toEqual([{ start: 0, end: c }]);
   });
 });
 
