@@ -252,10 +252,10 @@ export class FileData {
     if (this.maxPatchBytesPerBlock === 0 || !hash) return undefined;
     let ranges = extentRanges(inode.patches?.[index] ?? [], this.blockSizeBytes, `block ${index}`);
     for (const r of written) ranges = addRange(ranges, r.start, r.end);
-    if (ranges.some((r) => r.end > valid)) return undefined;
+    if (rangeBytes(ranges) > this.maxPatchBytesPerBlock || ranges.some((r) => r.end > valid)) return undefined;
+    // Only a patch shrinks: a block rewritten past the limit is stored whole unscanned.
     const base = this.pending.get(hash) ?? this.cache.peek(hash);
     if (base) ranges = changedRanges(buffer, base, ranges);
-    if (rangeBytes(ranges) > this.maxPatchBytesPerBlock) return undefined;
     return encodeExtents(buffer, ranges);
   }
 

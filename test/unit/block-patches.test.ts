@@ -33,6 +33,20 @@ describe('block patches', () => {
     expect(materialize(block, decodeExtents([[2, Buffer.from('XY').toString('base64')]], 16, 'b'))).toEqual(first);
   });
 
+  it('overlays the extents a slice touches among many, found by bisection', () => {
+    const many: PatchExtent[] = Array.from({ length: 200 }, (_, i) => [i * 80 + 10, Buffer.alloc(20, i + 1).toString('base64')]);
+    const extents = decodeExtents(many, 16_384, 'block 0');
+    const target = Buffer.alloc(100);
+    // Bytes 7,990-8,090: the end of extent 99 (7,930-7,950 is before), extent 100 (8,010-8,030), extent 101 (8,090-...) not reached.
+    overlayExtents(extents, target, 0, 7_990, 100);
+    const expected = Buffer.alloc(100);
+    expected.fill(101, 8_010 - 7_990, 8_030 - 7_990);
+    expect(target).toEqual(expected);
+    const head = Buffer.alloc(30);
+    overlayExtents(extents, head, 0, 15, 30);
+    expect(head).toEqual(Buffer.concat([Buffer.alloc(15, 1), Buffer.alloc(15)]));
+  });
+
   it('overlays only the part of each extent inside the slice being read', () => {
     const extents = decodeExtents([[2, Buffer.from('1234').toString('base64')], [12, Buffer.from('89').toString('base64')]], 16, 'b');
     const target = Buffer.from('........');
@@ -41,8 +55,16 @@ describe('block patches', () => {
     expect(target.toString()).toBe('34......');
   });
 
-  it('rejects an extent that leaves its block, or is empty, as corrupt', () => {
-    const bad: PatchExtent[][] = [[[15, Buffer.from('ab').toString('base64')]], [[-1, 'YQ==']], [[0, '']]];
+  it('rejects an extent that leaves its block, is empty, or overlaps the one before, as corrupt', () => {
+    const bad: PatchExtent[][] = [
+      [[15, Buffer.from('ab').toString('base64')]],
+      [[-1, 'YQ==']],
+      [[0, '']],
+      [
+        [0, Buffer.from('abcd').toString('base64')],
+        [3, 'YQ=='],
+      ],
+    ];
     for (const extents of bad) {
       let kind = 'none';
       try {
