@@ -20,15 +20,11 @@ const decoded = new WeakMap<readonly PatchExtent[], DecodedExtent[]>();
 export function decodeExtents(extents: readonly PatchExtent[], blockSizeBytes: number, where: string): DecodedExtent[] {
   let result = decoded.get(extents);
   if (result) return result;
-  let previousEnd = 0;
   result = extents.map(([offset, base64]) => {
     const data = Buffer.from(base64, 'base64');
     if (!Number.isSafeInteger(offset) || offset < 0 || data.length === 0 || offset + data.length > blockSizeBytes) {
       throw new ChalkError('corrupt', `${where}: a patch extent at ${offset} of ${data.length} bytes does not fit a block of ${blockSizeBytes}`);
     }
-    // Sorted and disjoint (FORMAT.md): overlayExtents finds a read's extents by bisection.
-    if (offset < previousEnd) throw new ChalkError('corrupt', `${where}: a patch extent at ${offset} overlaps the one before it (ending at ${previousEnd})`);
-    previousEnd = offset + data.length;
     return { offset, data };
   });
   decoded.set(extents, result);
@@ -38,39 +34,6 @@ export function decodeExtents(extents: readonly PatchExtent[], blockSizeBytes: n
 /** Encodes the bytes of `ranges` of `block` as extents. */
 export function encodeExtents(block: Buffer, ranges: readonly ByteRange[]): PatchExtent[] {
   return ranges.map((r) => [r.start, block.subarray(r.start, r.end).toString('base64')]);
-}
-
-/** Granularity of changedRanges: a SQLite page write changing a 100-byte row keeps about two chunks of its 4 KiB. */
-export const CHANGE_CHUNK_BYTES = 64;
-const zeroChunk = Buffer.alloc(CHANGE_CHUNK_BYTES);
-
-/**
- * The parts of `ranges` where `content` differs from `base` (null: a hole; bytes past a
- * base's end are zeros), as aligned chunks of CHANGE_CHUNK_BYTES, adjacent ones merged.
- * SQLite rewrites a whole 4 KiB page to change a row of it, and a patch needs only the
- * bytes that differ from its base: the rest of the page reads the same from the base.
- */
-export function changedRanges(content: Buffer, base: Buffer | null, ranges: readonly ByteRange[]): ByteRange[] {
-  const baseLength = base?.length ?? 0;
-  const differs = (from: number, to: number): boolean => {
-    const inBase = Math.min(to, baseLength);
-    if (from < inBase && content.compare(base!, from, inBase, from, inBase) !== 0) return true;
-    const zerosFrom = Math.max(from, baseLength);
-    return zerosFrom < to && content.compare(zeroChunk, 0, to - zerosFrom, zerosFrom, to) !== 0;
-  };
-  const out: ByteRange[] = [];
-  for (const r of ranges) {
-    for (let at = r.start; at < r.end; ) {
-      const end = Math.min(r.end, (Math.floor(at / CHANGE_CHUNK_BYTES) + 1) * CHANGE_CHUNK_BYTES);
-      if (differs(at, end)) {
-        const last = out[out.length - 1];
-        if (last && last.end === at) last.end = end;
-        else out.push({ start: at, end });
-      }
-      at = end;
-    }
-  }
-  return out;
 }
 
 /** The byte ranges existing extents cover. */
@@ -84,18 +47,7 @@ export function extentRanges(extents: readonly PatchExtent[], blockSizeBytes: nu
  */
 export function overlayExtents(extents: readonly DecodedExtent[], target: Buffer, targetOffset: number, blockOffset: number, length: number): void {
   const end = blockOffset + length;
-  // Extents are sorted and disjoint: start at the first one ending past blockOffset (a
-  // block patched page by page holds hundreds; a 4 KiB read touches one or two).
-  let lo = 0;
-  let hi = extents.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const e = extents[mid]!;
-    if (e.offset + e.data.length <= blockOffset) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = lo; i < extents.length && extents[i]!.offset < end; i++) {
-    const extent = extents[i]!;
+  for (const extent of extents) {
     const from = Math.max(extent.offset, blockOffset);
     const to = Math.min(extent.offset + extent.data.length, end);
     if (from < to) extent.data.copy(target, targetOffset + from - blockOffset, from - extent.offset, to - extent.offset);

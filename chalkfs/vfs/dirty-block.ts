@@ -22,8 +22,6 @@ export interface DirtyBlock {
   buffer: Buffer;
   /** What was written since the last commit: a seal may store just these as a patch. */
   written: ByteRange[];
-  /** Set by a fold: the seal stores the block whole, never as a patch (the version carries too much inline). */
-  folding?: true;
   /**
    * Set when a write filled the block (every byte written, inside the file): its hash,
    * which the seal uses instead of hashing again. From then on an upload may be reading

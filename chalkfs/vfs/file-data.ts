@@ -12,7 +12,7 @@ import { blockHash, type FileInode, type PatchExtent } from '../meta/format.js';
 import type { FileSeal, SealedBlock } from '../meta/namespace.js';
 import { blockCount, blockSlices, validBytesInBlock } from './block-math.js';
 import { addRange, rangeBytes, type ByteRange } from './byte-ranges.js';
-import { changedRanges, decodeExtents, encodeExtents, extentRanges, materialize, overlayExtents } from './block-patches.js';
+import { decodeExtents, encodeExtents, extentRanges, materialize, overlayExtents } from './block-patches.js';
 import { capacityFor, copyOf, grownFor, zeroPadded, type BlockSlice, type DirtyBlock } from './dirty-block.js';
 
 /** A block that a commit must upload before its version can be written. */
@@ -181,10 +181,7 @@ export class FileData {
     if (!inode.patches?.[index]) return;
     await this.loadDirty(ino, inode, index);
     const block = this.dirty.get(ino)?.get(index);
-    if (block) {
-      block.written = [{ start: 0, end: this.blockSizeBytes }];
-      block.folding = true;
-    }
+    if (block) block.written = [{ start: 0, end: this.blockSizeBytes }];
   }
 
   /** Starts loading blocks into the cache without waiting (readahead). */
@@ -205,7 +202,7 @@ export class FileData {
     const dirty = this.dirty.get(ino);
     if (dirty) {
       // In block order, whatever order the blocks became dirty in: uploads go in file order.
-      for (const [index, { buffer, written, filledHash, folding }] of [...dirty].sort(([a], [b]) => a - b)) {
+      for (const [index, { buffer, written, filledHash }] of [...dirty].sort(([a], [b]) => a - b)) {
         this.dirtyBytes -= this.blockSizeBytes;
         const valid = validBytesInBlock(index, inode.sizeBytes, this.blockSizeBytes);
         if (valid === 0) continue;
@@ -218,10 +215,9 @@ export class FileData {
         }
         // A partial block's buffer may end before the file's bytes in it do: zeros follow.
         const content = zeroPadded(buffer, valid);
-        const patch = folding ? undefined : this.patchFor(inode, index, content, written, valid);
+        const patch = this.patchFor(inode, index, content, written, valid);
         if (patch) {
-          // Nothing differs from the base: the block is its base again, without patches.
-          blocks.set(index, patch.length === 0 ? { hash: inode.blocks[index]! } : { patch });
+          blocks.set(index, { patch });
           continue;
         }
         if (content.equals(this.zeroBlock.subarray(0, valid))) {
@@ -242,20 +238,13 @@ export class FileData {
    * The extents to store for a sealed block instead of a new block, or undefined: only
    * over a committed base (never a hole), only when everything changed since that base
    * fits the per-block limit, and only inside the file (a block a truncation cut is
-   * stored whole: its patch would mostly carry the zeros the truncation wrote). With the
-   * base in memory (the usual case: the dirty block was loaded from it), only the bytes
-   * written or patched that differ from it count and are stored; no extents at all when
-   * none do. Without it, every byte written or patched does.
+   * stored whole: its patch would mostly carry the zeros the truncation wrote).
    */
   private patchFor(inode: FileInode, index: number, buffer: Buffer, written: ByteRange[], valid: number): PatchExtent[] | undefined {
-    const hash = inode.blocks[index];
-    if (this.maxPatchBytesPerBlock === 0 || !hash) return undefined;
+    if (this.maxPatchBytesPerBlock === 0 || !inode.blocks[index]) return undefined;
     let ranges = extentRanges(inode.patches?.[index] ?? [], this.blockSizeBytes, `block ${index}`);
     for (const r of written) ranges = addRange(ranges, r.start, r.end);
     if (rangeBytes(ranges) > this.maxPatchBytesPerBlock || ranges.some((r) => r.end > valid)) return undefined;
-    // Only a patch shrinks: a block rewritten past the limit is stored whole unscanned.
-    const base = this.pending.get(hash) ?? this.cache.peek(hash);
-    if (base) ranges = changedRanges(buffer, base, ranges);
     return encodeExtents(buffer, ranges);
   }
 

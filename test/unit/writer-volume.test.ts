@@ -150,41 +150,6 @@ describe('WriterVolume (block patches)', () => {
     rw.release(fh);
   });
 
-  it('a rewrite of a page stores only the chunks that differ from the base; a rewrite back to the base drops the patch', async () => {
-    const { repo, memory, mount } = await newVolume({ maxPatchBytesPerBlock: 2048, patchBudgetBytes: 8192 });
-    const rw = await mount('read-write');
-    const fh = rw.create('/db', 0o644);
-    const original = Buffer.alloc(2 * bs);
-    for (let i = 0; i < original.length; i++) original[i] = (i * 7) & 0xff;
-    await rw.write(fh, Buffer.from(original), 0);
-    await rw.fsync('/db');
-    const blocksBefore = blockKeys(memory);
-    const patchesOf = async () => (Namespace.fromRecord(await repo.readVersion('vol', rw.versionSeq)).resolve('/db').inode as FileInode).patches ?? {};
-
-    // SQLite's way: a whole 1 KiB page written again, 10 bytes of it changed.
-    const page = original.subarray(bs + 1024, bs + 2048);
-    const rewritten = Buffer.from(page);
-    rewritten.fill(0xee, 300, 310);
-    await rw.write(fh, rewritten, bs + 1024);
-    await rw.fsync('/db');
-    expect(blockKeys(memory)).toEqual(blocksBefore);
-    const patches = await patchesOf();
-    expect(Object.keys(patches)).toEqual(['1']);
-    // One 64-byte chunk, not the 1 KiB page.
-    expect(extentBytes(patches[1]!)).toBe(64);
-    const expected = Buffer.from(original);
-    rewritten.copy(expected, bs + 1024);
-    expect(await readFile(await mount('read-only'), '/db')).toEqual(expected);
-
-    // The page written back as it was: the block is its base again.
-    await rw.write(fh, Buffer.from(page), bs + 1024);
-    await rw.fsync('/db');
-    expect(await patchesOf()).toEqual({});
-    expect(blockKeys(memory)).toEqual(blocksBefore);
-    expect(await readFile(await mount('read-only'), '/db')).toEqual(original);
-    rw.release(fh);
-  });
-
   it('past the patch budget, the most-patched blocks are folded back into whole blocks', async () => {
     const { repo, memory, mount } = await newVolume({ maxPatchBytesPerBlock: 1024, patchBudgetBytes: 1500 });
     const rw = await mount('read-write');
