@@ -270,7 +270,7 @@ static void ff_ok(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
-// Flush, fsync, release: in store mode, once the file's objects are stored.
+// Flush, fsync, release, fsyncdir: in store mode, once the file's objects are stored.
 static void ff_durable(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
   (void)fi;
   struct node* n = get(ino);
@@ -331,11 +331,6 @@ static void ff_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
   free(buf);
 }
 
-static void ff_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
-  (void)datasync;
-  ff_ok(req, ino, fi);
-}
-
 static void ff_statfs(fuse_req_t req, fuse_ino_t ino) {
   (void)ino;
   struct statvfs s;
@@ -365,7 +360,7 @@ static const struct fuse_lowlevel_ops ops = {
     .opendir = ff_opendir,
     .readdir = ff_readdir,
     .releasedir = ff_ok,
-    .fsyncdir = ff_fsyncdir,
+    .fsyncdir = ff_fsync,  // a directory holds no objects: answered at once
     .statfs = ff_statfs,
     .create = ff_create,
 };
