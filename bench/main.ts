@@ -136,13 +136,17 @@ async function main(): Promise<void> {
   } catch (err) {
     curlError = (err as Error).message;
   }
+  // Built once: the store floor below and the fuse-floor target run the same binary.
+  const floorBuildDir = join(workDir, 'fuse-floor-build');
+  mkdirSync(floorBuildDir);
+  const floorBuild = buildFuseFloor(floorBuildDir);
   progress.step('setup', 'copy-in through the store floor');
   let storeFloor: StoreFloorResult | undefined;
   let storeFloorError: string | undefined;
   try {
     const floorDir = join(workDir, 'store-floor');
     mkdirSync(floorDir);
-    const built = await buildFuseFloor(floorDir);
+    const built = await floorBuild;
     if ('unavailable' in built) throw new Error(built.unavailable);
     const curlStore = await storeFor('bench-curl');
     storeFloor = await measureStoreFloorCopyIn(built.binary, { endpoint: minio.endpoint, region: 'us-east-1', bucket: 'bench-curl', ...credentials }, plainFilePath, floorDir, {
@@ -156,7 +160,7 @@ async function main(): Promise<void> {
 
   const results: TargetResult[] = [];
   for (const name of targets) {
-    const target = await makeTarget(name, join(workDir, name), peerStore, opts.blockSize);
+    const target = await makeTarget(name, join(workDir, name), peerStore, opts.blockSize, floorBuild);
     if ('unavailable' in target) {
       results.push(unavailableResult(name, target.unavailable));
       for (const _ of steps) progress.step(name, 'skipped');
@@ -254,6 +258,7 @@ async function makeTarget(
   dir: string,
   peerStore: (bucket: string) => Promise<PeerStore>,
   blockSize: string | undefined,
+  floorBuild: Promise<{ binary: string } | { unavailable: string }>,
 ): Promise<BenchTarget | { unavailable: string }> {
   mkdirSync(dir, { recursive: true });
   switch (name) {
@@ -272,7 +277,7 @@ async function makeTarget(
       return new RcloneTarget(dir, await peerStore('bench-rclone'), version);
     }
     case 'fuse-floor': {
-      const built = await buildFuseFloor(dir);
+      const built = await floorBuild;
       if ('unavailable' in built) return built;
       const libfuse = await runCommand('pkg-config', ['--modversion', 'fuse3']).then((o) => o.stdout.trim(), () => 'unknown');
       return new FuseFloorTarget(dir, built.binary, libfuse);
