@@ -160,7 +160,7 @@ export function checkBulkTargets(
     return `${now}; CPU bound: ${cores} cores / (${parts}) = ${formatNumber(bound)} MB/s; ${verdict(bound)}${cheapestStoreBound(figure, shapes, transfer, boundAt, verdict)}`;
   };
   /** curl's request shapes for a figure: the store's CPU per MB at each, and curl's own (its transfer). */
-  const curlShapes = (figure: 'copyin' | 'scan' | 'cat'): Array<{ what: string; cost: number | undefined; transfer: number | undefined }> =>
+  const curlShapes = (figure: 'copyin' | 'scan' | 'cat'): CurlShape[] =>
     figure === 'copyin'
       ? (curl?.put ?? []).map((p) => ({ what: `${formatSize(p.objectBytes)} PUTs`, cost: p.storeCpuMsPerMB, transfer: p.clientCpuMsPerMB }))
       : (curl?.get ?? []).map((g) => ({ what: `cold ${formatSize(g.rangeBytes)} ranged GETs`, cost: g.coldStoreCpuMsPerMB, transfer: g.coldClientCpuMsPerMB }));
@@ -171,12 +171,12 @@ export function checkBulkTargets(
    */
   const cheapestStoreBound = (
     figure: 'copyin' | 'scan' | 'cat',
-    shapes: ReadonlyArray<{ what: string; cost: number | undefined; transfer: number | undefined }>,
+    shapes: readonly CurlShape[],
     leastTransfer: number | undefined,
     boundAt: (storeMsPerMB: number, transferMsPerMB: number) => number,
     verdict: (bound: number) => string,
   ): string => {
-    const measured = shapes.filter((x): x is { what: string; cost: number; transfer: number | undefined } => x.cost !== undefined);
+    const measured = shapes.filter((x): x is CurlShape & { cost: number } => x.cost !== undefined);
     if (measured.length === 0) return '';
     const cheapest = measured.reduce((a, b) => (b.cost < a.cost ? b : a));
     const fit = figure === 'copyin' ? curl?.putCost : curl?.coldGetCost;
@@ -261,6 +261,13 @@ export function checkBulkTargets(
     return { ok: v >= 2 * s3fs, detail: `${formatNumber(v)} MB/s = ${formatRatio(v / s3fs)} s3fs (${formatNumber(s3fs)}); raw GET ${formatNumber(getCeiling)} MB/s${floor('cat.cold', 'MB/s')}${cpuLimits('cat', 2 * s3fs)}` };
   });
   return out;
+}
+
+/** One request shape curl measured: the store's CPU per MB at it (`cost`) and curl's own (`transfer`). */
+interface CurlShape {
+  what: string;
+  cost: number | undefined;
+  transfer: number | undefined;
 }
 
 /** Write transactions of a mixed run in a target's details (run-target-workloads.ts: `details.mixed.<journal>.transactions`). */

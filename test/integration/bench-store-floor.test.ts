@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { S3ObjectStore, defaultS3Timeouts } from '../../chalkfs/store/s3-object-store.js';
 import { isMountPoint } from '../../chalkfs/host/mount-table.js';
 import { buildFuseFloor } from '../../bench/targets/fuse-floor-target.js';
@@ -18,9 +18,14 @@ const dir = mkdtempSync(join(tmpdir(), 'store-floor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the store floor', () => {
-  test('stores a copied file as objects named by their SHA-256, whole, before cp returns', async () => {
+  let binary = '';
+  beforeAll(async () => {
     const built = await buildFuseFloor(dir);
     if ('unavailable' in built) throw new Error(built.unavailable);
+    binary = built.binary;
+  });
+
+  test('stores a copied file as objects named by their SHA-256, whole, before cp returns', async () => {
     const minio = inject('minio');
     const bucket = uniqueBucket('floor');
     const store = new S3ObjectStore({ ...minio, region: 'us-east-1', bucket, ...defaultS3Timeouts });
@@ -29,7 +34,7 @@ describe('the store floor', () => {
       const data = randomBytes(2 * MiB + 12_345);
       const file = join(dir, 'plain.bin');
       writeFileSync(file, data);
-      const result = await measureStoreFloorCopyIn(built.binary, { ...minio, region: 'us-east-1', bucket }, file, dir, {
+      const result = await measureStoreFloorCopyIn(binary, { ...minio, region: 'us-east-1', bucket }, file, dir, {
         objectSizes: [MiB],
         countObjects: async (prefix) => (await store.list(prefix)).length,
       });
@@ -48,14 +53,12 @@ describe('the store floor', () => {
   });
 
   test('a store that refuses its PUTs fails the copy (close reports EIO) and leaves nothing mounted', async () => {
-    const built = await buildFuseFloor(dir);
-    if ('unavailable' in built) throw new Error(built.unavailable);
     const minio = inject('minio');
     const file = join(dir, 'small.bin');
     writeFileSync(file, randomBytes(MiB + 1));
     // A bucket that does not exist: every PUT is answered 404.
     const missing = { ...minio, region: 'us-east-1', bucket: uniqueBucket('absent') };
-    await expect(measureStoreFloorCopyIn(built.binary, missing, file, dir, { objectSizes: [MiB], countObjects: async () => 0 })).rejects.toThrow(/cp .*Input\/output error/);
+    await expect(measureStoreFloorCopyIn(binary, missing, file, dir, { objectSizes: [MiB], countObjects: async () => 0 })).rejects.toThrow(/cp .*Input\/output error/);
     expect(isMountPoint(join(dir, 'store-floor-mnt'))).toBe(false);
   });
 });
